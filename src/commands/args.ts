@@ -1,0 +1,53 @@
+// Argument parsing shared by command handlers. Each helper throws the ReplyError Redis gives for
+// that kind of bad argument, so handlers read as straight-line code.
+import { NOT_FLOAT, NOT_INTEGER, ReplyError, SYNTAX, errorf } from '../errors';
+import { parseIntStrict } from '../resp/format';
+
+/** A signed 64-bit integer argument; values beyond 2^53 come back as bigint. */
+export function int64Arg(s: string, err: ReplyError = NOT_INTEGER): number | bigint {
+  const v = parseIntStrict(s);
+  if (v === null) throw err;
+  return v;
+}
+
+/** An integer argument as a JS number (exact below 2^53, which covers counts and indexes). */
+export function intArg(s: string, err: ReplyError = NOT_INTEGER): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw err;
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+/** An integer that must be >= 0 (Redis: "value is out of range, must be positive"). */
+export function nonNegativeArg(s: string): number {
+  const v = intArg(s);
+  if (v < 0) throw errorf('ERR value is out of range, must be positive');
+  return v;
+}
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
+const INF_RE = /^[+-]?(?:inf|infinity)$/i;
+
+/** Redis's string2d/strtod: a finite or infinite double; NaN and trailing garbage rejected. */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5120) return null;
+  if (FLOAT_RE.test(s)) return Number(s);
+  if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(s);
+  if (hex) return (hex[1] === '-' ? -1 : 1) * parseInt(hex[2], 16);
+  return null;
+}
+
+export function floatArg(s: string, err: ReplyError = NOT_FLOAT): number {
+  const v = parseDouble(s);
+  if (v === null) throw err;
+  return v;
+}
+
+/** Case-insensitive comparison of an argument with an upper-case keyword. */
+export function is(arg: string, keyword: string): boolean {
+  return arg.length === keyword.length && arg.toUpperCase() === keyword;
+}
+
+export function syntax(): never {
+  throw SYNTAX;
+}

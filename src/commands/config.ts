@@ -1,0 +1,3 @@
+import { CommandDef } from './registry';
+
+export const configCommands: CommandDef[] = [];

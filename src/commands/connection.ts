@@ -1,0 +1,190 @@
+// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET.
+import type { Client } from '../engine/client';
+import { ReplyMode } from '../engine/client';
+import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, errorf, wrongArity } from '../errors';
+import { MapReply, OK, PONG, Reply, SimpleString } from '../resp/reply';
+import { intArg, is } from './args';
+import { CommandDef } from './registry';
+import { resetClientHooks } from './client-hooks';
+
+export const REDIS_VERSION = '7.0.15';
+
+function ping(c: Client, argv: string[]): Reply {
+  if (argv.length > 2) return wrongArity('ping');
+  // A RESP2 subscriber gets PING as a pub/sub message.
+  if (c.inPubSubMode && c.protocol === 2) return ['pong', argv.length === 2 ? argv[1] : ''];
+  return argv.length === 2 ? argv[1] : PONG;
+}
+
+function echo(_c: Client, argv: string[]): Reply {
+  return argv[1];
+}
+
+function select(c: Client, argv: string[]): Reply {
+  const id = intArg(argv[1], errorf('ERR value is not an integer or out of range'));
+  const dbs = c.server.keyspace.dbs;
+  if (id < 0 || id >= dbs.length) return DB_INDEX_OUT_OF_RANGE;
+  c.db = dbs[id];
+  return OK;
+}
+
+/** Checks a username/password pair against the default user (requirepass). */
+export function checkAuth(c: Client, user: string, pass: string): boolean {
+  const required = c.server.requirePass;
+  if (user !== 'default') return false;
+  return required === null || pass === required;
+}
+
+function auth(c: Client, argv: string[]): Reply {
+  if (argv.length > 3) return SYNTAX;
+  let user = 'default';
+  let pass: string;
+  if (argv.length === 2) {
+    if (c.server.requirePass === null) {
+      return errorf(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+    }
+    pass = argv[1];
+  } else {
+    user = argv[1];
+    pass = argv[2];
+  }
+  if (!checkAuth(c, user, pass)) {
+    c.server.log.verbose('Authentication failed');
+    return WRONGPASS;
+  }
+  c.authenticated = true;
+  c.user = user;
+  return OK;
+}
+
+function hello(c: Client, argv: string[]): Reply {
+  let ver = 0;
+  let i = 1;
+  if (argv.length >= 2) {
+    ver = intArg(argv[1], errorf('ERR Protocol version is not an integer or out of range'));
+    i = 2;
+    if (ver < 2 || ver > 3) return errorf('NOPROTO unsupported protocol version');
+  }
+  let user: string | null = null;
+  let pass = '';
+  let name: string | null = null;
+  for (; i < argv.length; i++) {
+    const more = argv.length - 1 - i;
+    if (is(argv[i], 'AUTH') && more >= 2) {
+      user = argv[i + 1];
+      pass = argv[i + 2];
+      i += 2;
+    } else if (is(argv[i], 'SETNAME') && more >= 1) {
+      name = argv[i + 1];
+      const bad = validateClientName(name);
+      if (bad) return bad;
+      i++;
+    } else {
+      return errorf(`ERR Syntax error in HELLO option '${argv[i]}'`);
+    }
+  }
+  if (user !== null) {
+    if (!checkAuth(c, user, pass)) return WRONGPASS;
+    c.authenticated = true;
+    c.user = user;
+  }
+  if (!c.authenticated) {
+    return errorf(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== null) c.name = name;
+  if (ver) c.protocol = ver as 2 | 3;
+  return new MapReply([
+    'server',
+    'redis',
+    'version',
+    REDIS_VERSION,
+    'proto',
+    c.protocol,
+    'id',
+    c.id,
+    'mode',
+    'standalone',
+    'role',
+    'master',
+    'modules',
+    [],
+  ]);
+}
+
+/** Redis accepts client names made of printable ASCII without spaces. */
+export function validateClientName(name: string): Reply | null {
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
+    if (ch < 33 || ch > 126) return errorf('ERR Client names cannot contain spaces, newlines or special characters.');
+  }
+  return null;
+}
+
+function quit(c: Client): Reply {
+  c.closeAfterReply = true;
+  return OK;
+}
+
+function reset(c: Client): Reply {
+  for (const hook of resetClientHooks) hook(c);
+  c.multi = null;
+  c.multiError = false;
+  c.replyMode = ReplyMode.On;
+  c.skipNext = false;
+  c.protocol = 2;
+  c.db = c.server.keyspace.dbs[0];
+  c.name = '';
+  c.noEvict = false;
+  c.noTouch = false;
+  if (c.isMonitor) {
+    c.isMonitor = false;
+    c.server.monitors.delete(c);
+  }
+  c.user = 'default';
+  c.authenticated = !c.server.authRequired();
+  return new SimpleString('RESET');
+}
+
+export const connectionCommands: CommandDef[] = [
+  {
+    name: 'auth',
+    summary: 'Authenticates the connection as a user (or with the requirepass password).',
+    arity: -2,
+    flags: 'noscript loading stale fast no_auth allow_busy',
+    acl: '@connection',
+    handler: auth,
+  },
+  { name: 'echo', summary: 'Replies with the given message.', arity: 2, flags: 'loading stale fast', acl: '@connection', handler: echo },
+  {
+    name: 'hello',
+    summary: 'Chooses the protocol version (RESP2 or RESP3), optionally authenticating and naming the connection.',
+    arity: -1,
+    flags: 'noscript loading stale fast no_auth allow_busy',
+    acl: '@connection',
+    handler: hello,
+  },
+  { name: 'ping', summary: 'Checks that the server answers; replies PONG or the given message.', arity: -1, flags: 'fast', acl: '@connection', handler: ping },
+  {
+    name: 'quit',
+    summary: 'Closes the connection after replying OK.',
+    arity: -1,
+    flags: 'noscript loading stale fast no_auth allow_busy',
+    acl: '@connection',
+    handler: quit,
+  },
+  {
+    name: 'reset',
+    summary: 'Returns the connection to its initial state (protocol, database, transactions, subscriptions, auth).',
+    arity: 1,
+    flags: 'noscript loading stale fast no_auth allow_busy',
+    acl: '@connection',
+    handler: reset,
+  },
+  { name: 'select', summary: 'Switches the connection to another logical database.', arity: 2, flags: 'loading stale fast', acl: '@connection', handler: select },
+];
+
+

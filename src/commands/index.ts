@@ -1,0 +1,33 @@
+// Every command family, in one list for the registry.
+import { clientCommands } from './client';
+import { configCommands } from './config';
+import { connectionCommands } from './connection';
+import { databaseCommands } from './database';
+import { genericCommands } from './generic';
+import { hashCommands } from './hash';
+import { introspectionCommands } from './introspection';
+import { listCommands } from './list';
+import { CommandDef } from './registry';
+import { serverCommands } from './server';
+import { setCommands } from './set';
+import { sortedSetCommands } from './sorted-set';
+import { stringCommands } from './string';
+import { transactionCommands } from './transactions';
+
+export function allCommandDefs(): CommandDef[] {
+  return [
+    ...connectionCommands,
+    ...clientCommands,
+    ...stringCommands,
+    ...genericCommands,
+    ...databaseCommands,
+    ...serverCommands,
+    ...configCommands,
+    ...introspectionCommands,
+    ...transactionCommands,
+    ...hashCommands,
+    ...listCommands,
+    ...setCommands,
+    ...sortedSetCommands,
+  ];
+}

@@ -1,0 +1,305 @@
+// The command table. Each family module declares its commands (name, arity, flags, keys, ACL
+// categories, summary, handler); the registry derives implicit ACL categories from the flags the
+// way Redis does, attaches key specs and argument grammar captured from the reference server
+// (meta/redis-commands.json), and answers lookups for the dispatcher, COMMAND, ACL and scripts.
+import type { Client } from '../engine/client';
+import { MapReply, Reply, SetReply, SimpleString } from '../resp/reply';
+import metaJson from './meta/redis-commands.json';
+
+export type Handler = (c: Client, argv: string[]) => Reply;
+
+export interface CommandDef {
+  /** Lowercase name; for a subcommand, the part after the container (`setname`). */
+  name: string;
+  /** One line in our own words, for COMMAND DOCS. */
+  summary: string;
+  arity: number;
+  /** Space separated: visible COMMAND INFO flags plus internal ones (may_replicate, protected...). */
+  flags: string;
+  /** first, last, step key positions (0,0,0 when there are none or they move). */
+  keys?: [number, number, number];
+  /** The command's own ACL categories, e.g. '@string' (implicit ones come from the flags). */
+  acl?: string;
+  handler?: Handler;
+  subcommands?: CommandDef[];
+  /** Key positions for commands whose keys move (movablekeys): used by COMMAND GETKEYS, WATCH... */
+  getKeys?: (argv: string[]) => number[];
+}
+
+// Flag bits, in the order COMMAND INFO prints them.
+export const F = {
+  WRITE: 1 << 0,
+  READONLY: 1 << 1,
+  DENYOOM: 1 << 2,
+  MODULE: 1 << 3,
+  ADMIN: 1 << 4,
+  PUBSUB: 1 << 5,
+  NOSCRIPT: 1 << 6,
+  BLOCKING: 1 << 7,
+  LOADING: 1 << 8,
+  STALE: 1 << 9,
+  SKIP_MONITOR: 1 << 10,
+  SKIP_SLOWLOG: 1 << 11,
+  ASKING: 1 << 12,
+  FAST: 1 << 13,
+  NO_AUTH: 1 << 14,
+  MAY_REPLICATE: 1 << 15,
+  SENTINEL: 1 << 16,
+  ONLY_SENTINEL: 1 << 17,
+  NO_MANDATORY_KEYS: 1 << 18,
+  PROTECTED: 1 << 19,
+  NO_ASYNC_LOADING: 1 << 20,
+  NO_MULTI: 1 << 21,
+  MOVABLEKEYS: 1 << 22,
+  ALLOW_BUSY: 1 << 23,
+} as const;
+
+const FLAG_NAMES: [number, string, boolean][] = [
+  [F.WRITE, 'write', true],
+  [F.READONLY, 'readonly', true],
+  [F.DENYOOM, 'denyoom', true],
+  [F.MODULE, 'module', true],
+  [F.ADMIN, 'admin', true],
+  [F.PUBSUB, 'pubsub', true],
+  [F.NOSCRIPT, 'noscript', true],
+  [F.BLOCKING, 'blocking', true],
+  [F.LOADING, 'loading', true],
+  [F.STALE, 'stale', true],
+  [F.SKIP_MONITOR, 'skip_monitor', true],
+  [F.SKIP_SLOWLOG, 'skip_slowlog', true],
+  [F.ASKING, 'asking', true],
+  [F.FAST, 'fast', true],
+  [F.NO_AUTH, 'no_auth', true],
+  [F.MAY_REPLICATE, 'may_replicate', false],
+  [F.SENTINEL, 'sentinel', false],
+  [F.ONLY_SENTINEL, 'only_sentinel', false],
+  [F.NO_MANDATORY_KEYS, 'no_mandatory_keys', true],
+  [F.PROTECTED, 'protected', false],
+  [F.NO_ASYNC_LOADING, 'no_async_loading', true],
+  [F.NO_MULTI, 'no_multi', true],
+  [F.MOVABLEKEYS, 'movablekeys', true],
+  [F.ALLOW_BUSY, 'allow_busy', true],
+];
+
+// ACL categories in Redis's bit order (COMMAND INFO prints them in this order).
+export const ACL_CATEGORIES = [
+  'keyspace',
+  'read',
+  'write',
+  'set',
+  'sortedset',
+  'list',
+  'hash',
+  'string',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'stream',
+  'pubsub',
+  'admin',
+  'fast',
+  'slow',
+  'blocking',
+  'dangerous',
+  'connection',
+  'transaction',
+  'scripting',
+];
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+const META: Record<string, Json> = metaJson as Record<string, Json>;
+
+export class Command {
+  readonly fullName: string;
+  readonly flags: number;
+  readonly categories: number;
+  readonly first: number;
+  readonly last: number;
+  readonly step: number;
+  readonly handler: Handler | null;
+  readonly subcommands: Map<string, Command> | null = null;
+  readonly meta: Json;
+  readonly getKeys: ((argv: string[]) => number[]) | null;
+  // Statistics for INFO commandstats.
+  calls = 0;
+  usec = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+
+  constructor(
+    readonly def: CommandDef,
+    readonly parent: Command | null,
+  ) {
+    this.fullName = parent ? `${parent.name}|${def.name}` : def.name;
+    let flags = 0;
+    for (const f of def.flags.split(/\s+/)) {
+      if (!f) continue;
+      const entry = FLAG_NAMES.find((e) => e[1] === f);
+      if (!entry) throw new Error(`${this.fullName}: unknown flag ${f}`);
+      flags |= entry[0];
+    }
+    this.flags = flags;
+    let cats = 0;
+    for (const c of (def.acl ?? '').split(/\s+/)) {
+      if (!c) continue;
+      const i = ACL_CATEGORIES.indexOf(c.replace(/^@/, ''));
+      if (i < 0) throw new Error(`${this.fullName}: unknown ACL category ${c}`);
+      cats |= 1 << i;
+    }
+    // Implicit categories, as Redis's setImplicitACLCategories.
+    const bit = (name: string) => 1 << ACL_CATEGORIES.indexOf(name);
+    if (flags & F.WRITE) cats |= bit('write');
+    if (flags & F.READONLY && !(cats & bit('scripting'))) cats |= bit('read');
+    if (flags & F.ADMIN) cats |= bit('admin') | bit('dangerous');
+    if (flags & F.PUBSUB) cats |= bit('pubsub');
+    if (flags & F.FAST) cats |= bit('fast');
+    if (flags & F.BLOCKING) cats |= bit('blocking');
+    if (!(cats & bit('fast'))) cats |= bit('slow');
+    this.categories = cats;
+    [this.first, this.last, this.step] = def.keys ?? [0, 0, 0];
+    this.handler = def.handler ?? null;
+    this.getKeys = def.getKeys ?? null;
+    this.meta = parent ? (parent.meta?.subcommands ?? []).find((s: Json) => s.name === this.fullName) : META[def.name];
+    if (def.subcommands) {
+      this.subcommands = new Map();
+      for (const sd of def.subcommands) {
+        const sub = new Command(sd, this);
+        this.subcommands.set(sd.name, sub);
+        this.subcommands.set(sd.name.toUpperCase(), sub);
+      }
+    }
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get arity(): number {
+    return this.def.arity;
+  }
+
+  has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  lookupSub(name: string): Command | undefined {
+    if (!this.subcommands) return undefined;
+    return this.subcommands.get(name) ?? this.subcommands.get(name.toLowerCase());
+  }
+
+  visibleFlags(): string[] {
+    return FLAG_NAMES.filter((e) => e[2] && this.flags & e[0]).map((e) => e[1]);
+  }
+
+  categoryNames(): string[] {
+    return ACL_CATEGORIES.filter((_, i) => this.categories & (1 << i)).map((c) => `@${c}`);
+  }
+
+  /** Positions of the key arguments in argv (Redis's getKeysFromCommand). */
+  keyPositions(argv: string[]): number[] {
+    if (this.getKeys) return this.getKeys(argv);
+    if (this.first === 0) return [];
+    const last = this.last < 0 ? argv.length + this.last : this.last;
+    const out: number[] = [];
+    for (let i = this.first; i <= last && i < argv.length; i += this.step) out.push(i);
+    return out;
+  }
+
+  /** The COMMAND INFO entry. */
+  info(): Reply {
+    const keySpecs: Reply[] = (this.meta?.key_specs ?? []).map(keySpecReply);
+    const subs: Reply[] = this.subcommands ? [...new Set(this.subcommands.values())].map((s) => s.info()) : [];
+    return [
+      this.fullName,
+      this.arity,
+      new SetReply(this.visibleFlags().map((f) => new SimpleString(f))),
+      this.first,
+      this.last,
+      this.step,
+      new SetReply(this.categoryNames().map((c) => new SimpleString(c))),
+      new SetReply((this.meta?.tips ?? []).map((t: string) => new SimpleString(t))),
+      new SetReply(keySpecs),
+      new SetReply(subs),
+    ];
+  }
+
+  /** The COMMAND DOCS entry (our summary, the reference grammar). */
+  docs(): Reply {
+    const d = this.meta?.docs ?? (this.parent ? this.parent.meta?.docs?.subcommands?.[this.fullName] : undefined) ?? {};
+    const flat: Reply[] = ['summary', this.def.summary];
+    if (d.since) flat.push('since', d.since);
+    flat.push('group', d.group ?? 'generic');
+    if (d.doc_flags) flat.push('doc_flags', new SetReply(d.doc_flags.map((f: string) => new SimpleString(f))));
+    if (d.deprecated_since) flat.push('deprecated_since', d.deprecated_since);
+    if (d.arguments) flat.push('arguments', d.arguments.map(argReply));
+    if (this.subcommands) {
+      const subFlat: Reply[] = [];
+      for (const s of new Set(this.subcommands.values())) subFlat.push(s.fullName, s.docs());
+      flat.push('subcommands', new MapReply(subFlat));
+    }
+    return new MapReply(flat);
+  }
+}
+
+function keySpecReply(ks: Json): Reply {
+  const flat: Reply[] = [];
+  if (ks.notes !== undefined) flat.push('notes', ks.notes);
+  flat.push('flags', new SetReply(ks.flags.map((f: string) => new SimpleString(f))));
+  flat.push('begin_search', new MapReply(['type', ks.begin_search.type, 'spec', specMap(ks.begin_search.spec)]));
+  flat.push('find_keys', new MapReply(['type', ks.find_keys.type, 'spec', specMap(ks.find_keys.spec)]));
+  return new MapReply(flat);
+}
+
+function specMap(spec: Json): Reply {
+  const flat: Reply[] = [];
+  for (const k of Object.keys(spec)) flat.push(k, spec[k]);
+  return new MapReply(flat);
+}
+
+function argReply(a: Json): Reply {
+  const flat: Reply[] = ['name', a.name, 'type', a.type];
+  if (a.display_text !== undefined) flat.push('display_text', a.display_text);
+  if (a.key_spec_index !== undefined) flat.push('key_spec_index', a.key_spec_index);
+  if (a.token !== undefined) flat.push('token', a.token);
+  if (a.since !== undefined) flat.push('since', a.since);
+  if (a.flags !== undefined) flat.push('flags', new SetReply(a.flags.map((f: string) => new SimpleString(f))));
+  if (a.value !== undefined) flat.push('value', a.value);
+  if (a.arguments !== undefined) flat.push('arguments', a.arguments.map(argReply));
+  return new MapReply(flat);
+}
+
+export class Registry {
+  private byName = new Map<string, Command>();
+  /** Distinct top-level commands, in registration order. */
+  readonly commands: Command[] = [];
+
+  register(defs: CommandDef[]): void {
+    for (const d of defs) {
+      if (this.byName.has(d.name)) throw new Error(`command ${d.name} registered twice`);
+      const cmd = new Command(d, null);
+      this.commands.push(cmd);
+      this.byName.set(d.name, cmd);
+      this.byName.set(d.name.toUpperCase(), cmd);
+    }
+  }
+
+  /** Exact or case-insensitive lookup of a top-level command. */
+  lookup(name: string): Command | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** Resolves `container sub` to the subcommand (COMMAND INFO client|list style names too). */
+  lookupFull(name: string): Command | undefined {
+    const bar = name.indexOf('|');
+    if (bar < 0) return this.lookup(name);
+    return this.lookup(name.slice(0, bar))?.lookupSub(name.slice(bar + 1));
+  }
+
+  /** Every command and subcommand. */
+  *all(): IterableIterator<Command> {
+    for (const c of this.commands) {
+      yield c;
+      if (c.subcommands) yield* new Set(c.subcommands.values());
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// What a key holds. Strings are latin1 JS strings (one char per byte); every other type is an
+// object whose `type` is the name TYPE reports.
+
+export type CollectionType = 'list' | 'hash' | 'set' | 'zset' | 'stream';
+
+export interface Collection {
+  readonly type: CollectionType;
+  /** Number of elements; an empty collection is deleted by the command that emptied it. */
+  readonly size: number;
+}
+
+export type Value = string | Collection;
+
+export function typeName(v: Value): string {
+  return typeof v === 'string' ? 'string' : v.type;
+}

@@ -1,0 +1,108 @@
+// Per-connection state. A Client never touches a socket: replies go to its RespWriter (TCP) or
+// to a callback (in-process calls); the net layer drains the writer once per read event.
+import type { Command } from '../commands/registry';
+import type { Db } from '../keyspace/db';
+import { Reply } from '../resp/reply';
+import { RespWriter } from '../resp/writer';
+import type { Server } from './server';
+
+export const enum ReplyMode {
+  On,
+  Off,
+  Skip,
+}
+
+export interface QueuedCommand {
+  cmd: Command;
+  argv: string[];
+}
+
+export class Client {
+  readonly id: number;
+  db: Db;
+  name = '';
+  libName = '';
+  libVer = '';
+  user = 'default';
+  authenticated: boolean;
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCommand: Command | null = null;
+  replyMode = ReplyMode.On;
+  /** CLIENT REPLY SKIP applies to the command after the one that set it. */
+  skipNext = false;
+  noEvict = false;
+  noTouch = false;
+  closeAfterReply = false;
+  closed = false;
+  /** Transaction state (MULTI/EXEC). */
+  multi: QueuedCommand[] | null = null;
+  multiError = false;
+  /** Pub/sub subscriptions (RESP2 subscriber mode when any). */
+  channels = new Set<string>();
+  patterns = new Set<string>();
+  shardChannels = new Set<string>();
+  /** True while a blocking command waits. */
+  blocked = false;
+  readonly writer = new RespWriter();
+  /** Bytes buffered by the parser (CLIENT LIST qbuf); set by the connection. */
+  queryBufferBytes = 0;
+  /** Socket-level details for CLIENT LIST / INFO; empty for in-process clients. */
+  addr = '';
+  laddr = '';
+  fd = -1;
+  /** Flags printed by CLIENT LIST (besides the ones derived from state). */
+  isMonitor = false;
+  /** Closes the transport; set by the connection. */
+  onClose: (() => void) | null = null;
+  /** Asks the transport to flush replies produced outside a read event. */
+  onAsyncOutput: (() => void) | null = null;
+
+  constructor(
+    readonly server: Server,
+    readonly kind: 'tcp' | 'embedded',
+  ) {
+    this.id = server.nextClientId++;
+    this.db = server.keyspace.dbs[0];
+    this.authenticated = !server.authRequired();
+    this.createdAt = server.clock.now();
+    this.lastInteraction = this.createdAt;
+  }
+
+  get protocol(): 2 | 3 {
+    return this.writer.protocol;
+  }
+
+  set protocol(p: 2 | 3) {
+    this.writer.protocol = p;
+  }
+
+  get inPubSubMode(): boolean {
+    return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
+  }
+
+  /** Writes a command's reply, honouring CLIENT REPLY OFF/SKIP. */
+  reply(r: Reply): void {
+    if (this.replyMode !== ReplyMode.On) return;
+    this.writer.write(r);
+  }
+
+  /** Writes an out-of-band message (pub/sub, invalidation) and makes sure it gets flushed. */
+  push(r: Reply): void {
+    this.writer.write(r);
+    this.server.markPendingOutput(this);
+  }
+
+  /** A reply to a command that finished later (blocking commands). */
+  replyAsync(r: Reply): void {
+    this.reply(r);
+    this.server.markPendingOutput(this);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.server.removeClient(this);
+    this.onClose?.();
+  }
+}

@@ -1,0 +1,226 @@
+// The server instance: configuration, keyspace, command registry, connected clients, statistics
+// and the periodic cron. Transport-free: net/ attaches TCP connections, the embedded API attaches
+// in-process clients, both through the same dispatcher.
+import { allCommandDefs } from '../commands';
+import { Registry } from '../commands/registry';
+import { Config, ConfigDef, configDef, normalize } from '../config/config';
+import { Clock } from '../keyspace/clock';
+import { Keyspace } from '../keyspace/keyspace';
+import { Client } from './client';
+import { Logger } from './logger';
+import { SlowLog } from './slowlog';
+
+export interface ServerStats {
+  startTime: number;
+  totalConnections: number;
+  rejectedConnections: number;
+  totalCommands: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  totalErrorReplies: number;
+  errorCodes: Map<string, number>;
+  unexpectedErrorReplies: number;
+}
+
+export class Server {
+  readonly config = new Config();
+  readonly clock: Clock;
+  readonly keyspace: Keyspace;
+  readonly registry = new Registry();
+  readonly clients = new Map<number, Client>();
+  readonly monitors = new Set<Client>();
+  readonly slowlog: SlowLog;
+  readonly log: Logger;
+  nextClientId = 1;
+  /** Cached hot config values. */
+  protoMaxBulkLen = 536870912;
+  maxClients = 10000;
+  requirePass: string | null = null;
+  /** Port actually bound (port 0 picks a free one). */
+  boundPort = 0;
+  stats: ServerStats;
+  lastSave: number;
+  shuttingDown = false;
+  /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
+  onShutdown: (() => void) | null = null;
+  readonly runId: string;
+
+  private pendingOutput = new Set<Client>();
+  private flushScheduled = false;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private cronLoops = 0;
+
+  constructor(opts: { clock?: Clock; logger?: Logger } = {}) {
+    this.clock = opts.clock ?? new Clock();
+    this.log = opts.logger ?? new Logger();
+    this.keyspace = new Keyspace(this.clock, 16);
+    this.slowlog = new SlowLog();
+    this.registry.register(allCommandDefs());
+    this.stats = this.freshStats();
+    this.lastSave = Math.floor(this.clock.now() / 1000);
+    this.runId = randomHex(40);
+    this.clock.onChange(() => this.keyspace.expireAllDue());
+  }
+
+  freshStats(): ServerStats {
+    return {
+      startTime: this.clock.now(),
+      totalConnections: 0,
+      rejectedConnections: 0,
+      totalCommands: 0,
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      totalErrorReplies: 0,
+      errorCodes: new Map(),
+      unexpectedErrorReplies: 0,
+    };
+  }
+
+  // ---- configuration ------------------------------------------------------------------------
+
+  /**
+   * Applies a set of parameters (from the command line, a config file or CONFIG SET). All are
+   * validated first; on error nothing changes and the error names the offending parameter.
+   */
+  applyConfig(pairs: [string, string][], runtime: boolean): { ok: true } | { ok: false; name: string; arg: string; error: string } {
+    const staged: [ConfigDef, string][] = [];
+    for (const [name, value] of pairs) {
+      const def = configDef(name);
+      if (!def) return { ok: false, name, arg: name, error: 'Unknown option or number of arguments for CONFIG SET - ' };
+      if (runtime && def.immutable) return { ok: false, name: def.name, arg: name, error: "can't set immutable config" };
+      const v = normalize(def, value, this);
+      if (typeof v !== 'string') return { ok: false, name: def.name, arg: name, error: v.error };
+      staged.push([def, v]);
+    }
+    const previous = staged.map(([d]) => [d, this.config.get(d.name)] as [ConfigDef, string]);
+    for (const [def, v] of staged) {
+      this.config.setRaw(def.name, v);
+      const e = this.applyOne(def, v);
+      if (e) {
+        // Roll back everything applied so far, as CONFIG SET does.
+        for (const [pd, pv] of previous) {
+          this.config.setRaw(pd.name, pv);
+          this.applyOne(pd, pv);
+        }
+        return { ok: false, name: def.name, arg: def.name, error: e };
+      }
+    }
+    return { ok: true };
+  }
+
+  private applyOne(def: ConfigDef, v: string): string | void {
+    switch (def.name) {
+      case 'proto-max-bulk-len':
+        this.protoMaxBulkLen = Number(v);
+        break;
+      case 'maxclients':
+        this.maxClients = Number(v);
+        break;
+      case 'requirepass':
+        this.requirePass = v === '' ? null : v;
+        break;
+      case 'databases':
+        this.keyspace.resize(Number(v));
+        break;
+      case 'slowlog-max-len':
+        this.slowlog.maxLen = Number(v);
+        this.slowlog.trim();
+        break;
+      case 'slowlog-log-slower-than':
+        this.slowlog.slowerThan = Number(v);
+        break;
+      case 'loglevel':
+        this.log.level = v as Logger['level'];
+        break;
+      case 'hz':
+        if (this.cronTimer) this.startCron();
+        break;
+    }
+    return def.apply?.(this, v);
+  }
+
+  // ---- clients ------------------------------------------------------------------------------
+
+  authRequired(): boolean {
+    return this.requirePass !== null;
+  }
+
+  addClient(c: Client): void {
+    this.clients.set(c.id, c);
+  }
+
+  removeClient(c: Client): void {
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    this.pendingOutput.delete(c);
+    for (const fn of this.clientCloseHooks) fn(c);
+  }
+
+  /** Modules that keep per-client state (pub/sub, blocking, tracking) clean up here. */
+  readonly clientCloseHooks: ((c: Client) => void)[] = [];
+
+  /** Output produced outside the client's own read event: flushed once, soon. */
+  markPendingOutput(c: Client): void {
+    this.pendingOutput.add(c);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  flushPending(): void {
+    this.flushScheduled = false;
+    if (this.pendingOutput.size === 0) return;
+    const list = [...this.pendingOutput];
+    this.pendingOutput.clear();
+    for (const c of list) c.onAsyncOutput?.();
+  }
+
+  // ---- cron ---------------------------------------------------------------------------------
+
+  startCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    const hz = this.config.int('hz');
+    this.cronTimer = setInterval(() => this.cron(hz), Math.max(1, Math.floor(1000 / hz)));
+    this.cronTimer.unref();
+  }
+
+  stopCron(): void {
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    this.cronTimer = null;
+  }
+
+  readonly cronHooks: (() => void)[] = [];
+  /** Run when the server stops (close timers, flush files). */
+  readonly shutdownHooks: (() => void)[] = [];
+
+  private cron(hz: number): void {
+    this.cronLoops++;
+    this.keyspace.activeExpireCycle(hz);
+    // Idle client timeout, checked about once a second.
+    if (this.cronLoops % hz === 0) {
+      const timeout = this.config.int('timeout');
+      if (timeout > 0) {
+        const now = this.clock.now();
+        for (const c of this.clients.values()) {
+          if (c.kind !== 'tcp' || c.blocked || c.inPubSubMode || c.isMonitor) continue;
+          if (now - c.lastInteraction > timeout * 1000) {
+            this.log.verbose('Closing idle client');
+            c.close();
+          }
+        }
+      }
+    }
+    for (const h of this.cronHooks) h();
+  }
+
+  uptimeSeconds(): number {
+    return Math.floor((this.clock.now() - this.stats.startTime) / 1000);
+  }
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}

@@ -1,0 +1,73 @@
+// ReplyError and the catalogue of Redis error texts. Every error a client can see is built here,
+// so the texts live in one place and the differential tests guard them.
+
+/** An error reply. `message` is the whole line after '-', e.g. "ERR syntax error". */
+export class ReplyError {
+  constructor(readonly message: string) {}
+  /** The first word: ERR, WRONGTYPE, NOAUTH, ... */
+  get code(): string {
+    const sp = this.message.indexOf(' ');
+    return sp < 0 ? this.message : this.message.slice(0, sp);
+  }
+  toString(): string {
+    return this.message;
+  }
+}
+
+function err(text: string): ReplyError {
+  return new ReplyError(text);
+}
+
+// Frequent errors are preallocated: throwing them costs no allocation.
+export const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
+export const SYNTAX = err('ERR syntax error');
+export const NOT_INTEGER = err('ERR value is not an integer or out of range');
+export const NOT_FLOAT = err('ERR value is not a valid float');
+export const OVERFLOW = err('ERR increment or decrement would overflow');
+export const NO_SUCH_KEY = err('ERR no such key');
+export const DB_INDEX_OUT_OF_RANGE = err('ERR DB index is out of range');
+export const NOAUTH = err('NOAUTH Authentication required.');
+export const INVALID_EXPIRE = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
+export const NOT_ALLOWED_IN_MULTI = err('ERR Command not allowed inside a transaction');
+export const STRING_TOO_LONG = err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+export const INCR_NAN_OR_INF = err('ERR increment would produce NaN or Infinity');
+export const TIMEOUT_NOT_FLOAT = err('ERR timeout is not a float or out of range');
+export const TIMEOUT_NEGATIVE = err('ERR timeout is negative');
+export const SOURCE_DEST_SAME = err('ERR source and destination objects are the same');
+export const WRONGPASS = err('WRONGPASS invalid username-password pair or user is disabled.');
+export const OOM = err("OOM command not allowed when used memory > 'maxmemory'.");
+
+export function wrongArity(fullName: string): ReplyError {
+  return err(`ERR wrong number of arguments for '${fullName}' command`);
+}
+
+export function unknownCommand(argv: string[]): ReplyError {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
+  return err(oneLine(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`));
+}
+
+export function unknownSubcommand(container: string, sub: string): ReplyError {
+  return err(oneLine(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`));
+}
+
+export function outOfRange(what: string): ReplyError {
+  return err(`ERR ${what} is out of range`);
+}
+
+export function mustBePositive(what: string): ReplyError {
+  return err(`ERR ${what} must be positive`);
+}
+
+export function protocolError(what: string): ReplyError {
+  return err(`ERR Protocol error: ${what}`);
+}
+
+export function errorf(text: string): ReplyError {
+  return err(text);
+}
+
+/** Error replies are one line: Redis turns CR and LF into spaces. */
+export function oneLine(s: string): string {
+  return /[\r\n]/.test(s) ? s.replace(/[\r\n]/g, ' ') : s;
+}

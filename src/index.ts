@@ -1,0 +1,112 @@
+// Public API: start a respite server inside a Node process.
+//
+//   const s = await startServer({ port: 0 });
+//   await s.call('SET', 'k', 'v');
+//   s.clock.freeze(); s.clock.advance(60_000);
+//   await s.close();
+import { Arg, EmbeddedConnection, JsReply, RespiteError } from './embedded';
+import { Server } from './engine/server';
+import { Clock } from './keyspace/clock';
+import { Logger } from './engine/logger';
+import { Listener } from './net/listener';
+
+export { RespiteError, EmbeddedConnection };
+export type { Arg, JsReply };
+
+export interface ServerOptions {
+  /** TCP port; 0 picks a free one; null for no TCP listener at all (in-process only). */
+  port?: number | null;
+  /** Addresses to listen on, space separated like redis.conf's bind. Default 127.0.0.1. */
+  bind?: string;
+  /** Log lines: false (default) silent, true to stdout, or a function receiving each line. */
+  log?: boolean | ((line: string) => void);
+  /** Any redis.conf parameter, by its name ('maxmemory-policy') or in camelCase (maxmemoryPolicy). */
+  [config: string]: unknown;
+}
+
+export interface RespiteClock {
+  /** The server's current time in ms. */
+  now(): number;
+  /** Stops time (optionally at a given ms timestamp). */
+  freeze(at?: number): void;
+  unfreeze(): void;
+  /** Moves time forward by ms: keys whose TTL passes expire at once. */
+  advance(ms: number): void;
+  /** Jumps to an absolute time in ms. */
+  set(ms: number): void;
+}
+
+export interface RespiteServer {
+  /** The TCP port (0 when started without a listener). */
+  readonly port: number;
+  readonly host: string;
+  /** redis://host:port, for clients that take a URL. */
+  readonly url: string;
+  readonly clock: RespiteClock;
+  /** Runs a command in-process; bulk strings come back as UTF-8 strings. Error replies reject. */
+  call(...args: Arg[]): Promise<JsReply>;
+  /** Like call(), with bulk strings as Buffers (for binary values). */
+  callBuffer(...args: Arg[]): Promise<JsReply>;
+  /** A persistent in-process connection with its own state (SELECT, MULTI, subscriptions). */
+  connect(): EmbeddedConnection;
+  /** Stops listening, disconnects every client, stops timers. */
+  close(): Promise<void>;
+  /** The engine itself, for advanced use and tests. */
+  readonly server: Server;
+}
+
+const SPECIAL = new Set(['port', 'bind', 'log']);
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RespiteServer> {
+  const logger = new Logger();
+  logger.file = options.log === true ? '' : null;
+  if (typeof options.log === 'function') logger.sink = options.log as (line: string) => void;
+  const server = new Server({ clock: new Clock(), logger });
+  const pairs: [string, string][] = [];
+  for (const [k, v] of Object.entries(options)) {
+    if (SPECIAL.has(k) || v === undefined) continue;
+    pairs.push([kebab(k), typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)]);
+  }
+  const port = options.port === undefined ? 0 : options.port;
+  if (port !== null) pairs.push(['port', String(port)]);
+  const applied = server.applyConfig(pairs, false);
+  if (!applied.ok) throw new Error(`invalid option '${applied.arg}': ${applied.error}`);
+  const bind = (options.bind ?? '127.0.0.1').split(/\s+/).filter(Boolean);
+  let listener: Listener | null = null;
+  let bound = 0;
+  if (port !== null) {
+    listener = new Listener(server);
+    bound = await listener.listen(port, bind, server.config.int('tcp-backlog'));
+    server.boundPort = bound;
+  }
+  server.startCron();
+  const host = bind[0].replace(/^-/, '');
+  const shared = new EmbeddedConnection(server);
+  let closed = false;
+  const handle: RespiteServer = {
+    port: bound,
+    host,
+    url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    clock: server.clock,
+    server,
+    call: (...args) => shared.call(args, false),
+    callBuffer: (...args) => shared.call(args, true),
+    connect: () => new EmbeddedConnection(server),
+    async close() {
+      if (closed) return;
+      closed = true;
+      server.stopCron();
+      for (const c of [...server.clients.values()]) c.close();
+      await listener?.close();
+      server.shutdownHooks.forEach((h) => h());
+    },
+  };
+  server.onShutdown = () => void handle.close();
+  return handle;
+}
+
+export type { Server };

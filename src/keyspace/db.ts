@@ -1,0 +1,138 @@
+// One logical database: keys, their expiry times, lazy expiry on access, and the write side
+// effects (WATCH invalidation, keyspace notifications, dirty counter) that every write shares.
+import { Dict } from '../datatypes/dict';
+import { Value } from '../datatypes/value';
+import type { Keyspace } from './keyspace';
+
+export class Db {
+  dict = new Dict<Value>();
+  /** key -> absolute expiry time in ms; only keys with a TTL. */
+  expires = new Map<string, number>();
+  /** Keys whose average TTL feeds INFO keyspace avg_ttl (sampled by the expiry cycle). */
+  avgTtl = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly ks: Keyspace,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** The value at key, or undefined; expires the key first if its time has passed. No stats. */
+  peek(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    return this.dict.get(key);
+  }
+
+  /** Lookup for a read command: lazy expiry, hit/miss stats, access info (LRU/LFU). */
+  lookupRead(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
+      this.ks.stats.keyspaceMisses++;
+      return undefined;
+    }
+    const v = this.ks.noTouch ? this.dict.get(key) : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
+    if (v === undefined) this.ks.stats.keyspaceMisses++;
+    else this.ks.stats.keyspaceHits++;
+    return v;
+  }
+
+  /** Lookup for a write command: lazy expiry, access info, no hit/miss stats. */
+  lookupWrite(key: string): Value | undefined {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    return this.ks.noTouch ? this.dict.get(key) : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
+  }
+
+  exists(key: string): boolean {
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return false;
+    return this.dict.has(key);
+  }
+
+  /**
+   * Stores a value (Redis's setKey): a new key or an overwrite. The TTL is cleared unless
+   * keepTtl. Signals the modification (WATCH, tracking); the caller notifies the event.
+   */
+  setKey(key: string, val: Value, keepTtl = false): void {
+    this.dict.set(key, val, this.ks.newMark());
+    if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+    this.ks.modified(this, key);
+  }
+
+  /** Adds a key known not to exist. */
+  add(key: string, val: Value): void {
+    this.dict.set(key, val, this.ks.newMark());
+    this.ks.modified(this, key);
+  }
+
+  /** Replaces the value of an existing key in place, keeping its TTL and access info. */
+  replace(key: string, val: Value): void {
+    this.dict.set(key, val, this.dict.getMark(key) ?? this.ks.newMark());
+    this.ks.modified(this, key);
+  }
+
+  /** Deletes a key. Returns whether it existed. */
+  delete(key: string): boolean {
+    if (!this.dict.delete(key)) return false;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    this.ks.modified(this, key);
+    return true;
+  }
+
+  /** Absolute expiry in ms, or -1 when the key has none. */
+  getExpire(key: string): number {
+    return this.expires.get(key) ?? -1;
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+    this.ks.modified(this, key);
+  }
+
+  /** Removes the TTL. Returns whether there was one. */
+  persist(key: string): boolean {
+    if (!this.expires.delete(key)) return false;
+    this.ks.modified(this, key);
+    return true;
+  }
+
+  /** Signals an in-place change to a collection (WATCH, client tracking). */
+  touched(key: string): void {
+    this.ks.modified(this, key);
+  }
+
+  /** Emits a keyspace event for a write and counts it in the dirty counter. */
+  notify(type: string, event: string, key: string, dirty = 1): void {
+    this.ks.dirty += dirty;
+    this.ks.notify(type, event, key, this.id);
+  }
+
+  /** True if the key had expired and was deleted now. */
+  expireIfNeeded(key: string): boolean {
+    const when = this.expires.get(key);
+    if (when === undefined || when > this.ks.now()) return false;
+    if (!this.ks.expireAllowed()) return false;
+    this.ks.expireKey(this, key);
+    return true;
+  }
+
+  /** Empties the database. Returns the number of keys removed. */
+  flush(): number {
+    const n = this.dict.size;
+    this.dict = new Dict<Value>();
+    this.expires = new Map();
+    this.avgTtl = 0;
+    return n;
+  }
+
+  /** Random key that has not expired, or undefined. */
+  randomKey(rand: () => number = Math.random): string | undefined {
+    for (let tries = 0; tries < 100; tries++) {
+      const k = this.dict.randomKey(rand);
+      if (k === undefined) return undefined;
+      if (!this.expireIfNeeded(k)) return k;
+    }
+    // Most keys are expired: let lookups clean them, answer with whatever is left.
+    return this.dict.randomKey(rand);
+  }
+}

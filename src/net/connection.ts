@@ -1,0 +1,106 @@
+// One TCP connection: bytes in -> parser -> dispatcher -> writer -> one socket write per read
+// event. The only place (with listener.ts) that touches sockets.
+import type * as net from 'node:net';
+import { Client } from '../engine/client';
+import { dispatch } from '../engine/dispatcher';
+import type { Server } from '../engine/server';
+import { protocolError } from '../errors';
+import { ProtocolError, RespParser } from '../resp/parser';
+
+/** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
+const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+
+export class Connection {
+  readonly client: Client;
+  private readonly parser: RespParser;
+  private readingPaused = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly socket: net.Socket,
+  ) {
+    const c = new Client(server, 'tcp');
+    this.client = c;
+    c.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    c.laddr = formatAddr(socket.localAddress, socket.localPort);
+    c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    this.parser = new RespParser({
+      get maxBulkLen() {
+        return server.protoMaxBulkLen;
+      },
+      authRequired: () => !c.authenticated,
+    });
+    c.onClose = () => this.socket.destroy();
+    c.onAsyncOutput = () => this.resume();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => c.close());
+    socket.on('error', () => c.close());
+    socket.on('drain', () => {
+      if (this.readingPaused) {
+        this.readingPaused = false;
+        socket.resume();
+      }
+    });
+    server.addClient(c);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.server.stats.netInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    this.process();
+  }
+
+  /** Runs buffered commands until the buffer is empty or the client must wait. */
+  private process(): void {
+    const c = this.client;
+    const parser = this.parser;
+    while (!c.blocked && !c.closeAfterReply && !c.closed) {
+      const argv = parser.next();
+      if (argv === null) break;
+      if (argv instanceof ProtocolError) {
+        this.server.log.verbose(`Protocol error (${argv.reason}) from client: id=${c.id} addr=${c.addr}`);
+        c.writer.error(protocolError(argv.reason));
+        c.closeAfterReply = true;
+        break;
+      }
+      c.lastInteraction = this.server.clock.now();
+      c.queryBufferBytes = parser.buffered;
+      dispatch(c, argv);
+    }
+    this.flush();
+  }
+
+  /** Called when a blocked client is served or output was produced by others. */
+  private resume(): void {
+    if (this.client.closed) return;
+    if (!this.client.blocked && this.parser.buffered > 0) this.process();
+    else this.flush();
+  }
+
+  private flush(): void {
+    const c = this.client;
+    const out = c.writer.take();
+    if (out !== null && !this.socket.destroyed) {
+      this.server.stats.netOutputBytes += out.length;
+      const ok = this.socket.write(out);
+      if (!ok && this.socket.writableLength > OUTPUT_HIGH_WATER && !this.readingPaused) {
+        this.readingPaused = true;
+        this.socket.pause();
+      }
+    }
+    // Close once the reply is out; the 'close' event then releases the client.
+    if (c.closeAfterReply && !this.socket.writableEnded) this.socket.end();
+  }
+
+  /** Bytes waiting to be sent (CLIENT LIST omem). */
+  get outputBytes(): number {
+    return this.socket.writableLength + this.client.writer.pending;
+  }
+}
+
+function formatAddr(host: string | undefined, port: number | undefined): string {
+  if (!host) return '';
+  if (host.startsWith('::ffff:')) host = host.slice(7);
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

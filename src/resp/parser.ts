@@ -1,0 +1,254 @@
+// Incremental RESP request parser: multibulk (`*N\r\n$len\r\n...`) and inline commands.
+// It knows nothing of commands. Arguments come out as latin1 strings (one char per byte).
+//
+// Pull-based: feed() appends bytes, next() returns one command at a time, so the connection can
+// stop between commands (blocked client, CLIENT PAUSE, auth state changing mid-buffer) and the
+// rest stays buffered here. A partial frame keeps its progress (arguments read so far, the bulk
+// length), so a frame arriving in many pieces is never re-parsed from its start, and a large bulk
+// is copied once into a buffer of its final size instead of re-concatenated per chunk.
+
+const CR = 13;
+const LF = 10;
+const INLINE_MAX = 64 * 1024; // PROTO_INLINE_MAX_SIZE
+const BIG_ARG = 32 * 1024; // PROTO_MBULK_BIG_ARG: above this, accumulate into a dedicated buffer
+const INT_MAX = 2147483647;
+const EMPTY = Buffer.alloc(0);
+
+export interface ParserPolicy {
+  /** proto-max-bulk-len */
+  maxBulkLen: number;
+  /** Unauthenticated clients get tighter limits (10 args, 16 KiB bulks). */
+  authRequired(): boolean;
+}
+
+/** A protocol error: the reply text (after "ERR Protocol error: "), then the connection closes. */
+export class ProtocolError {
+  constructor(readonly reason: string) {}
+}
+
+export class RespParser {
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  // Progress inside the current multibulk frame.
+  private argsLeft = 0;
+  private argv: string[] = [];
+  // Large bulk being filled chunk by chunk.
+  private big: Buffer | null = null;
+  private bigFill = 0;
+  private bigLen = 0;
+  /** Bytes waiting in the parser (for CLIENT LIST qbuf). */
+  get buffered(): number {
+    return this.buf.length - this.pos + (this.big ? this.bigFill : 0);
+  }
+
+  constructor(private readonly policy: ParserPolicy) {}
+
+  feed(chunk: Buffer): void {
+    if (this.big) {
+      const need = this.bigLen + 2 - this.bigFill;
+      const n = Math.min(need, chunk.length);
+      chunk.copy(this.big, this.bigFill, 0, n);
+      this.bigFill += n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    if (this.pos >= this.buf.length) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.pos = 0;
+    }
+  }
+
+  /** The next complete command, null if more bytes are needed, or a ProtocolError. */
+  next(): string[] | null | ProtocolError {
+    for (;;) {
+      if (this.big) {
+        if (this.bigFill < this.bigLen + 2) return null;
+        this.argv.push(this.big.latin1Slice(0, this.bigLen));
+        this.big = null;
+        this.argsLeft--;
+        if (this.argsLeft === 0) return this.take();
+      }
+      if (this.argsLeft === 0) {
+        if (this.pos >= this.buf.length) return null;
+        if (this.buf[this.pos] !== 42 /* '*' */) {
+          const r = this.inline();
+          if (r === undefined) continue; // empty line
+          return r;
+        }
+        const r = this.header(INT_MAX, 'mbulk');
+        if (r === null || r instanceof ProtocolError) return r;
+        if (r > 10 && this.policy.authRequired()) return new ProtocolError('unauthenticated multibulk length');
+        if (r <= 0) continue; // *0 and *-1 are ignored
+        this.argsLeft = r;
+      }
+      while (this.argsLeft > 0) {
+        const buf = this.buf;
+        if (this.pos >= buf.length) return null;
+        if (buf[this.pos] !== 36 /* '$' */) {
+          // Redis only complains once the header line is complete.
+          if (buf.indexOf(CR, this.pos) < 0) {
+            if (buf.length - this.pos > INLINE_MAX) return new ProtocolError('too big bulk count string');
+            return null;
+          }
+          return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+        }
+        const save = this.pos;
+        const len = this.header(this.policy.maxBulkLen, 'bulk');
+        if (len === null || len instanceof ProtocolError) return len;
+        if (len < 0) return new ProtocolError('invalid bulk length');
+        if (len > 16384 && this.policy.authRequired()) return new ProtocolError('unauthenticated bulk length');
+        const avail = this.buf.length - this.pos;
+        if (avail >= len + 2) {
+          this.argv.push(this.buf.latin1Slice(this.pos, this.pos + len));
+          this.pos += len + 2;
+          this.argsLeft--;
+          continue;
+        }
+        if (len >= BIG_ARG) {
+          this.big = Buffer.allocUnsafe(len + 2);
+          this.bigLen = len;
+          this.bigFill = this.buf.copy(this.big, 0, this.pos);
+          this.buf = EMPTY;
+          this.pos = 0;
+          return null;
+        }
+        this.pos = save; // re-read the small header when the rest arrives
+        return null;
+      }
+      return this.take();
+    }
+  }
+
+  private take(): string[] {
+    const argv = this.argv;
+    this.argv = [];
+    return argv;
+  }
+
+  /**
+   * Reads `<type>digits\r\n` at pos. Returns the number (pos moves past the line), null when the
+   * line is incomplete (pos unchanged), or a ProtocolError.
+   */
+  private header(max: number, what: 'mbulk' | 'bulk'): number | null | ProtocolError {
+    const buf = this.buf;
+    const cr = buf.indexOf(CR, this.pos);
+    if (cr < 0 || cr + 1 >= buf.length) {
+      if (buf.length - this.pos > INLINE_MAX) return new ProtocolError(`too big ${what} count string`);
+      return null;
+    }
+    const n = parseLongLong(buf, this.pos + 1, cr);
+    if (n === null || n > max) return new ProtocolError(what === 'mbulk' ? 'invalid multibulk length' : 'invalid bulk length');
+    this.pos = cr + 2;
+    return n;
+  }
+
+  private inline(): string[] | null | ProtocolError | undefined {
+    const buf = this.buf;
+    const lf = buf.indexOf(LF, this.pos);
+    if (lf < 0) {
+      if (buf.length - this.pos > INLINE_MAX) return new ProtocolError('too big inline request');
+      return null;
+    }
+    let end = lf;
+    if (end > this.pos && buf[end - 1] === CR) end--;
+    const line = buf.latin1Slice(this.pos, end);
+    this.pos = lf + 1;
+    const args = splitArgs(line);
+    if (args === null) return new ProtocolError('unbalanced quotes in request');
+    if (args.length === 0) return undefined;
+    return args;
+  }
+}
+
+/** Redis's string2ll over a byte range: optional '-', digits, no leading zeros, int64 range. */
+function parseLongLong(buf: Buffer, start: number, end: number): number | null {
+  if (start >= end) return null;
+  let i = start;
+  let neg = false;
+  if (buf[i] === 45 /* '-' */) {
+    neg = true;
+    i++;
+    if (i >= end) return null;
+  }
+  if (buf[i] === 48 /* '0' */) return i + 1 === end && !neg ? 0 : null;
+  let n = 0;
+  for (; i < end; i++) {
+    const c = buf[i] - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  if (n > 9223372036854775807) return null;
+  return neg ? -n : n;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Splits an inline command line like Redis's sdssplitargs: whitespace separated, "double quotes"
+ * with \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' with \' only. Null on unbalanced quotes.
+ */
+export function splitArgs(line: string): string[] | null {
+  const out: string[] = [];
+  const n = line.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    let cur = '';
+    let inq = false;
+    let insq = false;
+    let done = false;
+    while (!done) {
+      if (inq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && hexVal(line.charCodeAt(i + 2)) >= 0 && hexVal(line.charCodeAt(i + 3)) >= 0) {
+          cur += String.fromCharCode(hexVal(line.charCodeAt(i + 2)) * 16 + hexVal(line.charCodeAt(i + 3)));
+          i += 3;
+        } else if (c === '\\' && i + 1 < n) {
+          i++;
+          const e = line[i];
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === 'b' ? '\b' : e === 'a' ? '\x07' : e;
+        } else if (c === '"') {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else if (insq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === '\\' && line[i + 1] === "'") {
+          i++;
+          cur += "'";
+        } else if (c === "'") {
+          if (i + 1 < n && !isSpace(line.charCodeAt(i + 1))) return null;
+          done = true;
+        } else {
+          cur += c;
+        }
+      } else {
+        if (i >= n) break;
+        const c = line[i];
+        if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\0') done = true;
+        else if (c === '"') inq = true;
+        else if (c === "'") insq = true;
+        else cur += c;
+      }
+      if (i < n) i++;
+    }
+    out.push(cur);
+  }
+}

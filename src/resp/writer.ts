@@ -1,0 +1,245 @@
+// Encodes reply values as RESP2 or RESP3 into a slab buffer. Replies for one read event are
+// gathered and handed to the socket as one Buffer (take()). Slabs are never reused after a
+// take(): the socket may still hold the slice, so a full slab is simply replaced.
+import { ReplyError } from '../errors';
+import {
+  DoubleReply,
+  MapReply,
+  NO_REPLY,
+  NULL_ARRAY,
+  PushReply,
+  RawReply,
+  Reply,
+  SetReply,
+  SimpleString,
+  VerbatimReply,
+} from './reply';
+import { formatDouble } from './format';
+
+const SLAB = 64 * 1024;
+
+export class RespWriter {
+  private buf: Buffer = Buffer.allocUnsafe(SLAB);
+  private start = 0;
+  private pos = 0;
+  protocol: 2 | 3 = 2;
+
+  get pending(): number {
+    return this.pos - this.start;
+  }
+
+  /** The bytes written since the last take(), or null. */
+  take(): Buffer | null {
+    if (this.pos === this.start) return null;
+    const out = this.buf.subarray(this.start, this.pos);
+    if (SLAB - this.pos < 1024 || this.buf.length > SLAB) {
+      this.buf = Buffer.allocUnsafe(SLAB);
+      this.pos = 0;
+    }
+    this.start = this.pos;
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const used = this.pos - this.start;
+    const size = Math.max(SLAB, used + n + (used >> 1));
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, this.start, this.pos);
+    this.buf = next;
+    this.start = 0;
+    this.pos = used;
+  }
+
+  private ascii(s: string): void {
+    // Short strings are faster with a loop than with a call into C++.
+    const n = s.length;
+    if (n < 48) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.latin1Write(s, this.pos);
+    }
+  }
+
+  private crlf(): void {
+    this.buf[this.pos++] = 13;
+    this.buf[this.pos++] = 10;
+  }
+
+  private int(n: number): void {
+    if (n >= 0 && n < 10) {
+      this.buf[this.pos++] = 48 + n;
+    } else {
+      this.ascii(String(n));
+    }
+  }
+
+  /** `<prefix><n>\r\n` */
+  private line(prefix: number, n: number): void {
+    this.ensure(24);
+    this.buf[this.pos++] = prefix;
+    this.int(n);
+    this.crlf();
+  }
+
+  bulk(s: string): void {
+    const n = s.length;
+    this.ensure(n + 24);
+    this.buf[this.pos++] = 36; // '$'
+    this.int(n);
+    this.crlf();
+    this.ascii(s);
+    this.crlf();
+  }
+
+  simple(s: string): void {
+    this.ensure(s.length + 3);
+    this.buf[this.pos++] = 43; // '+'
+    this.ascii(s);
+    this.crlf();
+  }
+
+  error(e: ReplyError): void {
+    const s = e.message;
+    this.ensure(s.length + 3);
+    this.buf[this.pos++] = 45; // '-'
+    this.ascii(s);
+    this.crlf();
+  }
+
+  integer(n: number | bigint): void {
+    this.ensure(24);
+    this.buf[this.pos++] = 58; // ':'
+    if (typeof n === 'number') this.int(n);
+    else this.ascii(n.toString());
+    this.crlf();
+  }
+
+  nullBulk(): void {
+    this.ensure(5);
+    if (this.protocol === 3) {
+      this.buf[this.pos++] = 95; // '_'
+    } else {
+      this.buf[this.pos++] = 36;
+      this.buf[this.pos++] = 45;
+      this.buf[this.pos++] = 49;
+    }
+    this.crlf();
+  }
+
+  nullArray(): void {
+    if (this.protocol === 3) return this.nullBulk();
+    this.ensure(5);
+    this.buf[this.pos++] = 42;
+    this.buf[this.pos++] = 45;
+    this.buf[this.pos++] = 49;
+    this.crlf();
+  }
+
+  arrayHeader(n: number): void {
+    this.line(42, n);
+  }
+
+  mapHeader(pairs: number): void {
+    if (this.protocol === 3) this.line(37, pairs);
+    else this.line(42, pairs * 2);
+  }
+
+  setHeader(n: number): void {
+    this.line(this.protocol === 3 ? 126 : 42, n);
+  }
+
+  pushHeader(n: number): void {
+    this.line(this.protocol === 3 ? 62 : 42, n);
+  }
+
+  double(d: number): void {
+    if (this.protocol === 3) {
+      const s = d === Infinity ? 'inf' : d === -Infinity ? '-inf' : Number.isNaN(d) ? 'nan' : formatDouble(d);
+      this.ensure(s.length + 3);
+      this.buf[this.pos++] = 44; // ','
+      this.ascii(s);
+      this.crlf();
+    } else {
+      this.bulk(formatDouble(d));
+    }
+  }
+
+  boolean(b: boolean): void {
+    if (this.protocol === 3) {
+      this.ensure(4);
+      this.buf[this.pos++] = 35; // '#'
+      this.buf[this.pos++] = b ? 116 : 102;
+      this.crlf();
+    } else {
+      this.integer(b ? 1 : 0);
+    }
+  }
+
+  verbatim(format: string, text: string): void {
+    if (this.protocol === 3) {
+      const n = text.length + 4;
+      this.ensure(n + 24);
+      this.buf[this.pos++] = 61; // '='
+      this.int(n);
+      this.crlf();
+      this.ascii(format);
+      this.buf[this.pos++] = 58;
+      this.ascii(text);
+      this.crlf();
+    } else {
+      this.bulk(text);
+    }
+  }
+
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    this.pos += bytes.copy(this.buf, this.pos);
+  }
+
+  write(r: Reply): void {
+    switch (typeof r) {
+      case 'string':
+        return this.bulk(r);
+      case 'number':
+        return this.integer(r);
+      case 'bigint':
+        return this.integer(r);
+      case 'boolean':
+        return this.boolean(r);
+      case 'object':
+        if (r === null) return this.nullBulk();
+        if (r === NULL_ARRAY) return this.nullArray();
+        if (r === NO_REPLY) return;
+        if (Array.isArray(r)) {
+          this.arrayHeader(r.length);
+          for (let i = 0; i < r.length; i++) this.write(r[i]);
+          return;
+        }
+        if (r instanceof SimpleString) return this.simple(r.value);
+        if (r instanceof ReplyError) return this.error(r);
+        if (r instanceof DoubleReply) return this.double(r.value);
+        if (r instanceof MapReply) {
+          this.mapHeader(r.flat.length >> 1);
+          for (let i = 0; i < r.flat.length; i++) this.write(r.flat[i]);
+          return;
+        }
+        if (r instanceof SetReply) {
+          this.setHeader(r.items.length);
+          for (let i = 0; i < r.items.length; i++) this.write(r.items[i]);
+          return;
+        }
+        if (r instanceof PushReply) {
+          this.pushHeader(r.items.length);
+          for (let i = 0; i < r.items.length; i++) this.write(r.items[i]);
+          return;
+        }
+        if (r instanceof VerbatimReply) return this.verbatim(r.format, r.text);
+        if (r instanceof RawReply) return this.raw(r.bytes);
+    }
+    throw new Error(`cannot encode reply ${String(r)}`);
+  }
+}
