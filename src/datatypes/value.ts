@@ -7,6 +7,14 @@ export interface Collection {
   readonly type: CollectionType;
   /** Number of elements; an empty collection is deleted by the command that emptied it. */
   readonly size: number;
+  /**
+   * The encoding OBJECT ENCODING reports ('listpack', 'hashtable', 'intset', 'skiplist',
+   * 'quicklist', 'stream'). Like Redis, a collection converts to the big encoding once its size
+   * or an element passes the configured limits, and never converts back.
+   */
+  readonly encoding: string;
+  /** A deep copy (COPY). */
+  clone(): Collection;
 }
 
 export type Value = string | Collection;
