@@ -38,6 +38,8 @@ export class Client {
   /** Transaction state (MULTI/EXEC). */
   multi: QueuedCommand[] | null = null;
   multiError = false;
+  /** True while EXEC runs the queued commands (blocking commands must not block then). */
+  inExec = false;
   /** Pub/sub subscriptions (RESP2 subscriber mode when any). */
   channels = new Set<string>();
   patterns = new Set<string>();

@@ -9,6 +9,7 @@ import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
 import { Logger } from './logger';
 import { SlowLog } from './slowlog';
+import { WatchRegistry } from './watch';
 
 export interface ServerStats {
   startTime: number;
@@ -44,6 +45,7 @@ export class Server {
   /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
   onShutdown: (() => void) | null = null;
   readonly runId: string;
+  readonly watches: WatchRegistry;
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -59,6 +61,7 @@ export class Server {
     this.stats = this.freshStats();
     this.lastSave = Math.floor(this.clock.now() / 1000);
     this.runId = randomHex(40);
+    this.watches = new WatchRegistry(this);
     this.clock.onChange(() => this.keyspace.expireAllDue());
   }
 

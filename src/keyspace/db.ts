@@ -20,6 +20,11 @@ export class Db {
     return this.dict.size;
   }
 
+  /** The keyspace's notion of now (ms), for TTL arithmetic. */
+  now(): number {
+    return this.ks.now();
+  }
+
   /** The value at key, or undefined; expires the key first if its time has passed. No stats. */
   peek(key: string): Value | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
