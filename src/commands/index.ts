@@ -7,6 +7,7 @@ import { genericCommands } from './generic';
 import { hashCommands } from './hash';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
+import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
 import { serverCommands } from './server';
 import { setCommands } from './set';
@@ -25,6 +26,7 @@ export function allCommandDefs(): CommandDef[] {
     ...configCommands,
     ...introspectionCommands,
     ...transactionCommands,
+    ...pubsubCommands,
     ...hashCommands,
     ...listCommands,
     ...setCommands,

@@ -10,6 +10,7 @@ import { Client } from './client';
 import { Logger } from './logger';
 import { SlowLog } from './slowlog';
 import { WatchRegistry } from './watch';
+import { PubSubHub } from '../pubsub/hub';
 
 export interface ServerStats {
   startTime: number;
@@ -46,6 +47,7 @@ export class Server {
   onShutdown: (() => void) | null = null;
   readonly runId: string;
   readonly watches: WatchRegistry;
+  readonly pubsub = new PubSubHub();
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -62,6 +64,8 @@ export class Server {
     this.lastSave = Math.floor(this.clock.now() / 1000);
     this.runId = randomHex(40);
     this.watches = new WatchRegistry(this);
+    this.clientCloseHooks.push((c) => this.pubsub.forget(c));
+    this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
     this.clock.onChange(() => this.keyspace.expireAllDue());
   }
 

@@ -96,6 +96,19 @@ export class Pair {
     return a.value;
   }
 
+  /** Sends one command that produces `n` replies (SUBSCRIBE a b c) and compares all of them. */
+  async runN(n: number, ...args: (string | Buffer | number)[]): Promise<void> {
+    const [a, b] = await Promise.all([this.redis.callRaw(...args), this.respite.callRaw(...args)]);
+    assert.equal(b.raw.toString('latin1'), a.raw.toString('latin1'), `reply 1 differs for ${fmt(args)}`);
+    for (let i = 1; i < n; i++) await this.next(`reply ${i + 1} of ${fmt(args)}`);
+  }
+
+  /** Compares the next unsolicited reply (pub/sub message) on both connections. */
+  async next(what = 'next message'): Promise<void> {
+    const [a, b] = await Promise.all([this.redis.readNext(), this.respite.readNext()]);
+    assert.equal(b.raw.toString('latin1'), a.raw.toString('latin1'), `${what} differs`);
+  }
+
   /** Runs many commands in order (each compared exactly). */
   async script(cmds: (string | Buffer | number)[][]): Promise<void> {
     for (const c of cmds) await this.run(...c);
