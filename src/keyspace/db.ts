@@ -31,15 +31,20 @@ export class Db {
     return this.dict.get(key);
   }
 
-  /** Lookup for a read command: lazy expiry, hit/miss stats, access info (LRU/LFU). */
+  /** Lookup for a read command: lazy expiry, hit/miss stats, access info (LRU/LFU), keymiss event. */
   lookupRead(key: string): Value | undefined {
-    if (this.expires.size !== 0 && this.expireIfNeeded(key)) {
+    const v =
+      this.expires.size !== 0 && this.expireIfNeeded(key)
+        ? undefined
+        : this.ks.noTouch
+          ? this.dict.get(key)
+          : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
+    if (v === undefined) {
       this.ks.stats.keyspaceMisses++;
-      return undefined;
+      this.ks.notify('m', 'keymiss', key, this.id);
+    } else {
+      this.ks.stats.keyspaceHits++;
     }
-    const v = this.ks.noTouch ? this.dict.get(key) : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
-    if (v === undefined) this.ks.stats.keyspaceMisses++;
-    else this.ks.stats.keyspaceHits++;
     return v;
   }
 
@@ -59,15 +64,17 @@ export class Db {
    * keepTtl. Signals the modification (WATCH, tracking); the caller notifies the event.
    */
   setKey(key: string, val: Value, keepTtl = false): void {
-    this.dict.set(key, val, this.ks.newMark());
+    const created = this.dict.set(key, val, this.ks.newMark());
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.ks.modified(this, key);
+    if (created) this.ks.notify('n', 'new', key, this.id);
   }
 
   /** Adds a key known not to exist. */
   add(key: string, val: Value): void {
     this.dict.set(key, val, this.ks.newMark());
     this.ks.modified(this, key);
+    this.ks.notify('n', 'new', key, this.id);
   }
 
   /** Replaces the value of an existing key in place, keeping its TTL and access info. */
@@ -132,12 +139,10 @@ export class Db {
 
   /** Random key that has not expired, or undefined. */
   randomKey(rand: () => number = Math.random): string | undefined {
-    for (let tries = 0; tries < 100; tries++) {
+    // Like Redis's dbRandomKey on a master: every expired pick is deleted, so this ends.
+    for (;;) {
       const k = this.dict.randomKey(rand);
-      if (k === undefined) return undefined;
-      if (!this.expireIfNeeded(k)) return k;
+      if (k === undefined || !this.expireIfNeeded(k)) return k;
     }
-    // Most keys are expired: let lookups clean them, answer with whatever is left.
-    return this.dict.randomKey(rand);
   }
 }
