@@ -43,12 +43,15 @@ export function parseNotifyFlags(s: string): NotifyFlags | null {
 
 /** Formats flags the way CONFIG GET prints them (Redis's keyspaceEventsFlagsToString). */
 export function formatNotifyFlags(f: NotifyFlags): string {
+  // Same order as Redis; like Redis, 'n' is only printed when the flags do not cover 'A'.
   let s = '';
   if ((f & ALL) === ALL) s += 'A';
-  else for (const ch of ORDER) if (f & CLASS[ch]) s += ch;
+  else {
+    for (const ch of ORDER) if (f & CLASS[ch]) s += ch;
+    if (f & CLASS.n) s += 'n';
+  }
   if (f & CLASS.K) s += 'K';
   if (f & CLASS.E) s += 'E';
   if (f & CLASS.m) s += 'm';
-  if (f & CLASS.n) s += 'n';
   return s;
 }
