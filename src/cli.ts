@@ -1,22 +1,189 @@
 #!/usr/bin/env node
-// respite-server [/path/to/redis.conf] [--option value ...], like redis-server.
-import { startServer } from './index';
+// respite-server [/path/to/redis.conf] [--option value ...] [-], like redis-server: options on
+// the command line are appended to the config file's content (so they override it), '-' reads
+// more configuration from stdin. Logs like redis-server, shuts down cleanly on SIGINT/SIGTERM.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REDIS_VERSION } from './commands/connection';
+import { ConfigFileError, loadServerConfig } from './config/conf-file';
+import { quoteRepr } from './config/config';
+import { Logger } from './engine/logger';
+import { Server } from './engine/server';
+import { RespiteServer, serve } from './index';
+import { Clock } from './keyspace/clock';
+import { splitArgs } from './resp/parser';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const VERSION: string = require('../../package.json').version;
+
+function version(): never {
+  process.stdout.write(`respite server v=${VERSION} redis=${REDIS_VERSION} node=${process.version} bits=64\n`);
+  process.exit(0);
+}
+
+function usage(): never {
+  process.stderr.write(
+    [
+      'Usage: respite-server [/path/to/redis.conf] [options] [-]',
+      '       respite-server - (read config from stdin)',
+      '       respite-server -v or --version',
+      '       respite-server -h or --help',
+      '',
+      'Examples:',
+      '       respite-server (run the server with default conf)',
+      '       respite-server /etc/redis/6379.conf',
+      '       respite-server --port 7777',
+      '       respite-server --port 7777 --replicaof 127.0.0.1 8888',
+      '       respite-server /etc/myredis.conf --loglevel verbose -',
+      '       respite-server /etc/myredis.conf --loglevel verbose',
+      '',
+      'Options are the redis.conf directives, written as --name value.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
+
+export interface CommandLine {
+  /** Absolute path of the config file, if one was given. */
+  configFile: string | null;
+  /** Read more configuration from stdin ('-' as the first or last argument). */
+  stdin: boolean;
+  /** The options as config-file lines. */
+  options: string;
+}
+
+/** Redis's main(): turns argv into a config file path and config lines ("--port 7000" -> "port 7000"). */
+export function parseCommandLine(args: string[]): CommandLine {
+  let j = 0;
+  let configFile: string | null = null;
+  if (args.length > 0 && args[0][0] !== '-') {
+    configFile = path.resolve(args[0]);
+    j = 1;
+  }
+  let options = '';
+  let stdin = false;
+  let handledLastArg = true;
+  for (; j < args.length; j++) {
+    const a = args[j];
+    if (a === '-' && (j === 0 || j === args.length - 1)) {
+      stdin = true;
+    } else if (handledLastArg && a.startsWith('--')) {
+      if (options.length) options += '\n';
+      options += a.slice(2) + ' ';
+      const parts = splitArgs(a);
+      if (parts !== null && parts.length === 1) {
+        handledLastArg = false;
+        // `--save` with no value (last, or followed by another option) means save "".
+        const nextIsOption = j !== args.length - 1 && args[j + 1].startsWith('--');
+        if (a.toLowerCase() === '--save' && (nextIsOption || j === args.length - 1)) {
+          options += '""';
+          handledLastArg = nextIsOption;
+        }
+      } else {
+        handledLastArg = true; // "--port 6380" as one argument
+      }
+    } else {
+      options += quoteRepr(a) + ' ';
+      handledLastArg = true;
+    }
+  }
+  return { configFile, stdin, options };
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const opts: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    if (!args[i].startsWith('--')) continue;
-    opts[args[i].slice(2)] = args[i + 1];
-    i++;
+  if (args[0] === '-v' || args[0] === '--version') version();
+  if (args[0] === '--help' || args[0] === '-h') usage();
+
+  const logger = new Logger();
+  const server = new Server({ clock: new Clock(), logger });
+  logger.notice('oO0OoO0OoO0Oo respite is starting oO0OoO0OoO0Oo');
+  logger.notice(`respite version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+
+  const cl = parseCommandLine(args);
+  if (cl.configFile === null) {
+    logger.warning('Warning: no config file specified, using the default config. In order to specify a config file use respite-server /path/to/redis.conf');
   }
-  const port = opts.port !== undefined ? Number(opts.port) : 6379;
-  delete opts.port;
-  const s = await startServer({ ...opts, port, log: true });
-  s.server.log.notice('Ready to accept connections');
+  try {
+    if (cl.stdin) logger.warning('Reading config from stdin');
+    loadServerConfig(server, cl.configFile, cl.stdin ? fs.readFileSync(0, 'latin1') : null, cl.options);
+  } catch (e) {
+    if (!(e instanceof ConfigFileError)) throw e;
+    if (e.kind === 'fatal') process.stderr.write(e.report);
+    else logger.warning(e.report);
+    process.exit(1);
+  }
+  server.configFile = cl.configFile;
+  logger.notice('Configuration loaded');
+
+  const cfg = server.config;
+  if (cfg.bool('daemonize')) {
+    // Node.js cannot fork into the background; refusing beats silently staying in the foreground.
+    process.stderr.write("respite-server: 'daemonize yes' is not supported; run respite-server in the foreground (or under a supervisor such as systemd)\n");
+    process.exit(1);
+  }
+  if (cfg.bool('cluster-enabled')) logger.warning('cluster-enabled is not supported by respite: running standalone.');
+  if (cfg.int('tls-port') !== 0) logger.warning('TLS is not supported by respite: tls-port is ignored.');
+  if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
+
+  const port = cfg.int('port');
+  if (port === 0 || cfg.get('bind') === '') {
+    logger.warning('Configured to not listen anywhere, exiting.');
+    process.exit(1);
+  }
+  let handle: RespiteServer;
+  try {
+    handle = await serve(server, port);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${port}: ${err.message}`);
+    logger.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    process.exit(1);
+  }
+
+  const pidfile = cfg.get('pidfile');
+  if (pidfile !== '') {
+    try {
+      fs.writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      logger.warning(`Failed to write PID file: ${(e as Error).message}`);
+    }
+  }
+  logger.notice(`Running mode=standalone, port=${handle.port}.`);
+  logger.notice('Server initialized');
+  logger.notice('Ready to accept connections');
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.warning('User requested shutdown...');
+    await handle.close();
+    if (pidfile !== '') {
+      logger.notice('Removing the pid file.');
+      try {
+        fs.unlinkSync(pidfile);
+      } catch {
+        // already removed
+      }
+    }
+    logger.warning('respite is now ready to exit, bye bye...');
+    process.exit(0);
+  };
+  server.onShutdown = () => void shutdown();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      logger.warning(`Received ${sig} scheduling shutdown...`);
+      void shutdown();
+    });
+  }
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`respite-server: ${e instanceof Error ? e.stack : e}\n`);
+    process.exit(1);
+  });
+}

@@ -9,6 +9,7 @@ import { Server } from './engine/server';
 import { Clock } from './keyspace/clock';
 import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
+import { configDef, setConfigValues } from './config/config';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -16,7 +17,7 @@ export type { Arg, JsReply };
 export interface ServerOptions {
   /** TCP port; 0 picks a free one; null for no TCP listener at all (in-process only). */
   port?: number | null;
-  /** Addresses to listen on, space separated like redis.conf's bind. Default 127.0.0.1. */
+  /** Addresses to listen on, space separated like redis.conf's bind. Default "127.0.0.1 -::1". */
   bind?: string;
   /** Log lines: false (default) silent, true to stdout, or a function receiving each line. */
   log?: boolean | ((line: string) => void);
@@ -55,7 +56,7 @@ export interface RespiteServer {
   readonly server: Server;
 }
 
-const SPECIAL = new Set(['port', 'bind', 'log']);
+const SPECIAL = new Set(['port', 'log']);
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
@@ -66,25 +67,52 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
   logger.file = options.log === true ? '' : null;
   if (typeof options.log === 'function') logger.sink = options.log as (line: string) => void;
   const server = new Server({ clock: new Clock(), logger });
-  const pairs: [string, string][] = [];
+  const pairs: [string, string | string[]][] = [];
+  const given: string[] = [];
   for (const [k, v] of Object.entries(options)) {
     if (SPECIAL.has(k) || v === undefined) continue;
-    pairs.push([kebab(k), typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v)]);
+    const value = typeof v === 'boolean' ? (v ? 'yes' : 'no') : Array.isArray(v) ? v.map(String) : String(v);
+    pairs.push([kebab(k), value]);
+    given.push(k);
   }
   const port = options.port === undefined ? 0 : options.port;
-  if (port !== null) pairs.push(['port', String(port)]);
-  const applied = server.applyConfig(pairs, false);
-  if (!applied.ok) throw new Error(`invalid option '${applied.arg}': ${applied.error}`);
-  const bind = (options.bind ?? '127.0.0.1').split(/\s+/).filter(Boolean);
+  const r = setConfigValues(server, pairs, { runtime: false, localClient: true });
+  if (!r.ok) {
+    const i = pairs.findIndex(([n]) => n === r.name || configDef(n) === configDef(r.name));
+    const key = i >= 0 ? given[i] : r.name;
+    throw new Error(r.unknown ? `respite: unknown option '${key}'` : `respite: invalid option '${key}': ${r.error}`);
+  }
+  return serve(server, port);
+}
+
+/**
+ * Starts an already configured server: listens on `port` (0 picks a free one, null for no TCP)
+ * at the configured bind addresses, starts the cron, and returns the handle. Used by
+ * startServer() and the respite-server command line.
+ */
+export async function serve(server: Server, port: number | null): Promise<RespiteServer> {
   let listener: Listener | null = null;
   let bound = 0;
+  const bindList = () => server.config.get('bind').split(' ').filter(Boolean);
   if (port !== null) {
     listener = new Listener(server);
-    bound = await listener.listen(port, bind, server.config.int('tcp-backlog'));
+    bound = await listener.listen(port, bindList(), server.config.int('tcp-backlog'));
     server.boundPort = bound;
+    // An ephemeral port is reported as the one actually bound.
+    server.config.setRaw('port', String(bound));
+    const active = listener;
+    server.onListenChange = () => {
+      const p = server.config.int('port');
+      void active.relisten(p, bindList(), server.config.int('tcp-backlog')).then(
+        (n) => void (server.boundPort = n),
+        (e) => server.log.warning(`Unable to listen on port ${p}: ${e instanceof Error ? e.message : e}`),
+      );
+    };
   }
+  if (port === null) server.config.setRaw('port', '0');
   server.startCron();
-  const host = bind[0].replace(/^-/, '');
+  const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
+  const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
   const shared = new EmbeddedConnection(server);
   let closed = false;
   const handle: RespiteServer = {
@@ -99,6 +127,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     async close() {
       if (closed) return;
       closed = true;
+      server.onListenChange = null;
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();

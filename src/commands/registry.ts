@@ -288,6 +288,19 @@ export class Registry {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
+  /** redis.conf rename-command: the command answers to a new name instead ('' removes it). */
+  rename(from: string, to: string): 'no such command' | 'target exists' | null {
+    const cmd = this.lookup(from);
+    if (!cmd) return 'no such command';
+    if (to !== '' && this.lookup(to)) return 'target exists';
+    for (const [k, v] of this.byName) if (v === cmd) this.byName.delete(k);
+    if (to !== '') {
+      this.byName.set(to.toLowerCase(), cmd);
+      this.byName.set(to.toUpperCase(), cmd);
+    }
+    return null;
+  }
+
   /** Resolves `container sub` to the subcommand (COMMAND INFO client|list style names too). */
   lookupFull(name: string): Command | undefined {
     const bar = name.indexOf('|');

@@ -1,113 +1,269 @@
-// Configuration parameters: one table of definitions (config/table.ts), values kept in their
-// canonical string form (what CONFIG GET prints), typed accessors, validation like Redis's, and
-// apply hooks so a CONFIG SET takes effect at once.
+// Configuration parameters: one table of definitions (config/table.ts) with Redis 7.0's names,
+// types, limits and flags; values kept in their canonical string form (what CONFIG GET prints);
+// validation with Redis's exact error texts; and the CONFIG SET algorithm (all checked first,
+// applied in order, rolled back on failure) shared by CONFIG SET, the command line, redis.conf
+// and the embedded startServer() options.
 import type { Server } from '../engine/server';
 import { CONFIG_TABLE } from './table';
 
-export type ConfigType = 'bool' | 'int' | 'memory' | 'enum' | 'string' | 'special';
+export type ConfigType = 'bool' | 'string' | 'enum' | 'numeric' | 'special';
 
 export interface ConfigDef {
   name: string;
-  aliases?: string[];
+  /** The other name Redis accepts (slave-*, *-ziplist-*, lua-time-limit). */
+  alias?: string;
   type: ConfigType;
-  /** Default in canonical form. */
+  /** Default in canonical form (as CONFIG GET prints it). */
   default: string;
-  min?: number;
-  max?: number;
-  /** Allowed values for enums (and flag lists when `multi`). */
+  // ---- numeric ----
+  min?: bigint;
+  max?: bigint;
+  /** Bounds checked as unsigned (C unsigned int, size_t, unsigned long long). */
+  unsigned?: boolean;
+  /** Accepts memory units (1gb, 100mb, 5k). */
+  memory?: boolean;
+  /** Also accepts "N%" (stored negative, like Redis). */
+  percent?: boolean;
+  /** Parsed and printed in octal (unixsocketperm). */
+  octal?: boolean;
+  // ---- enum ----
   values?: string[];
-  /** An enum that accepts several space-separated values (e.g. oom-score-adj). */
-  multi?: boolean;
-  /** Cannot be changed with CONFIG SET. */
+  /** Enum names that stand for another value (oom-score-adj relative = yes). */
+  synonyms?: Record<string, string>;
+  /** Bit values of an enum that takes several words (shutdown-on-sigint "save now"). */
+  bits?: number[];
+  /** Takes several arguments: CONFIG SET splits the value on spaces (save, bind, ...). */
+  multiArg?: boolean;
+  // ---- flags ----
   immutable?: boolean;
-  /** Hidden from CONFIG GET * (deprecated or debug-only). */
+  /** CONFIG SET needs enable-protected-configs (dir, dbfilename). */
+  protected?: boolean;
+  /** Only matched by its exact name in CONFIG GET (debugging knobs). */
   hidden?: boolean;
-  /** Sensitive: redacted in logs. */
+  /** Redacted from SLOWLOG/MONITOR. */
   sensitive?: boolean;
-  /**
-   * For 'special' types (and extra checks): turns input into canonical form or returns an error
-   * text (the part after "argument ... - ") .
-   */
-  parse?: (input: string, server: Server | null) => string | { error: string };
-  /** Applies a new value to the running server; returns an error text to refuse it. */
+  /** An empty string means "not set": CONFIG REWRITE drops the line. */
+  nullable?: boolean;
+  /** Accepted and reported like Redis, but has no effect in respite. */
+  noEffect?: boolean;
+  /** Extra validation (Redis's is_valid_fn): an error text, or nothing when valid. */
+  validate?: (value: string) => string | void;
+  /** Special types: arguments to canonical value, or an error text. */
+  parse?: (args: string[], ctx: ParseContext) => string | { error: string };
+  /** A value read from the process rather than stored (dir = cwd). */
+  read?: () => string;
+  /** Makes the running server follow a new value; returns an error text to refuse it. */
   apply?: (server: Server, value: string) => string | void;
+  /** Lines for CONFIG REWRITE (without the name): [] drops the option from the file. */
+  rewrite?: (value: string, def: ConfigDef) => { line: string; force: boolean }[];
 }
 
-export class ConfigError {
-  constructor(readonly message: string) {}
+export interface ParseContext {
+  server: Server | null;
+  /** Reading redis.conf or the command line (not CONFIG SET). */
+  loading: boolean;
+  /** The value before this assignment (save lines accumulate while loading). */
+  previous: string;
+  /** Set by a loader once the first `save` line replaced the default. */
+  saveLoaded?: boolean;
 }
 
-const defsByName = new Map<string, ConfigDef>();
+interface Entry {
+  def: ConfigDef;
+  /** The name this entry answers to (the alias entry reports the alias). */
+  name: string;
+  isAlias: boolean;
+}
+
+const entries = new Map<string, Entry>();
 for (const d of CONFIG_TABLE) {
-  defsByName.set(d.name, d);
-  for (const a of d.aliases ?? []) defsByName.set(a, d);
+  entries.set(d.name, { def: d, name: d.name, isAlias: false });
+  if (d.alias) entries.set(d.alias, { def: d, name: d.alias, isAlias: true });
+}
+
+/** The table entry for a name or alias (case-insensitive). */
+export function configEntry(name: string): Entry | undefined {
+  return entries.get(name) ?? entries.get(name.toLowerCase());
 }
 
 export function configDef(name: string): ConfigDef | undefined {
-  return defsByName.get(name.toLowerCase());
+  return configEntry(name)?.def;
 }
 
 export function allConfigDefs(): readonly ConfigDef[] {
   return CONFIG_TABLE;
 }
 
-const MEMORY_UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  k: 1000,
-  kb: 1024,
-  m: 1000 * 1000,
-  mb: 1024 * 1024,
-  g: 1000 * 1000 * 1000,
-  gb: 1024 * 1024 * 1024,
-};
-
-/** Redis's memtoull: "100mb", "1gb", "42". Null when invalid. */
-export function parseMemory(s: string): number | null {
-  const m = /^(-?\d+)([a-zA-Z]*)$/.exec(s);
-  if (!m) return null;
-  const unit = MEMORY_UNITS[m[2].toLowerCase()];
-  if (unit === undefined) return null;
-  return Number(m[1]) * unit;
+/** Every name CONFIG GET can report, aliases included, in table order. */
+export function allConfigEntries(): IterableIterator<Entry> {
+  return entries.values();
 }
 
-/** Normalises a value for `def`, or returns the reason it is invalid. */
-export function normalize(def: ConfigDef, input: string, server: Server | null): string | { error: string } {
+// ---- numbers, the way Redis's C code reads them ---------------------------------------------
+
+const U64 = 1n << 64n;
+const MEMORY_UNITS: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1048576n, g: 1000000000n, gb: 1073741824n };
+
+/** Redis's memtoull: "100mb", "1gb", "42" (wrapping like unsigned long long). Null when invalid. */
+export function memtoull(s: string): bigint | null {
+  if (s.startsWith('-')) return null;
+  const m = /^([0-9]*)(.*)$/s.exec(s)!;
+  const mul = MEMORY_UNITS[m[2].toLowerCase()];
+  if (mul === undefined || m[1].length >= 128) return null;
+  let v = m[1] === '' ? 0n : BigInt(m[1]);
+  if (v >= U64) v = U64 - 1n; // strtoull saturates
+  return (v * mul) % U64;
+}
+
+/** Redis's memtoull for callers that want a JS number (approximate above 2^53). */
+export function parseMemory(s: string): number | null {
+  const v = memtoull(s);
+  return v === null ? null : Number(v);
+}
+
+/** Redis's string2ll: strict decimal int64. */
+export function string2ll(s: string): bigint | null {
+  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
+  const v = BigInt(s);
+  return v > 9223372036854775807n || v < -9223372036854775808n ? null : v;
+}
+
+/** C strtoll(s, &end, 10) with a full-string check; null when something is left over or it overflows. */
+export function strtollFull(s: string, base = 10): bigint | null {
+  if (s === '') return 0n;
+  const digits = base === 8 ? '[0-7]+' : '[0-9]+';
+  const m = new RegExp(`^[ \\t\\n\\v\\f\\r]*([+-]?)(${digits})$`).exec(s);
+  if (!m) return null;
+  const v = BigInt((base === 8 ? '0o' : '') + m[2]) * (m[1] === '-' ? -1n : 1n);
+  return v > 9223372036854775807n || v < -9223372036854775808n ? null : v;
+}
+
+function parseNumeric(def: ConfigDef, s: string): bigint | { error: string } {
+  if (def.memory) {
+    const v = memtoull(s);
+    if (v !== null) return BigInt.asIntN(64, v);
+  }
+  if (def.percent && s.length > 1 && s.endsWith('%')) {
+    const v = string2ll(s.slice(0, -1));
+    if (v !== null && v >= 0n) return -v;
+  }
+  if (def.octal) {
+    const v = strtollFull(s, 8);
+    if (v !== null) return v;
+  }
+  if (!def.memory && !def.percent && !def.octal) {
+    const v = string2ll(s);
+    if (v !== null) return v;
+  }
+  if (def.memory && def.percent) return { error: 'argument must be a memory or percent value' };
+  if (def.memory) return { error: 'argument must be a memory value' };
+  if (def.octal) return { error: "argument couldn't be parsed as an octal number" };
+  return { error: "argument couldn't be parsed into an integer" };
+}
+
+function numericBoundaryError(def: ConfigDef, v: bigint): string | null {
+  const min = def.min!;
+  const max = def.max!;
+  if (def.unsigned) {
+    const u = BigInt.asUintN(64, v);
+    if (u > BigInt.asUintN(64, max) || u < BigInt.asUintN(64, min)) {
+      const f = (n: bigint) => BigInt.asUintN(64, n).toString(def.octal ? 8 : 10);
+      return `argument must be between ${f(min)} and ${f(max)} inclusive`;
+    }
+    return null;
+  }
+  if (def.percent && v < 0n) {
+    return v < min ? `percentage argument must be less or equal to ${-min}` : null;
+  }
+  if (v > max || v < min) return `argument must be between ${min} and ${max} inclusive`;
+  return null;
+}
+
+function formatNumeric(def: ConfigDef, v: bigint): string {
+  if (def.percent && v < 0n) return `${-v}%`;
+  if (def.memory) return BigInt.asUintN(64, v).toString();
+  if (def.octal) return v.toString(8);
+  return v.toString();
+}
+
+/** The value of a numeric parameter as a C long long (percentages negative, like Redis). */
+export function numericValue(def: ConfigDef, canonical: string): bigint {
+  if (canonical.endsWith('%')) return -BigInt(canonical.slice(0, -1));
+  if (def.octal) return BigInt('0o' + canonical);
+  return BigInt.asIntN(64, BigInt(canonical));
+}
+
+function enumError(def: ConfigDef): { error: string } {
+  return { error: `argument(s) must be one of the following: ${def.values!.join(', ')}` };
+}
+
+/** Redis's configEnumGetName for flag enums: exact match first, else the matching names. */
+export function enumFlagsName(def: ConfigDef, v: number): string {
+  const names: string[] = [];
+  let rest = v;
+  for (let i = 0; i < def.values!.length; i++) {
+    const b = def.bits![i];
+    if (b === v) return def.values![i];
+    if (b && (rest & b) === b) {
+      names.push(def.values![i]);
+      rest &= ~b;
+    }
+  }
+  return names.length && !rest ? names.join(' ') : 'unknown';
+}
+
+/**
+ * Validates the arguments for one parameter and returns its canonical value, or the error text
+ * Redis gives (the part after "CONFIG SET failed (possibly related to argument '...') - ").
+ */
+export function parseConfigValue(def: ConfigDef, args: string[], ctx: ParseContext): string | { error: string } {
+  if (!def.multiArg && args.length !== 1) return { error: 'wrong number of arguments' };
+  let out: string | { error: string };
   switch (def.type) {
     case 'bool': {
-      const v = input.toLowerCase();
-      if (v === 'yes' || v === 'no') return v;
-      return { error: "argument must be 'yes' or 'no'" };
+      const v = args[0].toLowerCase();
+      out = v === 'yes' || v === 'no' ? v : { error: "argument must be 'yes' or 'no'" };
+      break;
     }
-    case 'int':
-    case 'memory': {
-      let n: number | null;
-      if (def.type === 'memory') n = parseMemory(input);
-      else n = /^-?\d+$/.test(input) ? Number(input) : null;
-      if (n === null || !Number.isFinite(n)) {
-        return { error: def.type === 'memory' ? 'argument must be a memory value' : "argument couldn't be parsed into an integer" };
-      }
-      if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) {
-        return { error: `argument must be between ${def.min} and ${def.max} inclusive` };
-      }
-      if (def.parse) return def.parse(String(n), server);
-      return String(n);
+    case 'numeric': {
+      const v = parseNumeric(def, args[0]);
+      if (typeof v !== 'bigint') return v;
+      const e = numericBoundaryError(def, v);
+      out = e ? { error: e } : formatNumeric(def, v);
+      break;
     }
     case 'enum': {
-      const words = def.multi ? input.split(/\s+/).filter(Boolean) : [input];
-      const out: string[] = [];
-      for (const w of words) {
-        const v = w.toLowerCase();
-        if (!def.values!.includes(v)) return { error: `argument(s) must be one of the following: ${def.values!.join(', ')}` };
-        out.push(v);
+      if (def.bits) {
+        let v = 0;
+        for (const a of args) {
+          const i = def.values!.indexOf(a.toLowerCase());
+          if (i < 0) return enumError(def);
+          v |= def.bits[i];
+        }
+        if (args.length === 0) return enumError(def);
+        out = String(v);
+      } else {
+        if (args.length !== 1) return enumError(def);
+        const i = def.values!.indexOf(args[0].toLowerCase());
+        out = i < 0 ? enumError(def) : (def.synonyms?.[def.values![i]] ?? def.values![i]);
       }
-      return out.join(' ');
+      break;
     }
     case 'string':
+      out = args[0];
+      break;
     case 'special':
-      return def.parse ? def.parse(input, server) : input;
+      return def.parse!(args, ctx);
   }
+  if (typeof out === 'string' && def.validate) {
+    const e = def.validate(out);
+    if (e) return { error: e };
+  }
+  if (typeof out === 'string' && def.bits) out = enumFlagsName(def, Number(out));
+  return out;
 }
+
+// ---- the store ------------------------------------------------------------------------------
 
 export class Config {
   private values = new Map<string, string>();
@@ -116,10 +272,11 @@ export class Config {
     for (const d of CONFIG_TABLE) this.values.set(d.name, d.default);
   }
 
+  /** The canonical value of a parameter (by name or alias). */
   get(name: string): string {
     const d = configDef(name);
     if (!d) throw new Error(`unknown config ${name}`);
-    return this.values.get(d.name)!;
+    return d.read ? d.read() : this.values.get(d.name)!;
   }
 
   int(name: string): number {
@@ -130,15 +287,149 @@ export class Config {
     return this.get(name) === 'yes';
   }
 
-  /** Sets an already normalised value (no validation, no apply hook). */
+  /** The stored value, even for parameters read from the process. */
+  stored(name: string): string {
+    return this.values.get(configDef(name)!.name)!;
+  }
+
+  /** Sets an already validated canonical value (no apply hook). */
   setRaw(name: string, value: string): void {
     const d = configDef(name);
     if (!d) throw new Error(`unknown config ${name}`);
     this.values.set(d.name, value);
   }
 
-  /** Names (canonical) matching a glob, for CONFIG GET. */
+  /** Every parameter with its value, in table order. */
   entries(): [ConfigDef, string][] {
-    return CONFIG_TABLE.map((d) => [d, this.values.get(d.name)!]);
+    return CONFIG_TABLE.map((d) => [d, this.get(d.name)]);
+  }
+}
+
+// ---- CONFIG SET and friends -----------------------------------------------------------------
+
+export type ConfigSetResult =
+  | { ok: true }
+  /** unknown: no such parameter (name as given); otherwise name is the parameter to blame. */
+  | { ok: false; unknown: boolean; name: string; error: string };
+
+export interface ConfigSetOptions {
+  /** CONFIG SET: immutable and protected parameters refuse, duplicates refuse. */
+  runtime: boolean;
+  /** For protected configs under enable-protected-configs local. */
+  localClient?: boolean;
+  /** Multi-argument values arrive as one string split on spaces (CONFIG SET, embedded options). */
+  split?: boolean;
+}
+
+/** Text of a failed CONFIG SET, as Redis replies it. */
+export function configSetErrorText(r: { unknown: boolean; name: string; error: string }): string {
+  if (r.unknown) return `ERR Unknown option or number of arguments for CONFIG SET - '${r.name}'`;
+  return `ERR CONFIG SET failed (possibly related to argument '${r.name}')${r.error ? ' - ' + r.error : ''}`;
+}
+
+function protectedAllowed(server: Server, local: boolean): boolean {
+  const mode = server.config.get('enable-protected-configs');
+  return mode === 'yes' || (mode === 'local' && local);
+}
+
+/**
+ * Redis's configSetCommand: finds every parameter (first error wins: unknown, immutable,
+ * protected, duplicate), sets them in order (a bad value restores the ones set before it), then
+ * applies the changed ones (a refused apply restores everything).
+ */
+export function setConfigValues(server: Server, pairs: [string, string | string[]][], opts: ConfigSetOptions): ConfigSetResult {
+  const found: Entry[] = [];
+  for (const [name] of pairs) {
+    const e = configEntry(name);
+    if (!e) return { ok: false, unknown: true, name, error: '' };
+    if (opts.runtime) {
+      if (e.def.immutable) return { ok: false, unknown: false, name, error: "can't set immutable config" };
+      if (e.def.protected && !protectedAllowed(server, opts.localClient ?? false)) {
+        return { ok: false, unknown: false, name, error: "can't set protected config" };
+      }
+      if (found.some((f) => f.def === e.def && f.isAlias === e.isAlias)) {
+        return { ok: false, unknown: false, name, error: 'duplicate parameter' };
+      }
+    }
+    found.push(e);
+  }
+  const old = found.map((e) => server.config.get(e.def.name));
+  const changed: boolean[] = [];
+  for (let i = 0; i < found.length; i++) {
+    const { def, name } = found[i];
+    const raw = pairs[i][1];
+    const args = Array.isArray(raw) ? raw : def.multiArg && opts.split !== false ? raw.split(' ') : [raw];
+    const prev = server.config.get(def.name);
+    const v = parseConfigValue(def, args, { server, loading: !opts.runtime, previous: prev });
+    if (typeof v !== 'string') {
+      for (let j = i - 1; j >= 0; j--) server.config.setRaw(found[j].def.name, old[j]);
+      return { ok: false, unknown: false, name, error: v.error };
+    }
+    server.config.setRaw(def.name, v);
+    // Like Redis, an unchanged value is not applied again (bind always rebinds).
+    changed.push(v !== prev || def.name === 'bind');
+  }
+  for (let i = 0; i < found.length; i++) {
+    if (!changed[i]) continue;
+    const e = server.applyOne(found[i].def, server.config.stored(found[i].def.name));
+    if (e) {
+      server.log.warning(`Failed applying new configuration. Possibly related to new ${found[i].name} setting. Restoring previous settings.`);
+      for (let j = found.length - 1; j >= 0; j--) server.config.setRaw(found[j].def.name, old[j]);
+      for (let j = 0; j < i; j++) if (changed[j]) server.applyOne(found[j].def, old[j]);
+      return { ok: false, unknown: false, name: found[i].name, error: e };
+    }
+  }
+  return { ok: true };
+}
+
+// ---- CONFIG REWRITE helpers -----------------------------------------------------------------
+
+/** Redis's sdscatrepr: a double-quoted string with C escapes. */
+export function quoteRepr(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i];
+    if (ch === '\\' || ch === '"') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c >= 0x20 && c <= 0x7e) out += ch;
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out + '"';
+}
+
+/** Redis's rewriteConfigFormatMemory: 1gb, 64mb, 3kb or plain bytes. */
+export function formatMemoryForFile(n: bigint): string {
+  const units: [bigint, string][] = [
+    [1073741824n, 'gb'],
+    [1048576n, 'mb'],
+    [1024n, 'kb'],
+  ];
+  for (const [u, s] of units) if (n && n % u === 0n) return `${n / u}${s}`;
+  return n.toString();
+}
+
+/** The lines CONFIG REWRITE writes for a parameter (without its name). */
+export function rewriteLines(def: ConfigDef, value: string): { line: string; force: boolean }[] {
+  if (def.rewrite) return def.rewrite(value, def);
+  switch (def.type) {
+    case 'bool':
+    case 'enum':
+      return [{ line: value, force: value !== def.default }];
+    case 'numeric': {
+      const v = numericValue(def, value);
+      const force = v !== numericValue(def, def.default);
+      if (def.percent && v < 0n) return [{ line: `${-v}%`, force }];
+      if (def.memory) return [{ line: formatMemoryForFile(BigInt.asUintN(64, v)), force }];
+      return [{ line: def.octal ? v.toString(8) : v.toString(), force }];
+    }
+    case 'string':
+    case 'special':
+      if (def.nullable && value === '') return [];
+      return [{ line: quoteRepr(value), force: value !== def.default }];
   }
 }

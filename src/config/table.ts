@@ -1,115 +1,326 @@
-// Every configuration parameter respite knows, with Redis 7.0's names, defaults and limits.
-// Parameters whose apply hook changes the running server take effect at once on CONFIG SET.
+// Every parameter Redis 7.0 reports in CONFIG GET *, with its defaults, limits and flags exactly
+// as redis-server 7.0.15 has them (checked against it). Parameters whose apply hook changes the
+// running server take effect at once; those marked noEffect are accepted and reported like Redis
+// but do nothing in respite (TLS, cluster, replication tuning, threads, OS knobs...).
 import type { ConfigDef } from './config';
-import { formatNotifyFlags, parseNotifyFlags } from '../keyspace/notify';
+import * as S from './special';
 
-const INT_MAX = 2147483647;
-const LLONG_MAX = Number.MAX_SAFE_INTEGER;
+const INT_MIN = -2147483648n;
+const INT_MAX = 2147483647n;
+const UINT_MAX = 4294967295n;
+const LONG_MAX = 9223372036854775807n;
+const ULLONG_MAX = 18446744073709551615n;
+const MB = 1048576n;
+
+type Extra = Partial<ConfigDef>;
+
+function bool(name: string, dflt: boolean, extra: Extra = {}): ConfigDef {
+  return { name, type: 'bool', default: dflt ? 'yes' : 'no', ...extra };
+}
+
+function str(name: string, dflt: string, extra: Extra = {}): ConfigDef {
+  return { name, type: 'string', default: dflt, ...extra };
+}
+
+/** A string whose empty value means "unset" (Redis's EMPTY_STRING_IS_NULL). */
+function nstr(name: string, extra: Extra = {}): ConfigDef {
+  return { name, type: 'string', default: '', nullable: true, ...extra };
+}
+
+function enm(name: string, values: string[], dflt: string, extra: Extra = {}): ConfigDef {
+  return { name, type: 'enum', default: dflt, values, ...extra };
+}
+
+function num(name: string, min: bigint, max: bigint, dflt: bigint | number, extra: Extra = {}): ConfigDef {
+  const d = BigInt(dflt);
+  return { name, type: 'numeric', min, max, default: extra.octal ? d.toString(8) : d.toString(), ...extra };
+}
+
+const mem: Extra = { memory: true, unsigned: true };
+const none: Extra = { noEffect: true };
+const IMM: Extra = { immutable: true };
+const IMM_NONE: Extra = { immutable: true, noEffect: true };
+const PROTECTED_ACTION = ['no', 'yes', 'local'];
+const SHUTDOWN_FLAGS: Extra = {
+  bits: [0, 1, 2, 4, 8],
+  multiArg: true,
+  validate: S.validShutdownFlags,
+};
 
 export const CONFIG_TABLE: ConfigDef[] = [
-  // ---- network ----
-  { name: 'port', type: 'int', default: '6379', min: 0, max: 65535, immutable: true },
-  { name: 'bind', type: 'special', default: '* -::*', immutable: true },
-  { name: 'protected-mode', type: 'bool', default: 'yes' },
-  { name: 'tcp-backlog', type: 'int', default: '511', min: 0, max: INT_MAX, immutable: true },
-  { name: 'tcp-keepalive', type: 'int', default: '300', min: 0, max: INT_MAX },
-  { name: 'timeout', type: 'int', default: '0', min: 0, max: INT_MAX },
+  // ---- network -----------------------------------------------------------------------------
+  num('port', 0n, 65535n, 6379, { apply: (s) => s.rebindListeners() }),
   {
-    name: 'maxclients',
-    type: 'int',
-    default: '10000',
-    min: 1,
-    max: INT_MAX,
+    name: 'bind',
+    type: 'special',
+    default: S.BIND_DEFAULT,
+    multiArg: true,
+    parse: S.parseBind,
+    rewrite: S.rewriteBind,
+    apply: (s) => s.rebindListeners(),
   },
-  { name: 'unixsocket', type: 'string', default: '', immutable: true },
-  { name: 'unixsocketperm', type: 'int', default: '0', min: 0, max: 0o777, immutable: true },
-  // ---- general ----
-  { name: 'daemonize', type: 'bool', default: 'no', immutable: true },
-  { name: 'pidfile', type: 'string', default: '', immutable: true },
-  { name: 'loglevel', type: 'enum', default: 'notice', values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] },
-  { name: 'logfile', type: 'string', default: '', immutable: true },
-  {
-    name: 'databases',
-    type: 'int',
-    default: '16',
-    min: 1,
-    max: INT_MAX,
-    immutable: true,
-  },
-  {
-    name: 'hz',
-    type: 'int',
-    default: '10',
-    min: 0,
-    max: INT_MAX,
-    // Redis clamps hz into 1..500.
-    parse: (v) => String(Math.min(500, Math.max(1, Number(v)))),
-  },
-  { name: 'dynamic-hz', type: 'bool', default: 'yes' },
-  { name: 'enable-debug-command', type: 'enum', default: 'no', values: ['no', 'yes', 'local'], immutable: true },
-  { name: 'enable-protected-configs', type: 'enum', default: 'no', values: ['no', 'yes', 'local'], immutable: true },
-  { name: 'enable-module-command', type: 'enum', default: 'no', values: ['no', 'yes', 'local'], immutable: true },
+  str('bind-source-addr', '', { nullable: true, noEffect: true }),
+  bool('protected-mode', true, none),
+  num('tcp-backlog', 0n, INT_MAX, 511, IMM),
+  num('tcp-keepalive', 0n, INT_MAX, 300),
+  num('socket-mark-id', 0n, UINT_MAX, 0, { ...IMM_NONE, unsigned: true }),
+  num('timeout', 0n, INT_MAX, 0),
+  num('maxclients', 1n, UINT_MAX, 10000, { unsigned: true, apply: (s, v) => void (s.maxClients = Number(v)) }),
+  nstr('unixsocket', IMM_NONE),
+  num('unixsocketperm', 0n, 0o777n, 0, { ...IMM_NONE, octal: true, unsigned: true }),
+  // ---- general -----------------------------------------------------------------------------
+  bool('daemonize', false, IMM),
+  enm('supervised', ['upstart', 'systemd', 'auto', 'no'], 'no', IMM_NONE),
+  nstr('pidfile', IMM),
+  enm('loglevel', ['debug', 'verbose', 'notice', 'warning'], 'notice', { apply: (s, v) => void (s.log.level = v as 'notice') }),
+  str('logfile', '', { immutable: true, apply: (s, v) => void (v !== '' && (s.log.file = v)) }),
+  bool('syslog-enabled', false, IMM_NONE),
+  str('syslog-ident', 'redis', IMM_NONE),
+  enm('syslog-facility', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], 'local0', IMM_NONE),
+  num('databases', 1n, INT_MAX, 16, { immutable: true, apply: (s, v) => s.keyspace.resize(Number(v)) }),
+  bool('always-show-logo', false, IMM_NONE),
+  bool('set-proc-title', true, IMM_NONE),
+  str('proc-title-template', '{title} {listen-addr} {server-mode}', { validate: S.validProcTitleTemplate, noEffect: true }),
+  num('hz', 0n, INT_MAX, 10, {
+    // Redis takes hz as a hint and keeps it within 1..500.
+    apply: (s, v) => {
+      const hz = Math.min(500, Math.max(1, Number(v)));
+      if (String(hz) !== v) s.config.setRaw('hz', String(hz));
+      s.restartCron();
+    },
+  }),
+  bool('dynamic-hz', true, none),
+  enm('enable-protected-configs', PROTECTED_ACTION, 'no', IMM),
+  enm('enable-debug-command', PROTECTED_ACTION, 'no', IMM),
+  enm('enable-module-command', PROTECTED_ACTION, 'no', IMM),
   {
     name: 'notify-keyspace-events',
     type: 'special',
     default: '',
-    parse: (v) => {
-      const f = parseNotifyFlags(v);
-      return f === null ? { error: 'Invalid event class character. Use \'Ag$lshzxeKEtmd\'.' } : formatNotifyFlags(f);
-    },
-    apply: (s, v) => {
-      s.keyspace.setNotifyConfig(v);
-    },
+    parse: S.parseNotifyKeyspaceEvents,
+    rewrite: S.rewriteNotifyKeyspaceEvents,
+    apply: (s, v) => void s.keyspace.setNotifyConfig(v),
   },
-  // ---- security ----
+  str('ignore-warnings', '', none),
+  bool('crash-log-enabled', true, none),
+  bool('crash-memcheck-enabled', true, none),
+  bool('use-exit-on-panic', false, { hidden: true, noEffect: true }),
+  bool('disable-thp', true, IMM_NONE),
+  bool('jemalloc-bg-thread', true, none),
+  num('watchdog-period', 0n, INT_MAX, 0, { hidden: true, noEffect: true }),
+  enm('shutdown-on-sigint', ['default', 'save', 'nosave', 'now', 'force'], 'default', SHUTDOWN_FLAGS),
+  enm('shutdown-on-sigterm', ['default', 'save', 'nosave', 'now', 'force'], 'default', SHUTDOWN_FLAGS),
+  num('shutdown-timeout', 0n, INT_MAX, 10),
+  // 'relative' is another name for 'yes': Redis reports the first name of a value.
+  enm('oom-score-adj', ['no', 'yes', 'relative', 'absolute'], 'no', { noEffect: true, synonyms: { relative: 'yes' } }),
   {
-    name: 'requirepass',
-    type: 'string',
+    name: 'oom-score-adj-values',
+    type: 'special',
+    default: '0 200 800',
+    multiArg: true,
+    noEffect: true,
+    parse: S.parseOomScoreAdjValues,
+    rewrite: (v) => [{ line: v, force: v !== '0 200 800' }],
+  },
+  nstr('server_cpulist', IMM_NONE),
+  nstr('bio_cpulist', IMM_NONE),
+  nstr('aof_rewrite_cpulist', IMM_NONE),
+  nstr('bgsave_cpulist', IMM_NONE),
+  num('io-threads', 1n, 128n, 1, IMM_NONE),
+  bool('io-threads-do-reads', false, IMM_NONE),
+  // ---- security ----------------------------------------------------------------------------
+  nstr('requirepass', { sensitive: true, apply: (s, v) => void (s.requirePass = v === '' ? null : v) }),
+  str('aclfile', '', IMM_NONE),
+  num('acllog-max-len', 0n, LONG_MAX, 128),
+  enm('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels'),
+  // ---- limits and memory -------------------------------------------------------------------
+  num('proto-max-bulk-len', MB, LONG_MAX, 512n * MB, { memory: true, apply: (s, v) => void (s.protoMaxBulkLen = Number(v)) }),
+  num('client-query-buffer-limit', MB, LONG_MAX, 1024n * MB, mem),
+  {
+    name: 'client-output-buffer-limit',
+    type: 'special',
+    default: S.OBUF_DEFAULT,
+    multiArg: true,
+    parse: S.parseClientOutputBufferLimit,
+    rewrite: S.rewriteClientOutputBufferLimit,
+  },
+  num('maxmemory', 0n, ULLONG_MAX, 0, mem),
+  enm(
+    'maxmemory-policy',
+    ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+    'noeviction',
+    { apply: (s, v) => void (s.keyspace.lfu = v.endsWith('-lfu')) },
+  ),
+  num('maxmemory-samples', 1n, INT_MAX, 5),
+  num('maxmemory-eviction-tenacity', 0n, 100n, 10),
+  num('maxmemory-clients', -100n, LONG_MAX, 0, { memory: true, percent: true }),
+  num('lfu-log-factor', 0n, INT_MAX, 10, { apply: (s, v) => void (s.keyspace.lfuLogFactor = Number(v)) }),
+  num('lfu-decay-time', 0n, INT_MAX, 1, { apply: (s, v) => void (s.keyspace.lfuDecayTime = Number(v)) }),
+  num('active-expire-effort', 1n, 10n, 1, { apply: (s, v) => void (s.keyspace.activeExpireEffort = Number(v)) }),
+  bool('lazyfree-lazy-eviction', false, none),
+  bool('lazyfree-lazy-expire', false, none),
+  bool('lazyfree-lazy-server-del', false, none),
+  bool('lazyfree-lazy-user-del', false, none),
+  bool('lazyfree-lazy-user-flush', false, none),
+  bool('activerehashing', true, none),
+  bool('activedefrag', false, none),
+  num('active-defrag-ignore-bytes', 1n, LONG_MAX, 100n * MB, { ...mem, noEffect: true }),
+  num('active-defrag-threshold-lower', 0n, 1000n, 10, none),
+  num('active-defrag-threshold-upper', 0n, 1000n, 100, none),
+  num('active-defrag-cycle-min', 1n, 99n, 1, none),
+  num('active-defrag-cycle-max', 1n, 99n, 25, none),
+  num('active-defrag-max-scan-fields', 1n, LONG_MAX, 1000, none),
+  num('tracking-table-max-keys', 0n, LONG_MAX, 1000000, { unsigned: true }),
+  // ---- scripting, slow log, latency --------------------------------------------------------
+  num('busy-reply-threshold', 0n, LONG_MAX, 5000, { alias: 'lua-time-limit' }),
+  num('slowlog-log-slower-than', -1n, LONG_MAX, 10000, { apply: (s, v) => void (s.slowlog.slowerThan = Number(v)) }),
+  num('slowlog-max-len', 0n, LONG_MAX, 128, {
+    apply: (s, v) => {
+      s.slowlog.maxLen = Number(v);
+      s.slowlog.trim();
+    },
+  }),
+  num('latency-monitor-threshold', 0n, LONG_MAX, 0),
+  bool('latency-tracking', true),
+  {
+    name: 'latency-tracking-info-percentiles',
+    type: 'special',
+    default: '50 99 99.9',
+    multiArg: true,
+    parse: S.parseLatencyPercentiles,
+    rewrite: S.rewriteLatencyPercentiles,
+  },
+  // ---- persistence -------------------------------------------------------------------------
+  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', multiArg: true, parse: S.parseSave, rewrite: S.rewriteSave },
+  {
+    name: 'dir',
+    type: 'special',
     default: '',
-    sensitive: true,
-  },
-  // ---- limits ----
-  { name: 'proto-max-bulk-len', type: 'memory', default: '536870912', min: 1024 * 1024, max: LLONG_MAX },
-  { name: 'client-query-buffer-limit', type: 'memory', default: '1073741824', min: 1024 * 1024, max: LLONG_MAX },
-  { name: 'maxmemory', type: 'memory', default: '0', min: 0, max: LLONG_MAX },
-  {
-    name: 'maxmemory-policy',
-    type: 'enum',
-    default: 'noeviction',
-    values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
-    apply: (s, v) => {
-      s.keyspace.lfu = v.endsWith('-lfu');
+    protected: true,
+    parse: S.parseDir,
+    read: () => process.cwd(),
+    rewrite: S.rewriteDir,
+    apply: (_s, v) => {
+      try {
+        process.chdir(v);
+      } catch (e) {
+        return S.strerror(e);
+      }
     },
   },
-  { name: 'maxmemory-samples', type: 'int', default: '5', min: 1, max: 64 },
-  { name: 'lfu-log-factor', type: 'int', default: '10', min: 0, max: INT_MAX, apply: (s, v) => void (s.keyspace.lfuLogFactor = Number(v)) },
-  { name: 'lfu-decay-time', type: 'int', default: '1', min: 0, max: INT_MAX, apply: (s, v) => void (s.keyspace.lfuDecayTime = Number(v)) },
+  str('dbfilename', 'dump.rdb', { protected: true, validate: S.validDbFilename }),
+  bool('stop-writes-on-bgsave-error', true),
+  bool('rdbcompression', true),
+  bool('rdbchecksum', true, IMM),
+  bool('rdb-del-sync-files', false),
+  bool('rdb-save-incremental-fsync', true),
+  num('rdb-key-save-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
+  num('key-load-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
+  num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true, noEffect: true }),
+  enm('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no'),
+  bool('appendonly', false),
+  str('appendfilename', 'appendonly.aof', { immutable: true, validate: S.validAofFilename }),
+  str('appenddirname', 'appendonlydir', { immutable: true, validate: S.validAofDirname }),
+  enm('appendfsync', ['everysec', 'always', 'no'], 'everysec'),
+  bool('no-appendfsync-on-rewrite', false),
+  num('auto-aof-rewrite-percentage', 0n, INT_MAX, 100),
+  num('auto-aof-rewrite-min-size', 0n, LONG_MAX, 64n * MB, { memory: true }),
+  bool('aof-load-truncated', true),
+  bool('aof-use-rdb-preamble', true),
+  bool('aof-rewrite-incremental-fsync', true),
+  bool('aof-timestamp-enabled', false),
+  bool('aof-disable-auto-gc', false),
+  // ---- replication (respite has no replication: accepted, no effect) ------------------------
   {
-    name: 'active-expire-effort',
-    type: 'int',
-    default: '1',
-    min: 1,
-    max: 10,
-    apply: (s, v) => void (s.keyspace.activeExpireEffort = Number(v)),
+    name: 'replicaof',
+    alias: 'slaveof',
+    type: 'special',
+    default: '',
+    multiArg: true,
+    immutable: true,
+    noEffect: true,
+    parse: S.parseReplicaOf,
+    rewrite: S.rewriteReplicaOf,
   },
-  // ---- slow log / latency ----
-  { name: 'slowlog-log-slower-than', type: 'int', default: '10000', min: -1, max: LLONG_MAX },
-  { name: 'slowlog-max-len', type: 'int', default: '128', min: 0, max: LLONG_MAX },
-  { name: 'latency-monitor-threshold', type: 'int', default: '0', min: 0, max: LLONG_MAX },
-  // ---- persistence (saved by the persistence module) ----
-  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000' },
-  { name: 'dir', type: 'special', default: '' },
-  { name: 'dbfilename', type: 'string', default: 'dump.rdb' },
-  { name: 'appendonly', type: 'bool', default: 'no' },
-  // ---- encodings ----
-  { name: 'hash-max-listpack-entries', aliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', min: 0, max: LLONG_MAX },
-  { name: 'hash-max-listpack-value', aliases: ['hash-max-ziplist-value'], type: 'int', default: '64', min: 0, max: LLONG_MAX },
-  { name: 'list-max-listpack-size', aliases: ['list-max-ziplist-size'], type: 'int', default: '-2', min: -5, max: INT_MAX },
-  { name: 'list-compress-depth', type: 'int', default: '0', min: 0, max: INT_MAX },
-  { name: 'set-max-intset-entries', type: 'int', default: '512', min: 0, max: LLONG_MAX },
-  { name: 'zset-max-listpack-entries', aliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', min: 0, max: LLONG_MAX },
-  { name: 'zset-max-listpack-value', aliases: ['zset-max-ziplist-value'], type: 'int', default: '64', min: 0, max: LLONG_MAX },
-  { name: 'stream-node-max-bytes', type: 'memory', default: '4096', min: 0, max: LLONG_MAX },
-  { name: 'stream-node-max-entries', type: 'int', default: '100', min: 0, max: LLONG_MAX },
-  { name: 'hll-sparse-max-bytes', type: 'memory', default: '3000', min: 0, max: LLONG_MAX },
+  nstr('masterauth', { sensitive: true, noEffect: true }),
+  nstr('masteruser', { sensitive: true, noEffect: true }),
+  bool('replica-serve-stale-data', true, { alias: 'slave-serve-stale-data', noEffect: true }),
+  bool('replica-read-only', true, { alias: 'slave-read-only', noEffect: true }),
+  bool('replica-lazy-flush', false, { alias: 'slave-lazy-flush', noEffect: true }),
+  bool('replica-ignore-maxmemory', true, { alias: 'slave-ignore-maxmemory', noEffect: true }),
+  bool('replica-ignore-disk-write-errors', false, none),
+  bool('replica-announced', true, none),
+  nstr('replica-announce-ip', { alias: 'slave-announce-ip', noEffect: true }),
+  num('replica-announce-port', 0n, 65535n, 0, { alias: 'slave-announce-port', noEffect: true }),
+  num('replica-priority', 0n, INT_MAX, 100, { alias: 'slave-priority', noEffect: true }),
+  num('repl-ping-replica-period', 1n, INT_MAX, 10, { alias: 'repl-ping-slave-period', noEffect: true }),
+  num('repl-timeout', 1n, INT_MAX, 60, none),
+  bool('repl-disable-tcp-nodelay', false, none),
+  num('repl-backlog-size', 1n, LONG_MAX, MB, {
+    memory: true,
+    noEffect: true,
+    // Redis's resizeReplicationBacklog keeps at least 16kb.
+    apply: (s, v) => {
+      if (BigInt(v) < 16384n) s.config.setRaw('repl-backlog-size', '16384');
+    },
+  }),
+  num('repl-backlog-ttl', 0n, LONG_MAX, 3600, none),
+  bool('repl-diskless-sync', true, none),
+  num('repl-diskless-sync-delay', 0n, INT_MAX, 5, none),
+  num('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0, none),
+  enm('repl-diskless-load', ['disabled', 'on-empty-db', 'swapdb'], 'disabled', none),
+  num('min-replicas-to-write', 0n, INT_MAX, 0, { alias: 'min-slaves-to-write', noEffect: true }),
+  num('min-replicas-max-lag', 0n, INT_MAX, 10, { alias: 'min-slaves-max-lag', noEffect: true }),
+  enm('propagation-error-behavior', ['ignore', 'panic', 'panic-on-replicas'], 'ignore', none),
+  // ---- cluster (not supported: accepted, no effect) ----------------------------------------
+  bool('cluster-enabled', false, IMM_NONE),
+  str('cluster-config-file', 'nodes.conf', IMM_NONE),
+  num('cluster-node-timeout', 0n, LONG_MAX, 15000, none),
+  num('cluster-port', 0n, 65535n, 0, IMM_NONE),
+  nstr('cluster-announce-ip', none),
+  nstr('cluster-announce-hostname', { validate: S.validHostname, noEffect: true }),
+  num('cluster-announce-port', 0n, 65535n, 0, none),
+  num('cluster-announce-bus-port', 0n, 65535n, 0, none),
+  num('cluster-announce-tls-port', 0n, 65535n, 0, none),
+  num('cluster-replica-validity-factor', 0n, INT_MAX, 10, { alias: 'cluster-slave-validity-factor', noEffect: true }),
+  num('cluster-migration-barrier', 0n, INT_MAX, 1, none),
+  bool('cluster-require-full-coverage', true, none),
+  bool('cluster-replica-no-failover', false, { alias: 'cluster-slave-no-failover', noEffect: true }),
+  bool('cluster-allow-reads-when-down', false, none),
+  bool('cluster-allow-pubsubshard-when-down', true, none),
+  bool('cluster-allow-replica-migration', true, none),
+  num('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0, { ...mem, noEffect: true }),
+  enm('cluster-preferred-endpoint-type', ['ip', 'hostname', 'unknown-endpoint'], 'ip', none),
+  // ---- TLS (not supported: accepted, no effect) --------------------------------------------
+  num('tls-port', 0n, 65535n, 0, none),
+  nstr('tls-cert-file', none),
+  nstr('tls-key-file', none),
+  nstr('tls-key-file-pass', { sensitive: true, noEffect: true }),
+  nstr('tls-client-cert-file', none),
+  nstr('tls-client-key-file', none),
+  nstr('tls-client-key-file-pass', { sensitive: true, noEffect: true }),
+  nstr('tls-dh-params-file', none),
+  nstr('tls-ca-cert-file', none),
+  nstr('tls-ca-cert-dir', none),
+  enm('tls-auth-clients', ['no', 'yes', 'optional'], 'yes', none),
+  bool('tls-replication', false, none),
+  bool('tls-cluster', false, none),
+  nstr('tls-protocols', none),
+  nstr('tls-ciphers', none),
+  nstr('tls-ciphersuites', none),
+  bool('tls-prefer-server-ciphers', false, none),
+  bool('tls-session-caching', true, none),
+  num('tls-session-cache-size', 0n, INT_MAX, 20480, none),
+  num('tls-session-cache-timeout', 0n, INT_MAX, 300, none),
+  // ---- encodings ---------------------------------------------------------------------------
+  num('hash-max-listpack-entries', 0n, LONG_MAX, 512, { alias: 'hash-max-ziplist-entries', unsigned: true }),
+  num('hash-max-listpack-value', 0n, LONG_MAX, 64, { alias: 'hash-max-ziplist-value', ...mem }),
+  num('list-max-listpack-size', INT_MIN, INT_MAX, -2, { alias: 'list-max-ziplist-size' }),
+  num('list-compress-depth', 0n, INT_MAX, 0),
+  num('set-max-intset-entries', 0n, LONG_MAX, 512, { unsigned: true }),
+  num('zset-max-listpack-entries', 0n, LONG_MAX, 128, { alias: 'zset-max-ziplist-entries', unsigned: true }),
+  num('zset-max-listpack-value', 0n, LONG_MAX, 64, { alias: 'zset-max-ziplist-value', ...mem }),
+  num('hll-sparse-max-bytes', 0n, LONG_MAX, 3000, mem),
+  num('stream-node-max-bytes', 0n, LONG_MAX, 4096, mem),
+  num('stream-node-max-entries', 0n, LONG_MAX, 100),
 ];

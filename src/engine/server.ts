@@ -3,7 +3,7 @@
 // in-process clients, both through the same dispatcher.
 import { allCommandDefs } from '../commands';
 import { Registry } from '../commands/registry';
-import { Config, ConfigDef, configDef, normalize } from '../config/config';
+import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
@@ -43,6 +43,8 @@ export class Server {
   stats: ServerStats;
   lastSave: number;
   shuttingDown = false;
+  /** Absolute path of the config file the server started with (CONFIG REWRITE), if any. */
+  configFile: string | null = null;
   /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
   onShutdown: (() => void) | null = null;
   readonly runId: string;
@@ -86,64 +88,24 @@ export class Server {
   // ---- configuration ------------------------------------------------------------------------
 
   /**
-   * Applies a set of parameters (from the command line, a config file or CONFIG SET). All are
-   * validated first; on error nothing changes and the error names the offending parameter.
+   * Applies a set of parameters (embedded options; CONFIG SET and config files use
+   * setConfigValues directly). All are validated first; on error nothing changes and the error
+   * names the offending parameter.
    */
-  applyConfig(pairs: [string, string][], runtime: boolean): { ok: true } | { ok: false; name: string; arg: string; error: string } {
-    const staged: [ConfigDef, string][] = [];
-    for (const [name, value] of pairs) {
-      const def = configDef(name);
-      if (!def) return { ok: false, name, arg: name, error: 'Unknown option or number of arguments for CONFIG SET - ' };
-      if (runtime && def.immutable) return { ok: false, name: def.name, arg: name, error: "can't set immutable config" };
-      const v = normalize(def, value, this);
-      if (typeof v !== 'string') return { ok: false, name: def.name, arg: name, error: v.error };
-      staged.push([def, v]);
-    }
-    const previous = staged.map(([d]) => [d, this.config.get(d.name)] as [ConfigDef, string]);
-    for (const [def, v] of staged) {
-      this.config.setRaw(def.name, v);
-      const e = this.applyOne(def, v);
-      if (e) {
-        // Roll back everything applied so far, as CONFIG SET does.
-        for (const [pd, pv] of previous) {
-          this.config.setRaw(pd.name, pv);
-          this.applyOne(pd, pv);
-        }
-        return { ok: false, name: def.name, arg: def.name, error: e };
-      }
-    }
-    return { ok: true };
+  applyConfig(pairs: [string, string][], runtime: boolean): ConfigSetResult {
+    return setConfigValues(this, pairs, { runtime, localClient: true });
   }
 
-  private applyOne(def: ConfigDef, v: string): string | void {
-    switch (def.name) {
-      case 'proto-max-bulk-len':
-        this.protoMaxBulkLen = Number(v);
-        break;
-      case 'maxclients':
-        this.maxClients = Number(v);
-        break;
-      case 'requirepass':
-        this.requirePass = v === '' ? null : v;
-        break;
-      case 'databases':
-        this.keyspace.resize(Number(v));
-        break;
-      case 'slowlog-max-len':
-        this.slowlog.maxLen = Number(v);
-        this.slowlog.trim();
-        break;
-      case 'slowlog-log-slower-than':
-        this.slowlog.slowerThan = Number(v);
-        break;
-      case 'loglevel':
-        this.log.level = v as Logger['level'];
-        break;
-      case 'hz':
-        if (this.cronTimer) this.startCron();
-        break;
-    }
+  /** Makes the running server follow a parameter's new value (the table's apply hooks). */
+  applyOne(def: ConfigDef, v: string): string | void {
     return def.apply?.(this, v);
+  }
+
+  /** Set by the TCP transport: listens again after CONFIG SET port/bind. */
+  onListenChange: (() => string | void) | null = null;
+
+  rebindListeners(): string | void {
+    return this.onListenChange?.();
   }
 
   // ---- clients ------------------------------------------------------------------------------
@@ -190,6 +152,11 @@ export class Server {
     const hz = this.config.int('hz');
     this.cronTimer = setInterval(() => this.cron(hz), Math.max(1, Math.floor(1000 / hz)));
     this.cronTimer.unref();
+  }
+
+  /** Picks up a new hz. */
+  restartCron(): void {
+    if (this.cronTimer) this.startCron();
   }
 
   stopCron(): void {

@@ -51,6 +51,14 @@ export class Listener {
     socket.on('close', () => this.connections.delete(conn));
   }
 
+  /** CONFIG SET port/bind: listens at the new addresses; connected clients stay (port 0: none). */
+  async relisten(port: number, bind: string[], backlog: number): Promise<number> {
+    const old = this.servers;
+    this.servers = [];
+    for (const s of old) s.close();
+    return port === 0 ? 0 : this.listen(port, bind, backlog);
+  }
+
   async close(): Promise<void> {
     for (const conn of this.connections) conn.client.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
