@@ -51,3 +51,16 @@ export function is(arg: string, keyword: string): boolean {
 export function syntax(): never {
   throw SYNTAX;
 }
+
+/**
+ * A C int argument (Redis's getIntFromObjectOrReply): not an integer -> NOT_INTEGER, outside
+ * int32 -> the range error; a custom `err` replaces both, as Redis's msg argument does.
+ */
+export function int32Arg(s: string, err?: ReplyError): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw err ?? NOT_INTEGER;
+  if (typeof v === 'bigint' || v < -2147483648 || v > 2147483647) {
+    throw err ?? errorf('ERR value is out of range, value must between -2147483648 and 2147483647');
+  }
+  return v;
+}

@@ -3,7 +3,7 @@ import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import { DB_INDEX_OUT_OF_RANGE, SYNTAX, WRONGPASS, errorf, wrongArity } from '../errors';
 import { MapReply, OK, PONG, Reply, SimpleString } from '../resp/reply';
-import { intArg, is } from './args';
+import { int32Arg, intArg, is } from './args';
 import { CommandDef } from './registry';
 import { resetClientHooks } from './client-hooks';
 
@@ -21,7 +21,7 @@ function echo(_c: Client, argv: string[]): Reply {
 }
 
 function select(c: Client, argv: string[]): Reply {
-  const id = intArg(argv[1], errorf('ERR value is not an integer or out of range'));
+  const id = int32Arg(argv[1]);
   const dbs = c.server.keyspace.dbs;
   if (id < 0 || id >= dbs.length) return DB_INDEX_OUT_OF_RANGE;
   c.db = dbs[id];

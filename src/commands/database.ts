@@ -1,3 +1,92 @@
+// Whole-database commands: DBSIZE FLUSHDB FLUSHALL SWAPDB (SELECT is with the connection
+// commands, MOVE with the generic ones).
+import type { Client } from '../engine/client';
+import { DB_INDEX_OUT_OF_RANGE, SYNTAX, errorf } from '../errors';
+import type { Db } from '../keyspace/db';
+import { OK, Reply } from '../resp/reply';
+import { int32Arg, is } from './args';
 import { CommandDef } from './registry';
 
-export const databaseCommands: CommandDef[] = [];
+/**
+ * Modules with per-key state outside the keyspace register here: client tracking must
+ * invalidate on a flush (Redis's trackingInvalidateKeysOnFlush), blocked clients must be
+ * re-checked after a swap (Redis's scanDatabaseForReadyKeys).
+ */
+export const databaseHooks = {
+  /** Once per FLUSHDB (one db) or FLUSHALL (every db), even when nothing was removed. */
+  flushed: [] as ((dbs: Db[]) => void)[],
+  swapped: [] as ((a: Db, b: Db) => void)[],
+};
+
+function dbsize(c: Client): Reply {
+  return c.db.size;
+}
+
+/**
+ * FLUSHDB/FLUSHALL take an optional ASYNC or SYNC. Freeing is always immediate here (dropping the
+ * tables is O(1) for us; the garbage collector frees them in the background anyway).
+ */
+function checkFlushArgs(argv: string[]): void {
+  if (argv.length === 1) return;
+  if (argv.length === 2 && (is(argv[1], 'ASYNC') || is(argv[1], 'SYNC'))) return;
+  throw SYNTAX;
+}
+
+/** Empties one database: WATCHers of its existing keys fail, the dirty counter counts the keys. */
+function emptyDb(c: Client, db: Db): void {
+  if (db.size === 0) return;
+  // Watched keys that exist now are about to disappear.
+  c.server.watches.touchDb(db, () => false);
+  c.server.keyspace.dirty += db.flush();
+}
+
+function flushdb(c: Client, argv: string[]): Reply {
+  checkFlushArgs(argv);
+  emptyDb(c, c.db);
+  for (const hook of databaseHooks.flushed) hook([c.db]);
+  return OK;
+}
+
+function flushall(c: Client, argv: string[]): Reply {
+  checkFlushArgs(argv);
+  const dbs = c.server.keyspace.dbs;
+  for (const db of dbs) emptyDb(c, db);
+  for (const hook of databaseHooks.flushed) hook(dbs);
+  c.server.keyspace.dirty++;
+  return OK;
+}
+
+const INVALID_FIRST = errorf('ERR invalid first DB index');
+const INVALID_SECOND = errorf('ERR invalid second DB index');
+
+/**
+ * Swaps the contents of two databases. The Db objects stay bound to their index, so clients
+ * that SELECTed a database (and their WATCHes) see the other data set from now on.
+ */
+function swapdb(c: Client, argv: string[]): Reply {
+  const id1 = int32Arg(argv[1], INVALID_FIRST);
+  const id2 = int32Arg(argv[2], INVALID_SECOND);
+  const ks = c.server.keyspace;
+  const n = ks.dbs.length;
+  if (id1 < 0 || id1 >= n || id2 < 0 || id2 >= n) throw DB_INDEX_OUT_OF_RANGE;
+  if (id1 !== id2) {
+    const a = ks.dbs[id1];
+    const b = ks.dbs[id2];
+    // A watched key fails EXEC if it exists on either side of the swap.
+    c.server.watches.touchDb(a, (key) => b.dict.has(key));
+    c.server.watches.touchDb(b, (key) => a.dict.has(key));
+    [a.dict, b.dict] = [b.dict, a.dict];
+    [a.expires, b.expires] = [b.expires, a.expires];
+    [a.avgTtl, b.avgTtl] = [b.avgTtl, a.avgTtl];
+    for (const hook of databaseHooks.swapped) hook(a, b);
+  }
+  ks.dirty++;
+  return OK;
+}
+
+export const databaseCommands: CommandDef[] = [
+  { name: 'dbsize', summary: 'Number of keys in the selected database.', arity: 1, flags: 'readonly fast', acl: '@keyspace', handler: dbsize },
+  { name: 'flushall', summary: 'Deletes every key of every database.', arity: -1, flags: 'write', acl: '@keyspace @dangerous', handler: flushall },
+  { name: 'flushdb', summary: 'Deletes every key of the selected database.', arity: -1, flags: 'write', acl: '@keyspace @dangerous', handler: flushdb },
+  { name: 'swapdb', summary: 'Exchanges the data sets of two databases.', arity: 3, flags: 'write fast', acl: '@keyspace @dangerous', handler: swapdb },
+];

@@ -3,15 +3,24 @@
 
 /** True if `str` matches `pattern`. */
 export function globMatch(pattern: string, str: string, nocase = false): boolean {
-  const skipLongerMatches = { v: false };
-  return match(pattern, 0, str, 0, nocase, skipLongerMatches, 0);
+  skipLonger = false;
+  return match(pattern, 0, str, 0, nocase, 0);
+}
+
+function signedByte(c: number): number {
+  return c >= 128 ? c - 256 : c;
 }
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
-function match(p: string, pi: number, s: string, si: number, nocase: boolean, skip: { v: boolean }, nesting: number): boolean {
+// Set once the text after a '*' has been tried at every position without success: an earlier '*'
+// taking a longer match cannot help then (Redis's skipLongerMatches). Matching is synchronous, so
+// one module-level flag serves every call without allocating.
+let skipLonger = false;
+
+function match(p: string, pi: number, s: string, si: number, nocase: boolean, nesting: number): boolean {
   // Redis bounds recursion to protect the stack from patterns like "a*a*a*...".
   if (nesting > 1000) return false;
   const plen = p.length;
@@ -24,11 +33,11 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, sk
         while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
         if (pi + 1 === plen) return true;
         while (si < slen) {
-          if (match(p, pi + 1, s, si, nocase, skip, nesting + 1)) return true;
-          if (skip.v) return false;
+          if (match(p, pi + 1, s, si, nocase, nesting + 1)) return true;
+          if (skipLonger) return false;
           si++;
         }
-        skip.v = true; // no match for the rest: longer candidates cannot match either
+        skipLonger = true; // no match for the rest: longer candidates cannot match either
         return false;
       }
       case 63: // '?'
@@ -46,7 +55,7 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, sk
             break;
           }
           const c = p.charCodeAt(pi);
-          if (c === 92 && pi + 2 <= plen - 1 + 1 && pi + 1 < plen) {
+          if (c === 92 && pi + 1 < plen) {
             // '\' escape inside class
             pi++;
             if (p.charCodeAt(pi) === s.charCodeAt(si)) matched = true;
@@ -54,10 +63,10 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, sk
             // ']'
             break;
           } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45) {
-            // range a-z
-            let start = c;
-            let end = p.charCodeAt(pi + 2);
-            let ch = s.charCodeAt(si);
+            // range a-z; Redis compares C chars, which are signed: bytes >= 0x80 sort below 0
+            let start = signedByte(c);
+            let end = signedByte(p.charCodeAt(pi + 2));
+            let ch = signedByte(s.charCodeAt(si));
             if (start > end) [start, end] = [end, start];
             if (nocase) {
               start = lower(start);

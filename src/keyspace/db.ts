@@ -123,7 +123,8 @@ export class Db {
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > this.ks.now()) return false;
-    if (!this.ks.expireAllowed()) return false;
+    // While writes are paused the key is treated as missing but not deleted (Redis does the same).
+    if (!this.ks.expireAllowed()) return true;
     this.ks.expireKey(this, key);
     return true;
   }
