@@ -11,6 +11,7 @@ import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
 import { serverCommands } from './server';
 import { setCommands } from './set';
+import { sortCommands } from './sort';
 import { sortedSetCommands } from './sorted-set';
 import { stringCommands } from './string';
 import { transactionCommands } from './transactions';
@@ -30,6 +31,7 @@ export function allCommandDefs(): CommandDef[] {
     ...hashCommands,
     ...listCommands,
     ...setCommands,
+    ...sortCommands,
     ...sortedSetCommands,
   ];
 }
