@@ -52,6 +52,8 @@ export interface ConfigDef {
   parse?: (args: string[], ctx: ParseContext) => string | { error: string };
   /** A value read from the process rather than stored (dir = cwd). */
   read?: () => string;
+  /** How CONFIG GET shows a stored value, when the stored form keeps more than Redis prints. */
+  display?: (stored: string) => string;
   /** Makes the running server follow a new value; returns an error text to refuse it. */
   apply?: (server: Server, value: string) => string | void;
   /** Lines for CONFIG REWRITE (without the name): [] drops the option from the file. */
@@ -276,7 +278,9 @@ export class Config {
   get(name: string): string {
     const d = configDef(name);
     if (!d) throw new Error(`unknown config ${name}`);
-    return d.read ? d.read() : this.values.get(d.name)!;
+    if (d.read) return d.read();
+    const v = this.values.get(d.name)!;
+    return d.display ? d.display(v) : v;
   }
 
   int(name: string): number {
@@ -360,6 +364,7 @@ export function setConfigValues(server: Server, pairs: [string, string | string[
     const raw = pairs[i][1];
     const args = Array.isArray(raw) ? raw : def.multiArg && opts.split !== false ? raw.split(' ') : [raw];
     const prev = server.config.get(def.name);
+    const prevStored = def.display ? server.config.stored(def.name) : prev;
     const v = parseConfigValue(def, args, { server, loading: !opts.runtime, previous: prev });
     if (typeof v !== 'string') {
       for (let j = i - 1; j >= 0; j--) server.config.setRaw(found[j].def.name, old[j]);
@@ -367,7 +372,7 @@ export function setConfigValues(server: Server, pairs: [string, string | string[
     }
     server.config.setRaw(def.name, v);
     // Like Redis, an unchanged value is not applied again (bind always rebinds).
-    changed.push(v !== prev || def.name === 'bind');
+    changed.push(v !== prevStored || def.name === 'bind');
   }
   for (let i = 0; i < found.length; i++) {
     if (!changed[i]) continue;

@@ -98,7 +98,15 @@ export function parseOomScoreAdjValues(args: string[]): Parsed {
 export function parseNotifyKeyspaceEvents(args: string[]): Parsed {
   if (args.length !== 1) return { error: 'wrong number of arguments' };
   const f = parseNotifyFlags(args[0]);
-  return f === null ? { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." } : formatNotifyFlags(f);
+  if (f === null) return { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." };
+  // Redis prints "A" for a set that also has 'n' (new-key events) but keeps the flag: the
+  // stored value keeps it too, CONFIG GET shows Redis's form (displayNotifyKeyspaceEvents).
+  const s = formatNotifyFlags(f);
+  return s.includes('A') && parseNotifyFlags(s) !== f ? s + 'n' : s;
+}
+
+export function displayNotifyKeyspaceEvents(stored: string): string {
+  return formatNotifyFlags(parseNotifyFlags(stored) ?? 0);
 }
 
 export function rewriteNotifyKeyspaceEvents(value: string): Lines {

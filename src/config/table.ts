@@ -98,6 +98,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     type: 'special',
     default: '',
     parse: S.parseNotifyKeyspaceEvents,
+    display: S.displayNotifyKeyspaceEvents,
     rewrite: S.rewriteNotifyKeyspaceEvents,
     apply: (s, v) => void s.keyspace.setNotifyConfig(v),
   },
@@ -180,8 +181,8 @@ export const CONFIG_TABLE: ConfigDef[] = [
       s.slowlog.trim();
     },
   }),
-  num('latency-monitor-threshold', 0n, LONG_MAX, 0),
-  bool('latency-tracking', true),
+  num('latency-monitor-threshold', 0n, LONG_MAX, 0, { apply: (s, v) => void (s.latency.threshold = Number(v)) }),
+  bool('latency-tracking', true, { apply: (s, v) => void (s.latencyTracking = v === 'yes') }),
   {
     name: 'latency-tracking-info-percentiles',
     type: 'special',

@@ -5,6 +5,7 @@ import type { Db } from '../keyspace/db';
 import { Reply } from '../resp/reply';
 import { RespWriter } from '../resp/writer';
 import type { Server } from './server';
+import type { TrackingState } from '../tracking/tracking';
 
 export const enum ReplyMode {
   On,
@@ -40,12 +41,18 @@ export class Client {
   multiError = false;
   /** True while EXEC runs the queued commands (blocking commands must not block then). */
   inExec = false;
+  /** Set for clients that must never block (scripts): blocking commands answer as timed out. */
+  denyBlocking = false;
   /** Pub/sub subscriptions (RESP2 subscriber mode when any). */
   channels = new Set<string>();
   patterns = new Set<string>();
   shardChannels = new Set<string>();
+  /** Client-side caching (CLIENT TRACKING); null when off. */
+  tracking: TrackingState | null = null;
   /** True while a blocking command waits. */
   blocked = false;
+  /** Commands held by CLIENT PAUSE, run in order when the pause ends (engine/pause.ts). */
+  postponed: string[][] | null = null;
   readonly writer = new RespWriter();
   /** Bytes buffered by the parser (CLIENT LIST qbuf); set by the connection. */
   queryBufferBytes = 0;
@@ -55,10 +62,14 @@ export class Client {
   fd = -1;
   /** Flags printed by CLIENT LIST (besides the ones derived from state). */
   isMonitor = false;
+  /** Bytes queued in the transport, not yet sent (CLIENT LIST omem); set by the connection. */
+  transportPendingBytes: (() => number) | null = null;
   /** Closes the transport; set by the connection. */
   onClose: (() => void) | null = null;
   /** Asks the transport to flush replies produced outside a read event. */
   onAsyncOutput: (() => void) | null = null;
+  /** Set by the TCP transport: enforces client-output-buffer-limit (net/output-limits.ts). */
+  checkOutputLimits: (() => void) | null = null;
 
   constructor(
     readonly server: Server,
@@ -93,6 +104,8 @@ export class Client {
   push(r: Reply): void {
     this.writer.write(r);
     this.server.markPendingOutput(this);
+    // A subscriber that does not read must not make the server's memory grow without bound.
+    if (this.checkOutputLimits !== null) this.checkOutputLimits();
   }
 
   /** A reply to a command that finished later (blocking commands). */

@@ -16,6 +16,9 @@ import { QUEUED, Reply } from '../resp/reply';
 import type { Client } from './client';
 import { ReplyMode } from './client';
 import { feedMonitors } from './monitor';
+import { LatencyHistogram } from './latency';
+import { postpone } from './pause';
+import { handleReadyKeys } from './blocking';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -38,8 +41,13 @@ export function resolveCommand(c: Client, argv: string[]): Command | ReplyError 
 /** Runs one command from a client and writes its reply. */
 export function dispatch(c: Client, argv: string[]): void {
   const srv = c.server;
+  // A client held by CLIENT PAUSE keeps its commands in order (in-process clients don't stop sending).
+  if (c.postponed !== null) {
+    c.postponed.push(argv);
+    return;
+  }
   const cmd = resolveCommand(c, argv);
-  if (cmd instanceof ReplyError) return reject(c, null, cmd);
+  if (cmd instanceof ReplyError) return reject(c, arityRejected(c, argv), cmd);
   c.lastCommand = cmd;
   const flags = cmd.flags;
 
@@ -67,24 +75,50 @@ export function dispatch(c: Client, argv: string[]): void {
       errorf(`ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
     );
   }
+  // CLIENT PAUSE: the command waits (not refused) until the pause ends.
+  if (srv.clientPause !== null && srv.clientPause.affects(c, cmd)) {
+    postpone(srv, c, argv);
+    return;
+  }
   if (c.multi !== null && !MULTI_PASSTHROUGH.has(cmd.name)) {
     c.multi.push({ cmd, argv });
     c.reply(QUEUED);
+    if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
     return;
   }
   call(c, cmd, argv);
-  if (c.replyMode === ReplyMode.Skip) {
-    if (c.skipNext) c.skipNext = false;
-    else c.replyMode = ReplyMode.On;
-  }
+  if (c.tracking !== null) srv.tracking.afterDispatch(c, cmd);
+  if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
+  // Serve clients blocked on keys this command (or the whole EXEC) made ready; a single
+  // counter check when nothing is ready.
+  handleReadyKeys(srv);
+}
+
+/** The known command an arity error is about: Redis counts it as that command's rejected call. */
+function arityRejected(c: Client, argv: string[]): Command | null {
+  const base = c.server.registry.lookup(argv[0]);
+  if (base === undefined) return null;
+  if (base.subcommands !== null && argv.length >= 2) return base.lookupSub(argv[1]) ?? null;
+  return base;
 }
 
 /** A command refused before running: counts it, and poisons an open MULTI (EXECABORT). */
 export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
   if (cmd) cmd.rejectedCalls++;
   if (c.multi !== null) c.multiError = true;
+  if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);
   countError(c, e);
   c.reply(e);
+  if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
+}
+
+/**
+ * CLIENT REPLY SKIP silences the command after it: counted down once every command is done,
+ * whether it ran, was queued or was refused (Redis's resetClient).
+ */
+function countDownSkip(c: Client): void {
+  if (c.skipNext) c.skipNext = false;
+  else c.replyMode = ReplyMode.On;
 }
 
 export function countError(c: Client, e: ReplyError): void {
@@ -101,6 +135,11 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const t0 = performance.now();
   let r: Reply;
   if (c.noTouch) ks.noTouch = true;
+  // Client-side caching needs the client whose command runs (NOLOOP, self-invalidations).
+  const tracking = srv.tracking;
+  const outer = tracking.current;
+  tracking.current = c;
+  if (outer === null && tracking.clients !== 0) tracking.beforeCommand();
   try {
     r = cmd.handler!(c, argv);
   } catch (e) {
@@ -110,12 +149,19 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const micros = (performance.now() - t0) * 1000;
   cmd.calls++;
   cmd.usec += micros;
+  // A command that blocked is measured when it is served, as Redis does.
+  if (!c.blocked) {
+    if (srv.latencyTracking) (cmd.histogram ??= new LatencyHistogram()).record(micros);
+    if (srv.latency.threshold !== 0) srv.latency.addIfNeeded(cmd.flags & F.FAST ? 'fast-command' : 'command', micros / 1000, srv.clock.now());
+  }
   srv.stats.totalCommands++;
   if (r instanceof ReplyError) {
     cmd.failedCalls++;
     countError(c, r);
   }
   c.reply(r);
+  tracking.current = outer;
+  if (tracking.active) tracking.afterCall(c, cmd, argv, outer);
   if (!(cmd.flags & F.SKIP_SLOWLOG)) srv.slowlog.record(c, argv, micros, srv.clock.now());
   if (srv.monitors.size !== 0 && !(cmd.flags & (F.SKIP_MONITOR | F.ADMIN))) feedMonitors(c, argv);
 }

@@ -9,8 +9,11 @@ import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
 import { Logger } from './logger';
 import { SlowLog } from './slowlog';
+import { LatencyMonitor } from './latency';
+import type { ClientPause } from './pause';
 import { WatchRegistry } from './watch';
 import { PubSubHub } from '../pubsub/hub';
+import { Tracking } from '../tracking/tracking';
 
 export interface ServerStats {
   startTime: number;
@@ -32,6 +35,12 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
+  /** LATENCY monitor events; per-command histograms live on each Command. */
+  readonly latency = new LatencyMonitor();
+  /** latency-tracking: record per-command latency histograms. */
+  latencyTracking = true;
+  /** CLIENT PAUSE in effect, or null. */
+  clientPause: ClientPause | null = null;
   readonly log: Logger;
   nextClientId = 1;
   /** Cached hot config values. */
@@ -50,6 +59,8 @@ export class Server {
   readonly runId: string;
   readonly watches: WatchRegistry;
   readonly pubsub = new PubSubHub();
+  /** Client-side caching: tracked keys, BCAST prefixes, invalidation messages. */
+  readonly tracking: Tracking;
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -66,6 +77,7 @@ export class Server {
     this.lastSave = Math.floor(this.clock.now() / 1000);
     this.runId = randomHex(40);
     this.watches = new WatchRegistry(this);
+    this.tracking = new Tracking(this);
     this.clientCloseHooks.push((c) => this.pubsub.forget(c));
     this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
     this.clock.onChange(() => this.keyspace.expireAllDue());

@@ -6,6 +6,7 @@ import { dispatch } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
 import { protocolError } from '../errors';
 import { ProtocolError, RespParser } from '../resp/parser';
+import { SoftLimitState, closeForOutputLimits, overOutputLimits } from './output-limits';
 
 /** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
@@ -14,6 +15,7 @@ export class Connection {
   readonly client: Client;
   private readonly parser: RespParser;
   private readingPaused = false;
+  private readonly softLimit: SoftLimitState = { softSince: 0 };
 
   constructor(
     private readonly server: Server,
@@ -31,7 +33,10 @@ export class Connection {
       authRequired: () => !c.authenticated,
     });
     c.onClose = () => this.socket.destroy();
+    c.transportPendingBytes = () => this.socket.writableLength;
     c.onAsyncOutput = () => this.resume();
+    c.checkOutputLimits = () => this.checkOutputLimits();
+    watchSoftLimits(server);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => c.close());
@@ -47,6 +52,8 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.server.stats.netInputBytes += chunk.length;
+    // Once per read, as Redis does: a clock read per command is measurable at high rates.
+    this.client.lastInteraction = this.server.clock.now();
     this.parser.feed(chunk);
     this.process();
   }
@@ -64,7 +71,6 @@ export class Connection {
         c.closeAfterReply = true;
         break;
       }
-      c.lastInteraction = this.server.clock.now();
       c.queryBufferBytes = parser.buffered;
       dispatch(c, argv);
     }
@@ -89,14 +95,38 @@ export class Connection {
         this.socket.pause();
       }
     }
+    this.checkOutputLimits();
     // Close once the reply is out; the 'close' event then releases the client.
     if (c.closeAfterReply && !this.socket.writableEnded) this.socket.end();
+  }
+
+  /**
+   * client-output-buffer-limit: called after each flush, on every pushed message and from the
+   * cron (soft limits expire without new output). Over the limit, the client is closed at once.
+   */
+  private checkOutputLimits(): void {
+    const c = this.client;
+    if (c.closed) return;
+    const used = this.outputBytes;
+    if (used === 0 && this.softLimit.softSince === 0) return;
+    if (overOutputLimits(c, used, this.softLimit)) closeForOutputLimits(c);
   }
 
   /** Bytes waiting to be sent (CLIENT LIST omem). */
   get outputBytes(): number {
     return this.socket.writableLength + this.client.writer.pending;
   }
+}
+
+const softLimitWatched = new WeakSet<Server>();
+
+/** Once per server: the cron re-checks soft limits of clients that stopped getting output. */
+function watchSoftLimits(server: Server): void {
+  if (softLimitWatched.has(server)) return;
+  softLimitWatched.add(server);
+  server.cronHooks.push(() => {
+    for (const c of server.clients.values()) c.checkOutputLimits?.();
+  });
 }
 
 function formatAddr(host: string | undefined, port: number | undefined): string {

@@ -16,15 +16,16 @@ export class PubSubHub {
     const subs = this.channels.get(channel);
     if (subs !== undefined) {
       const msg = new PushReply(['message', channel, message]);
-      for (const c of subs) c.push(msg);
+      // Counted first: a receiver may be closed by its output buffer limit while we deliver.
       n += subs.size;
+      for (const c of subs) c.push(msg);
     }
     if (this.patterns.size !== 0) {
       for (const [pattern, clients] of this.patterns) {
         if (!globMatch(pattern, channel)) continue;
         const msg = new PushReply(['pmessage', pattern, channel, message]);
-        for (const c of clients) c.push(msg);
         n += clients.size;
+        for (const c of clients) c.push(msg);
       }
     }
     return n;
@@ -34,8 +35,9 @@ export class PubSubHub {
     const subs = this.shardChannels.get(channel);
     if (subs === undefined) return 0;
     const msg = new PushReply(['smessage', channel, message]);
+    const n = subs.size;
     for (const c of subs) c.push(msg);
-    return subs.size;
+    return n;
   }
 
   add(map: Map<string, Set<Client>>, name: string, c: Client): void {

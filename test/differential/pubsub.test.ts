@@ -13,7 +13,9 @@ differential('pub/sub', (ctx) => {
     await p.run('GET', 'a');
     await p.run('PING');
     await p.run('PING', 'hi');
-    await p.runN(2, 'UNSUBSCRIBE');
+    // Unsubscribing from everything lists channels in hash order: leave one so order is fixed.
+    await p.run('UNSUBSCRIBE', 'a');
+    await p.run('UNSUBSCRIBE');
     await p.run('PUNSUBSCRIBE');
     await p.run('SUNSUBSCRIBE');
     await p.run('PING');
