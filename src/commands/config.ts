@@ -58,6 +58,7 @@ function resetstat(c: Client): Reply {
     cmd.usec = 0;
     cmd.rejectedCalls = 0;
     cmd.failedCalls = 0;
+    cmd.histogram = null;
   }
   const ks = srv.keyspace.stats;
   for (const k of Object.keys(ks) as (keyof typeof ks)[]) ks[k] = 0;

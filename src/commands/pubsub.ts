@@ -98,7 +98,7 @@ const SUBSCRIBER = 'pubsub noscript loading stale';
 
 export const pubsubCommands: CommandDef[] = [
   { name: 'psubscribe', summary: 'Listens for messages on every channel matching the glob patterns.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('patterns') },
-  { name: 'publish', summary: 'Sends a message to the subscribers of a channel; replies how many received it.', arity: 3, flags: 'pubsub loading stale fast', handler: publish },
+  { name: 'publish', summary: 'Sends a message to the subscribers of a channel; replies how many received it.', arity: 3, flags: 'pubsub loading stale fast may_replicate', handler: publish },
   {
     name: 'pubsub',
     summary: 'Introspects the pub/sub state: active channels, subscriber counts.',
@@ -114,7 +114,7 @@ export const pubsubCommands: CommandDef[] = [
     ],
   },
   { name: 'punsubscribe', summary: 'Stops listening on the given patterns (all when none given).', arity: -1, flags: SUBSCRIBER, handler: unsubscribeFrom('patterns') },
-  { name: 'spublish', summary: 'Sends a message to the subscribers of a shard channel.', arity: 3, flags: 'pubsub loading stale fast', keys: [1, 1, 1], handler: spublish },
+  { name: 'spublish', summary: 'Sends a message to the subscribers of a shard channel.', arity: 3, flags: 'pubsub loading stale fast may_replicate', keys: [1, 1, 1], handler: spublish },
   { name: 'ssubscribe', summary: 'Listens for messages on shard channels.', arity: -2, flags: SUBSCRIBER, keys: [1, -1, 1], handler: subscribeTo('shardChannels') },
   { name: 'subscribe', summary: 'Listens for messages on the given channels.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('channels') },
   { name: 'sunsubscribe', summary: 'Stops listening on shard channels (all when none given).', arity: -1, flags: SUBSCRIBER, keys: [1, -1, 1], handler: unsubscribeFrom('shardChannels') },

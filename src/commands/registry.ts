@@ -3,6 +3,7 @@
 // way Redis does, attaches key specs and argument grammar captured from the reference server
 // (meta/redis-commands.json), and answers lookups for the dispatcher, COMMAND, ACL and scripts.
 import type { Client } from '../engine/client';
+import { LatencyHistogram } from '../engine/latency';
 import { MapReply, Reply, SetReply, SimpleString } from '../resp/reply';
 import metaJson from './meta/redis-commands.json';
 
@@ -125,6 +126,8 @@ export class Command {
   usec = 0;
   rejectedCalls = 0;
   failedCalls = 0;
+  /** Call durations (INFO latencystats, LATENCY HISTOGRAM); created on the first call. */
+  histogram: LatencyHistogram | null = null;
 
   constructor(
     readonly def: CommandDef,
@@ -217,7 +220,7 @@ export class Command {
       this.last,
       this.step,
       new SetReply(this.categoryNames().map((c) => new SimpleString(c))),
-      new SetReply((this.meta?.tips ?? []).map((t: string) => new SimpleString(t))),
+      new SetReply((this.meta?.tips ?? []).slice()), // tips are bulk strings
       new SetReply(keySpecs),
       new SetReply(subs),
     ];
@@ -228,7 +231,7 @@ export class Command {
     const d = this.meta?.docs ?? (this.parent ? this.parent.meta?.docs?.subcommands?.[this.fullName] : undefined) ?? {};
     const flat: Reply[] = ['summary', this.def.summary];
     if (d.since) flat.push('since', d.since);
-    flat.push('group', d.group ?? 'generic');
+    flat.push('group', d.group ?? this.parent?.meta?.docs?.group ?? 'generic');
     if (d.doc_flags) flat.push('doc_flags', new SetReply(d.doc_flags.map((f: string) => new SimpleString(f))));
     if (d.deprecated_since) flat.push('deprecated_since', d.deprecated_since);
     if (d.arguments) flat.push('arguments', d.arguments.map(argReply));

@@ -1,3 +1,341 @@
+// Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN DEBUG.
+import type { Client } from '../engine/client';
+import { changeReplId, infoText } from '../engine/info';
+import { SYNTAX, errorf } from '../errors';
+import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
+import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
 
-export const serverCommands: CommandDef[] = [];
+function help(lines: string[]): () => Reply {
+  const reply = lines.map((l) => new SimpleString(l));
+  return () => reply;
+}
+
+// ---- INFO TIME LASTSAVE ----------------------------------------------------------------------
+
+function info(c: Client, argv: string[]): Reply {
+  return new VerbatimReply('txt', infoText(c.server, argv.slice(1)));
+}
+
+function time(c: Client): Reply {
+  // Milliseconds from the server clock; the microseconds within the millisecond from the
+  // monotonic clock, so consecutive calls still move.
+  const now = c.server.clock.now();
+  const micros = (now % 1000) * 1000 + Math.floor((performance.now() * 1000) % 1000);
+  return [String(Math.floor(now / 1000)), String(Math.floor(micros))];
+}
+
+function lastsave(c: Client): Reply {
+  return c.server.lastSave;
+}
+
+// ---- SLOWLOG ------------------------------------------------------------------------------
+
+function slowlogGet(c: Client, argv: string[]): Reply {
+  if (argv.length > 3) return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try SLOWLOG HELP.`);
+  let count = 10;
+  if (argv.length === 3) {
+    const bad = errorf('ERR count should be greater than or equal to -1');
+    const n = int64Arg(argv[2], bad);
+    if (n < -1) return bad;
+    count = n === -1 ? Infinity : Number(n);
+  }
+  const out: Reply[] = [];
+  for (const e of c.server.slowlog.entries) {
+    if (out.length >= count) break;
+    out.push([e.id, e.time, e.micros, e.argv.slice(), e.peer, e.name]);
+  }
+  return out;
+}
+
+const SLOWLOG_HELP = help([
+  'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET [<count>]',
+  '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+  '    Entries are made of:',
+  '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+  '    client name',
+  'LEN',
+  '    Return the length of the slowlog.',
+  'RESET',
+  '    Reset the slowlog.',
+  'HELP',
+  '    Prints this help.',
+]);
+
+// ---- LATENCY ------------------------------------------------------------------------------
+
+function latencyLatest(c: Client): Reply {
+  const out: Reply[] = [];
+  for (const [event, ts] of c.server.latency.events) {
+    const last = ts.samples[ts.samples.length - 1];
+    out.push([event, last.time, last.latency, ts.max]);
+  }
+  return out;
+}
+
+function latencyHistory(c: Client, argv: string[]): Reply {
+  const ts = c.server.latency.events.get(argv[2]);
+  return ts ? ts.samples.map((s) => [s.time, s.latency]) : [];
+}
+
+function latencyReset(c: Client, argv: string[]): Reply {
+  const mon = c.server.latency;
+  if (argv.length === 2) return mon.reset();
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) n += mon.reset(argv[i]);
+  return n;
+}
+
+function latencyHistogram(c: Client, argv: string[]): Reply {
+  const reg = c.server.registry;
+  const flat: Reply[] = [];
+  const addOne = (cmd: { fullName: string; histogram: import('../engine/latency').LatencyHistogram | null }) => {
+    const h = cmd.histogram;
+    if (h === null || h.total === 0) return;
+    const buckets: Reply[] = [];
+    for (const [usec, cum] of h.cumulative()) buckets.push(usec, cum);
+    flat.push(cmd.fullName, new MapReply(['calls', h.total, 'histogram_usec', new MapReply(buckets)]));
+  };
+  if (argv.length === 2) {
+    for (const cmd of reg.all()) addOne(cmd);
+  } else {
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = reg.lookupFull(argv[i]);
+      if (!cmd) continue;
+      addOne(cmd);
+      if (cmd.subcommands) for (const sub of new Set(cmd.subcommands.values())) addOne(sub);
+    }
+  }
+  return new MapReply(flat);
+}
+
+const DOCTOR_DISABLED =
+  'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
+const DOCTOR_NOTHING =
+  'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n';
+
+/** LATENCY DOCTOR: Redis's report for the events respite records (command, fast-command). */
+function latencyDoctor(c: Client): Reply {
+  const srv = c.server;
+  const mon = srv.latency;
+  if (mon.threshold === 0) return DOCTOR_DISABLED;
+  if (mon.events.size === 0) return DOCTOR_NOTHING;
+  let report = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n";
+  let n = 0;
+  let advices = 0;
+  let slowlogEnabled = false;
+  let slowlogTuning = false;
+  let inspect = false;
+  let scheduler = false;
+  const slower = srv.config.int('slowlog-log-slower-than');
+  for (const [event, ts] of mon.events) {
+    n++;
+    const lat = ts.samples.map((s) => s.latency);
+    const avg = lat.reduce((a, b) => a + b, 0) / lat.length;
+    const mad = lat.reduce((a, b) => a + Math.abs(b - avg), 0) / lat.length;
+    const period = ts.samples.length > 1 ? Math.floor(Date.now() / 1000) - ts.samples[0].time : 0;
+    report +=
+      `${n}. ${event}: ${ts.samples.length} latency spikes (average ${Math.floor(avg)}ms, mean deviation ${Math.floor(mad)}ms,` +
+      ` period ${(period / ts.samples.length).toFixed(2)} sec). Worst all time event ${ts.max}ms.\n`;
+    if (event === 'command') {
+      if (slower === 0) slowlogEnabled = true;
+      else if (slower / 1000 > mon.threshold) slowlogTuning = true;
+      inspect = true;
+      advices += 3;
+    } else if (event === 'fast-command') {
+      scheduler = true;
+      advices++;
+    }
+  }
+  if (advices === 0) {
+    return report + "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n";
+  }
+  report += '\nI have a few advices for you:\n\n';
+  const t = mon.threshold * 1000;
+  if (slowlogEnabled) {
+    report += `- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than ${t}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n`;
+  }
+  if (slowlogTuning) {
+    report += `- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than ${t}'.\n`;
+  }
+  if (inspect) {
+    report +=
+      '- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n';
+  }
+  if (scheduler) {
+    report +=
+      '- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n' +
+      '  1) Lower the system load.\n' +
+      '  2) Use a computer / VM just for Redis if you are running other software in the same system.\n' +
+      '  3) Check if you have a "noisy neighbour" problem.\n' +
+      "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n" +
+      '  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n';
+  }
+  if (inspect) {
+    report +=
+      '- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n';
+  }
+  return report;
+}
+
+const LATENCY_HELP = help([
+  'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return a human readable latency analysis report.',
+  'HISTORY <event>',
+  '    Return time-latency samples for the <event> class.',
+  'LATEST',
+  '    Return the latest latency samples for all events.',
+  'RESET [<event> ...]',
+  '    Reset latency data of one or more <event> classes.',
+  '    (default: reset all data for all event classes)',
+  'HISTOGRAM [COMMAND ...]',
+  '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+  '    If no commands are specified then all histograms are replied.',
+  'HELP',
+  '    Prints this help.',
+]);
+
+// ---- MONITOR SHUTDOWN -----------------------------------------------------------------------
+
+function monitor(c: Client): Reply {
+  // A client that expects one reply per command (inside MULTI) cannot turn into a feed.
+  if (c.multi !== null || c.inExec || c.denyBlocking) return errorf("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  if (c.isMonitor) return NO_REPLY;
+  c.isMonitor = true;
+  c.server.monitors.add(c);
+  return OK;
+}
+
+function shutdown(c: Client, argv: string[]): Reply {
+  let abort = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (is(a, 'NOSAVE') || is(a, 'SAVE') || is(a, 'NOW') || is(a, 'FORCE')) continue;
+    if (is(a, 'ABORT')) abort = true;
+    else return SYNTAX;
+  }
+  const save = argv.some((a) => is(a, 'SAVE'));
+  const nosave = argv.some((a) => is(a, 'NOSAVE'));
+  if ((save && nosave) || (abort && argv.length > 2)) return SYNTAX;
+  // respite stops at once (nothing to wait for): there is never a shutdown to abort.
+  if (abort) return errorf('ERR No shutdown in progress.');
+  const srv = c.server;
+  srv.log.warning('User requested shutdown...');
+  srv.shuttingDown = true;
+  setImmediate(() => srv.onShutdown?.());
+  // Over the network the connection just closes, as with Redis; an in-process caller gets OK.
+  if (c.kind === 'embedded') return OK;
+  c.closeAfterReply = true;
+  return NO_REPLY;
+}
+
+// ---- DEBUG ------------------------------------------------------------------------------------
+
+function debug(c: Client, argv: string[]): Reply {
+  const sub = argv[1].toLowerCase();
+  const srv = c.server;
+  const n = argv.length;
+  if (sub === 'help' && n === 2) return DEBUG_HELP();
+  if (sub === 'sleep' && n === 3) {
+    // Blocks the whole server, like Redis's DEBUG SLEEP (strtod: junk reads as 0).
+    const secs = parseFloat(argv[2]);
+    const ms = Number.isFinite(secs) && secs > 0 ? secs * 1000 : 0;
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    return OK;
+  }
+  if (sub === 'set-active-expire' && n === 3) {
+    srv.keyspace.activeExpireEnabled = parseInt(argv[2], 10) !== 0;
+    return OK;
+  }
+  if (sub === 'change-repl-id' && n === 2) {
+    changeReplId(srv);
+    return OK;
+  }
+  if (sub === 'log' && n === 3) {
+    srv.log.warning(`DEBUG LOG: ${argv[2]}`);
+    return OK;
+  }
+  if (sub === 'error' && n === 3) return errorf(argv[2]);
+  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+}
+
+const DEBUG_HELP = help([
+  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'CHANGE-REPL-ID',
+  '    Change the replication IDs of the instance.',
+  '    Dangerous: should be used only for testing the replication subsystem.',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'HELP',
+  '    Prints this help.',
+]);
+
+const ADMIN = 'admin noscript loading stale';
+
+export const serverCommands: CommandDef[] = [
+  { name: 'info', summary: 'Server state and statistics, by section.', arity: -1, flags: 'loading stale sentinel', acl: '@dangerous', handler: info },
+  { name: 'time', summary: 'The server time: unix seconds and microseconds.', arity: 1, flags: 'loading stale fast', handler: time },
+  {
+    name: 'lastsave',
+    summary: 'Unix time of the last successful save to disk.',
+    arity: 1,
+    flags: 'loading stale fast',
+    acl: '@admin @dangerous',
+    handler: lastsave,
+  },
+  {
+    name: 'slowlog',
+    summary: 'Reads or clears the log of slow commands.',
+    arity: -2,
+    flags: '',
+    subcommands: [
+      { name: 'get', summary: 'The newest entries of the slow log.', arity: -2, flags: 'admin loading stale', handler: slowlogGet },
+      { name: 'len', summary: 'Number of entries in the slow log.', arity: 2, flags: 'admin loading stale', handler: (c) => c.server.slowlog.entries.length },
+      {
+        name: 'reset',
+        summary: 'Empties the slow log.',
+        arity: 2,
+        flags: 'admin loading stale',
+        handler: (c) => {
+          c.server.slowlog.reset();
+          return OK;
+        },
+      },
+      { name: 'help', summary: 'Lists the SLOWLOG subcommands.', arity: 2, flags: 'loading stale', handler: SLOWLOG_HELP },
+    ],
+  },
+  {
+    name: 'latency',
+    summary: 'Latency monitor events and per-command latency histograms.',
+    arity: -2,
+    flags: '',
+    subcommands: [
+      { name: 'doctor', summary: 'A readable analysis of the recorded latency events.', arity: 2, flags: ADMIN, handler: latencyDoctor },
+      { name: 'latest', summary: 'The latest sample of every latency event.', arity: 2, flags: ADMIN, handler: latencyLatest },
+      { name: 'history', summary: 'The samples of one latency event.', arity: 3, flags: ADMIN, handler: latencyHistory },
+      { name: 'reset', summary: 'Forgets some or all latency events.', arity: -2, flags: ADMIN, handler: latencyReset },
+      { name: 'histogram', summary: 'Cumulative latency distribution of some or all commands.', arity: -2, flags: ADMIN, handler: latencyHistogram },
+      { name: 'help', summary: 'Lists the LATENCY subcommands.', arity: 2, flags: 'loading stale', handler: LATENCY_HELP },
+    ],
+  },
+  { name: 'monitor', summary: 'Streams every command the server runs to this connection.', arity: 1, flags: ADMIN, handler: monitor },
+  {
+    name: 'shutdown',
+    summary: 'Stops the server.',
+    arity: -1,
+    flags: 'admin noscript loading stale no_multi sentinel allow_busy',
+    handler: shutdown,
+  },
+  { name: 'debug', summary: 'Debugging helpers (sleep, expiry switch, logging).', arity: -2, flags: 'admin noscript loading stale protected', handler: debug },
+];

@@ -36,6 +36,26 @@ export function repr(s: string): string {
   return out + '"';
 }
 
+/**
+ * The arguments as MONITOR and SLOWLOG show them: credentials replaced by "(redacted)", as
+ * Redis's redactClientCommandArgument does for AUTH and HELLO ... AUTH.
+ */
+export function redacted(argv: string[]): string[] {
+  const name = argv[0].toLowerCase();
+  if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
+  if (name === 'hello') {
+    const out = argv.slice();
+    for (let i = 2; i < out.length; i++) {
+      if (out[i].toLowerCase() === 'auth' && i + 2 < out.length) {
+        out[i + 1] = out[i + 2] = '(redacted)';
+        i += 2;
+      }
+    }
+    return out;
+  }
+  return argv;
+}
+
 export function feedMonitors(c: Client, argv: string[], origin?: string): void {
   const srv = c.server;
   const now = srv.clock.now();
@@ -43,7 +63,7 @@ export function feedMonitors(c: Client, argv: string[], origin?: string): void {
   const ts = `${Math.floor(now / 1000)}.${String(Math.min(999999, micros)).padStart(6, '0')}`;
   const where = origin ?? (c.addr ? c.addr : 'embedded');
   let line = `${ts} [${c.db.id} ${where}]`;
-  for (const a of argv) line += ' ' + repr(a);
+  for (const a of redacted(argv)) line += ' ' + repr(a);
   const msg = new SimpleString(line);
   for (const m of srv.monitors) m.push(msg);
 }

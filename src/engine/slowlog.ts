@@ -1,5 +1,6 @@
 // SLOWLOG: commands slower than slowlog-log-slower-than microseconds, newest first.
 import type { Client } from './client';
+import { redacted } from './monitor';
 
 export interface SlowLogEntry {
   id: number;
@@ -21,6 +22,7 @@ export class SlowLog {
 
   record(c: Client, argv: string[], micros: number, nowMs: number): void {
     if (this.slowerThan < 0 || micros < this.slowerThan) return;
+    argv = redacted(argv);
     const args: string[] = [];
     const n = Math.min(argv.length, MAX_ARGS);
     for (let i = 0; i < n; i++) {

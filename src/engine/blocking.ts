@@ -1,0 +1,402 @@
+// Clients blocked on keys (BLPOP, BLMOVE, BLMPOP, and later BZPOPMIN/BZMPOP and XREAD BLOCK), as
+// Redis 7.0's blocked.c:
+//
+// - A blocking command that finds nothing calls blockOnKeys(): the client is parked in a FIFO
+//   queue per key and stops reading commands (the connection checks `c.blocked`).
+// - Any write to a key somebody waits on marks it ready (keyspace modified hook, or an explicit
+//   signalKeyAsReady). After each top-level command (so after a whole EXEC or script) the
+//   dispatcher calls handleReadyKeys(), which offers each ready key to its waiters in the order
+//   they blocked. A waiter's tryServe() does the command's work and returns its reply, or
+//   undefined to keep waiting (e.g. the key now holds another type). Serving may make other keys
+//   ready (BLMOVE pushes to its destination); the loop runs until nothing is ready.
+// - Deadlines are absolute times on the server clock: checked by a timer armed for the earliest
+//   one, by the server cron, and whenever the embedded API moves the clock.
+// - Inside EXEC or a script a blocking command must not block: it answers at once as if it had
+//   timed out (canBlock()).
+import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf } from '../errors';
+import { parseDouble } from '../commands/args';
+import { parseIntStrict } from '../resp/format';
+import type { Command } from '../commands/registry';
+import type { Db } from '../keyspace/db';
+import { NO_REPLY, Reply } from '../resp/reply';
+import type { Client } from './client';
+import { countError } from './dispatcher';
+import type { Server } from './server';
+
+/** Serves a waiter from `key`: the reply, or undefined when it cannot be served (keep waiting). */
+export type TryServe = (key: string) => Reply | undefined;
+
+interface Waiter {
+  readonly client: Client;
+  readonly db: Db;
+  readonly keys: string[];
+  /** Absolute deadline in ms on the server clock; 0 = no timeout. */
+  readonly deadline: number;
+  readonly seq: number;
+  readonly tryServe: TryServe;
+  readonly onTimeout: () => Reply;
+  /** The blocked command, for its statistics when the reply comes later. */
+  readonly cmd: Command | null;
+  /** Offered the key even when it no longer exists (XREADGROUP answers an error then). */
+  readonly serveMissing: boolean;
+  active: boolean;
+}
+
+interface ReadyKey {
+  db: Db;
+  key: string;
+}
+
+class BlockingState {
+  /** db -> key -> waiters in the order they blocked (Set iteration order is insertion order). */
+  readonly byKey = new Map<Db, Map<string, Set<Waiter>>>();
+  readonly byClient = new Map<Client, Waiter>();
+  /** Number of distinct (db, key) pairs somebody waits on. */
+  blockingKeys = 0;
+  /** Waiters with a deadline (INFO clients_in_timeout_table). */
+  timed = 0;
+  ready: ReadyKey[] = [];
+  readonly readySet = new Map<Db, Set<string>>();
+  /** Min-heap of waiters by (deadline, seq); entries of unblocked waiters are dropped lazily. */
+  readonly heap: Waiter[] = [];
+  timer: NodeJS.Timeout | null = null;
+  timerDeadline = 0;
+  serving = false;
+  seq = 0;
+
+  constructor(readonly server: Server) {}
+}
+
+const states = new WeakMap<Server, BlockingState>();
+/** Ready keys across all servers in the process: lets handleReadyKeys return at once. */
+let pendingReady = 0;
+
+function stateOf(server: Server): BlockingState {
+  let st = states.get(server);
+  if (st === undefined) {
+    st = new BlockingState(server);
+    states.set(server, st);
+    const s = st;
+    // Every write to a key that somebody waits on makes it ready: pushes, but also a key created
+    // by RENAME/MOVE/COPY/RESTORE, or overwritten with another type.
+    server.keyspace.onModified((db, key) => {
+      if (s.blockingKeys !== 0) signalIfWaited(s, db, key);
+    });
+    server.clientCloseHooks.push((c) => {
+      const w = s.byClient.get(c);
+      if (w !== undefined) detach(s, w);
+    });
+    server.cronHooks.push(() => checkTimeouts(s));
+    server.clock.onChange(() => checkTimeouts(s));
+    server.shutdownHooks.push(() => {
+      if (s.timer) clearTimeout(s.timer);
+      s.timer = null;
+    });
+  }
+  return st;
+}
+
+// ---- timeouts -----------------------------------------------------------------------------------
+
+const MAX_TIMEOUT_MS = 9223372036854775807;
+
+/**
+ * A blocking command's timeout argument (seconds, a double; 0 = forever) as an absolute deadline
+ * on the server clock, or 0. Redis converts with ceill(seconds * 1000): 0.0001 waits 1 ms; a
+ * value past the int64 range of milliseconds becomes negative there, hence "timeout is negative".
+ */
+export function timeoutArg(c: Client, arg: string): number {
+  const secs = parseDouble(arg);
+  if (secs === null) throw TIMEOUT_NOT_FLOAT;
+  let ms = Math.ceil(secs * 1000);
+  // Below the double range but non-zero for strtold (long double): a tiny positive value.
+  if (secs === 0 && /^[+]?[^eE]*[1-9]/.test(arg)) ms = 1;
+  if (!(ms < MAX_TIMEOUT_MS) || ms < 0) throw TIMEOUT_NEGATIVE;
+  return ms === 0 ? 0 : c.server.clock.now() + ms;
+}
+
+/** A blocking command's timeout in milliseconds (an integer; XREAD BLOCK), as a deadline. */
+export function timeoutMsArg(c: Client, arg: string): number {
+  const v = parseIntStrict(arg);
+  if (v === null) throw errorf('ERR timeout is not an integer or out of range');
+  const ms = Number(v);
+  if (ms < 0) throw TIMEOUT_NEGATIVE;
+  return ms === 0 ? 0 : c.server.clock.now() + ms;
+}
+
+function heapLess(a: Waiter, b: Waiter): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+}
+
+function heapPush(h: Waiter[], w: Waiter): void {
+  let i = h.push(w) - 1;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (!heapLess(h[i], h[p])) break;
+    [h[i], h[p]] = [h[p], h[i]];
+    i = p;
+  }
+}
+
+function heapPop(h: Waiter[]): Waiter | undefined {
+  const top = h[0];
+  const last = h.pop();
+  if (h.length === 0 || last === undefined) return top;
+  h[0] = last;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < h.length && heapLess(h[l], h[m])) m = l;
+    if (r < h.length && heapLess(h[r], h[m])) m = r;
+    if (m === i) break;
+    [h[i], h[m]] = [h[m], h[i]];
+    i = m;
+  }
+  return top;
+}
+
+/** Drops unblocked waiters from the top of the heap; rebuilds it when they dominate. */
+function pruneHeap(st: BlockingState): void {
+  const h = st.heap;
+  while (h.length !== 0 && !h[0].active) heapPop(h);
+  if (h.length > 64 && h.length > 4 * st.timed) {
+    const live = h.filter((w) => w.active);
+    h.length = 0;
+    for (const w of live) heapPush(h, w);
+  }
+}
+
+/** Times out the waiters whose deadline has come, then arms the timer for the next one. */
+function checkTimeouts(st: BlockingState): void {
+  pruneHeap(st);
+  if (st.heap.length === 0) return disarm(st);
+  const now = st.server.clock.now();
+  while (st.heap.length !== 0 && st.heap[0].deadline <= now) {
+    const w = heapPop(st.heap)!;
+    if (!w.active) continue;
+    detach(st, w);
+    finish(w, w.onTimeout());
+  }
+  pruneHeap(st);
+  arm(st);
+}
+
+function arm(st: BlockingState): void {
+  if (st.heap.length === 0 || st.server.clock.frozen) return disarm(st);
+  const next = st.heap[0].deadline;
+  if (st.timer !== null && st.timerDeadline <= next) return;
+  disarm(st);
+  st.timerDeadline = next;
+  st.timer = setTimeout(
+    () => {
+      st.timer = null;
+      checkTimeouts(st);
+    },
+    Math.max(1, next - st.server.clock.now()),
+  );
+  st.timer.unref();
+}
+
+function disarm(st: BlockingState): void {
+  if (st.timer !== null) clearTimeout(st.timer);
+  st.timer = null;
+}
+
+// ---- blocking and unblocking ---------------------------------------------------------------------
+
+/** False inside EXEC and scripts, where blocking commands answer at once as if timed out. */
+export function canBlock(c: Client): boolean {
+  return !c.inExec && !c.denyBlocking;
+}
+
+/**
+ * Parks the client until one of `keys` can serve it or the deadline passes (0 = never).
+ * `tryServe(key)` runs when a key is ready: it does the command's work and returns the reply, or
+ * undefined to keep waiting. `onTimeout()` gives the reply on timeout (and CLIENT UNBLOCK).
+ * Returns NO_REPLY (the reply comes later), or the timeout reply at once when the client may not
+ * block (EXEC, scripts).
+ */
+export function blockOnKeys(
+  c: Client,
+  db: Db,
+  keys: string[],
+  deadline: number,
+  tryServe: TryServe,
+  onTimeout: () => Reply,
+  opts?: { serveMissingKey?: boolean },
+): Reply {
+  if (!canBlock(c)) return onTimeout();
+  const st = stateOf(c.server);
+  const unique = keys.length === 1 ? keys : [...new Set(keys)];
+  const w: Waiter = { client: c, db, keys: unique, deadline, seq: st.seq++, tryServe, onTimeout, cmd: c.lastCommand, serveMissing: opts?.serveMissingKey === true, active: true };
+  let perDb = st.byKey.get(db);
+  if (perDb === undefined) st.byKey.set(db, (perDb = new Map()));
+  for (const k of unique) {
+    let q = perDb.get(k);
+    if (q === undefined) {
+      perDb.set(k, (q = new Set()));
+      st.blockingKeys++;
+    }
+    q.add(w);
+  }
+  st.byClient.set(c, w);
+  c.blocked = true;
+  if (deadline !== 0) {
+    st.timed++;
+    heapPush(st.heap, w);
+    arm(st);
+  }
+  return NO_REPLY;
+}
+
+/** Removes a waiter from every queue; the client reads commands again. */
+function detach(st: BlockingState, w: Waiter): void {
+  if (!w.active) return;
+  w.active = false;
+  const perDb = st.byKey.get(w.db);
+  if (perDb !== undefined) {
+    for (const k of w.keys) {
+      const q = perDb.get(k);
+      if (q === undefined) continue;
+      q.delete(w);
+      if (q.size === 0) {
+        perDb.delete(k);
+        st.blockingKeys--;
+      }
+    }
+    if (perDb.size === 0) st.byKey.delete(w.db);
+  }
+  st.byClient.delete(w.client);
+  if (w.deadline !== 0) st.timed--;
+  w.client.blocked = false;
+}
+
+/** Sends the late reply of a waiter that was just detached, with the command's error stats. */
+function finish(w: Waiter, r: Reply): void {
+  const c = w.client;
+  if (r instanceof ReplyError) {
+    if (w.cmd) w.cmd.failedCalls++;
+    countError(c, r);
+  }
+  if (r !== NO_REPLY) c.replyAsync(r);
+  // The client may have pipelined commands waiting: the transport resumes them on this signal.
+  else c.server.markPendingOutput(c);
+}
+
+/**
+ * Unblocks a blocked client from outside (CLIENT UNBLOCK): 'timeout' answers with the command's
+ * timeout reply, 'error' with -UNBLOCKED. Returns false if the client was not blocked on keys.
+ */
+export function unblockClient(c: Client, how: 'timeout' | 'error'): boolean {
+  const st = states.get(c.server);
+  const w = st?.byClient.get(c);
+  if (st === undefined || w === undefined) return false;
+  detach(st, w);
+  finish(w, how === 'timeout' ? w.onTimeout() : UNBLOCKED);
+  return true;
+}
+
+const UNBLOCKED = errorf('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+
+// ---- ready keys ---------------------------------------------------------------------------------
+
+function signalIfWaited(st: BlockingState, db: Db, key: string): void {
+  const perDb = st.byKey.get(db);
+  if (perDb === undefined || !perDb.has(key)) return;
+  let set = st.readySet.get(db);
+  if (set === undefined) st.readySet.set(db, (set = new Set()));
+  if (set.has(key)) return;
+  set.add(key);
+  st.ready.push({ db, key });
+  pendingReady++;
+}
+
+/**
+ * Marks a key as possibly able to serve blocked clients (Redis's signalKeyAsReady). Writes go
+ * through the keyspace's modified hook already, so commands rarely need to call this.
+ */
+export function signalKeyAsReady(db: Db, key: string, server: Server): void {
+  const st = states.get(server);
+  if (st !== undefined && st.blockingKeys !== 0) signalIfWaited(st, db, key);
+}
+
+/** After SWAPDB (or anything that replaces a database's contents): every waited key is ready. */
+export function signalDbAsReady(server: Server, db: Db): void {
+  const st = states.get(server);
+  const perDb = st?.byKey.get(db);
+  if (st === undefined || perDb === undefined) return;
+  for (const key of perDb.keys()) signalIfWaited(st, db, key);
+}
+
+/**
+ * Serves the clients blocked on keys made ready by the last command, FIFO per key. Called by the
+ * dispatcher after every top-level command; costs one comparison when nothing is ready.
+ */
+export function handleReadyKeys(server: Server): void {
+  if (pendingReady === 0) return;
+  const st = states.get(server);
+  if (st === undefined || st.ready.length === 0 || st.serving) return;
+  st.serving = true;
+  try {
+    while (st.ready.length !== 0) {
+      const batch = st.ready;
+      st.ready = [];
+      pendingReady -= batch.length;
+      for (const { db, key } of batch) {
+        // Forget the key first: serving may make it ready again (a BLMOVE onto itself).
+        st.readySet.get(db)?.delete(key);
+        serveKey(st, db, key);
+      }
+    }
+  } finally {
+    st.serving = false;
+  }
+}
+
+function serveKey(st: BlockingState, db: Db, key: string): void {
+  const q = st.byKey.get(db)?.get(key);
+  if (q === undefined) return;
+  for (const w of q) {
+    if (!w.active) continue;
+    // A missing key serves nobody (the list was emptied by earlier waiters), except waiters
+    // that must learn the key is gone (XREADGROUP).
+    if (!w.serveMissing && !db.exists(key)) continue;
+    const r = w.tryServe(key);
+    if (r === undefined) continue;
+    detach(st, w);
+    finish(w, r);
+  }
+}
+
+// ---- introspection and CLIENT UNBLOCK --------------------------------------------------------------
+
+/** INFO clients blocked_clients. */
+export function blockedClientCount(server: Server): number {
+  return states.get(server)?.byClient.size ?? 0;
+}
+
+/** INFO clients clients_in_timeout_table. */
+export function clientsInTimeoutTable(server: Server): number {
+  return states.get(server)?.timed ?? 0;
+}
+
+/** Number of distinct keys clients are blocked on. */
+export function blockingKeyCount(server: Server): number {
+  return states.get(server)?.blockingKeys ?? 0;
+}
+
+/** CLIENT UNBLOCK client-id [TIMEOUT|ERROR] */
+export function clientUnblock(c: Client, argv: string[]): Reply {
+  let how: 'timeout' | 'error' = 'timeout';
+  if (argv.length === 4) {
+    const reason = argv[3].toLowerCase();
+    if (reason === 'error') how = 'error';
+    else if (reason !== 'timeout') throw errorf('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+  }
+  const id = parseIntStrict(argv[2]);
+  if (id === null) throw NOT_INTEGER;
+  const target = typeof id === 'number' ? c.server.clients.get(id) : undefined;
+  return target !== undefined && unblockClient(target, how) ? 1 : 0;
+}

@@ -1,0 +1,434 @@
+// INFO: Redis 7.0.15's sections and fields, in its order and format. Values are respite's own
+// where it has the concept; fields about machinery respite does not have (forks, AOF, jemalloc,
+// replication links, io threads...) carry the values an idle Redis reports (0, -1, "ok", "").
+//
+// Memory figures come from the V8 process: used_memory = heapUsed + external (JS objects plus
+// Buffers), used_memory_rss = rss, allocator_allocated/active/resident = used / heapTotal +
+// external / rss, used_memory_startup = used_memory when the server was created (the dataset
+// figures are relative to it). They describe the whole Node process, which may host other code.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Command } from '../commands/registry';
+import { REDIS_VERSION } from '../commands/connection';
+import { blockedClientCount, clientsInTimeoutTable } from './blocking';
+import type { Server } from './server';
+
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
+const ALL_SECTIONS = [
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'modules',
+  'commandstats',
+  'errorstats',
+  'latencystats',
+  'cluster',
+  'keyspace',
+];
+
+/** Per-server INFO state that only INFO uses. */
+interface InfoState {
+  startupMemory: number;
+  peakMemory: number;
+  replId: string;
+  /** instantaneous_* metrics: samples taken by the cron every 100 ms. */
+  samples: { t: number; ops: number; inBytes: number; outBytes: number }[];
+}
+
+const states = new WeakMap<Server, InfoState>();
+
+function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+/** Sets up INFO's bookkeeping for a server (memory baseline, instantaneous metrics sampling). */
+export function infoState(srv: Server): InfoState {
+  let st = states.get(srv);
+  if (st === undefined) {
+    const used = usedMemory();
+    st = { startupMemory: used, peakMemory: used, replId: randomHex(40), samples: [] };
+    states.set(srv, st);
+    const s = st;
+    srv.cronHooks.push(() => {
+      const now = performance.now();
+      const last = s.samples[s.samples.length - 1];
+      if (last && now - last.t < 100) return;
+      s.samples.push({ t: now, ops: srv.stats.totalCommands, inBytes: srv.stats.netInputBytes, outBytes: srv.stats.netOutputBytes });
+      if (s.samples.length > 17) s.samples.shift();
+      const u = usedMemory();
+      if (u > s.peakMemory) s.peakMemory = u;
+    });
+  }
+  return st;
+}
+
+/** DEBUG CHANGE-REPL-ID */
+export function changeReplId(srv: Server): void {
+  infoState(srv).replId = randomHex(40);
+}
+
+/** Per-second rate of a counter over the sampled window (Redis's getInstantaneousMetric). */
+function rate(st: InfoState, pick: (s: InfoState['samples'][0]) => number): number {
+  const s = st.samples;
+  if (s.length < 2) return 0;
+  const a = s[0];
+  const b = s[s.length - 1];
+  const dt = (b.t - a.t) / 1000;
+  return dt > 0 ? (pick(b) - pick(a)) / dt : 0;
+}
+
+/** Redis's bytesToHuman. */
+export function bytesToHuman(n: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let d = n / 1024;
+  let i = 0;
+  while (d >= 1024 && i < units.length - 1) {
+    d /= 1024;
+    i++;
+  }
+  return `${d.toFixed(2)}${units[i]}`;
+}
+
+let packageVersion: string | null = null;
+
+/** respite's version, from its package.json. */
+export function respiteVersion(): string {
+  if (packageVersion !== null) return packageVersion;
+  packageVersion = '0.0.0';
+  for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+      if (pkg.name === 'respite') {
+        packageVersion = String(pkg.version);
+        break;
+      }
+    } catch {
+      // not here; look further up
+    }
+  }
+  return packageVersion;
+}
+
+/** Redis formats percentiles with %f and trims trailing zeros (trimDoubleString). */
+function percentileName(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, '');
+}
+
+function section(name: string, srv: Server): string {
+  const st = infoState(srv);
+  const lines: string[] = [];
+  const add = (k: string, v: string | number) => lines.push(`${k}:${v}`);
+  switch (name) {
+    case 'server': {
+      const now = srv.clock.now();
+      const uptime = srv.uptimeSeconds();
+      lines.push('# Server');
+      add('redis_version', REDIS_VERSION);
+      add('redis_git_sha1', '00000000');
+      add('redis_git_dirty', 0);
+      add('redis_build_id', '0');
+      add('redis_mode', 'standalone');
+      add('os', `${os.type()} ${os.release()} ${os.machine()}`);
+      add('arch_bits', process.arch.endsWith('64') ? 64 : 32);
+      add('monotonic_clock', 'POSIX clock_gettime');
+      add('multiplexing_api', process.platform === 'linux' ? 'epoll' : process.platform === 'win32' ? 'winsock' : 'kqueue');
+      add('atomicvar_api', 'c11-builtin');
+      add('gcc_version', '0.0.0');
+      add('process_id', process.pid);
+      add('process_supervised', 'no');
+      add('run_id', srv.runId);
+      add('tcp_port', srv.boundPort);
+      add('server_time_usec', Math.floor(now) * 1000 + Math.floor((performance.now() * 1000) % 1000));
+      add('uptime_in_seconds', uptime);
+      add('uptime_in_days', Math.floor(uptime / 86400));
+      add('hz', srv.config.int('hz'));
+      add('configured_hz', srv.config.int('hz'));
+      add('lru_clock', Math.floor(now / 1000) & 0xffffff);
+      add('executable', process.argv[1] ? path.resolve(process.argv[1]) : process.execPath);
+      add('config_file', srv.configFile ?? '');
+      add('io_threads_active', 0);
+      add('respite_version', respiteVersion());
+      break;
+    }
+    case 'clients': {
+      let maxIn = 0;
+      let maxOut = 0;
+      for (const c of srv.clients.values()) {
+        if (c.queryBufferBytes > maxIn) maxIn = c.queryBufferBytes;
+        const out = c.writer.pending + (c.transportPendingBytes?.() ?? 0);
+        if (out > maxOut) maxOut = out;
+      }
+      lines.push('# Clients');
+      add('connected_clients', srv.clients.size);
+      add('cluster_connections', 0);
+      add('maxclients', srv.maxClients);
+      add('client_recent_max_input_buffer', maxIn);
+      add('client_recent_max_output_buffer', maxOut);
+      add('blocked_clients', blockedClientCount(srv));
+      add('tracking_clients', srv.tracking.clients);
+      add('clients_in_timeout_table', clientsInTimeoutTable(srv));
+      break;
+    }
+    case 'memory': {
+      const m = process.memoryUsage();
+      const used = m.heapUsed + m.external;
+      if (used > st.peakMemory) st.peakMemory = used;
+      const startup = st.startupMemory;
+      const net = Math.max(1, used - startup);
+      const dataset = Math.max(0, used - startup);
+      const maxmemory = Number(srv.config.get('maxmemory'));
+      const total = os.totalmem();
+      const active = m.heapTotal + m.external;
+      lines.push('# Memory');
+      add('used_memory', used);
+      add('used_memory_human', bytesToHuman(used));
+      add('used_memory_rss', m.rss);
+      add('used_memory_rss_human', bytesToHuman(m.rss));
+      add('used_memory_peak', st.peakMemory);
+      add('used_memory_peak_human', bytesToHuman(st.peakMemory));
+      add('used_memory_peak_perc', `${((used * 100) / st.peakMemory).toFixed(2)}%`);
+      add('used_memory_overhead', startup);
+      add('used_memory_startup', startup);
+      add('used_memory_dataset', dataset);
+      add('used_memory_dataset_perc', `${((dataset * 100) / net).toFixed(2)}%`);
+      add('allocator_allocated', used);
+      add('allocator_active', active);
+      add('allocator_resident', m.rss);
+      add('total_system_memory', total);
+      add('total_system_memory_human', bytesToHuman(total));
+      add('used_memory_lua', 0);
+      add('used_memory_vm_eval', 0);
+      add('used_memory_lua_human', '0B');
+      add('used_memory_scripts_eval', 0);
+      add('number_of_cached_scripts', 0);
+      add('number_of_functions', 0);
+      add('number_of_libraries', 0);
+      add('used_memory_vm_functions', 0);
+      add('used_memory_vm_total', 0);
+      add('used_memory_vm_total_human', '0B');
+      add('used_memory_functions', 0);
+      add('used_memory_scripts', 0);
+      add('used_memory_scripts_human', '0B');
+      add('maxmemory', maxmemory);
+      add('maxmemory_human', bytesToHuman(maxmemory));
+      add('maxmemory_policy', srv.config.get('maxmemory-policy'));
+      add('allocator_frag_ratio', (active / Math.max(1, used)).toFixed(2));
+      add('allocator_frag_bytes', active - used);
+      add('allocator_rss_ratio', (m.rss / Math.max(1, active)).toFixed(2));
+      add('allocator_rss_bytes', m.rss - active);
+      add('rss_overhead_ratio', '1.00');
+      add('rss_overhead_bytes', 0);
+      add('mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2));
+      add('mem_fragmentation_bytes', m.rss - used);
+      add('mem_not_counted_for_evict', 0);
+      add('mem_replication_backlog', 0);
+      add('mem_total_replication_buffers', 0);
+      add('mem_clients_slaves', 0);
+      add('mem_clients_normal', 0);
+      add('mem_cluster_links', 0);
+      add('mem_aof_buffer', 0);
+      add('mem_allocator', `v8-${process.versions.v8}`);
+      add('active_defrag_running', 0);
+      add('lazyfree_pending_objects', 0);
+      add('lazyfreed_objects', 0);
+      break;
+    }
+    case 'persistence': {
+      lines.push('# Persistence');
+      add('loading', 0);
+      add('async_loading', 0);
+      add('current_cow_peak', 0);
+      add('current_cow_size', 0);
+      add('current_cow_size_age', 0);
+      add('current_fork_perc', '0.00');
+      add('current_save_keys_processed', 0);
+      add('current_save_keys_total', 0);
+      add('rdb_changes_since_last_save', srv.keyspace.dirty);
+      add('rdb_bgsave_in_progress', 0);
+      add('rdb_last_save_time', srv.lastSave);
+      add('rdb_last_bgsave_status', 'ok');
+      add('rdb_last_bgsave_time_sec', -1);
+      add('rdb_current_bgsave_time_sec', -1);
+      add('rdb_saves', 0);
+      add('rdb_last_cow_size', 0);
+      add('rdb_last_load_keys_expired', 0);
+      add('rdb_last_load_keys_loaded', 0);
+      add('aof_enabled', srv.config.get('appendonly') === 'yes' ? 1 : 0);
+      add('aof_rewrite_in_progress', 0);
+      add('aof_rewrite_scheduled', 0);
+      add('aof_last_rewrite_time_sec', -1);
+      add('aof_current_rewrite_time_sec', -1);
+      add('aof_last_bgrewrite_status', 'ok');
+      add('aof_rewrites', 0);
+      add('aof_rewrites_consecutive_failures', 0);
+      add('aof_last_write_status', 'ok');
+      add('aof_last_cow_size', 0);
+      add('module_fork_in_progress', 0);
+      add('module_fork_last_cow_size', 0);
+      break;
+    }
+    case 'stats': {
+      const s = srv.stats;
+      const ks = srv.keyspace.stats;
+      const tr = srv.tracking;
+      lines.push('# Stats');
+      add('total_connections_received', s.totalConnections);
+      add('total_commands_processed', s.totalCommands);
+      add('instantaneous_ops_per_sec', Math.round(rate(st, (x) => x.ops)));
+      add('total_net_input_bytes', s.netInputBytes);
+      add('total_net_output_bytes', s.netOutputBytes);
+      add('total_net_repl_input_bytes', 0);
+      add('total_net_repl_output_bytes', 0);
+      add('instantaneous_input_kbps', (rate(st, (x) => x.inBytes) / 1024).toFixed(2));
+      add('instantaneous_output_kbps', (rate(st, (x) => x.outBytes) / 1024).toFixed(2));
+      add('instantaneous_input_repl_kbps', '0.00');
+      add('instantaneous_output_repl_kbps', '0.00');
+      add('rejected_connections', s.rejectedConnections);
+      add('sync_full', 0);
+      add('sync_partial_ok', 0);
+      add('sync_partial_err', 0);
+      add('expired_keys', ks.expiredKeys);
+      add('expired_stale_perc', (ks.expiredStalePerc * 100).toFixed(2));
+      add('expired_time_cap_reached_count', ks.expiredTimeCapReachedCount);
+      add('expire_cycle_cpu_milliseconds', Math.floor(ks.expireCycleCpuMs));
+      add('evicted_keys', ks.evictedKeys);
+      add('evicted_clients', 0);
+      add('total_eviction_exceeded_time', 0);
+      add('current_eviction_exceeded_time', 0);
+      add('keyspace_hits', ks.keyspaceHits);
+      add('keyspace_misses', ks.keyspaceMisses);
+      add('pubsub_channels', srv.pubsub.channels.size);
+      add('pubsub_patterns', srv.pubsub.patterns.size);
+      add('pubsubshard_channels', srv.pubsub.shardChannels.size);
+      add('latest_fork_usec', 0);
+      add('total_forks', 0);
+      add('migrate_cached_sockets', 0);
+      add('slave_expires_tracked_keys', 0);
+      add('active_defrag_hits', 0);
+      add('active_defrag_misses', 0);
+      add('active_defrag_key_hits', 0);
+      add('active_defrag_key_misses', 0);
+      add('total_active_defrag_time', 0);
+      add('current_active_defrag_time', 0);
+      add('tracking_total_keys', tr.table.size);
+      add('tracking_total_items', tr.totalItems);
+      add('tracking_total_prefixes', tr.prefixTable.size);
+      add('unexpected_error_replies', s.unexpectedErrorReplies);
+      add('total_error_replies', s.totalErrorReplies);
+      add('dump_payload_sanitizations', 0);
+      add('total_reads_processed', 0);
+      add('total_writes_processed', 0);
+      add('io_threaded_reads_processed', 0);
+      add('io_threaded_writes_processed', 0);
+      add('reply_buffer_shrinks', 0);
+      add('reply_buffer_expands', 0);
+      break;
+    }
+    case 'replication':
+      lines.push('# Replication');
+      add('role', 'master');
+      add('connected_slaves', 0);
+      add('master_failover_state', 'no-failover');
+      add('master_replid', st.replId);
+      add('master_replid2', '0000000000000000000000000000000000000000');
+      add('master_repl_offset', 0);
+      add('second_repl_offset', -1);
+      add('repl_backlog_active', 0);
+      add('repl_backlog_size', srv.config.get('repl-backlog-size'));
+      add('repl_backlog_first_byte_offset', 0);
+      add('repl_backlog_histlen', 0);
+      break;
+    case 'cpu': {
+      const u = process.cpuUsage();
+      lines.push('# CPU');
+      add('used_cpu_sys', (u.system / 1e6).toFixed(6));
+      add('used_cpu_user', (u.user / 1e6).toFixed(6));
+      add('used_cpu_sys_children', '0.000000');
+      add('used_cpu_user_children', '0.000000');
+      add('used_cpu_sys_main_thread', (u.system / 1e6).toFixed(6));
+      add('used_cpu_user_main_thread', (u.user / 1e6).toFixed(6));
+      break;
+    }
+    case 'modules':
+      lines.push('# Modules');
+      break;
+    case 'commandstats':
+      lines.push('# Commandstats');
+      for (const cmd of srv.registry.all()) {
+        if (!cmd.calls && !cmd.failedCalls && !cmd.rejectedCalls) continue;
+        const usec = Math.round(cmd.usec);
+        const perCall = cmd.calls === 0 ? 0 : usec / cmd.calls;
+        add(
+          `cmdstat_${cmd.fullName}`,
+          `calls=${cmd.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${cmd.rejectedCalls},failed_calls=${cmd.failedCalls}`,
+        );
+      }
+      break;
+    case 'errorstats':
+      lines.push('# Errorstats');
+      // Redis keeps error codes in a radix tree: printed in byte order.
+      for (const code of [...srv.stats.errorCodes.keys()].sort()) add(`errorstat_${code}`, `count=${srv.stats.errorCodes.get(code)}`);
+      break;
+    case 'latencystats': {
+      lines.push('# Latencystats');
+      const pcts = srv.config
+        .get('latency-tracking-info-percentiles')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number);
+      for (const cmd of srv.registry.all()) lines.push(...latencyLine(cmd, pcts));
+      break;
+    }
+    case 'cluster':
+      lines.push('# Cluster');
+      add('cluster_enabled', 0);
+      break;
+    case 'keyspace':
+      lines.push('# Keyspace');
+      for (const db of srv.keyspace.dbs) {
+        if (db.size === 0) continue;
+        add(`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${Math.floor(db.avgTtl)}`);
+      }
+      break;
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+function latencyLine(cmd: Command, pcts: number[]): string[] {
+  const h = cmd.histogram;
+  if (h === null || h.total === 0) return [];
+  const parts = pcts.map((p) => `p${percentileName(p)}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
+  return [`latency_percentiles_usec_${cmd.fullName}:${parts.join(',')}`];
+}
+
+/**
+ * The INFO text for the requested sections (Redis's genInfoSectionDict + genRedisInfoString):
+ * none = default; `all` = every section but modules'; `everything` = all of them; unknown
+ * names are ignored; sections always come out in Redis's order.
+ */
+export function infoText(srv: Server, args: string[]): string {
+  const wanted = new Set<string>();
+  if (args.length === 0) for (const s of DEFAULT_SECTIONS) wanted.add(s);
+  for (const a of args) {
+    const name = a.toLowerCase();
+    if (name === 'all' || name === 'everything') for (const s of ALL_SECTIONS) wanted.add(s);
+    else if (name === 'default') for (const s of DEFAULT_SECTIONS) wanted.add(s);
+    else wanted.add(name);
+  }
+  const parts: string[] = [];
+  for (const s of ALL_SECTIONS) if (wanted.has(s)) parts.push(section(s, srv));
+  return parts.join('\r\n');
+}

@@ -1,0 +1,131 @@
+// Latency statistics, as Redis 7.0 keeps them:
+// - per-command histograms of call durations (INFO latencystats, LATENCY HISTOGRAM), bucketed
+//   like the HdrHistogram Redis uses (1 ns .. 1 s, 2 significant digits), so percentiles and
+//   bucket bounds come out as the same numbers Redis prints;
+// - the latency monitor (LATENCY LATEST/HISTORY/RESET/DOCTOR/GRAPH): events slower than
+//   latency-monitor-threshold, one sample per second, 160 samples per event.
+
+const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits -> 256 sub-buckets
+const SUB_BUCKET_MASK = 0xff;
+const MAX_NS = 1_000_000_000;
+
+/** The bucket index of a value (HdrHistogram counts_index_for). */
+function indexOf(v: number): number {
+  const bucket = Math.max(0, 31 - Math.clz32(v | SUB_BUCKET_MASK) - SUB_BUCKET_HALF_COUNT_MAGNITUDE);
+  const sub = Math.floor(v / 2 ** bucket);
+  return ((bucket + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub - 128;
+}
+
+/** The largest value that lands in the same bucket as the value at this index. */
+function highestAt(index: number): number {
+  let bucket = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1;
+  let sub = (index & 127) + 128;
+  if (bucket < 0) {
+    sub -= 128;
+    bucket = 0;
+  }
+  return sub * 2 ** bucket + 2 ** bucket - 1;
+}
+
+/** highest_equivalent_value(v) */
+function highestEquivalent(v: number): number {
+  return highestAt(indexOf(v));
+}
+
+export class LatencyHistogram {
+  /** bucket index -> count; sparse (a command's durations fall in a few buckets). */
+  private counts = new Map<number, number>();
+  total = 0;
+
+  /** Records a duration in microseconds (Redis records whole microseconds, as nanoseconds). */
+  record(micros: number): void {
+    let ns = Math.floor(micros) * 1000;
+    if (ns < 1) ns = 1;
+    else if (ns > MAX_NS) ns = MAX_NS;
+    const i = indexOf(ns);
+    this.counts.set(i, (this.counts.get(i) ?? 0) + 1);
+    this.total++;
+  }
+
+  private sorted(): [number, number][] {
+    return [...this.counts].sort((a, b) => a[0] - b[0]);
+  }
+
+  /** hdr_value_at_percentile, in nanoseconds. */
+  valueAtPercentile(p: number): number {
+    const want = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.total + 0.5));
+    let seen = 0;
+    for (const [i, n] of this.sorted()) {
+      seen += n;
+      if (seen >= want) return highestAt(i);
+    }
+    return 0;
+  }
+
+  /** Cumulative counts at power-of-two bucket bounds from 1024 ns (LATENCY HISTOGRAM). */
+  cumulative(): [number, number][] {
+    const out: [number, number][] = [];
+    const entries = this.sorted();
+    let k = 0;
+    let cum = 0;
+    let prev = 0;
+    for (let level = 1024; cum < this.total; level *= 2) {
+      const upto = highestEquivalent(level);
+      while (k < entries.length && highestAt(entries[k][0]) <= upto) cum += entries[k++][1];
+      if (cum > prev) {
+        out.push([Math.floor(upto / 1000), cum]);
+        prev = cum;
+      }
+    }
+    return out;
+  }
+}
+
+// ---- latency monitor --------------------------------------------------------------------------
+
+const TS_LEN = 160;
+
+export interface LatencySample {
+  time: number; // unix seconds
+  latency: number; // ms
+}
+
+export class LatencySeries {
+  samples: LatencySample[] = [];
+  max = 0;
+}
+
+export class LatencyMonitor {
+  /** latency-monitor-threshold in ms; 0 disables the monitor. */
+  threshold = 0;
+  readonly events = new Map<string, LatencySeries>();
+
+  /** Records an event if it reached the threshold (latencyAddSampleIfNeeded). */
+  addIfNeeded(event: string, ms: number, nowMs: number): void {
+    if (this.threshold > 0 && ms >= this.threshold) this.add(event, Math.floor(ms), Math.floor(nowMs / 1000));
+  }
+
+  add(event: string, latency: number, now: number): void {
+    let ts = this.events.get(event);
+    if (ts === undefined) this.events.set(event, (ts = new LatencySeries()));
+    if (latency > ts.max) ts.max = latency;
+    const last = ts.samples[ts.samples.length - 1];
+    // One sample per second: a second event in the same second keeps the worst.
+    if (last && last.time === now) {
+      if (latency > last.latency) last.latency = latency;
+      return;
+    }
+    ts.samples.push({ time: now, latency });
+    if (ts.samples.length > TS_LEN) ts.samples.shift();
+  }
+
+  /** Forgets one event (or all); returns how many were reset. */
+  reset(event?: string): number {
+    if (event === undefined) {
+      const n = this.events.size;
+      this.events.clear();
+      return n;
+    }
+    return this.events.delete(event) ? 1 : 0;
+  }
+}
