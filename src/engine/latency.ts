@@ -33,8 +33,8 @@ function highestEquivalent(v: number): number {
 }
 
 export class LatencyHistogram {
-  /** bucket index -> count; sparse (a command's durations fall in a few buckets). */
-  private counts = new Map<number, number>();
+  /** bucket index -> count; a flat array keeps record() to one indexed add on the hot path. */
+  private counts = new Float64Array(indexOf(MAX_NS) + 1);
   total = 0;
 
   /** Records a duration in microseconds (Redis records whole microseconds, as nanoseconds). */
@@ -43,12 +43,14 @@ export class LatencyHistogram {
     if (ns < 1) ns = 1;
     else if (ns > MAX_NS) ns = MAX_NS;
     const i = indexOf(ns);
-    this.counts.set(i, (this.counts.get(i) ?? 0) + 1);
+    this.counts[i]++;
     this.total++;
   }
 
   private sorted(): [number, number][] {
-    return [...this.counts].sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.counts.length; i++) if (this.counts[i] !== 0) out.push([i, this.counts[i]]);
+    return out;
   }
 
   /** hdr_value_at_percentile, in nanoseconds. */
