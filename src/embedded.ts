@@ -31,11 +31,16 @@ export class EmbeddedConnection {
   /** Out-of-band messages (pub/sub, invalidations) not claimed by a pending call. */
   readonly pushes: Reply[] = [];
   onPush: ((r: Reply) => void) | null = null;
+  /** Commands sent while a blocking command waits (BLPOP...): they run once it is answered. */
+  private held: string[][] = [];
 
   constructor(server: Server) {
     this.client = new Client(server, 'embedded');
     server.addClient(this.client);
-    this.client.onAsyncOutput = () => this.drain();
+    this.client.onAsyncOutput = () => {
+      this.drain();
+      while (this.held.length !== 0 && !this.client.blocked && !this.client.closed) this.run(this.held.shift()!);
+    };
   }
 
   /** Runs a command; resolves with the raw reply value (errors are values here, not thrown). */
@@ -45,10 +50,15 @@ export class EmbeddedConnection {
     return new Promise((resolve) => {
       this.waiting.push({ resolve });
       if (argv.length === 0) return;
-      dispatch(this.client, argv);
-      this.drain();
-      if (this.client.closeAfterReply) this.client.close();
+      if (this.client.blocked || this.held.length !== 0) this.held.push(argv);
+      else this.run(argv);
     });
+  }
+
+  private run(argv: string[]): void {
+    dispatch(this.client, argv);
+    this.drain();
+    if (this.client.closeAfterReply) this.client.close();
   }
 
   /** Runs a command and converts the reply to JS values; error replies reject. */

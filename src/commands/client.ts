@@ -9,6 +9,7 @@ import { NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply'
 import { int64Arg, is } from './args';
 import { validateClientName } from './connection';
 import { clientTrackingCommands } from './client-tracking';
+import { clientUnblockCommands } from '../engine/blocking';
 import { CommandDef } from './registry';
 
 // ---- CLIENT LIST / INFO ---------------------------------------------------------------------
@@ -346,6 +347,7 @@ export const clientCommands: CommandDef[] = [
       { name: 'unpause', summary: 'Ends a CLIENT PAUSE at once.', arity: 2, flags: ADMIN, acl: '@connection', handler: unpause },
       { name: 'help', summary: 'Lists the CLIENT subcommands.', arity: 2, flags: 'loading stale', acl: '@connection', handler: () => HELP },
       ...clientTrackingCommands,
+      ...clientUnblockCommands,
     ],
   },
 ];

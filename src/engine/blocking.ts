@@ -15,8 +15,9 @@
 //   timed out (canBlock()).
 import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf } from '../errors';
 import { parseDouble } from '../commands/args';
+import { databaseHooks } from '../commands/database';
 import { parseIntStrict } from '../resp/format';
-import type { Command } from '../commands/registry';
+import type { Command, CommandDef } from '../commands/registry';
 import type { Db } from '../keyspace/db';
 import { NO_REPLY, Reply } from '../resp/reply';
 import type { Client } from './client';
@@ -55,6 +56,8 @@ class BlockingState {
   blockingKeys = 0;
   /** Waiters with a deadline (INFO clients_in_timeout_table). */
   timed = 0;
+  /** Waiters offered keys that no longer exist (serveMissingKey). */
+  serveMissingWaiters = 0;
   ready: ReadyKey[] = [];
   readonly readySet = new Map<Db, Set<string>>();
   /** Min-heap of waiters by (deadline, seq); entries of unblocked waiters are dropped lazily. */
@@ -68,6 +71,9 @@ class BlockingState {
 }
 
 const states = new WeakMap<Server, BlockingState>();
+/** The states of running servers, for process-wide hooks (SWAPDB). */
+const liveStates = new Set<BlockingState>();
+let swapHookInstalled = false;
 /** Ready keys across all servers in the process: lets handleReadyKeys return at once. */
 let pendingReady = 0;
 
@@ -76,7 +82,19 @@ function stateOf(server: Server): BlockingState {
   if (st === undefined) {
     st = new BlockingState(server);
     states.set(server, st);
+    liveStates.add(st);
     const s = st;
+    if (!swapHookInstalled) {
+      // SWAPDB exchanges the data under waiting clients: like Redis's scanDatabaseForReadyKeys,
+      // every waited key of both databases gets a chance to serve.
+      swapHookInstalled = true;
+      databaseHooks.swapped.push((a, b) => {
+        for (const ls of liveStates) {
+          signalDbAsReady(ls.server, a);
+          signalDbAsReady(ls.server, b);
+        }
+      });
+    }
     // Every write to a key that somebody waits on makes it ready: pushes, but also a key created
     // by RENAME/MOVE/COPY/RESTORE, or overwritten with another type.
     server.keyspace.onModified((db, key) => {
@@ -86,11 +104,16 @@ function stateOf(server: Server): BlockingState {
       const w = s.byClient.get(c);
       if (w !== undefined) detach(s, w);
     });
-    server.cronHooks.push(() => checkTimeouts(s));
+    server.cronHooks.push(() => {
+      checkTimeouts(s);
+      // Keys made ready outside a command (none today; loading, replication later) are served here.
+      handleReadyKeys(server);
+    });
     server.clock.onChange(() => checkTimeouts(s));
     server.shutdownHooks.push(() => {
       if (s.timer) clearTimeout(s.timer);
       s.timer = null;
+      liveStates.delete(s);
     });
   }
   return st;
@@ -243,6 +266,7 @@ export function blockOnKeys(
   }
   st.byClient.set(c, w);
   c.blocked = true;
+  if (w.serveMissing) st.serveMissingWaiters++;
   if (deadline !== 0) {
     st.timed++;
     heapPush(st.heap, w);
@@ -269,6 +293,7 @@ function detach(st: BlockingState, w: Waiter): void {
     if (perDb.size === 0) st.byKey.delete(w.db);
   }
   st.byClient.delete(w.client);
+  if (w.serveMissing) st.serveMissingWaiters--;
   if (w.deadline !== 0) st.timed--;
   w.client.blocked = false;
 }
@@ -317,9 +342,9 @@ function signalIfWaited(st: BlockingState, db: Db, key: string): void {
  * Marks a key as possibly able to serve blocked clients (Redis's signalKeyAsReady). Writes go
  * through the keyspace's modified hook already, so commands rarely need to call this.
  */
-export function signalKeyAsReady(db: Db, key: string, server: Server): void {
-  const st = states.get(server);
-  if (st !== undefined && st.blockingKeys !== 0) signalIfWaited(st, db, key);
+export function signalKeyAsReady(db: Db, key: string): void {
+  if (liveStates.size === 0) return;
+  for (const st of liveStates) if (st.blockingKeys !== 0) signalIfWaited(st, db, key);
 }
 
 /** After SWAPDB (or anything that replaces a database's contents): every waited key is ready. */
@@ -361,8 +386,11 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
   for (const w of q) {
     if (!w.active) continue;
     // A missing key serves nobody (the list was emptied by earlier waiters), except waiters
-    // that must learn the key is gone (XREADGROUP).
-    if (!w.serveMissing && !db.exists(key)) continue;
+    // that must learn the key is gone (XREADGROUP); without those, stop at once.
+    if (!w.serveMissing && !db.exists(key)) {
+      if (st.serveMissingWaiters === 0) return;
+      continue;
+    }
     const r = w.tryServe(key);
     if (r === undefined) continue;
     detach(st, w);
@@ -400,3 +428,15 @@ export function clientUnblock(c: Client, argv: string[]): Reply {
   const target = typeof id === 'number' ? c.server.clients.get(id) : undefined;
   return target !== undefined && unblockClient(target, how) ? 1 : 0;
 }
+
+/** The CLIENT UNBLOCK subcommand, spread into CLIENT's subcommand table by commands/client.ts. */
+export const clientUnblockCommands: CommandDef[] = [
+  {
+    name: 'unblock',
+    summary: 'Wakes a client blocked on keys, as if its timeout had passed or with an error.',
+    arity: -3,
+    flags: 'admin noscript loading stale sentinel',
+    acl: '@connection',
+    handler: clientUnblock,
+  },
+];

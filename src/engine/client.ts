@@ -73,7 +73,8 @@ export class Client {
 
   constructor(
     readonly server: Server,
-    readonly kind: 'tcp' | 'embedded',
+    /** 'lua': the client scripts run their redis.call commands as (src/scripting). */
+    readonly kind: 'tcp' | 'embedded' | 'lua',
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0];

@@ -1,0 +1,200 @@
+// The list type: a growable ring buffer (deque) of latin1 strings. Push and pop at either end
+// and access by index are O(1); inserting or removing in the middle shifts the shorter side.
+//
+// Redis 7.0 stores every list as a quicklist (listpack-encoded lists only arrived in 7.2), so
+// OBJECT ENCODING always reports 'quicklist', whatever list-max-listpack-size says.
+import { Collection } from './value';
+
+const MIN_CAPACITY = 8;
+
+export class ListValue implements Collection {
+  readonly type = 'list' as const;
+  private buf: (string | undefined)[];
+  /** Capacity - 1; the capacity is a power of two so that wrapping is a mask. */
+  private mask: number;
+  private head = 0;
+  private len = 0;
+
+  constructor(capacity = MIN_CAPACITY) {
+    let cap = MIN_CAPACITY;
+    while (cap < capacity) cap *= 2;
+    this.buf = new Array<string | undefined>(cap);
+    this.mask = cap - 1;
+  }
+
+  static from(items: Iterable<string>): ListValue {
+    const l = new ListValue();
+    for (const s of items) l.pushTail(s);
+    return l;
+  }
+
+  get size(): number {
+    return this.len;
+  }
+
+  get encoding(): string {
+    return 'quicklist';
+  }
+
+  clone(): ListValue {
+    const l = new ListValue(this.len);
+    for (let i = 0; i < this.len; i++) l.buf[i] = this.buf[(this.head + i) & this.mask];
+    l.len = this.len;
+    return l;
+  }
+
+  pushHead(v: string): void {
+    if (this.len === this.buf.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.buf[this.head] = v;
+    this.len++;
+  }
+
+  pushTail(v: string): void {
+    if (this.len === this.buf.length) this.grow();
+    this.buf[(this.head + this.len) & this.mask] = v;
+    this.len++;
+  }
+
+  popHead(): string | undefined {
+    if (this.len === 0) return undefined;
+    const v = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) & this.mask;
+    this.len--;
+    this.maybeShrink();
+    return v;
+  }
+
+  popTail(): string | undefined {
+    if (this.len === 0) return undefined;
+    const i = (this.head + this.len - 1) & this.mask;
+    const v = this.buf[i];
+    this.buf[i] = undefined;
+    this.len--;
+    this.maybeShrink();
+    return v;
+  }
+
+  /** Element at a zero-based index from the head (no negative indexes), or undefined. */
+  at(index: number): string | undefined {
+    if (index < 0 || index >= this.len) return undefined;
+    return this.buf[(this.head + index) & this.mask];
+  }
+
+  set(index: number, v: string): void {
+    this.buf[(this.head + index) & this.mask] = v;
+  }
+
+  /** Elements [start, end] (inclusive, already clamped to the list), head to tail. */
+  range(start: number, end: number): string[] {
+    const out = new Array<string>(end - start + 1);
+    for (let i = start, j = 0; i <= end; i++, j++) out[j] = this.buf[(this.head + i) & this.mask]!;
+    return out;
+  }
+
+  /** Elements [start, end] (inclusive, clamped), tail to head. */
+  rangeReversed(start: number, end: number): string[] {
+    const out = new Array<string>(end - start + 1);
+    for (let i = end, j = 0; i >= start; i--, j++) out[j] = this.buf[(this.head + i) & this.mask]!;
+    return out;
+  }
+
+  /** Index of the first element equal to v from the head, or -1. */
+  indexOf(v: string): number {
+    for (let i = 0; i < this.len; i++) if (this.buf[(this.head + i) & this.mask] === v) return i;
+    return -1;
+  }
+
+  /** Inserts v so that it ends up at `index` (0..size), moving the shorter side. */
+  insertAt(index: number, v: string): void {
+    if (index <= this.len - index) {
+      this.pushHead(v);
+      // Shift elements 1..index one step towards the head.
+      for (let i = 0; i < index; i++) this.set(i, this.at(i + 1)!);
+    } else {
+      this.pushTail(v);
+      for (let i = this.len - 1; i > index; i--) this.set(i, this.at(i - 1)!);
+    }
+    this.set(index, v);
+  }
+
+  /** Removes `count` elements from the head. */
+  trimHead(count: number): void {
+    if (count >= this.len) return this.clear();
+    for (let i = 0; i < count; i++) this.buf[(this.head + i) & this.mask] = undefined;
+    this.head = (this.head + count) & this.mask;
+    this.len -= count;
+    this.maybeShrink();
+  }
+
+  /** Removes `count` elements from the tail. */
+  trimTail(count: number): void {
+    if (count >= this.len) return this.clear();
+    for (let i = this.len - count; i < this.len; i++) this.buf[(this.head + i) & this.mask] = undefined;
+    this.len -= count;
+    this.maybeShrink();
+  }
+
+  /**
+   * Removes elements equal to v: at most `limit` of them (0 = all), scanning from the head, or
+   * from the tail when `fromTail`. One compacting pass. Returns how many were removed.
+   */
+  removeMatching(v: string, limit: number, fromTail: boolean): number {
+    const n = this.len;
+    // Indexes (from the head) of the elements to drop, found in scan order.
+    let removed = 0;
+    const drop = new Uint8Array(n);
+    for (let k = 0; k < n && (limit === 0 || removed < limit); k++) {
+      const i = fromTail ? n - 1 - k : k;
+      if (this.buf[(this.head + i) & this.mask] === v) {
+        drop[i] = 1;
+        removed++;
+      }
+    }
+    if (removed === 0) return 0;
+    let w = 0;
+    for (let r = 0; r < n; r++) {
+      if (drop[r]) continue;
+      if (w !== r) this.set(w, this.at(r)!);
+      w++;
+    }
+    for (let i = w; i < n; i++) this.buf[(this.head + i) & this.mask] = undefined;
+    this.len = w;
+    this.maybeShrink();
+    return removed;
+  }
+
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let i = 0; i < this.len; i++) yield this.buf[(this.head + i) & this.mask]!;
+  }
+
+  toArray(): string[] {
+    return this.len === 0 ? [] : this.range(0, this.len - 1);
+  }
+
+  private clear(): void {
+    this.buf = new Array<string | undefined>(MIN_CAPACITY);
+    this.mask = MIN_CAPACITY - 1;
+    this.head = 0;
+    this.len = 0;
+  }
+
+  private grow(): void {
+    this.resize(this.buf.length * 2);
+  }
+
+  /** Gives memory back once the list uses less than a quarter of a large buffer. */
+  private maybeShrink(): void {
+    const cap = this.buf.length;
+    if (cap > 64 && this.len < cap >> 2) this.resize(cap >> 1);
+  }
+
+  private resize(cap: number): void {
+    const next = new Array<string | undefined>(cap);
+    for (let i = 0; i < this.len; i++) next[i] = this.buf[(this.head + i) & this.mask];
+    this.buf = next;
+    this.mask = cap - 1;
+    this.head = 0;
+  }
+}
