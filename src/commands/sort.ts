@@ -302,5 +302,5 @@ function sortKeys(argv: string[]): number[] {
 
 export const sortCommands: CommandDef[] = [
   { name: 'sort', summary: 'Sorts a list, set or sorted set, optionally by or with other keys, replying or storing a list.', arity: -2, flags: 'write denyoom movablekeys', keys: [1, 1, 1], acl: '@set @sortedset @list @dangerous', handler: sort, getKeys: sortKeys },
-  { name: 'sort_ro', summary: 'Sorts a list, set or sorted set like SORT, without the STORE option.', arity: -2, flags: 'readonly movablekeys', keys: [1, 1, 1], acl: '@set @sortedset @list @dangerous', handler: sort_ro },
+  { name: 'sort_ro', summary: 'Sorts a list, set or sorted set like SORT, without the STORE option.', arity: -2, flags: 'readonly movablekeys', keys: [1, 1, 1], acl: '@set @sortedset @list @dangerous', handler: sort_ro, getKeys: () => [1] },
 ];
