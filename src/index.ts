@@ -10,6 +10,7 @@ import { Clock } from './keyspace/clock';
 import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
+import { loadLuaEngine } from './scripting/wasm-engine';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -91,6 +92,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
  * startServer() and the respite-server command line.
  */
 export async function serve(server: Server, port: number | null): Promise<RespiteServer> {
+  await loadLuaEngine(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   let listener: Listener | null = null;
   let bound = 0;
   const bindList = () => server.config.get('bind').split(' ').filter(Boolean);

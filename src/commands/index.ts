@@ -1,18 +1,23 @@
 // Every command family, in one list for the registry.
+import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
 import { configCommands } from './config';
 import { connectionCommands } from './connection';
 import { databaseCommands } from './database';
 import { genericCommands } from './generic';
+import { geoCommands } from './geo';
 import { hashCommands } from './hash';
+import { hyperloglogCommands } from './hyperloglog';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
 import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
+import { scriptingCommands } from './scripting';
 import { serverCommands } from './server';
 import { setCommands } from './set';
 import { sortCommands } from './sort';
 import { sortedSetCommands } from './sorted-set';
+import { streamCommands } from './stream';
 import { stringCommands } from './string';
 import { transactionCommands } from './transactions';
 
@@ -33,5 +38,10 @@ export function allCommandDefs(): CommandDef[] {
     ...setCommands,
     ...sortCommands,
     ...sortedSetCommands,
+    ...geoCommands,
+    ...scriptingCommands,
+    ...bitmapCommands,
+    ...hyperloglogCommands,
+    ...streamCommands,
   ];
 }

@@ -1,0 +1,275 @@
+// Function libraries (FUNCTION LOAD / FCALL). The engine keeps no Lua state between runs, so a
+// library is kept as source: FUNCTION LOAD runs it once with a load-time `redis` table that records
+// redis.register_function calls (names, flags, descriptions); FCALL runs the library code again
+// with a register_function that keeps the wanted callback, then calls it with KEYS and ARGV.
+// Library code is compiled as written: the `#!lua name=...` line is replaced by our prefix on the
+// same line, so error line numbers are Redis's.
+import type { Client } from '../engine/client';
+import { feedMonitors } from '../engine/monitor';
+import { ReplyError, errorf } from '../errors';
+import { globMatch } from '../datatypes/glob';
+import { parseIntStrict } from '../resp/format';
+import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
+import { preludeFor } from './prelude';
+import { runScript } from './runner';
+import { scriptingState, ScriptingState } from './state';
+import { luaEngine } from './wasm-engine';
+import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
+
+export interface FunctionInfo {
+  name: string;
+  description: string | null;
+  flags: string[];
+}
+
+export interface Library {
+  name: string;
+  /** The code as loaded, metadata line included (FUNCTION LIST WITHCODE, DUMP). */
+  code: string;
+  /** The code with its first line blanked, ready for a prefix. */
+  body: string;
+  functions: Map<string, FunctionInfo>;
+}
+
+const NAME_RE = /^[A-Za-z0-9_]+$/;
+const BAD_NAME = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
+
+// Load-time `redis`: register_function validated as Redis's luaRegisterFunction does, redis.log
+// and constants; anything else is an error, as in Redis's restricted load environment.
+const LOAD_PREFIX =
+  'local __reg, __seen = {}, {} local redis = (function(r, tp, err, smt, sel, nx, ts) ' +
+  'local function fail(m) err(m, 0) end ' +
+  'local function reg(...) local n = sel("#", ...) local name, cb, desc, flags ' +
+  'if n == 1 then local t = ... if tp(t) ~= "table" then fail("ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).") end ' +
+  'for k, v in nx, t do if k == "function_name" then name = v elseif k == "callback" then cb = v elseif k == "description" then desc = v elseif k == "flags" then flags = v ' +
+  'else fail("ERR unknown argument given to redis.register_function") end end ' +
+  'elseif n == 2 then name, cb = ... if tp(name) ~= "string" and tp(name) ~= "number" then fail("ERR first argument to redis.register_function must be a string") end ' +
+  'if tp(cb) ~= "function" then fail("ERR second argument to redis.register_function must be a function") end ' +
+  'else fail("ERR wrong number of arguments to redis.register_function") end ' +
+  'if name == nil then fail("ERR redis.register_function must get a function name argument") end ' +
+  'if tp(name) ~= "string" and tp(name) ~= "number" then fail("ERR function_name argument given to redis.register_function must be a string") end ' +
+  'if cb == nil then fail("ERR redis.register_function must get a callback argument") end ' +
+  'if tp(cb) ~= "function" then fail("ERR callback argument given to redis.register_function must be a function") end ' +
+  'if desc ~= nil and tp(desc) ~= "string" then fail("ERR description argument given to redis.register_function must be a string") end ' +
+  'local fl = "" if flags ~= nil then if tp(flags) ~= "table" then fail("ERR flags argument to redis.register_function must be a table representing function flags") end ' +
+  'for i = 1, #flags do local f = flags[i] if tp(f) ~= "string" then fail("ERR flags argument to redis.register_function must be a table representing function flags") end ' +
+  'if not (f == "no-writes" or f == "allow-oom" or f == "allow-stale" or f == "no-cluster" or f == "allow-cross-slot-keys") then fail("ERR unknown flag given") end fl = fl .. f .. "," end end ' +
+  'name = ts(name) if not name:find("^[%w_]+$") then fail("ERR ' + BAD_NAME + '") end ' +
+  'if __seen[name] then fail("ERR Function already exists in the library") end __seen[name] = true ' +
+  '__reg[#__reg + 1] = {name, fl, desc or false} end ' +
+  'local api = {register_function = reg, log = r.log, LOG_DEBUG = r.LOG_DEBUG, LOG_VERBOSE = r.LOG_VERBOSE, LOG_NOTICE = r.LOG_NOTICE, ' +
+  'LOG_WARNING = r.LOG_WARNING, REDIS_VERSION = r.REDIS_VERSION, REDIS_VERSION_NUM = r.REDIS_VERSION_NUM} ' +
+  'return smt(api, {__index = function(_, k) err("Script attempted to access nonexistent global variable \'" .. ts(k) .. "\'", 2) end}) ' +
+  'end)(redis, type, error, setmetatable, select, next, tostring) local __lib = function() ';
+const LOAD_SUFFIX = '\nend __lib() return __reg';
+
+function callPrefix(fn: string): string {
+  return (
+    'local __fn local redis = (function(r, tp, smt, ts) return smt({register_function = function(a, b) ' +
+    'local name, cb if tp(a) == "table" then name, cb = a.function_name, a.callback else name, cb = a, b end ' +
+    `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() `
+  );
+}
+const CALL_SUFFIX = '\nend __lib() return __fn(KEYS, ARGV)';
+
+/** Parses the metadata line and registers the library's functions (without installing it). */
+function compileLibrary(c: Client, code: string): Library | ReplyError {
+  if (!code.startsWith('#!')) return errorf('ERR Missing library metadata');
+  const eol = code.indexOf('\n');
+  const parts = (eol < 0 ? code : code.slice(0, eol)).slice(2).split(' ').filter((p) => p !== '');
+  const engineName = parts[0] ?? '';
+  if (engineName.toLowerCase() !== 'lua') return errorf(`ERR Engine '${engineName}' not found`);
+  let name: string | null = null;
+  for (const p of parts.slice(1)) {
+    if (!p.startsWith('name=')) return errorf(`ERR Invalid metadata value given: ${p}`);
+    name = p.slice(5);
+  }
+  if (name === null) return errorf('ERR Library name was not given');
+  if (!NAME_RE.test(name)) return errorf(`ERR ${BAD_NAME}`);
+  return { name, code, body: eol < 0 ? '' : code.slice(eol), functions: new Map() };
+}
+
+function registerFunctions(c: Client, lib: Library): ReplyError | null {
+  const engine = luaEngine();
+  if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
+  const ce = engine.compileError(Buffer.from(lib.body, 'latin1'), '@user_function');
+  if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
+  const src = preludeFor(lib.body) + LOAD_PREFIX + lib.body + LOAD_SUFFIX;
+  const r = runScript(c, Buffer.from(src, 'latin1'), [], [], { kind: 'function', name: lib.name, readOnly: true });
+  if (r instanceof ReplyError) {
+    const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
+    return errorf(`ERR Error registering functions: ${msg}`);
+  }
+  if (!Array.isArray(r) || r.length === 0) return errorf('ERR No functions registered');
+  for (const entry of r as Reply[][]) {
+    const [fname, flags, desc] = entry as [string, string, string | null];
+    lib.functions.set(fname, { name: fname, description: desc, flags: flags.split(',').filter((f) => f !== '') });
+  }
+  return null;
+}
+
+/** Installs libraries, all or none: collisions with other libraries' functions are refused. */
+function install(st: ScriptingState, libs: Library[], replace: boolean): ReplyError | null {
+  for (const lib of libs) {
+    const old = st.libraries.get(lib.name);
+    if (old !== undefined && !replace) return errorf(`ERR Library '${lib.name}' already exists`);
+    for (const fname of lib.functions.keys()) {
+      const owner = st.functions.get(fname);
+      if (owner !== undefined && owner.name !== lib.name) return errorf(`ERR Function ${fname} already exists`);
+    }
+  }
+  for (const lib of libs) {
+    const old = st.libraries.get(lib.name);
+    if (old !== undefined) for (const f of old.functions.keys()) st.functions.delete(f);
+    st.libraries.set(lib.name, lib);
+    for (const f of lib.functions.keys()) st.functions.set(f, lib);
+  }
+  return null;
+}
+
+export function functionLoad(c: Client, argv: string[]): Reply {
+  let replace = false;
+  for (let i = 2; i < argv.length - 1; i++) {
+    if (argv[i].toLowerCase() === 'replace') replace = true;
+    else return errorf(`ERR Unknown option given: ${argv[i]}`);
+  }
+  const st = scriptingState(c.server);
+  const lib = compileLibrary(c, argv[argv.length - 1]);
+  if (lib instanceof ReplyError) return lib;
+  if (!replace && st.libraries.has(lib.name)) return errorf(`ERR Library '${lib.name}' already exists`);
+  const e = registerFunctions(c, lib) ?? install(st, [lib], replace);
+  return e ?? lib.name;
+}
+
+export function functionDelete(c: Client, argv: string[]): Reply {
+  const st = scriptingState(c.server);
+  const lib = st.libraries.get(argv[2]);
+  if (lib === undefined) return errorf('ERR Library not found');
+  for (const f of lib.functions.keys()) st.functions.delete(f);
+  st.libraries.delete(lib.name);
+  return OK;
+}
+
+export function functionFlush(c: Client, argv: string[]): Reply {
+  if (argv.length > 3 || (argv.length === 3 && !/^(sync|async)$/i.test(argv[2])))
+    return errorf('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
+  const st = scriptingState(c.server);
+  st.libraries.clear();
+  st.functions.clear();
+  return OK;
+}
+
+export function functionList(c: Client, argv: string[]): Reply {
+  let pattern: string | null = null;
+  let withCode = false;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i].toLowerCase();
+    if (a === 'withcode' && !withCode) withCode = true;
+    else if (a === 'libraryname' && pattern === null) {
+      if (i + 1 >= argv.length) return errorf('ERR library name argument was not given');
+      pattern = argv[++i];
+    } else return errorf(`ERR Unknown argument ${argv[i]}`);
+  }
+  const out: Reply[] = [];
+  for (const lib of scriptingState(c.server).libraries.values()) {
+    if (pattern !== null && !globMatch(pattern, lib.name, false)) continue;
+    const fns: Reply[] = [];
+    for (const f of lib.functions.values())
+      fns.push(new MapReply(['name', f.name, 'description', f.description, 'flags', new SetReply(f.flags.map((x) => new SimpleString(x)))]));
+    const flat: Reply[] = ['library_name', lib.name, 'engine', 'LUA', 'functions', fns];
+    if (withCode) flat.push('library_code', lib.code);
+    out.push(new MapReply(flat));
+  }
+  return out;
+}
+
+export function functionStats(c: Client): Reply {
+  const st = scriptingState(c.server);
+  // No other client's command is ever read while a function runs, so none is reported running.
+  return new MapReply([
+    'running_script',
+    null,
+    'engines',
+    new MapReply(['LUA', new MapReply(['libraries_count', st.libraries.size, 'functions_count', st.functions.size])]),
+  ]);
+}
+
+export function functionKill(): Reply {
+  return errorf('NOTBUSY No scripts in execution right now.');
+}
+
+export function functionDump(c: Client): Reply {
+  const libs = [...scriptingState(c.server).libraries.values()].map((l) => l.code);
+  return encodePayload(RDB_OPCODE_FUNCTION2, libs).latin1Slice();
+}
+
+export function functionRestore(c: Client, argv: string[]): Reply {
+  let policy = 'append';
+  if (argv.length > 4) return errorf('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  if (argv.length === 4) {
+    policy = argv[3].toLowerCase();
+    if (policy !== 'flush' && policy !== 'append' && policy !== 'replace')
+      return errorf('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  }
+  const data = verifyPayload(Buffer.from(argv[2], 'latin1'));
+  if (data === null) return errorf('ERR DUMP payload version or checksum are wrong');
+  const codes: string[] = [];
+  try {
+    const r = new RdbReader(data);
+    while (!r.done) {
+      if (r.byte() !== RDB_OPCODE_FUNCTION2) return errorf('ERR given type is not a function');
+      codes.push(r.string());
+    }
+  } catch {
+    return errorf('ERR payload is corrupted');
+  }
+  const libs: Library[] = [];
+  for (const code of codes) {
+    const lib = compileLibrary(c, code);
+    if (lib instanceof ReplyError) return lib;
+    const e = registerFunctions(c, lib);
+    if (e !== null) return e;
+    libs.push(lib);
+  }
+  const st = scriptingState(c.server);
+  if (policy === 'flush') {
+    const saved = [new Map(st.libraries), new Map(st.functions)] as const;
+    st.libraries.clear();
+    st.functions.clear();
+    const e = install(st, libs, false);
+    if (e !== null) {
+      saved[0].forEach((v, k) => st.libraries.set(k, v));
+      saved[1].forEach((v, k) => st.functions.set(k, v));
+      return e;
+    }
+    return OK;
+  }
+  if (policy === 'append') {
+    for (const lib of libs) if (st.libraries.has(lib.name)) return errorf(`ERR Library ${lib.name} already exists`);
+  }
+  return install(st, libs, true) ?? OK;
+}
+
+function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
+  const st = scriptingState(c.server);
+  const lib = st.functions.get(argv[1]);
+  if (lib === undefined) return errorf('ERR Function not found');
+  const fn = lib.functions.get(argv[1])!;
+  const n = parseIntStrict(argv[2]);
+  if (n === null || typeof n === 'bigint') return errorf('ERR Bad number of keys provided');
+  if (n > argv.length - 3) return errorf("ERR Number of keys can't be greater than number of args");
+  if (n < 0) return errorf("ERR Number of keys can't be negative");
+  const noWrites = fn.flags.includes('no-writes');
+  if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
+  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+  const src = preludeFor(lib.body) + callPrefix(fn.name) + lib.body + CALL_SUFFIX;
+  return runScript(c, Buffer.from(src, 'latin1'), argv.slice(3, 3 + n), argv.slice(3 + n), {
+    kind: 'function',
+    name: fn.name,
+    readOnly: ro || noWrites,
+  });
+}
+
+export const fcallCommand = (c: Client, argv: string[]): Reply => fcallGeneric(c, argv, false);
+export const fcallRoCommand = (c: Client, argv: string[]): Reply => fcallGeneric(c, argv, true);
+

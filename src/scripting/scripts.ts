@@ -1,0 +1,139 @@
+// EVAL-family scripts: the script cache (by SHA1), `#!lua flags=...` shebangs, compile checks,
+// and the EVAL / EVALSHA / *_RO / SCRIPT commands.
+import { createHash } from 'node:crypto';
+import type { Client } from '../engine/client';
+import { feedMonitors } from '../engine/monitor';
+import { NOT_INTEGER, ReplyError, errorf } from '../errors';
+import { OK, Reply } from '../resp/reply';
+import { parseIntStrict } from '../resp/format';
+import { preludeFor } from './prelude';
+import { runScript } from './runner';
+import { scriptingState } from './state';
+import { luaEngine } from './wasm-engine';
+
+export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
+
+export interface ScriptFlags {
+  /** No shebang: Redis's EVAL compatibility mode (no flag checks before running). */
+  compat: boolean;
+  flags: Set<string>;
+  /** The code after the shebang line (starting with its newline), or the whole body. */
+  code: string;
+}
+
+export function sha1hex(s: string): string {
+  return createHash('sha1').update(s, 'latin1').digest('hex');
+}
+
+/** Parses a leading `#!lua flags=a,b` line (Redis's evalExtractShebangFlags). */
+export function parseShebang(body: string): ScriptFlags | ReplyError {
+  if (!body.startsWith('#!')) return { compat: true, flags: new Set(), code: body };
+  const eol = body.indexOf('\n');
+  const line = eol < 0 ? body : body.slice(0, eol);
+  const parts = line.split(' ').filter((p) => p !== '');
+  if (parts[0] !== '#!lua') return errorf(`ERR Unexpected engine in script shebang: ${parts[0]}`);
+  const flags = new Set<string>();
+  for (const part of parts.slice(1)) {
+    if (!part.startsWith('flags=')) return errorf(`ERR Unknown lua shebang option: ${part}`);
+    for (const f of part.slice(6).split(',')) {
+      if (f === '') continue;
+      if (!(SCRIPT_FLAGS as readonly string[]).includes(f)) return errorf(`ERR Unexpected flag in script shebang: ${f}`);
+      flags.add(f);
+    }
+  }
+  return { compat: false, flags, code: eol < 0 ? '' : body.slice(eol) };
+}
+
+/** Checks a body and caches it; returns its SHA1 or the error Redis gives. */
+function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | ReplyError {
+  const st = scriptingState(c.server);
+  if (st.scripts.has(sha)) return sha;
+  const sb = parseShebang(body);
+  if (sb instanceof ReplyError) return sb;
+  const engine = luaEngine();
+  if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
+  const e = engine.compileError(Buffer.from(sb.code, 'latin1'), '@user_script');
+  if (e !== null) return errorf(`ERR Error compiling script (new function): ${e.replace(/[\r\n]/g, ' ')}`);
+  st.scripts.set(sha, body);
+  return sha;
+}
+
+/** numkeys, keys and args of EVAL-style commands (argv[2] is numkeys). */
+export function splitKeys(argv: string[]): { keys: string[]; args: string[] } | ReplyError {
+  const n = parseIntStrict(argv[2]);
+  if (n === null || typeof n === 'bigint') return NOT_INTEGER;
+  if (n > argv.length - 3) return errorf("ERR Number of keys can't be greater than number of args");
+  if (n < 0) return errorf("ERR Number of keys can't be negative");
+  return { keys: argv.slice(3, 3 + n), args: argv.slice(3 + n) };
+}
+
+/** Key positions of EVAL / EVALSHA / FCALL (COMMAND GETKEYS, WATCH...). */
+export function evalKeys(argv: string[]): number[] {
+  const n = Number(argv[2]);
+  const out: number[] = [];
+  if (!Number.isInteger(n) || n < 0 || n > argv.length - 3) return out;
+  for (let i = 0; i < n; i++) out.push(3 + i);
+  return out;
+}
+
+function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Reply {
+  const split = splitKeys(argv);
+  if (split instanceof ReplyError) return split;
+  const st = scriptingState(c.server);
+  let sha: string;
+  let body: string | undefined;
+  if (bySha) {
+    sha = argv[1].toLowerCase();
+    body = st.scripts.get(sha);
+    if (body === undefined) return errorf('NOSCRIPT No matching script. Please use EVAL.');
+  } else {
+    body = argv[1];
+    const r = cacheScript(c, body);
+    if (r instanceof ReplyError) return r;
+    sha = r;
+  }
+  const sb = parseShebang(body) as ScriptFlags;
+  if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
+  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+  const source = preludeFor(sb.code) + sb.code;
+  return runScript(c, Buffer.from(source, 'latin1'), split.keys, split.args, {
+    kind: 'eval',
+    name: sha,
+    readOnly: ro || sb.flags.has('no-writes'),
+  });
+}
+
+export const evalCommand = (c: Client, argv: string[]): Reply => evalGeneric(c, argv, false, false);
+export const evalRoCommand = (c: Client, argv: string[]): Reply => evalGeneric(c, argv, false, true);
+export const evalshaCommand = (c: Client, argv: string[]): Reply => evalGeneric(c, argv, true, false);
+export const evalshaRoCommand = (c: Client, argv: string[]): Reply => evalGeneric(c, argv, true, true);
+
+export function scriptLoad(c: Client, argv: string[]): Reply {
+  return cacheScript(c, argv[2]);
+}
+
+export function scriptExists(c: Client, argv: string[]): Reply {
+  const scripts = scriptingState(c.server).scripts;
+  const out: Reply[] = [];
+  for (let i = 2; i < argv.length; i++) out.push(scripts.has(argv[i].toLowerCase()) ? 1 : 0);
+  return out;
+}
+
+export function scriptFlush(c: Client, argv: string[]): Reply {
+  if (argv.length > 3 || (argv.length === 3 && !/^(sync|async)$/i.test(argv[2])))
+    return errorf('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+  scriptingState(c.server).scripts.clear();
+  return OK;
+}
+
+export function scriptKill(): Reply {
+  // A script never runs while another client's command is read (see runner.ts): nothing to kill.
+  return errorf('NOTBUSY No scripts in execution right now.');
+}
+
+export function scriptDebug(_c: Client, argv: string[]): Reply {
+  const mode = argv[2].toLowerCase();
+  if (mode === 'no') return OK;
+  if (mode === 'yes' || mode === 'sync') return errorf('ERR the Lua debugger (SCRIPT DEBUG YES|SYNC) is not supported by respite');
+  return errorf('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+}

@@ -1,0 +1,44 @@
+// Per-server scripting state, kept beside the Server (not in it): the EVAL script cache, the
+// function libraries, the client scripts run as, and the PRNG Redis's math.random uses.
+import type { Server } from '../engine/server';
+import type { Library } from './functions';
+import type { ScriptClient, ScriptRun } from './runner';
+
+/** Redis's redisLrand48 (48-bit LCG, state shared by every script and function of a server). */
+export class Lrand48 {
+  private x = 0x1234abcd330en;
+
+  next(): number {
+    this.x = (0x5deece66dn * this.x + 0xbn) & 0xffffffffffffn;
+    const v = Number(this.x >> 17n);
+    return (v % 2147483647) / 2147483647;
+  }
+
+  /** redisSrand48(seed): seed is a C int. */
+  seed(n: number): void {
+    const s = BigInt.asUintN(32, BigInt(Math.trunc(n) | 0));
+    this.x = ((s << 16n) | 0x330en) & 0xffffffffffffn;
+  }
+}
+
+export interface ScriptingState {
+  /** SHA1 -> script body (as given, shebang included). */
+  scripts: Map<string, string>;
+  libraries: Map<string, Library>;
+  /** Function name -> its library. */
+  functions: Map<string, Library>;
+  client: ScriptClient | null;
+  running: ScriptRun | null;
+  prng: Lrand48;
+}
+
+const states = new WeakMap<Server, ScriptingState>();
+
+export function scriptingState(srv: Server): ScriptingState {
+  let st = states.get(srv);
+  if (st === undefined) {
+    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48() };
+    states.set(srv, st);
+  }
+  return st;
+}

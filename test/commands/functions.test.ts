@@ -1,0 +1,97 @@
+// FUNCTION / FCALL through the embedded API.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { startServer } from '../../src/index';
+
+const LIB = `#!lua name=counter
+local function bump(keys, args) return redis.call('INCRBY', keys[1], args[1] or 1) end
+redis.register_function('bump', bump)
+redis.register_function{function_name='peek', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}, description='reads'}`;
+
+test('FUNCTION LOAD, FCALL, FCALL_RO, REPLACE, DELETE', async () => {
+  const s = await startServer({ port: null });
+  try {
+    assert.equal(await s.call('FUNCTION', 'LOAD', LIB), 'counter');
+    assert.equal(await s.call('FCALL', 'bump', 1, 'c', 5), 5);
+    assert.equal(await s.call('FCALL', 'bump', 1, 'c'), 6);
+    assert.equal(await s.call('FCALL_RO', 'peek', 1, 'c'), '6');
+    await assert.rejects(s.call('FCALL_RO', 'bump', 1, 'c'), /Can not execute a script with write flag using \*_ro command/);
+    await assert.rejects(s.call('FUNCTION', 'LOAD', LIB), /Library 'counter' already exists/);
+    const v2 = LIB.replace("args[1] or 1", "(args[1] or 1) * 10");
+    assert.equal(await s.call('FUNCTION', 'LOAD', 'REPLACE', v2), 'counter');
+    assert.equal(await s.call('FCALL', 'bump', 1, 'c', 1), 16);
+    assert.equal(await s.call('FUNCTION', 'DELETE', 'counter'), 'OK');
+    await assert.rejects(s.call('FCALL', 'bump', 1, 'c'), /Function not found/);
+  } finally {
+    await s.close();
+  }
+});
+
+/** RESP2 maps arrive as flat arrays: [k1, v1, k2, v2...] -> object (recursively for nested maps). */
+function obj(flat: unknown): Record<string, unknown> {
+  const a = flat as unknown[];
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < a.length; i += 2) o[String(a[i])] = a[i + 1];
+  return o;
+}
+
+test('FUNCTION LIST (pattern, WITHCODE) and STATS', async () => {
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', LIB);
+    const list = ((await s.call('FUNCTION', 'LIST', 'WITHCODE', 'LIBRARYNAME', 'count*')) as unknown[]).map(obj);
+    assert.equal(list.length, 1);
+    assert.equal(list[0].library_name, 'counter');
+    assert.equal(list[0].engine, 'LUA');
+    assert.equal(list[0].library_code, LIB);
+    const fns = (list[0].functions as unknown[]).map(obj);
+    const peek = fns.find((f) => f.name === 'peek')!;
+    assert.equal(peek.description, 'reads');
+    assert.deepEqual(peek.flags, ['no-writes']);
+    assert.deepEqual(await s.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'nope*'), []);
+    assert.deepEqual(await s.call('FUNCTION', 'STATS'), ['running_script', null, 'engines', ['LUA', ['libraries_count', 1, 'functions_count', 2]]]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('FUNCTION DUMP / RESTORE with APPEND, REPLACE and FLUSH policies; a payload from redis-server', async () => {
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', LIB);
+    const dump = (await s.callBuffer('FUNCTION', 'DUMP')) as Buffer;
+    await assert.rejects(s.call('FUNCTION', 'RESTORE', dump), /Library counter already exists/);
+    assert.equal(await s.call('FUNCTION', 'RESTORE', dump, 'REPLACE'), 'OK');
+    assert.equal(await s.call('FUNCTION', 'FLUSH'), 'OK');
+    assert.equal(await s.call('FUNCTION', 'RESTORE', dump), 'OK');
+    assert.equal(await s.call('FCALL', 'bump', 1, 'x'), 1);
+    // Redis 7.0.15's DUMP of "#!lua name=zz\nredis.register_function('zz', function() return 1 end)".
+    const fromRedis = Buffer.concat([
+      Buffer.from('f54044', 'hex'),
+      Buffer.from("#!lua name=zz\nredis.register_function('zz', function() return 1 end)", 'latin1'),
+      Buffer.from('0a0064badfda6d83349e', 'hex'),
+    ]);
+    assert.equal(await s.call('FUNCTION', 'RESTORE', fromRedis, 'FLUSH'), 'OK');
+    assert.equal(await s.call('FCALL', 'zz', 0), 1);
+    await assert.rejects(s.call('FCALL', 'bump', 1, 'x'), /Function not found/);
+    const corrupt = Buffer.from(fromRedis);
+    corrupt[5] ^= 1;
+    await assert.rejects(s.call('FUNCTION', 'RESTORE', corrupt), /DUMP payload version or checksum are wrong/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('function errors name the function and @user_function line', async () => {
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', "#!lua name=bad\nredis.register_function('oops', function()\n  return missing_var\nend)");
+    await assert.rejects(
+      s.call('FCALL', 'oops', 0),
+      /^RespiteError: ERR user_function:3: Script attempted to access nonexistent global variable 'missing_var' script: oops, on @user_function:3\.$/,
+    );
+    await assert.rejects(s.call('FUNCTION', 'LOAD', '#!lua name=c\nreturn 1 +'), /ERR Error compiling function: user_function:2: unexpected symbol near '<eof>'/);
+  } finally {
+    await s.close();
+  }
+});
