@@ -27,6 +27,7 @@ export const OVERFLOW = err('ERR increment or decrement would overflow');
 export const NO_SUCH_KEY = err('ERR no such key');
 export const DB_INDEX_OUT_OF_RANGE = err('ERR DB index is out of range');
 export const NOAUTH = err('NOAUTH Authentication required.');
+export const LOADING = err('LOADING Redis is loading the dataset in memory');
 export const INVALID_EXPIRE = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 export const NOT_ALLOWED_IN_MULTI = err('ERR Command not allowed inside a transaction');
 export const STRING_TOO_LONG = err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
@@ -43,12 +44,18 @@ export function wrongArity(fullName: string): ReplyError {
 
 export function unknownCommand(argv: string[]): ReplyError {
   let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
-  return err(oneLine(`ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`));
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cstr(argv[i]).slice(0, 128 - args.length)}' `;
+  return err(oneLine(`ERR unknown command '${cstr(argv[0]).slice(0, 128)}', with args beginning with: ${args}`));
 }
 
 export function unknownSubcommand(container: string, sub: string): ReplyError {
-  return err(oneLine(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`));
+  return err(oneLine(`ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`));
+}
+
+/** Redis formats these arguments with printf("%s"): the text stops at the first NUL byte. */
+function cstr(s: string): string {
+  const z = s.indexOf('\0');
+  return z < 0 ? s : s.slice(0, z);
 }
 
 export function outOfRange(what: string): ReplyError {

@@ -7,11 +7,15 @@
 // length), so a frame arriving in many pieces is never re-parsed from its start, and a large bulk
 // is copied once into a buffer of its final size instead of re-concatenated per chunk.
 
+import { constants } from 'node:buffer';
+
 const CR = 13;
 const LF = 10;
 const INLINE_MAX = 64 * 1024; // PROTO_INLINE_MAX_SIZE
 const BIG_ARG = 32 * 1024; // PROTO_MBULK_BIG_ARG: above this, accumulate into a dedicated buffer
 const INT_MAX = 2147483647;
+/** V8 cannot hold a longer string: a bigger bulk is refused instead of crashing the process. */
+const MAX_ARG = constants.MAX_STRING_LENGTH;
 const EMPTY = Buffer.alloc(0);
 
 export interface ParserPolicy {
@@ -27,8 +31,11 @@ export class ProtocolError {
 }
 
 export class RespParser {
+  /** Unparsed bytes are buf[pos, buf.length); buf is a view on `store` or a socket chunk. */
   private buf: Buffer = EMPTY;
   private pos = 0;
+  /** Our own growable buffer (appends are amortised O(1)); null while buf is a borrowed chunk. */
+  private store: Buffer | null = null;
   // Progress inside the current multibulk frame.
   private argsLeft = 0;
   private argv: string[] = [];
@@ -52,13 +59,29 @@ export class RespParser {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
-    if (this.pos >= this.buf.length) {
+    const rest = this.buf.length - this.pos;
+    if (rest === 0) {
+      // The common case: everything before was consumed; parse the chunk where it lies.
       this.buf = chunk;
       this.pos = 0;
-    } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
-      this.pos = 0;
+      this.store = null;
+      return;
     }
+    // A partial frame waits: append to a buffer that grows geometrically, so a frame trickling
+    // in byte by byte costs linear time, not a re-concatenation per piece.
+    const store = this.store;
+    const end = this.pos + rest;
+    if (store !== null && store.length - end >= chunk.length) {
+      chunk.copy(store, end);
+      this.buf = store.subarray(0, end + chunk.length);
+      return;
+    }
+    const next = Buffer.allocUnsafe(Math.max(16 * 1024, 2 * (rest + chunk.length)));
+    this.buf.copy(next, 0, this.pos, end);
+    chunk.copy(next, rest);
+    this.store = next;
+    this.buf = next.subarray(0, rest + chunk.length);
+    this.pos = 0;
   }
 
   /** The next complete command, null if more bytes are needed, or a ProtocolError. */
@@ -87,22 +110,13 @@ export class RespParser {
       while (this.argsLeft > 0) {
         const buf = this.buf;
         if (this.pos >= buf.length) return null;
-        if (buf[this.pos] !== 36 /* '$' */) {
-          // Redis only complains once the header line is complete.
-          if (buf.indexOf(CR, this.pos) < 0) {
-            if (buf.length - this.pos > INLINE_MAX) return new ProtocolError('too big bulk count string');
-            return null;
-          }
-          return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
-        }
         const save = this.pos;
         const len = this.header(this.policy.maxBulkLen, 'bulk');
         if (len === null || len instanceof ProtocolError) return len;
-        if (len < 0) return new ProtocolError('invalid bulk length');
         if (len > 16384 && this.policy.authRequired()) return new ProtocolError('unauthenticated bulk length');
         const avail = this.buf.length - this.pos;
         if (avail >= len + 2) {
-          this.argv.push(this.buf.latin1Slice(this.pos, this.pos + len));
+          this.argv.push(latin1(this.buf, this.pos, len));
           this.pos += len + 2;
           this.argsLeft--;
           continue;
@@ -113,6 +127,7 @@ export class RespParser {
           this.bigFill = this.buf.copy(this.big, 0, this.pos);
           this.buf = EMPTY;
           this.pos = 0;
+          this.store = null;
           return null;
         }
         this.pos = save; // re-read the small header when the rest arrives
@@ -129,18 +144,53 @@ export class RespParser {
   }
 
   /**
-   * Reads `<type>digits\r\n` at pos. Returns the number (pos moves past the line), null when the
-   * line is incomplete (pos unchanged), or a ProtocolError.
+   * Reads a `*<count>\r\n` (mbulk) or `$<len>\r\n` (bulk) line at pos, in Redis's order of checks.
+   * Returns the number (pos moves past the line), null when the line is incomplete (pos
+   * unchanged), or a ProtocolError. Redis finds the line end with strchr(), which stops at a NUL
+   * byte: a line holding a NUL counts as incomplete, as it does there.
    */
   private header(max: number, what: 'mbulk' | 'bulk'): number | null | ProtocolError {
+    // Fast path for the usual `$<digits>\r\n`: positive, at most 15 digits, complete line. Saves
+    // a native indexOf and a second pass; anything else takes the general path below.
     const buf = this.buf;
-    const cr = buf.indexOf(CR, this.pos);
-    if (cr < 0 || cr + 1 >= buf.length) {
-      if (buf.length - this.pos > INLINE_MAX) return new ProtocolError(`too big ${what} count string`);
+    const start = this.pos;
+    const size = buf.length;
+    if (what === 'mbulk' || buf[start] === 36 /* '$' */) {
+      let i = start + 1;
+      let c = buf[i];
+      if (c >= 49 && c <= 57) {
+        let n = c - 48;
+        const limit = Math.min(size, start + 16);
+        for (i++; i < limit && (c = buf[i]) >= 48 && c <= 57; i++) n = n * 10 + c - 48;
+        if (c === CR && i + 1 < size) {
+          if (what === 'mbulk' ? n > INT_MAX : n > max || n > MAX_ARG) return this.slowHeader(max, what);
+          this.pos = i + 2;
+          return n;
+        }
+      }
+    }
+    return this.slowHeader(max, what);
+  }
+
+  private slowHeader(max: number, what: 'mbulk' | 'bulk'): number | null | ProtocolError {
+    const buf = this.buf;
+    const start = this.pos;
+    const cr = buf.indexOf(CR, start);
+    // Redis wants one more byte after the CR (it does not check that it is a LF).
+    if (cr < 0 || cr + 1 >= buf.length || hasNul(buf, start, cr)) {
+      if (buf.length - start > INLINE_MAX) return new ProtocolError(`too big ${what} count string`);
       return null;
     }
-    const n = parseLongLong(buf, this.pos + 1, cr);
-    if (n === null || n > max) return new ProtocolError(what === 'mbulk' ? 'invalid multibulk length' : 'invalid bulk length');
+    if (what === 'bulk' && buf[start] !== 36 /* '$' */) {
+      const got = buf[start] === CR || buf[start] === LF ? ' ' : String.fromCharCode(buf[start]);
+      return new ProtocolError(`expected '$', got '${got}'`);
+    }
+    const n = parseLongLong(buf, start + 1, cr);
+    if (what === 'mbulk') {
+      if (n === null || n > INT_MAX) return new ProtocolError('invalid multibulk length');
+    } else if (n === null || n < 0 || n > max || n > MAX_ARG) {
+      return new ProtocolError('invalid bulk length');
+    }
     this.pos = cr + 2;
     return n;
   }
@@ -148,7 +198,7 @@ export class RespParser {
   private inline(): string[] | null | ProtocolError | undefined {
     const buf = this.buf;
     const lf = buf.indexOf(LF, this.pos);
-    if (lf < 0) {
+    if (lf < 0 || hasNul(buf, this.pos, lf)) {
       if (buf.length - this.pos > INLINE_MAX) return new ProtocolError('too big inline request');
       return null;
     }
@@ -163,9 +213,52 @@ export class RespParser {
   }
 }
 
-/** Redis's string2ll over a byte range: optional '-', digits, no leading zeros, int64 range. */
-function parseLongLong(buf: Buffer, start: number, end: number): number | null {
-  if (start >= end) return null;
+const fromCharCode = String.fromCharCode;
+
+/**
+ * The bytes [start, start+len) as a latin1 string. Short arguments (command names, small keys
+ * and numbers) are built in JS: faster than the native latin1Slice call for them.
+ */
+function latin1(b: Buffer, s: number, len: number): string {
+  switch (len) {
+    case 0:
+      return '';
+    case 1:
+      return fromCharCode(b[s]);
+    case 2:
+      return fromCharCode(b[s], b[s + 1]);
+    case 3:
+      return fromCharCode(b[s], b[s + 1], b[s + 2]);
+    case 4:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8:
+      return fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    default:
+      return b.latin1Slice(s, s + len);
+  }
+}
+
+function hasNul(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === 0) return true;
+  return false;
+}
+
+const LLONG_MAX_DIGITS = '9223372036854775807';
+const LLONG_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * Redis's string2ll over a byte range: optional '-', digits, no leading zeros, int64 range, fewer
+ * than 21 characters. The value is returned as a double (exact up to 2^53, plenty for lengths).
+ */
+export function parseLongLong(buf: Buffer, start: number, end: number): number | null {
+  const len = end - start;
+  if (len <= 0 || len >= 21) return null;
   let i = start;
   let neg = false;
   if (buf[i] === 45 /* '-' */) {
@@ -173,14 +266,20 @@ function parseLongLong(buf: Buffer, start: number, end: number): number | null {
     i++;
     if (i >= end) return null;
   }
-  if (buf[i] === 48 /* '0' */) return i + 1 === end && !neg ? 0 : null;
+  if (buf[i] === 48 /* '0' */) return len === 1 ? 0 : null;
   let n = 0;
-  for (; i < end; i++) {
-    const c = buf[i] - 48;
+  for (let j = i; j < end; j++) {
+    const c = buf[j] - 48;
     if (c < 0 || c > 9) return null;
     n = n * 10 + c;
   }
-  if (n > 9223372036854775807) return null;
+  const digits = end - i;
+  if (digits > 15) {
+    // Past 2^53 the running sum is inexact: range-check and round the digits as a whole.
+    const s = buf.latin1Slice(i, end);
+    if (digits > 19 || (digits === 19 && s > (neg ? LLONG_MIN_DIGITS : LLONG_MAX_DIGITS))) return null;
+    n = Number(s);
+  }
   return neg ? -n : n;
 }
 
@@ -214,7 +313,7 @@ export function splitArgs(line: string): string[] | null {
       if (inq) {
         if (i >= n) return null;
         const c = line[i];
-        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n + 0 && hexVal(line.charCodeAt(i + 2)) >= 0 && hexVal(line.charCodeAt(i + 3)) >= 0) {
+        if (c === '\\' && line[i + 1] === 'x' && i + 3 < n && hexVal(line.charCodeAt(i + 2)) >= 0 && hexVal(line.charCodeAt(i + 3)) >= 0) {
           cur += String.fromCharCode(hexVal(line.charCodeAt(i + 2)) * 16 + hexVal(line.charCodeAt(i + 3)));
           i += 3;
         } else if (c === '\\' && i + 1 < n) {

@@ -1,0 +1,232 @@
+// npm run bench: redis-benchmark against the reference redis-server and respite-server side by
+// side, interleaved over several rounds, then memory for 1M keys; writes bench/results.md.
+//
+//   node dist/bench/run.js [--rounds 5] [--only SET,GET] [--quick] [--no-memory] [--keys 1000000]
+//
+// A benchmark is a measurement, never a test: nothing here fails on a slow result.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BenchTest, runBenchmark } from './redis-benchmark';
+import { BenchServer, machineInfo, rssBytes, startRedis, startRespite } from './servers';
+import { command, loadKeys } from './memory';
+
+/** The throughput tests. Add a line here to benchmark another command. */
+export const TESTS: BenchTest[] = [
+  { name: 'PING', t: 'ping_mbulk', row: 'PING_MBULK' },
+  { name: 'SET', t: 'set' },
+  { name: 'GET', t: 'get' },
+  { name: 'INCR', t: 'incr' },
+  { name: 'MSET', t: 'mset', row: 'MSET (10 keys)', requests: { plain: 50_000, pipelined: 150_000 } },
+];
+
+interface Mode {
+  key: 'plain' | 'pipelined';
+  label: string;
+  pipeline: number;
+  requests: number;
+}
+
+const MODES: Mode[] = [
+  { key: 'plain', label: 'no pipeline', pipeline: 1, requests: 100_000 },
+  { key: 'pipelined', label: '-P 16', pipeline: 16, requests: 500_000 },
+];
+
+/** The goals respite is measured against (ratio respite/redis). */
+const TARGETS: Record<Mode['key'], Record<string, number>> = {
+  plain: { SET: 0.75, GET: 0.75, INCR: 0.75 },
+  pipelined: { SET: 0.6, GET: 0.6, INCR: 0.6 },
+};
+const MEMORY_TARGET = 2.5;
+const CLIENTS = 50;
+const KEYSPACE = 100_000;
+
+interface Args {
+  rounds: number;
+  only: Set<string> | null;
+  quick: boolean;
+  memory: boolean;
+  keys: number;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { rounds: 5, only: null, quick: false, memory: true, keys: 1_000_000, out: path.join(__dirname, '..', '..', 'bench', 'results.md') };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    if (v === '--rounds') a.rounds = Number(argv[++i]);
+    else if (v === '--only') a.only = new Set(argv[++i].toUpperCase().split(','));
+    else if (v === '--quick') a.quick = true;
+    else if (v === '--no-memory') a.memory = false;
+    else if (v === '--keys') a.keys = Number(argv[++i]);
+    else if (v === '--out') a.out = argv[++i];
+    else throw new Error(`unknown option ${v}`);
+  }
+  return a;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Row {
+  test: string;
+  mode: Mode;
+  redis: number[];
+  respite: number[];
+  ratios: number[];
+}
+
+async function throughput(args: Args): Promise<Row[]> {
+  const tests = TESTS.filter((t) => !args.only || args.only.has(t.name));
+  const rows: Row[] = [];
+  for (const mode of MODES) for (const t of tests) rows.push({ test: t.name, mode, redis: [], respite: [], ratios: [] });
+  const redis = await startRedis();
+  const respite = await startRespite();
+  try {
+    for (let round = 0; round < args.rounds; round++) {
+      // Alternate who goes first so drift (other load, thermal) does not favour one side.
+      const order: BenchServer[] = round % 2 === 0 ? [redis, respite] : [respite, redis];
+      for (const row of rows) {
+        const t = tests.find((x) => x.name === row.test)!;
+        let requests = t.requests?.[row.mode.key] ?? row.mode.requests;
+        if (args.quick) requests = Math.max(5_000, Math.floor(requests / 10));
+        const rps: Record<string, number> = {};
+        for (const srv of order) {
+          rps[srv.name] = await runBenchmark(t, { port: srv.port, clients: CLIENTS, requests, pipeline: row.mode.pipeline, keyspace: KEYSPACE });
+        }
+        row.redis.push(rps.redis);
+        row.respite.push(rps.respite);
+        row.ratios.push(rps.respite / rps.redis);
+        log(`round ${round + 1} ${row.test.padEnd(5)} ${row.mode.label.padEnd(11)} redis ${fmt(rps.redis)} respite ${fmt(rps.respite)} ratio ${(rps.respite / rps.redis).toFixed(2)}`);
+      }
+    }
+  } finally {
+    await redis.stop();
+    await respite.stop();
+  }
+  return rows;
+}
+
+interface MemoryResult {
+  keys: number;
+  redis: { baseline: number; loaded: number; usedMemory: number | null };
+  respite: { baseline: number; loaded: number };
+}
+
+async function memory(keys: number): Promise<MemoryResult> {
+  const measure = async (srv: BenchServer) => {
+    await command(srv.port, 'PING');
+    const baseline = rssBytes(srv.proc.pid!);
+    await loadKeys(srv.port, keys);
+    await new Promise((r) => setTimeout(r, 1000)); // let allocators and the GC settle
+    const dbsize = await command(srv.port, 'DBSIZE');
+    if (dbsize.startsWith(':') && Number(dbsize.slice(1)) !== keys) throw new Error(`${srv.name} holds ${dbsize.trim()} keys, expected ${keys}`);
+    return { baseline, loaded: rssBytes(srv.proc.pid!) };
+  };
+  const redis = await startRedis();
+  let r;
+  let usedMemory: number | null = null;
+  try {
+    r = await measure(redis);
+    const info = await command(redis.port, 'INFO', 'memory');
+    const m = /used_memory:(\d+)/.exec(info);
+    usedMemory = m ? Number(m[1]) : null;
+  } finally {
+    await redis.stop();
+  }
+  const respite = await startRespite();
+  let s;
+  try {
+    s = await measure(respite);
+  } finally {
+    await respite.stop();
+  }
+  return { keys, redis: { ...r, usedMemory }, respite: s };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US').padStart(9);
+}
+
+function mb(n: number): string {
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function log(s: string): void {
+  process.stdout.write(s + '\n');
+}
+
+function report(args: Args, rows: Row[], mem: MemoryResult | null, seconds: number, loadBefore: number): string {
+  const info = machineInfo();
+  // Other work on the machine skews the numbers: say how busy it was.
+  info['load average (1 min) before / after'] = `${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`;
+  const out: string[] = [];
+  out.push('# respite benchmark results', '');
+  out.push(`Generated by \`npm run bench\` (${seconds.toFixed(0)} s). redis-benchmark, ${CLIENTS} clients, random keys over ${KEYSPACE.toLocaleString('en-US')}, ${args.rounds} interleaved rounds${args.quick ? ', quick mode (1/10 of the requests)' : ''}.`, '');
+  out.push('| machine | |', '| --- | --- |');
+  for (const [k, v] of Object.entries(info)) out.push(`| ${k} | ${v} |`);
+  out.push('', '## Throughput (requests per second, median of the rounds)', '');
+  out.push('| test | mode | redis | respite | ratio per round | median ratio | target |', '| --- | --- | ---: | ---: | --- | ---: | --- |');
+  for (const r of rows) {
+    const target = TARGETS[r.mode.key][r.test];
+    const med = median(r.ratios);
+    const verdict = target === undefined ? '' : `${target}x ${med >= target ? 'met' : '**missed**'}`;
+    out.push(`| ${r.test} | ${r.mode.label} | ${fmt(median(r.redis)).trim()} | ${fmt(median(r.respite)).trim()} | ${r.ratios.map((x) => x.toFixed(2)).join(' ')} | ${med.toFixed(2)}x | ${verdict} |`);
+  }
+  out.push('', '## Targets', '');
+  for (const mode of MODES) {
+    for (const [test, target] of Object.entries(TARGETS[mode.key])) {
+      const r = rows.find((x) => x.test === test && x.mode === mode);
+      if (!r) continue;
+      const med = median(r.ratios);
+      const spread = `${Math.min(...r.ratios).toFixed(2)}-${Math.max(...r.ratios).toFixed(2)}`;
+      out.push(`- ${test}, ${mode.label}: ${med.toFixed(2)}x of redis (rounds ${spread}); target >= ${target}x: ${med >= target ? 'met' : 'not met'}.`);
+    }
+  }
+  if (mem) {
+    const ratio = mem.respite.loaded / mem.redis.loaded;
+    const perKey = (x: { baseline: number; loaded: number }) => ((x.loaded - x.baseline) / mem.keys).toFixed(0);
+    out.push('', `## Memory: ${mem.keys.toLocaleString('en-US')} string keys, 16-byte keys and values`, '');
+    out.push('| | redis | respite | ratio |', '| --- | ---: | ---: | ---: |');
+    out.push(`| RSS empty | ${mb(mem.redis.baseline)} | ${mb(mem.respite.baseline)} | ${(mem.respite.baseline / mem.redis.baseline).toFixed(2)}x |`);
+    out.push(`| RSS loaded | ${mb(mem.redis.loaded)} | ${mb(mem.respite.loaded)} | ${ratio.toFixed(2)}x |`);
+    out.push(`| bytes per key (RSS growth) | ${perKey(mem.redis)} | ${perKey(mem.respite)} | ${((mem.respite.loaded - mem.respite.baseline) / (mem.redis.loaded - mem.redis.baseline)).toFixed(2)}x |`);
+    if (mem.redis.usedMemory !== null) out.push(`| redis used_memory | ${mb(mem.redis.usedMemory)} | | |`);
+    out.push('', `- Memory, RSS loaded: ${ratio.toFixed(2)}x of redis; target <= ${MEMORY_TARGET}x: ${ratio <= MEMORY_TARGET ? 'met' : 'not met'}.`);
+  }
+  return out.join('\n') + '\n';
+}
+
+const NOTES_MARKER = '<!-- notes: kept across runs -->';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const loadBefore = os.loadavg()[0];
+  const rows = await throughput(args);
+  let mem: MemoryResult | null = null;
+  if (args.memory) {
+    log(`memory: loading ${args.keys.toLocaleString('en-US')} keys into each server...`);
+    mem = await memory(args.keys);
+    log(`memory: redis ${mb(mem.redis.loaded)} respite ${mb(mem.respite.loaded)}`);
+  }
+  let text = report(args, rows, mem, (Date.now() - t0) / 1000, loadBefore);
+  // Hand-written analysis below the marker survives re-runs.
+  if (existsSync(args.out)) {
+    const old = readFileSync(args.out, 'utf8');
+    const at = old.indexOf(NOTES_MARKER);
+    if (at >= 0) text += '\n' + old.slice(at);
+  }
+  writeFileSync(args.out, text);
+  log('\n' + text);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+  });
+}

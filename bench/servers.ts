@@ -1,0 +1,92 @@
+// Starting and measuring the two servers the benchmark compares: the reference redis-server and
+// respite-server (dist/src/cli.js), each in its own process on a free port.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export interface BenchServer {
+  name: 'redis' | 'respite';
+  port: number;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, proc: ChildProcess, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (proc.exitCode !== null) throw new Error(`${what} exited with code ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.createConnection({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what} did not start listening on ${port}`);
+}
+
+function stopper(proc: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+}
+
+export async function startRedis(): Promise<BenchServer> {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', '/tmp'], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port, proc, 'redis-server');
+  return { name: 'redis', port, proc, stop: stopper(proc) };
+}
+
+/** respite-server from the build; extra node flags (e.g. --cpu-prof) go before the script. */
+export async function startRespite(nodeFlags: string[] = []): Promise<BenchServer> {
+  const port = await freePort();
+  const cli = path.join(__dirname, '..', 'src', 'cli.js');
+  const proc = spawn(process.execPath, [...nodeFlags, cli, '--port', String(port), '--save', ''], { stdio: 'ignore' });
+  await waitForPort(port, proc, 'respite-server');
+  return { name: 'respite', port, proc, stop: stopper(proc) };
+}
+
+/** Resident set size of a process in bytes (VmRSS from /proc). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+export function machineInfo(): Record<string, string> {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+  const version = (bin: string, args: string[]) => {
+    try {
+      return execFileSync(bin, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    cpus: version('nproc', []),
+    'cpu model': cpu ? cpu[1].trim() : 'unknown',
+    node: process.version,
+    redis: version('redis-server', ['--version']).replace(/^Redis server v=(\S+).*/, '$1'),
+    date: new Date().toISOString(),
+  };
+}
