@@ -3,6 +3,7 @@
 // then call(): the handler, statistics, slow log, MONITOR feed.
 import { Command, F } from '../commands/registry';
 import {
+  LOADING,
   NOAUTH,
   NOT_ALLOWED_IN_MULTI,
   ReplyError,
@@ -68,6 +69,8 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   if (!c.authenticated && !(flags & F.NO_AUTH)) return reject(c, cmd, NOAUTH);
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
+  // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
+  if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
     return reject(
       c,
@@ -75,6 +78,8 @@ export function dispatch(c: Client, argv: string[]): void {
       errorf(`ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
     );
   }
+  // The dataset is loading: only commands flagged 'loading' run.
+  if (srv.loading && !(flags & F.LOADING)) return reject(c, cmd, LOADING);
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
   if (srv.clientPause !== null && srv.clientPause.affects(c, cmd)) {
     postpone(srv, c, argv);
@@ -132,7 +137,9 @@ export function countError(c: Client, e: ReplyError): void {
 export function call(c: Client, cmd: Command, argv: string[]): void {
   const srv = c.server;
   const ks = srv.keyspace;
-  const t0 = performance.now();
+  // Inside a batch of pipelined commands the previous command's end is this one's start: one
+  // clock read per command instead of two.
+  const t0 = srv.batchClock >= 0 ? srv.batchClock : performance.now();
   let r: Reply;
   if (c.noTouch) ks.noTouch = true;
   // Client-side caching needs the client whose command runs (NOLOOP, self-invalidations).
@@ -140,13 +147,22 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const outer = tracking.current;
   tracking.current = c;
   if (outer === null && tracking.clients !== 0) tracking.beforeCommand();
+  const dirty0 = ks.dirty;
+  const propagations0 = srv.propagations;
+  // A background save copies the collections this write may change in place first.
+  if (ks.beforeAccess !== null && cmd.flags & F.WRITE) for (const i of cmd.keyPositions(argv)) ks.beforeAccess(c.db, argv[i]);
   try {
     r = cmd.handler!(c, argv);
   } catch (e) {
     r = e instanceof ReplyError ? e : internalError(c, cmd, e);
   }
   ks.noTouch = false;
-  const micros = (performance.now() - t0) * 1000;
+  // Propagation (AOF): a command that changed the dataset, unless its nested commands (EXEC,
+  // scripts) already propagated their own effects.
+  if (ks.dirty !== dirty0 && srv.propagateCommand !== null && srv.propagations === propagations0) srv.propagateCommand(c, cmd, argv, r);
+  const t1 = performance.now();
+  if (srv.batchClock >= 0) srv.batchClock = t1;
+  const micros = (t1 - t0) * 1000;
   cmd.calls++;
   cmd.usec += micros;
   // A command that blocked is measured when it is served, as Redis does.
@@ -162,7 +178,10 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   c.reply(r);
   tracking.current = outer;
   if (tracking.active) tracking.afterCall(c, cmd, argv, outer);
-  if (!(cmd.flags & F.SKIP_SLOWLOG)) srv.slowlog.record(c, argv, micros, srv.clock.now());
+  const slowlog = srv.slowlog;
+  if (micros >= slowlog.slowerThan && slowlog.slowerThan >= 0 && !(cmd.flags & F.SKIP_SLOWLOG)) {
+    slowlog.record(c, argv, micros, srv.clock.now());
+  }
   if (srv.monitors.size !== 0 && !(cmd.flags & (F.SKIP_MONITOR | F.ADMIN))) feedMonitors(c, argv);
 }
 

@@ -2,7 +2,9 @@
 // and the periodic cron. Transport-free: net/ attaches TCP connections, the embedded API attaches
 // in-process clients, both through the same dispatcher.
 import { allCommandDefs } from '../commands';
-import { Registry } from '../commands/registry';
+import { Command, Registry } from '../commands/registry';
+import type { ReplyError } from '../errors';
+import type { Reply } from '../resp/reply';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
@@ -43,6 +45,11 @@ export class Server {
   clientPause: ClientPause | null = null;
   readonly log: Logger;
   nextClientId = 1;
+  /**
+   * While a connection runs a batch of pipelined commands: when the last command ended
+   * (performance.now()), which call() takes as the next command's start; -1 otherwise.
+   */
+  batchClock = -1;
   /** Cached hot config values. */
   protoMaxBulkLen = 536870912;
   maxClients = 10000;
@@ -61,6 +68,20 @@ export class Server {
   readonly pubsub = new PubSubHub();
   /** Client-side caching: tracked keys, BCAST prefixes, invalidation messages. */
   readonly tracking: Tracking;
+  // ---- persistence (src/persistence) ----
+  /** True while the dataset loads: commands without the loading flag get -LOADING. */
+  loading = false;
+  /** The MISCONF error while saving to disk fails (write commands are refused); null otherwise. */
+  diskError: ReplyError | null = null;
+  /**
+   * Called by call() after a command that changed the dataset (dirty counter moved) and whose
+   * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.
+   */
+  propagateCommand: ((c: Client, cmd: Command, argv: string[], reply: Reply) => void) | null = null;
+  /** SHUTDOWN's save step (src/persistence): an error text refuses the shutdown. */
+  prepareShutdown: ((save: boolean, nosave: boolean, force: boolean) => string | null) | null = null;
+  /** Commands propagated so far (lets call() tell whether nested calls propagated). */
+  propagations = 0;
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -182,6 +203,7 @@ export class Server {
 
   private cron(hz: number): void {
     this.cronLoops++;
+    this.keyspace.refreshLruClock();
     this.keyspace.activeExpireCycle(hz);
     // Idle client timeout, checked about once a second.
     if (this.cronLoops % hz === 0) {

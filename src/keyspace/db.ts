@@ -1,6 +1,7 @@
 // One logical database: keys, their expiry times, lazy expiry on access, and the write side
 // effects (WATCH invalidation, keyspace notifications, dirty counter) that every write shares.
 import { Dict } from '../datatypes/dict';
+import { MutableString } from '../datatypes/mutable-string';
 import { Value } from '../datatypes/value';
 import type { Keyspace } from './keyspace';
 
@@ -27,18 +28,29 @@ export class Db {
 
   /** The value at key, or undefined; expires the key first if its time has passed. No stats. */
   peek(key: string): Value | undefined {
+    if (this.ks.beforeAccess !== null) this.ks.beforeAccess(this, key);
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
-    return this.dict.get(key);
+    return plain(this.dict.get(key));
   }
 
   /** Lookup for a read command: lazy expiry, hit/miss stats, access info (LRU/LFU), keymiss event. */
   lookupRead(key: string): Value | undefined {
-    const v =
-      this.expires.size !== 0 && this.expireIfNeeded(key)
-        ? undefined
-        : this.ks.noTouch
-          ? this.dict.get(key)
-          : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
+    if (this.ks.beforeAccess !== null) this.ks.beforeAccess(this, key);
+    return plain(this.lookupReadRaw(key));
+  }
+
+  /** Lookup for a write command: lazy expiry, access info, no hit/miss stats. */
+  lookupWrite(key: string): Value | undefined {
+    if (this.ks.beforeAccess !== null) this.ks.beforeAccess(this, key);
+    return plain(this.lookupWriteRaw(key));
+  }
+
+  /**
+   * lookupRead, but a string edited in place (bitmap, HyperLogLog) comes back as its
+   * MutableString rather than its text: for the commands that edit or scan bytes.
+   */
+  lookupReadRaw(key: string): Value | undefined {
+    const v = this.expires.size !== 0 && this.expireIfNeeded(key) ? undefined : this.access(key);
     if (v === undefined) {
       this.ks.stats.keyspaceMisses++;
       this.ks.notify('m', 'keymiss', key, this.id);
@@ -48,10 +60,18 @@ export class Db {
     return v;
   }
 
-  /** Lookup for a write command: lazy expiry, access info, no hit/miss stats. */
-  lookupWrite(key: string): Value | undefined {
+  /** lookupWrite, handing out a MutableString as is (see lookupReadRaw). */
+  lookupWriteRaw(key: string): Value | undefined {
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
-    return this.ks.noTouch ? this.dict.get(key) : this.dict.getMarked(key, this.ks.accessMark(this.dict.getMark(key)));
+    return this.access(key);
+  }
+
+  /** Reads a value and records the access: one Map lookup in LRU mode (the common case). */
+  private access(key: string): Value | undefined {
+    const ks = this.ks;
+    if (ks.noTouch) return this.dict.get(key);
+    if (!ks.lfu) return this.dict.getMarked(key, ks.lruNow);
+    return this.dict.getMarked(key, ks.accessMark(this.dict.getMark(key)));
   }
 
   exists(key: string): boolean {
@@ -75,6 +95,14 @@ export class Db {
     this.dict.set(key, val, this.ks.newMark());
     this.ks.modified(this, key);
     this.ks.notify('n', 'new', key, this.id);
+  }
+
+  /**
+   * Swaps an existing key's value for the same bytes in another representation (a string and its
+   * MutableString): not a modification, so nothing is signalled.
+   */
+  swap(key: string, val: Value): void {
+    this.dict.set(key, val, this.dict.getMark(key) ?? 0);
   }
 
   /** Replaces the value of an existing key in place, keeping its TTL and access info. */
@@ -146,4 +174,9 @@ export class Db {
       if (k === undefined || !this.expireIfNeeded(k)) return k;
     }
   }
+}
+
+/** What every command but the bitmap and HyperLogLog ones sees: a MutableString as its text. */
+function plain(v: Value | undefined): Value | undefined {
+  return v instanceof MutableString ? v.toString() : v;
 }

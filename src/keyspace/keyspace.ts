@@ -46,6 +46,11 @@ export class Keyspace {
   timeSnapshot: number | null = null;
   activeExpireEnabled = true;
   activeExpireEffort = 1;
+  /**
+   * Set while a background save runs: called before a key is looked up, so the save can copy
+   * a collection before it changes in place (src/persistence/snapshot.ts).
+   */
+  beforeAccess: ((db: Db, key: string) => void) | null = null;
 
   private notifyFlags: NotifyFlags = 0;
   private modifiedHooks: ModifiedHook[] = [];
@@ -59,6 +64,8 @@ export class Keyspace {
     databases = 16,
   ) {
     this.resize(databases);
+    this.refreshLruClock();
+    clock.onChange(() => this.refreshLruClock());
   }
 
   resize(databases: number): void {
@@ -119,17 +126,27 @@ export class Keyspace {
 
   // ---- access info (OBJECT IDLETIME / FREQ, eviction) -----------------------------------------
 
+  /**
+   * The LRU clock (seconds, 24 bits), cached like Redis's server.lruclock: refreshed by the cron
+   * and on every manual clock change, so key accesses do not read the time.
+   */
+  lruNow = 0;
+
+  refreshLruClock(): void {
+    this.lruNow = Math.floor(this.clock.now() / 1000) & 0xffffff;
+  }
+
   private lruClock(): number {
-    return Math.floor(this.clock.now() / 1000) & 0xffffff;
+    return this.lruNow;
   }
 
   newMark(): number {
-    if (!this.lfu) return this.lruClock();
+    if (!this.lfu) return this.lruNow;
     return ((Math.floor(this.clock.now() / 60000) & 0xffff) << 8) | LFU_INIT_VAL;
   }
 
   accessMark(old: number | undefined): number {
-    if (!this.lfu) return this.lruClock();
+    if (!this.lfu) return this.lruNow;
     let counter = this.lfuCounter(old ?? this.newMark());
     // Logarithmic increment, as Redis's LFULogIncr.
     if (counter < 255) {

@@ -60,6 +60,18 @@ export class Connection {
 
   /** Runs buffered commands until the buffer is empty or the client must wait. */
   private process(): void {
+    const srv = this.server;
+    // call() chains command timings through batchClock (one clock read per command).
+    srv.batchClock = performance.now();
+    try {
+      this.runCommands();
+    } finally {
+      srv.batchClock = -1;
+    }
+    this.flush();
+  }
+
+  private runCommands(): void {
     const c = this.client;
     const parser = this.parser;
     while (!c.blocked && !c.closeAfterReply && !c.closed) {
@@ -74,7 +86,6 @@ export class Connection {
       c.queryBufferBytes = parser.buffered;
       dispatch(c, argv);
     }
-    this.flush();
   }
 
   /** Called when a blocked client is served or output was produced by others. */
