@@ -12,9 +12,15 @@ export class SimpleString {
   constructor(readonly value: string) {}
 }
 
-/** A floating point reply: RESP3 double, RESP2 bulk string with Redis's formatting. */
+/**
+ * A floating point reply: RESP3 double, RESP2 bulk string with Redis's formatting (%.17g), or
+ * `text` when the command prints its doubles differently (GEOPOS's fixed-point coordinates).
+ */
 export class DoubleReply {
-  constructor(readonly value: number) {}
+  constructor(
+    readonly value: number,
+    readonly text?: string,
+  ) {}
 }
 
 /** Key/value pairs, flat: [k1, v1, k2, v2, ...]. RESP2 sends them as a flat array. */

@@ -156,7 +156,14 @@ export class RespWriter {
     this.line(this.protocol === 3 ? 62 : 42, n);
   }
 
-  double(d: number): void {
+  double(d: number, text?: string): void {
+    if (text !== undefined) {
+      if (this.protocol !== 3) return this.bulk(text);
+      this.ensure(text.length + 3);
+      this.buf[this.pos++] = 44; // ','
+      this.ascii(text);
+      return this.crlf();
+    }
     if (this.protocol === 3) {
       const s = d === Infinity ? 'inf' : d === -Infinity ? '-inf' : Number.isNaN(d) ? 'nan' : formatDouble(d);
       this.ensure(s.length + 3);
@@ -221,7 +228,7 @@ export class RespWriter {
         }
         if (r instanceof SimpleString) return this.simple(r.value);
         if (r instanceof ReplyError) return this.error(r);
-        if (r instanceof DoubleReply) return this.double(r.value);
+        if (r instanceof DoubleReply) return this.double(r.value, r.text);
         if (r instanceof MapReply) {
           this.mapHeader(r.flat.length >> 1);
           for (let i = 0; i < r.flat.length; i++) this.write(r.flat[i]);
