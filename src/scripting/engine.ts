@@ -1,20 +1,21 @@
 // The Lua VM behind a small interface of ours, so the implementation (today lua-redis-wasm: real
 // Lua 5.1 with Redis's cjson/cmsgpack/bit/struct in WebAssembly) can be swapped without touching
-// the scripting commands. Values crossing the boundary use the engine-neutral LuaValue shape.
+// the scripting commands. Strings crossing the boundary are latin1 JS strings (one char per byte).
+import type { Reply } from '../resp/reply';
 
-/** A reply as Lua sees it or returns it (Redis's Lua<->RESP conversion model). Strings are bytes. */
+/** What a script run gives back (Redis's Lua -> RESP model, before our own conversions). */
 export type LuaValue =
   | null
   | number
   | bigint
   | boolean
-  | Buffer
-  | { ok: Buffer }
-  | { err: Buffer; code?: Buffer; meta?: LuaErrorMeta }
+  | string
+  | { ok: string }
+  | { err: string; meta?: LuaErrorMeta }
   | { double: number }
-  | { big_number: Buffer }
-  | { verbatim_string: { format: Buffer; string: Buffer } }
-  | { map: [LuaValue, LuaValue][] }
+  | { big_number: string }
+  | { verbatim: string; format: string }
+  | { map: LuaValue[] }
   | { set: LuaValue[] }
   | LuaValue[];
 
@@ -27,8 +28,11 @@ export interface LuaErrorMeta {
 
 /** What the VM calls back into: redis.call / redis.pcall, redis.log, redis.setresp. */
 export interface LuaHost {
-  call(args: Buffer[], protectedCall: boolean): LuaValue;
-  log(level: number, message: Buffer): void;
+  /** The RESP version replies are converted with (redis.setresp). */
+  resp: 2 | 3;
+  /** Runs a command; the reply is converted to Lua by the engine (errors raise for redis.call). */
+  call(argv: string[], protectedCall: boolean): Reply;
+  log(level: number, message: string): void;
   setResp(version: 2 | 3): void;
 }
 
@@ -37,9 +41,11 @@ export interface LuaEngine {
    * Compiles and runs a chunk with KEYS/ARGV set. Runs to completion synchronously; a script that
    * executes more than `fuel` VM instructions is aborted with an error value.
    */
-  run(source: Buffer, keys: Buffer[], args: Buffer[], fuel: number, host: LuaHost): LuaValue;
+  run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue;
   /** Returns the Lua compile error for a chunk (chunk name e.g. "@user_script"), or null. */
-  compileError(source: Buffer, chunkName: string): string | null;
+  compileError(source: string, chunkName: string): string | null;
+  /** Bytes the Lua heap uses (collectgarbage('count')); never call while a script runs. */
+  memoryUsed(): number;
 }
 
 /** The error text the engine uses when the instruction budget runs out. */

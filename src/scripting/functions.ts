@@ -70,7 +70,7 @@ function callPrefix(fn: string): string {
     `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() `
   );
 }
-const CALL_SUFFIX = '\nend __lib() return __fn(KEYS, ARGV)';
+const CALL_SUFFIX = "\nend __lib() local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end return __v";
 
 /** Parses the metadata line and registers the library's functions (without installing it). */
 function compileLibrary(c: Client, code: string): Library | ReplyError {
@@ -92,10 +92,10 @@ function compileLibrary(c: Client, code: string): Library | ReplyError {
 function registerFunctions(c: Client, lib: Library): ReplyError | null {
   const engine = luaEngine();
   if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
-  const ce = engine.compileError(Buffer.from(lib.body, 'latin1'), '@user_function');
+  const ce = engine.compileError(lib.body, '@user_function');
   if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
   const src = preludeFor(lib.body) + LOAD_PREFIX + lib.body + LOAD_SUFFIX;
-  const r = runScript(c, Buffer.from(src, 'latin1'), [], [], { kind: 'function', name: lib.name, readOnly: true });
+  const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true });
   if (r instanceof ReplyError) {
     const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
     return errorf(`ERR Error registering functions: ${msg}`);
@@ -263,7 +263,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const src = preludeFor(lib.body) + callPrefix(fn.name) + lib.body + CALL_SUFFIX;
-  return runScript(c, Buffer.from(src, 'latin1'), argv.slice(3, 3 + n), argv.slice(3 + n), {
+  return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     name: fn.name,
     readOnly: ro || noWrites,

@@ -23,10 +23,19 @@ const REDIS_EXTRAS =
   "local v = pc('\\0acl', ...) if tp(v) == 'table' then err(v.err, 0) end return v == 1 end" +
   "}, {__index = r}) end)(redis, redis.pcall, type, error, setmetatable); ";
 
-/** The prelude a script body needs (empty for most scripts). */
+/** The helpers a body needs, for the text in front of it (same line: line numbers do not move). */
 export function preludeFor(body: string): string {
   let p = '';
   if (body.includes('random')) p += RANDOM;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
   return p;
+}
+
+/**
+ * An EVAL script body wrapped so that only its first return value is converted (Redis converts
+ * the top of the stack after lua_pcall(..., 1, ...)); functions and other non-data values give
+ * nil as in Redis. Kept tiny on purpose: the engine compiles the whole text on every run.
+ */
+export function wrapEval(body: string): string {
+  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end return __v";
 }

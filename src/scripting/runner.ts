@@ -8,7 +8,7 @@ import type { Server } from '../engine/server';
 import { ReplyError, errorf } from '../errors';
 import { formatG } from '../resp/format';
 import { Reply } from '../resp/reply';
-import { luaError, luaToReply, replyToLua } from './convert';
+import { luaToReply } from './convert';
 import { FUEL_EXHAUSTED, LuaHost, LuaValue } from './engine';
 import { luaEngine } from './wasm-engine';
 import { scriptingState } from './state';
@@ -53,8 +53,11 @@ function fuelFor(srv: Server): number {
   return ms <= 0 ? MAX_FUEL : Math.min(MAX_FUEL, ms * FUEL_PER_MS);
 }
 
-const text = (b: Buffer): string => b.latin1Slice(0, b.length);
-const toBuf = (s: string): Buffer => Buffer.from(s, 'latin1');
+const ARITY_ERROR = new ReplyError('ERR Wrong number of args calling Redis command from script');
+const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from script');
+const NOSCRIPT_ERROR = new ReplyError('ERR This Redis command is not allowed from script');
+const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
 
 class RunHost implements LuaHost {
   resp: 2 | 3 = 2;
@@ -64,52 +67,44 @@ class RunHost implements LuaHost {
     private readonly run: ScriptRun,
   ) {}
 
-  call(args: Buffer[]): LuaValue {
-    if (args.length === 0) return luaError('ERR Please specify at least one argument for this redis lib call');
-    const argv = args.map(text);
+  call(argv: string[]): Reply {
+    if (argv.length === 0) return NO_ARGS_ERROR;
     if (argv[0].charCodeAt(0) === 0) return this.internal(argv);
     const sc = this.sc;
     const cmd = resolveCommand(sc, argv);
-    if (cmd instanceof ReplyError) {
-      return luaError(
-        cmd.message.startsWith('ERR wrong number of arguments')
-          ? 'ERR Wrong number of args calling Redis command from script'
-          : 'ERR Unknown Redis command called from script',
-      );
-    }
-    if (cmd.flags & F.NOSCRIPT) return luaError('ERR This Redis command is not allowed from script');
+    if (cmd instanceof ReplyError) return cmd.message.startsWith('ERR wrong number of arguments') ? ARITY_ERROR : UNKNOWN_ERROR;
+    if (cmd.flags & F.NOSCRIPT) return NOSCRIPT_ERROR;
     if (cmd.flags & F.WRITE) {
-      if (this.run.readOnly) return luaError('ERR Write commands are not allowed from read-only scripts.');
+      if (this.run.readOnly) return READONLY_ERROR;
       this.wrote = true;
     }
     sc.lastCommand = cmd;
     call(sc, cmd, argv);
     const r = sc.last;
     sc.last = null;
-    return replyToLua(r, this.resp);
+    return r;
   }
 
   /** Helpers the Lua prelude calls through redis.pcall with a NUL-prefixed name. */
-  private internal(argv: string[]): LuaValue {
+  private internal(argv: string[]): Reply {
     const st = scriptingState(this.sc.server);
     switch (argv[0]) {
       case '\0rand':
-        return toBuf(formatG(st.prng.next(), 17));
+        return formatG(st.prng.next(), 17);
       case '\0seed':
         st.prng.seed(Number(argv[1]));
         return null;
       case '\0acl': {
         const cmd = this.sc.server.registry.lookup(argv[1] ?? '');
-        if (cmd === undefined) return luaError('ERR Invalid command passed to redis.acl_check_cmd()');
+        if (cmd === undefined) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
         return 1; // every connection runs as the default user, allowed everything
       }
     }
-    return luaError('ERR Unknown Redis command called from script');
+    return UNKNOWN_ERROR;
   }
 
-  log(level: number, message: Buffer): void {
+  log(level: number, line: string): void {
     const log = this.sc.server.log;
-    const line = text(message);
     if (level <= 0) log.debug(line);
     else if (level === 1) log.verbose(line);
     else if (level === 2) log.notice(line);
@@ -122,7 +117,7 @@ class RunHost implements LuaHost {
 }
 
 /** Runs Lua source (prelude included) for a caller; returns the reply of EVAL/FCALL. */
-export function runScript(caller: Client, source: Buffer, keys: string[], args: string[], run: ScriptRun): Reply {
+export function runScript(caller: Client, source: string, keys: string[], args: string[], run: ScriptRun): Reply {
   const engine = luaEngine();
   if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
   const srv = caller.server;
@@ -138,16 +133,16 @@ export function runScript(caller: Client, source: Buffer, keys: string[], args: 
   let v: LuaValue;
   st.running = run;
   try {
-    v = engine.run(source, keys.map(toBuf), args.map(toBuf), fuelFor(srv), host);
+    v = engine.run(source, keys, args, fuelFor(srv), host);
   } finally {
     st.running = null;
     ks.timeSnapshot = outerSnapshot;
   }
   if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) return abortError(v as AbortValue, run);
-  return luaToReply(v);
+  return luaToReply(v, caller.protocol);
 }
 
-type AbortValue = { err: Buffer; code?: Buffer; meta: { line: number; kind?: string; name?: string } };
+type AbortValue = { err: string; meta: { line: number; kind?: string; name?: string } };
 
 /** An error that stopped the script, worded and decorated as Redis 7.0 does. */
 function abortError(v: AbortValue, run: ScriptRun): ReplyError {
@@ -159,15 +154,15 @@ function abortError(v: AbortValue, run: ScriptRun): ReplyError {
   } else if (v.meta.kind === 'command-arg-type') {
     msg = 'ERR Lua redis lib command arguments must be strings or integers';
   } else {
-    let e = text(v.err).replace(/\0/g, '').replace(/[\r\n]/g, ' ');
-    if (e === FUEL_EXHAUSTED) {
+    let e = v.err.replace(/\0/g, '').replace(/[\r\n]/g, ' ');
+    if (e === FUEL_EXHAUSTED || e.endsWith(`: ${FUEL_EXHAUSTED}`)) {
       e = 'Script ran past busy-reply-threshold and was stopped (respite runs a script to completion without serving other clients, so it cannot wait for SCRIPT KILL)';
     }
     e = e.replace(/^user_script:(\d+): /, `${chunk}:$1: `);
     // Errors raised by C helpers (redis.setresp...) carry their own code and no position in Redis.
     const coded = /^user_(?:script|function):\d+: ([A-Z]+ .*)$/.exec(e);
     if (coded !== null) msg = coded[1];
-    else msg = `${v.code ? text(v.code) : 'ERR'} ${e}`;
+    else msg = /^[A-Z][A-Z0-9]* /.test(e) ? e : `ERR ${e}`;
   }
   return new ReplyError(`${msg} script: ${run.name}, on @${chunk}:${line}.`);
 }

@@ -6,7 +6,7 @@ import { feedMonitors } from '../engine/monitor';
 import { NOT_INTEGER, ReplyError, errorf } from '../errors';
 import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
-import { preludeFor } from './prelude';
+import { wrapEval } from './prelude';
 import { runScript } from './runner';
 import { scriptingState } from './state';
 import { luaEngine } from './wasm-engine';
@@ -52,7 +52,7 @@ function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | Rep
   if (sb instanceof ReplyError) return sb;
   const engine = luaEngine();
   if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
-  const e = engine.compileError(Buffer.from(sb.code, 'latin1'), '@user_script');
+  const e = engine.compileError(sb.code, '@user_script');
   if (e !== null) return errorf(`ERR Error compiling script (new function): ${e.replace(/[\r\n]/g, ' ')}`);
   st.scripts.set(sha, body);
   return sha;
@@ -95,8 +95,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   const sb = parseShebang(body) as ScriptFlags;
   if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const source = preludeFor(sb.code) + sb.code;
-  return runScript(c, Buffer.from(source, 'latin1'), split.keys, split.args, {
+  return runScript(c, wrapEval(sb.code), split.keys, split.args, {
     kind: 'eval',
     name: sha,
     readOnly: ro || sb.flags.has('no-writes'),

@@ -207,6 +207,9 @@ differential('scripting', (ctx) => {
         ['EVAL', 'redis.setresp(3) return true', '0'],
         ['EVAL', 'redis.setresp(3) return false', '0'],
         ['EVAL', "redis.setresp(3) return redis.call('SISMEMBER', 'nos', 'x')", '0'],
+        ['EVAL', "redis.setresp(3) return {big_number = '123456789012345678901234567890'}", '0'],
+        ['EVAL', "redis.setresp(3) return {verbatim_string = {format = 'txt', string = 'hi'}}", '0'],
+        ['EVAL', "redis.setresp(3) return {1, {double = 0.5}, {map = {k = {set = {a = true}}}}}", '0'],
         ['EVAL', 'return nil', '0'],
         ['EVAL', "return redis.call('HGETALL', 'h')", '0'],
       ]);
@@ -292,6 +295,25 @@ differential('scripting', (ctx) => {
       ['FUNCTION', 'RESTORE', a, 'REPLACE'],
       ['FUNCTION', 'RESTORE', a, 'FLUSH'],
       ['FUNCTION', 'LIST'],
+      ['FUNCTION', 'FLUSH'],
+    ]);
+  });
+
+  test('only the first of several returned values is converted; functions and coroutines give nil', async () => {
+    const p = await ctx.pair();
+    await p.script([
+      ['EVAL', 'return 1, 2', '0'],
+      ['EVAL', "return 'a', {1}, 3", '0'],
+      ['EVAL', 'return nil, 2', '0'],
+      ['EVAL', 'local function f(...) return ... end return f(7, 8, 9)', '0'],
+      ['EVAL', 'return unpack(ARGV)', '0', 'x', 'y'],
+      ['EVAL', 'if #KEYS > 0 then return KEYS[1], 5 end return', '1', 'k'],
+      ['EVAL', 'return function() end', '0'],
+      ['EVAL', 'return coroutine.create(function() end)', '0'],
+      ['EVAL', 'return select("#", ...)', '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=multi\nredis.register_function('two', function() return 'first', 'second' end)\nredis.register_function('fn', function() return print end)"],
+      ['FCALL', 'two', '0'],
+      ['FCALL', 'fn', '0'],
       ['FUNCTION', 'FLUSH'],
     ]);
   });

@@ -7,49 +7,50 @@ import { loadLuaEngine } from '../../src/scripting/wasm-engine';
 import { Lrand48 } from '../../src/scripting/state';
 import { parseShebang, sha1hex } from '../../src/scripting/scripts';
 import { RdbReader, crc64, encodePayload, verifyPayload } from '../../src/scripting/rdb-payload';
-import { luaToReply, replyToLua } from '../../src/scripting/convert';
+import { luaToReply } from '../../src/scripting/convert';
 import { ReplyError } from '../../src/errors';
-import { DoubleReply, MapReply, SimpleString } from '../../src/resp/reply';
+import { Reply, SimpleString } from '../../src/resp/reply';
 
 let engine: LuaEngine;
-const host = (calls: Buffer[][] = []): LuaHost => ({
+const host = (calls: string[][] = [], reply: Reply = 'reply'): LuaHost => ({
+  resp: 2,
   call: (args) => {
     calls.push(args);
-    return Buffer.from('reply');
+    return reply;
   },
   log: () => undefined,
   setResp: () => undefined,
 });
 const run = (src: string, keys: string[] = [], args: string[] = [], h = host()): LuaValue =>
-  engine.run(Buffer.from(src, 'latin1'), keys.map((k) => Buffer.from(k, 'latin1')), args.map((a) => Buffer.from(a, 'latin1')), 1e8, h);
+  engine.run(src, keys, args, 1e8, h);
 
 before(async () => {
   engine = await loadLuaEngine();
 });
 
 test('the engine is Lua 5.1 with doubles printed %.14g', () => {
-  assert.deepEqual(run('return _VERSION'), Buffer.from('Lua 5.1'));
-  assert.deepEqual(run('return tostring(2^53)'), Buffer.from('9.007199254741e+15'));
-  assert.deepEqual(run('return tostring(0x100000000)'), Buffer.from('4294967296'));
+  assert.equal(run('return _VERSION'), 'Lua 5.1');
+  assert.equal(run('return tostring(2^53)'), '9.007199254741e+15');
+  assert.equal(run('return tostring(0x100000000)'), '4294967296');
   assert.equal(run('return #KEYS + #ARGV', ['a'], ['b', 'c']), 3);
 });
 
 test('KEYS/ARGV and redis.call arguments are binary-safe', () => {
-  const calls: Buffer[][] = [];
+  const calls: string[][] = [];
   const bin = '\x00\xff\r\n';
-  assert.deepEqual(run("return redis.call('SET', KEYS[1], ARGV[1])", [bin], [bin], host(calls)), Buffer.from('reply'));
-  assert.deepEqual(calls[0].map((b) => b.latin1Slice()), ['SET', bin, bin]);
+  assert.equal(run("return redis.call('SET', KEYS[1], ARGV[1])", [bin], [bin], host(calls, bin + 'x')), bin + 'x');
+  assert.deepEqual(calls[0], ['SET', bin, bin]);
 });
 
 test('compileError reports Lua syntax errors under the given chunk name', () => {
-  assert.equal(engine.compileError(Buffer.from('return 1'), '@user_script'), null);
-  assert.equal(engine.compileError(Buffer.from('return 1 +'), '@user_script'), "user_script:1: unexpected symbol near '<eof>'");
+  assert.equal(engine.compileError('return 1', '@user_script'), null);
+  assert.equal(engine.compileError('return 1 +', '@user_script'), "user_script:1: unexpected symbol near '<eof>'");
 });
 
 test('an instruction budget stops a runaway loop with an error value', () => {
-  const r = engine.run(Buffer.from('while true do end'), [], [], 100_000, host()) as { err: Buffer };
+  const r = engine.run('while true do end', [], [], 100_000, host()) as { err: string };
   assert.ok(r !== null && typeof r === 'object' && 'err' in r);
-  assert.match(r.err.latin1Slice(), /fuel/);
+  assert.match(r.err, /fuel/);
 });
 
 test('Lrand48 reproduces redis-server 7.0 math.random sequences', () => {
@@ -89,15 +90,12 @@ test('FUNCTION DUMP payloads: CRC-64/Jones, trailer checks, strings read back', 
   assert.equal(verifyPayload(bad), null);
 });
 
-test('reply conversions both ways', () => {
-  assert.deepEqual(replyToLua(new SimpleString('OK'), 2), { ok: Buffer.from('OK') });
-  assert.deepEqual(replyToLua(new ReplyError('WRONGTYPE x y'), 2), { err: Buffer.from('x y'), code: Buffer.from('WRONGTYPE') });
-  assert.deepEqual(replyToLua(new DoubleReply(1.5), 2), Buffer.from('1.5'));
-  assert.deepEqual(replyToLua(new DoubleReply(1.5), 3), { double: 1.5 });
-  assert.deepEqual(replyToLua(new MapReply(['a', 1]), 2), [Buffer.from('a'), 1]);
-  assert.deepEqual(replyToLua(null, 2), null);
+test('reply conversions: command replies reach Lua per setresp, script values come back', () => {
+  const h = host([], [new SimpleString('OK'), 3, null, 'x']);
+  assert.deepEqual(run("local r = redis.call('X') return {r[1].ok, r[2], tostring(r[3]), r[4]}", [], [], h), ['OK', 3, 'false', 'x']);
+  assert.equal(engine.memoryUsed() > 0, true);
   assert.equal(luaToReply(9223372036854775807n), -9223372036854775808n);
-  assert.deepEqual(luaToReply({ ok: Buffer.from('a\r\nb') }), new SimpleString('a  b'));
-  assert.deepEqual(luaToReply({ err: Buffer.from('-FOO bar'), code: Buffer.from('ERR') }), new ReplyError('FOO bar'));
-  assert.deepEqual(luaToReply([Buffer.from('x'), 2, null]), ['x', 2, null]);
+  assert.deepEqual(luaToReply({ ok: 'a\r\nb' }), new SimpleString('a  b'));
+  assert.deepEqual(luaToReply({ err: '-FOO bar' }), new ReplyError('FOO bar'));
+  assert.deepEqual(luaToReply(['x', 2, null]), ['x', 2, null]);
 });
