@@ -12,6 +12,7 @@ import {
 } from '../errors';
 import { globMatch } from '../datatypes/glob';
 import { stringEncoding } from '../datatypes/string-encoding';
+import { MutableString } from '../datatypes/mutable-string';
 import { Value, typeName } from '../datatypes/value';
 import type { Db } from '../keyspace/db';
 import { parseIntStrict } from '../resp/format';
@@ -385,7 +386,9 @@ function objectLookup(c: Client, key: string): Value | undefined {
 function objectEncoding(c: Client, argv: string[]): Reply {
   const v = objectLookup(c, argv[2]);
   if (v === undefined) return null;
-  return typeof v === 'string' ? stringEncoding(v) : v.encoding;
+  if (typeof v !== 'string') return v.encoding;
+  // A bitmap or HLL edited in place (MutableString) is "raw", like Redis's unshared sds.
+  return stringEncoding(v, c.db.dict.get(argv[2]) instanceof MutableString);
 }
 
 function objectRefcount(c: Client, argv: string[]): Reply {

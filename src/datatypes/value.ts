@@ -1,7 +1,10 @@
 // What a key holds. Strings are latin1 JS strings (one char per byte); every other type is an
-// object whose `type` is the name TYPE reports.
+// object whose `type` is the name TYPE reports. The one object of type 'string' is a
+// MutableString (a bitmap or HyperLogLog edited in place): the Db's lookups hand out its text, so
+// only code that walks `db.dict` directly (persistence, DEBUG) meets it, and reads it with
+// String(v).
 
-export type CollectionType = 'list' | 'hash' | 'set' | 'zset' | 'stream';
+export type CollectionType = 'list' | 'hash' | 'set' | 'zset' | 'stream' | 'string';
 
 export interface Collection {
   readonly type: CollectionType;
