@@ -67,3 +67,56 @@ export async function command(port: number, ...args: string[]): Promise<string> 
     sock.destroy();
   }
 }
+
+/**
+ * Fills one sorted set (`ZADD key <i> member:<9 digits>`) or one hash (`HSET key field:<10
+ * digits> value:<10 digits>`) with `count` 16-byte members, 1,000 per command, 10 commands per
+ * round trip.
+ */
+export async function loadCollection(port: number, kind: 'zset' | 'hash', key: string, count: number): Promise<void> {
+  const sock = await connect(port);
+  const perCommand = 1000;
+  const perTrip = 10;
+  try {
+    for (let start = 0; start < count; ) {
+      let payload = '';
+      let commands = 0;
+      for (; commands < perTrip && start < count; commands++) {
+        const n = Math.min(perCommand, count - start);
+        payload += `*${2 + 2 * n}\r\n$${kind === 'zset' ? '4\r\nZADD' : '4\r\nHSET'}\r\n$${key.length}\r\n${key}\r\n`;
+        for (let i = start; i < start + n; i++) {
+          const d = String(i).padStart(kind === 'zset' ? 9 : 10, '0');
+          const a = kind === 'zset' ? String(i) : `field:${d}`;
+          const b = kind === 'zset' ? `member:${d}` : `value:${d}`;
+          payload += `$${a.length}\r\n${a}\r\n$${b.length}\r\n${b}\r\n`;
+        }
+        start += n;
+      }
+      const reply = await readLines(sock, Buffer.from(payload, 'latin1'), commands);
+      if (reply.includes('-')) throw new Error(`unexpected reply while loading: ${reply.slice(0, 200)}`);
+    }
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** Writes `payload` and resolves with the replies once `lines` CRLF-terminated lines arrived. */
+function readLines(sock: net.Socket, payload: Buffer, lines: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let seen = 0;
+    const onData = (d: Buffer) => {
+      const chunk = d.toString('latin1');
+      text += chunk;
+      for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) seen++;
+      if (seen >= lines) {
+        sock.off('data', onData);
+        sock.off('error', reject);
+        resolve(text);
+      }
+    };
+    sock.on('data', onData);
+    sock.once('error', reject);
+    sock.write(payload);
+  });
+}

@@ -13,6 +13,10 @@ export interface BenchTest {
   row?: string;
   /** Requests per run, per pipelining mode (scaled down for slow commands). */
   requests?: { plain?: number; pipelined?: number };
+  /** Commands sent before every run (fresh data for pops and ranges), given the run's requests. */
+  setup?: (requests: number) => string[][];
+  /** At most this many rounds (the slower collection tests run fewer than the core ones). */
+  rounds?: number;
 }
 
 export interface RunOptions {

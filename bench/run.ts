@@ -1,7 +1,9 @@
 // npm run bench: redis-benchmark against the reference redis-server and respite-server side by
-// side, interleaved over several rounds, then memory for 1M keys; writes bench/results.md.
+// side, interleaved over several rounds, then memory for 1M keys and for a 1M-member sorted set
+// and hash; writes bench/results.md.
 //
 //   node dist/bench/run.js [--rounds 5] [--only SET,GET] [--quick] [--no-memory] [--keys 1000000]
+//                          [--members 1000000]
 //
 // A benchmark is a measurement, never a test: nothing here fails on a slow result.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchTest, runBenchmark } from './redis-benchmark';
 import { BenchServer, machineInfo, rssBytes, startRedis, startRespite } from './servers';
-import { command, loadKeys } from './memory';
+import { command, loadCollection, loadKeys } from './memory';
+
+/** Settings shared by the collection tests. */
+const COLLECTION = { rounds: 3, requests: { plain: 50_000, pipelined: 200_000 } };
+
+/** `prefix` followed by `count` generated arguments, split into commands of at most 10,000. */
+function chunked(prefix: string[], count: number, arg: (i: number) => string | string[]): string[][] {
+  const out: string[][] = [];
+  for (let start = 0; start < count; start += 10_000) {
+    const cmd = [...prefix];
+    for (let i = start; i < Math.min(count, start + 10_000); i++) {
+      const a = arg(i);
+      if (typeof a === 'string') cmd.push(a);
+      else cmd.push(...a);
+    }
+    out.push(cmd);
+  }
+  return out;
+}
 
 /** The throughput tests. Add a line here to benchmark another command. */
 export const TESTS: BenchTest[] = [
@@ -18,6 +38,28 @@ export const TESTS: BenchTest[] = [
   { name: 'GET', t: 'get' },
   { name: 'INCR', t: 'incr' },
   { name: 'MSET', t: 'mset', row: 'MSET (10 keys)', requests: { plain: 50_000, pipelined: 150_000 } },
+  // Collections (issue 3): fewer rounds and requests so one `npm run bench` stays near 5 minutes.
+  // Pops start from a collection holding one element per request, so none of them finds it empty.
+  { name: 'LPUSH', t: 'lpush', ...COLLECTION },
+  { name: 'RPOP', t: 'rpop', ...COLLECTION, setup: (n) => [['DEL', 'mylist'], ...chunked(['RPUSH', 'mylist'], n, () => 'xxx')] },
+  { name: 'SADD', t: 'sadd', ...COLLECTION },
+  { name: 'SPOP', t: 'spop', ...COLLECTION, setup: (n) => [['DEL', 'myset'], ...chunked(['SADD', 'myset'], n, (i) => `element:${i}`)] },
+  { name: 'HSET', t: 'hset', ...COLLECTION },
+  { name: 'ZADD', t: 'zadd', ...COLLECTION },
+  {
+    name: 'ZRANGE',
+    command: ['ZRANGE', 'bench:zset', '0', '99'],
+    ...COLLECTION,
+    requests: { plain: 50_000, pipelined: 100_000 },
+    setup: () => [['DEL', 'bench:zset'], ...chunked(['ZADD', 'bench:zset'], 1000, (i) => [String(i), `member:${i}`])],
+  },
+  {
+    name: 'LRANGE_100',
+    command: ['LRANGE', 'bench:list', '0', '99'],
+    ...COLLECTION,
+    requests: { plain: 30_000, pipelined: 60_000 },
+    setup: () => [['DEL', 'bench:list'], ...chunked(['RPUSH', 'bench:list'], 100, () => 'xxx')],
+  },
 ];
 
 interface Mode {
@@ -34,7 +76,7 @@ const MODES: Mode[] = [
 
 /** The goals respite is measured against (ratio respite/redis). */
 const TARGETS: Record<Mode['key'], Record<string, number>> = {
-  plain: { SET: 0.75, GET: 0.75, INCR: 0.75 },
+  plain: { SET: 0.75, GET: 0.75, INCR: 0.75, LPUSH: 0.7, RPOP: 0.7, SADD: 0.7, SPOP: 0.7, HSET: 0.7, ZADD: 0.7, ZRANGE: 0.7, LRANGE_100: 0.7 },
   pipelined: { SET: 0.6, GET: 0.6, INCR: 0.6 },
 };
 const MEMORY_TARGET = 2.5;
@@ -47,11 +89,12 @@ interface Args {
   quick: boolean;
   memory: boolean;
   keys: number;
+  members: number;
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rounds: 5, only: null, quick: false, memory: true, keys: 1_000_000, out: path.join(__dirname, '..', '..', 'bench', 'results.md') };
+  const a: Args = { rounds: 5, only: null, quick: false, memory: true, keys: 1_000_000, members: 1_000_000, out: path.join(__dirname, '..', '..', 'bench', 'results.md') };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === '--rounds') a.rounds = Number(argv[++i]);
@@ -59,6 +102,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--quick') a.quick = true;
     else if (v === '--no-memory') a.memory = false;
     else if (v === '--keys') a.keys = Number(argv[++i]);
+    else if (v === '--members') a.members = Number(argv[++i]);
     else if (v === '--out') a.out = argv[++i];
     else throw new Error(`unknown option ${v}`);
   }
@@ -91,10 +135,12 @@ async function throughput(args: Args): Promise<Row[]> {
       const order: BenchServer[] = round % 2 === 0 ? [redis, respite] : [respite, redis];
       for (const row of rows) {
         const t = tests.find((x) => x.name === row.test)!;
+        if (round >= (t.rounds ?? args.rounds)) continue;
         let requests = t.requests?.[row.mode.key] ?? row.mode.requests;
         if (args.quick) requests = Math.max(5_000, Math.floor(requests / 10));
         const rps: Record<string, number> = {};
         for (const srv of order) {
+          for (const cmd of t.setup?.(requests) ?? []) await command(srv.port, ...cmd);
           rps[srv.name] = await runBenchmark(t, { port: srv.port, clients: CLIENTS, requests, pipeline: row.mode.pipeline, keyspace: KEYSPACE });
         }
         row.redis.push(rps.redis);
@@ -147,6 +193,49 @@ async function memory(keys: number): Promise<MemoryResult> {
   return { keys, redis: { ...r, usedMemory }, respite: s };
 }
 
+interface CollectionMemory {
+  members: number;
+  /** RSS before, after the sorted set, after the hash; redis's used_memory at the same points. */
+  redis: { rss: number[]; used: number[] };
+  respite: { rss: number[] };
+}
+
+/** One sorted set then one hash of `members` 16-byte members each, loaded into each server. */
+async function collectionMemory(members: number): Promise<CollectionMemory> {
+  const settle = () => new Promise((r) => setTimeout(r, 1000));
+  const usedMemory = async (srv: BenchServer) => Number(/used_memory:(\d+)/.exec(await command(srv.port, 'INFO', 'memory'))?.[1] ?? NaN);
+  const measure = async (srv: BenchServer) => {
+    const rss = [rssBytes(srv.proc.pid!)];
+    const used = [await usedMemory(srv)];
+    for (const [kind, key, count] of [['zset', 'bench:zset', 'ZCARD'], ['hash', 'bench:hash', 'HLEN']] as const) {
+      await loadCollection(srv.port, kind, key, members);
+      await settle();
+      const size = await command(srv.port, count, key);
+      if (Number(size.slice(1)) !== members) throw new Error(`${srv.name}: ${count} ${key} is ${size.trim()}, expected ${members}`);
+      rss.push(rssBytes(srv.proc.pid!));
+      used.push(await usedMemory(srv));
+    }
+    return { rss, used };
+  };
+  const redis = await startRedis();
+  let r;
+  try {
+    await command(redis.port, 'PING');
+    r = await measure(redis);
+  } finally {
+    await redis.stop();
+  }
+  const respite = await startRespite();
+  let s;
+  try {
+    await command(respite.port, 'PING');
+    s = await measure(respite);
+  } finally {
+    await respite.stop();
+  }
+  return { members, redis: r, respite: { rss: s.rss } };
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US').padStart(9);
 }
@@ -159,13 +248,13 @@ function log(s: string): void {
   process.stdout.write(s + '\n');
 }
 
-function report(args: Args, rows: Row[], mem: MemoryResult | null, seconds: number, loadBefore: number): string {
+function report(args: Args, rows: Row[], mem: MemoryResult | null, cmem: CollectionMemory | null, seconds: number, loadBefore: number): string {
   const info = machineInfo();
   // Other work on the machine skews the numbers: say how busy it was.
   info['load average (1 min) before / after'] = `${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`;
   const out: string[] = [];
   out.push('# respite benchmark results', '');
-  out.push(`Generated by \`npm run bench\` (${seconds.toFixed(0)} s). redis-benchmark, ${CLIENTS} clients, random keys over ${KEYSPACE.toLocaleString('en-US')}, ${args.rounds} interleaved rounds${args.quick ? ', quick mode (1/10 of the requests)' : ''}.`, '');
+  out.push(`Generated by \`npm run bench\` (${seconds.toFixed(0)} s). redis-benchmark, ${CLIENTS} clients, random keys over ${KEYSPACE.toLocaleString('en-US')}, ${args.rounds} interleaved rounds (at most ${COLLECTION.rounds} for the collection tests)${args.quick ? ', quick mode (1/10 of the requests)' : ''}.`, '');
   out.push('| machine | |', '| --- | --- |');
   for (const [k, v] of Object.entries(info)) out.push(`| ${k} | ${v} |`);
   out.push('', '## Throughput (requests per second, median of the rounds)', '');
@@ -197,6 +286,22 @@ function report(args: Args, rows: Row[], mem: MemoryResult | null, seconds: numb
     if (mem.redis.usedMemory !== null) out.push(`| redis used_memory | ${mb(mem.redis.usedMemory)} | | |`);
     out.push('', `- Memory, RSS loaded: ${ratio.toFixed(2)}x of redis; target <= ${MEMORY_TARGET}x: ${ratio <= MEMORY_TARGET ? 'met' : 'not met'}.`);
   }
+  if (cmem) {
+    const n = cmem.members;
+    out.push('', `## Memory: a ${n.toLocaleString('en-US')}-member sorted set and a ${n.toLocaleString('en-US')}-field hash, 16-byte members, fields and values`, '');
+    out.push('RSS growth while loading each collection into the same server, one after the other.', '');
+    out.push('| | redis | respite | ratio |', '| --- | ---: | ---: | ---: |');
+    const growth = (rss: number[], i: number) => rss[i] - rss[i - 1];
+    out.push(`| RSS empty | ${mb(cmem.redis.rss[0])} | ${mb(cmem.respite.rss[0])} | ${(cmem.respite.rss[0] / cmem.redis.rss[0]).toFixed(2)}x |`);
+    for (const [i, what] of [[1, 'sorted set'], [2, 'hash']] as const) {
+      const a = growth(cmem.redis.rss, i);
+      const b = growth(cmem.respite.rss, i);
+      out.push(`| ${what}: RSS growth | ${mb(a)} | ${mb(b)} | ${(b / a).toFixed(2)}x |`);
+      out.push(`| ${what}: bytes per member | ${(a / n).toFixed(0)} | ${(b / n).toFixed(0)} | |`);
+      out.push(`| ${what}: redis used_memory growth | ${mb(cmem.redis.used[i] - cmem.redis.used[i - 1])} | | |`);
+    }
+    out.push(`| RSS with both loaded | ${mb(cmem.redis.rss[2])} | ${mb(cmem.respite.rss[2])} | ${(cmem.respite.rss[2] / cmem.redis.rss[2]).toFixed(2)}x |`);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -213,7 +318,13 @@ async function main(): Promise<void> {
     mem = await memory(args.keys);
     log(`memory: redis ${mb(mem.redis.loaded)} respite ${mb(mem.respite.loaded)}`);
   }
-  let text = report(args, rows, mem, (Date.now() - t0) / 1000, loadBefore);
+  let cmem: CollectionMemory | null = null;
+  if (args.memory && args.members > 0) {
+    log(`memory: loading a ${args.members.toLocaleString('en-US')}-member sorted set and hash into each server...`);
+    cmem = await collectionMemory(args.members);
+    log(`memory: redis ${mb(cmem.redis.rss[2])} respite ${mb(cmem.respite.rss[2])}`);
+  }
+  let text = report(args, rows, mem, cmem, (Date.now() - t0) / 1000, loadBefore);
   // Hand-written analysis below the marker survives re-runs.
   if (existsSync(args.out)) {
     const old = readFileSync(args.out, 'utf8');

@@ -155,6 +155,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): Reply {
   const found = c.db.lookupRead(argv[1]);
   if (found !== undefined && !(found instanceof SetValue) && !(found instanceof ZSet) && !(found instanceof ListValue)) throw WRONGTYPE;
   const val = found as Collection | undefined;
+  // Redis's sortCommandGeneric converts a listpack sorted set to a skiplist in place
+  // ("Destructively convert encoded sorted sets for SORT"): OBJECT ENCODING shows it.
+  if (val instanceof ZSet) val.convertToSkiplist();
 
   // An unsorted set would come out in hash order; STORE makes the result depend on it, so Redis
   // sorts it lexicographically then (and for scripts, which respite does not run yet).

@@ -48,6 +48,11 @@ export class ZSet implements Collection {
     return this.skiplist ? 'skiplist' : 'listpack';
   }
 
+  /** Switches the reported encoding to skiplist, as Redis's zsetConvert does for SORT. */
+  convertToSkiplist(): void {
+    this.skiplist = true;
+  }
+
   clone(): ZSet {
     const z = new ZSet(this.skiplist ? 'skiplist' : 'listpack');
     for (let n = this.zsl.first(); n !== null; n = n.next[0]) z.insertNew(n.member, n.score);
