@@ -134,8 +134,13 @@ async function main(): Promise<void> {
   }
   let handle: RespiteServer;
   try {
-    handle = await serve(server, port);
+    handle = await serve(server, port, { persistence: true });
   } catch (e) {
+    if (e instanceof Error && e.name.endsWith('LoadError')) {
+      // A corrupt or unreadable data file: stop without touching it (Redis exits the same way).
+      logger.warning(e.message);
+      process.exit(1);
+    }
     const err = e as NodeJS.ErrnoException;
     logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${port}: ${err.message}`);
     logger.warning(`Failed listening on port ${port} (TCP), aborting.`);
@@ -155,10 +160,17 @@ async function main(): Promise<void> {
   logger.notice('Ready to accept connections');
 
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (signal?: string) => {
     if (stopping) return;
     stopping = true;
     logger.warning('User requested shutdown...');
+    // On a signal, the final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed
+    // save keeps the server running, as Redis does.
+    if (signal !== undefined && (server.prepareShutdown?.(false, false, false) ?? null) !== null) {
+      logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
+      stopping = false;
+      return;
+    }
     await handle.close();
     if (pidfile !== '') {
       logger.notice('Removing the pid file.');
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
     process.on(sig, () => {
       if (stopping) return;
       logger.warning(`Received ${sig} scheduling shutdown...`);
-      void shutdown();
+      void shutdown(sig);
     });
   }
 }

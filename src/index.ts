@@ -10,6 +10,7 @@ import { Clock } from './keyspace/clock';
 import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
+import { attachPersistence, loadAtStartup } from './persistence';
 import { loadLuaEngine } from './scripting/wasm-engine';
 
 export { RespiteError, EmbeddedConnection };
@@ -83,7 +84,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     const key = i >= 0 ? given[i] : r.name;
     throw new Error(r.unknown ? `respite: unknown option '${key}'` : `respite: invalid option '${key}': ${r.error}`);
   }
-  return serve(server, port);
+  // Persistence: an embedded server given a data directory (or appendonly) loads it at startup
+  // and saves like redis-server; otherwise it is ephemeral (see src/persistence/index.ts).
+  const owned = options.dir !== undefined || options.appendonly === true || options.appendonly === 'yes';
+  return serve(server, port, { persistence: owned });
 }
 
 /**
@@ -91,7 +95,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
  * at the configured bind addresses, starts the cron, and returns the handle. Used by
  * startServer() and the respite-server command line.
  */
-export async function serve(server: Server, port: number | null): Promise<RespiteServer> {
+export async function serve(server: Server, port: number | null, opts: { persistence?: boolean } = {}): Promise<RespiteServer> {
+  attachPersistence(server, opts.persistence === true);
   await loadLuaEngine(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   let listener: Listener | null = null;
   let bound = 0;
@@ -137,6 +142,16 @@ export async function serve(server: Server, port: number | null): Promise<Respit
     },
   };
   server.onShutdown = () => void handle.close();
+  // Load the dataset (clients already connected get -LOADING meanwhile). A corrupt file stops
+  // the startup and is left untouched.
+  if (opts.persistence === true) {
+    try {
+      await loadAtStartup(server);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+  }
   return handle;
 }
 

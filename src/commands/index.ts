@@ -10,6 +10,7 @@ import { hashCommands } from './hash';
 import { hyperloglogCommands } from './hyperloglog';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
+import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
 import { scriptingCommands } from './scripting';
@@ -43,5 +44,6 @@ export function allCommandDefs(): CommandDef[] {
     ...bitmapCommands,
     ...hyperloglogCommands,
     ...streamCommands,
+    ...persistenceCommands,
   ];
 }

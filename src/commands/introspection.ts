@@ -120,7 +120,7 @@ function keysFromSpecs(cmd: Command, argv: string[]): KeyRef[] | null {
       }
       if (!first) continue;
     } else {
-      return null;
+      return null; // 'unknown' spec: Redis falls back to the command's own key finder
     }
     let last: number;
     let step: number;

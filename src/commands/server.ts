@@ -5,6 +5,7 @@ import { SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
+import { debugLoadAof, debugReload } from './persistence';
 
 function help(lines: string[]): () => Reply {
   const reply = lines.map((l) => new SimpleString(l));
@@ -223,6 +224,9 @@ function shutdown(c: Client, argv: string[]): Reply {
   if (abort) return errorf('ERR No shutdown in progress.');
   const srv = c.server;
   srv.log.warning('User requested shutdown...');
+  // Persistence: final save / AOF flush (src/persistence); a failed save refuses the shutdown.
+  const refused = srv.prepareShutdown?.(save, nosave, argv.some((a) => is(a, 'FORCE'))) ?? null;
+  if (refused !== null) return errorf(refused);
   srv.shuttingDown = true;
   setImmediate(() => srv.onShutdown?.());
   // Over the network the connection just closes, as with Redis; an in-process caller gets OK.
@@ -258,6 +262,9 @@ function debug(c: Client, argv: string[]): Reply {
     return OK;
   }
   if (sub === 'error' && n === 3) return errorf(argv[2]);
+  // Persistence (src/commands/persistence.ts).
+  if (sub === 'reload') return debugReload(c, argv);
+  if (sub === 'loadaof' && n === 2) return debugLoadAof(c);
   return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
 }
 

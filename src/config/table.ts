@@ -2,6 +2,7 @@
 // as redis-server 7.0.15 has them (checked against it). Parameters whose apply hook changes the
 // running server take effect at once; those marked noEffect are accepted and reported like Redis
 // but do nothing in respite (TLS, cluster, replication tuning, threads, OS knobs...).
+import { persistenceConfigChanged } from '../persistence/config-hooks';
 import type { ConfigDef } from './config';
 import * as S from './special';
 
@@ -192,7 +193,15 @@ export const CONFIG_TABLE: ConfigDef[] = [
     rewrite: S.rewriteLatencyPercentiles,
   },
   // ---- persistence -------------------------------------------------------------------------
-  { name: 'save', type: 'special', default: '3600 1 300 100 60 10000', multiArg: true, parse: S.parseSave, rewrite: S.rewriteSave },
+  {
+    name: 'save',
+    type: 'special',
+    default: '3600 1 300 100 60 10000',
+    multiArg: true,
+    parse: S.parseSave,
+    rewrite: S.rewriteSave,
+    apply: (s) => persistenceConfigChanged(s, 'save'),
+  },
   {
     name: 'dir',
     type: 'special',
@@ -210,7 +219,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     },
   },
   str('dbfilename', 'dump.rdb', { protected: true, validate: S.validDbFilename }),
-  bool('stop-writes-on-bgsave-error', true),
+  bool('stop-writes-on-bgsave-error', true, { apply: (s) => persistenceConfigChanged(s, 'stop-writes-on-bgsave-error') }),
   bool('rdbcompression', true),
   bool('rdbchecksum', true, IMM),
   bool('rdb-del-sync-files', false),
@@ -219,10 +228,10 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('key-load-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
   num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true, noEffect: true }),
   enm('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no'),
-  bool('appendonly', false),
+  bool('appendonly', false, { apply: (s, v) => persistenceConfigChanged(s, 'appendonly', v) }),
   str('appendfilename', 'appendonly.aof', { immutable: true, validate: S.validAofFilename }),
   str('appenddirname', 'appendonlydir', { immutable: true, validate: S.validAofDirname }),
-  enm('appendfsync', ['everysec', 'always', 'no'], 'everysec'),
+  enm('appendfsync', ['everysec', 'always', 'no'], 'everysec', { apply: (s) => persistenceConfigChanged(s, 'appendfsync') }),
   bool('no-appendfsync-on-rewrite', false),
   num('auto-aof-rewrite-percentage', 0n, INT_MAX, 100),
   num('auto-aof-rewrite-min-size', 0n, LONG_MAX, 64n * MB, { memory: true }),

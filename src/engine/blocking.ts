@@ -17,6 +17,7 @@ import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf } 
 import { parseDouble } from '../commands/args';
 import { databaseHooks } from '../commands/database';
 import { parseIntStrict } from '../resp/format';
+import { F } from '../commands/registry';
 import type { Command, CommandDef } from '../commands/registry';
 import type { Db } from '../keyspace/db';
 import { NO_REPLY, Reply } from '../resp/reply';
@@ -394,6 +395,10 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
     const r = w.tryServe(key);
     if (r === undefined) continue;
     detach(st, w);
+    // Propagation (AOF): a served write (a pop, a move) in its non-blocking form (src/persistence).
+    const srv = st.server;
+    const argv = w.client.blockedArgv;
+    if (srv.propagateCommand !== null && w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagateCommand(w.client, w.cmd, argv, r);
     finish(w, r);
   }
 }

@@ -51,6 +51,8 @@ export class Client {
   tracking: TrackingState | null = null;
   /** True while a blocking command waits. */
   blocked = false;
+  /** The arguments of the command that blocked (propagated in its non-blocking form when served). */
+  blockedArgv: string[] | null = null;
   /** Commands held by CLIENT PAUSE, run in order when the pause ends (engine/pause.ts). */
   postponed: string[][] | null = null;
   readonly writer = new RespWriter();

@@ -92,6 +92,7 @@ export function dispatch(c: Client, argv: string[]): void {
     return;
   }
   call(c, cmd, argv);
+  if (c.blocked) c.blockedArgv = argv;
   if (c.tracking !== null) srv.tracking.afterDispatch(c, cmd);
   if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
   // Serve clients blocked on keys this command (or the whole EXEC) made ready; a single
@@ -151,15 +152,19 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const propagations0 = srv.propagations;
   // A background save copies the collections this write may change in place first.
   if (ks.beforeAccess !== null && cmd.flags & F.WRITE) for (const i of cmd.keyPositions(argv)) ks.beforeAccess(c.db, argv[i]);
+  srv.callDepth++;
   try {
     r = cmd.handler!(c, argv);
   } catch (e) {
     r = e instanceof ReplyError ? e : internalError(c, cmd, e);
   }
+  srv.callDepth--;
   ks.noTouch = false;
   // Propagation (AOF): a command that changed the dataset, unless its nested commands (EXEC,
-  // scripts) already propagated their own effects.
+  // scripts) already propagated their own effects; those are closed (MULTI/EXEC) at the end of
+  // the outermost call.
   if (ks.dirty !== dirty0 && srv.propagateCommand !== null && srv.propagations === propagations0) srv.propagateCommand(c, cmd, argv, r);
+  if (srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
   const t1 = performance.now();
   if (srv.batchClock >= 0) srv.batchClock = t1;
   const micros = (t1 - t0) * 1000;

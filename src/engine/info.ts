@@ -6,6 +6,7 @@
 // Buffers), used_memory_rss = rss, allocator_allocated/active/resident = used / heapTotal +
 // external / rss, used_memory_startup = used_memory when the server was created (the dataset
 // figures are relative to it). They describe the whole Node process, which may host other code.
+import { persistenceOf } from '../persistence/persistence';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -248,36 +249,7 @@ function section(name: string, srv: Server): string {
     }
     case 'persistence': {
       lines.push('# Persistence');
-      add('loading', 0);
-      add('async_loading', 0);
-      add('current_cow_peak', 0);
-      add('current_cow_size', 0);
-      add('current_cow_size_age', 0);
-      add('current_fork_perc', '0.00');
-      add('current_save_keys_processed', 0);
-      add('current_save_keys_total', 0);
-      add('rdb_changes_since_last_save', srv.keyspace.dirty);
-      add('rdb_bgsave_in_progress', 0);
-      add('rdb_last_save_time', srv.lastSave);
-      add('rdb_last_bgsave_status', 'ok');
-      add('rdb_last_bgsave_time_sec', -1);
-      add('rdb_current_bgsave_time_sec', -1);
-      add('rdb_saves', 0);
-      add('rdb_last_cow_size', 0);
-      add('rdb_last_load_keys_expired', 0);
-      add('rdb_last_load_keys_loaded', 0);
-      add('aof_enabled', srv.config.get('appendonly') === 'yes' ? 1 : 0);
-      add('aof_rewrite_in_progress', 0);
-      add('aof_rewrite_scheduled', 0);
-      add('aof_last_rewrite_time_sec', -1);
-      add('aof_current_rewrite_time_sec', -1);
-      add('aof_last_bgrewrite_status', 'ok');
-      add('aof_rewrites', 0);
-      add('aof_rewrites_consecutive_failures', 0);
-      add('aof_last_write_status', 'ok');
-      add('aof_last_cow_size', 0);
-      add('module_fork_in_progress', 0);
-      add('module_fork_last_cow_size', 0);
+      for (const [k, v] of persistenceOf(srv).info()) add(k, v);
       break;
     }
     case 'stats': {

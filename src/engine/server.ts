@@ -80,6 +80,13 @@ export class Server {
   propagateCommand: ((c: Client, cmd: Command, argv: string[], reply: Reply) => void) | null = null;
   /** SHUTDOWN's save step (src/persistence): an error text refuses the shutdown. */
   prepareShutdown: ((save: boolean, nosave: boolean, force: boolean) => string | null) | null = null;
+  /** AOF on: TCP replies wait for flushPending, which first runs beforeReplies (AOF write/fsync). */
+  holdReplies = false;
+  beforeReplies: (() => void) | null = null;
+  /** Nesting depth of call() (EXEC and scripts call commands from a command). */
+  callDepth = 0;
+  /** After an outermost command that propagated: the AOF closes a transaction of nested effects. */
+  endPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
 
@@ -172,6 +179,7 @@ export class Server {
 
   flushPending(): void {
     this.flushScheduled = false;
+    if (this.beforeReplies !== null) this.beforeReplies();
     if (this.pendingOutput.size === 0) return;
     const list = [...this.pendingOutput];
     this.pendingOutput.clear();

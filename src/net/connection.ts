@@ -68,7 +68,10 @@ export class Connection {
     } finally {
       srv.batchClock = -1;
     }
-    this.flush();
+    // AOF on: replies leave after the AOF write (and fsync with appendfsync always), done once
+    // for every client served in this event-loop turn (group commit, like Redis's beforeSleep).
+    if (srv.holdReplies) srv.markPendingOutput(this.client);
+    else this.flush();
   }
 
   private runCommands(): void {
