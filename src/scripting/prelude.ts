@@ -32,10 +32,18 @@ export function preludeFor(body: string): string {
 }
 
 /**
+ * The engine converts a returned table recursively in C and never returns from a table that
+ * contains itself. Redis stops at its Lua stack limit; we refuse tables nested deeper than
+ * Redis could convert (array parts only, which is all the conversion reads) with its error text.
+ */
+export const DEPTH_GUARD =
+  " if t == 'table' then local function d(x, n) if n > 200 then return true end for i = 1, #x do local v = x[i] if type(v) == 'table' and d(v, n + 1) then return true end end return false end if d(__v, 0) then return {err = 'ERR reached lua stack limit'} end end";
+
+/**
  * An EVAL script body wrapped so that only its first return value is converted (Redis converts
  * the top of the stack after lua_pcall(..., 1, ...)); functions and other non-data values give
  * nil as in Redis. Kept tiny on purpose: the engine compiles the whole text on every run.
  */
 export function wrapEval(body: string): string {
-  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end return __v";
+  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + DEPTH_GUARD + ' return __v';
 }

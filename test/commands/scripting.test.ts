@@ -156,3 +156,18 @@ test('redis.log writes to the server log', async () => {
     await s.close();
   }
 });
+
+test('a script returning a table that contains itself gets an error, and the server keeps serving', async () => {
+  const s = await startServer({ port: null });
+  try {
+    await assert.rejects(s.call('EVAL', 'local t = {} t[1] = t return t', 0), /reached lua stack limit/);
+    await assert.rejects(s.call('EVAL', 'local a, b = {}, {} a[1] = b b[1] = a return {1, a}', 0), /reached lua stack limit/);
+    await s.call('FUNCTION', 'LOAD', "#!lua name=selfref\nredis.register_function('loop', function() local t = {} t[1] = t return t end)");
+    await assert.rejects(s.call('FCALL', 'loop', 0), /reached lua stack limit/);
+    // Deep but finite nesting still converts.
+    assert.deepEqual(await s.call('EVAL', 'return {1, {2, {3}}}', 0), [1, [2, [3]]]);
+    assert.equal(await s.call('PING'), 'PONG');
+  } finally {
+    await s.close();
+  }
+});
