@@ -1,5 +1,7 @@
 // Scripting commands: EVAL family and SCRIPT (src/scripting/scripts.ts), FUNCTION and FCALL
 // (src/scripting/functions.ts). The Lua engine itself lives behind src/scripting/engine.ts.
+import type { Client } from '../engine/client';
+import { ReplyError } from '../errors';
 import { SimpleString } from '../resp/reply';
 import type { Reply } from '../resp/reply';
 import * as fn from '../scripting/functions';
@@ -72,6 +74,18 @@ const FUNCTION_HELP = [
 const lines = (text: string[]) => (): Reply => text.map((l) => new SimpleString(l));
 const EVAL_FLAGS = 'noscript stale skip_monitor no_mandatory_keys movablekeys';
 
+/**
+ * FUNCTION LOAD/DELETE/FLUSH/RESTORE change the dataset (the library is saved with it): like Redis
+ * they count in the dirty counter, so save points fire and the AOF records them.
+ */
+function changesLibraries(h: (c: Client, argv: string[]) => Reply): (c: Client, argv: string[]) => Reply {
+  return (c, argv) => {
+    const r = h(c, argv);
+    if (!(r instanceof ReplyError)) c.server.keyspace.dirty++;
+    return r;
+  };
+}
+
 export const scriptingCommands: CommandDef[] = [
   { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: EVAL_FLAGS, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys },
   { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys },
@@ -88,10 +102,10 @@ export const scriptingCommands: CommandDef[] = [
       { name: 'help', summary: 'Lists the FUNCTION subcommands', arity: 2, flags: 'loading stale', acl: '@scripting', handler: lines(FUNCTION_HELP) },
       { name: 'dump', summary: 'Serializes every library into one payload', arity: 2, flags: 'noscript', acl: '@scripting', handler: fn.functionDump },
       { name: 'list', summary: 'Describes the loaded libraries and their functions', arity: -2, flags: 'noscript', acl: '@scripting', handler: fn.functionList },
-      { name: 'load', summary: 'Loads a library, or replaces one with REPLACE', arity: -3, flags: 'write denyoom noscript', acl: '@scripting', handler: fn.functionLoad },
-      { name: 'flush', summary: 'Removes every library', arity: -2, flags: 'write noscript', acl: '@scripting', handler: fn.functionFlush },
-      { name: 'restore', summary: 'Loads libraries from a FUNCTION DUMP payload', arity: -3, flags: 'write denyoom noscript', acl: '@scripting', handler: fn.functionRestore },
-      { name: 'delete', summary: 'Removes one library and its functions', arity: 3, flags: 'write noscript', acl: '@scripting', handler: fn.functionDelete },
+      { name: 'load', summary: 'Loads a library, or replaces one with REPLACE', arity: -3, flags: 'write denyoom noscript', acl: '@scripting', handler: changesLibraries(fn.functionLoad) },
+      { name: 'flush', summary: 'Removes every library', arity: -2, flags: 'write noscript', acl: '@scripting', handler: changesLibraries(fn.functionFlush) },
+      { name: 'restore', summary: 'Loads libraries from a FUNCTION DUMP payload', arity: -3, flags: 'write denyoom noscript', acl: '@scripting', handler: changesLibraries(fn.functionRestore) },
+      { name: 'delete', summary: 'Removes one library and its functions', arity: 3, flags: 'write noscript', acl: '@scripting', handler: changesLibraries(fn.functionDelete) },
       { name: 'kill', summary: 'Stops the running function if it has not written', arity: 2, flags: 'noscript allow_busy', acl: '@scripting', handler: fn.functionKill },
       { name: 'stats', summary: 'Reports the running function and library counts', arity: 2, flags: 'noscript allow_busy', acl: '@scripting', handler: fn.functionStats },
     ],

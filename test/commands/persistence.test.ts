@@ -256,3 +256,19 @@ test('RESTORE with a relative TTL and DUMP of every type through the embedded AP
     assert.equal(await s.call('TYPE', 'str'), 'hash');
   });
 });
+
+test('FUNCTION LOAD is recorded in the AOF and the library is back after a restart', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-aof-fn-'));
+  let s = await startServer({ port: null, dir, appendonly: 'yes', appendfsync: 'always' });
+  await s.call('FUNCTION', 'LOAD', "#!lua name=lib1\nredis.register_function('f1', function() return 7 end)");
+  await s.call('SET', 'k', 'v');
+  await s.close();
+  s = await startServer({ port: null, dir, appendonly: 'yes' });
+  try {
+    assert.equal(await s.call('FCALL', 'f1', 0), 7);
+    assert.equal(await s.call('GET', 'k'), 'v');
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
