@@ -394,6 +394,8 @@ function xreadCommand(c: Client, argv: string[], group: boolean): Reply {
     const moreargs = argv.length - i - 1;
     const o = argv[i];
     if (moreargs > 0 && is(o, 'BLOCK')) {
+      // Redis refuses BLOCK from scripts outright (MULTI just does not block).
+      if (c.kind === 'lua') throw errorf(`ERR ${argv[0]} command is not allowed with BLOCK option from scripts`);
       deadline = timeoutMsArg(c, argv[++i]);
     } else if (moreargs > 0 && is(o, 'COUNT')) {
       count = longArg(argv[++i]);

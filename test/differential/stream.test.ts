@@ -711,3 +711,15 @@ differential('stream commands', (ctx) => {
     await config(p, 'notify-keyspace-events', '');
   });
 });
+
+differential('streams: BLOCK from scripts', (ctx) => {
+  test('XREAD/XREADGROUP with BLOCK inside a script are refused like Redis', async () => {
+    const p = await ctx.pair();
+    await p.run('XADD', 's', '1-1', 'f', 'v');
+    await p.run('XGROUP', 'CREATE', 's', 'g', '0');
+    await p.run('EVAL', "return redis.pcall('XREAD','BLOCK','100','STREAMS','s','$')", 0);
+    await p.run('EVAL', "return redis.pcall('xread','block','100','STREAMS','s','0')", 0);
+    await p.run('EVAL', "return redis.pcall('XREADGROUP','GROUP','g','c','BLOCK','100','STREAMS','s','>')", 0);
+    await p.run('EVAL', "return redis.pcall('XREAD','COUNT','1','STREAMS','s','0')", 0);
+  });
+});
