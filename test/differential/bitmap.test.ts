@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import { differential } from '../helpers/differential';
+import { rng } from '../helpers/random';
 
 type Cmd = (string | Buffer | number)[];
 
-/** Small seeded PRNG (mulberry32) so random scripts are reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(r: () => number, n: number, density = 0.5): Buffer {
   const b = Buffer.alloc(n);

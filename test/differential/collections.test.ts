@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { differential, DiffContext, Pair } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
+import { rng as prng } from '../helpers/random';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -477,17 +478,6 @@ differential('collections: generic commands, encodings, deletion, blocking', (ct
   });
 });
 
-/** mulberry32: a small seeded PRNG so the random sequence is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step = { mode: 'exact' | 'sorted'; args: string[] };
 

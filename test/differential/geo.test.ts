@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DiffContext, Pair, differential } from '../helpers/differential';
 import { RawReply, RespClient } from '../helpers/resp-client';
+import { rng } from '../helpers/random';
 
 type Arg = string | Buffer | number;
 
@@ -20,17 +21,6 @@ async function pairs(ctx: DiffContext): Promise<{ p: Pair; p3: Pair; both: (...a
   return { p, p3, both };
 }
 
-/** Deterministic PRNG (mulberry32): a failing sequence replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SICILY = ['13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'];
 const UNITS = ['m', 'km', 'ft', 'mi', 'KM', 'Mi'];

@@ -3,18 +3,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { differential, Pair } from '../helpers/differential';
+import { rng } from '../helpers/random';
 
-/** A small deterministic PRNG (mulberry32) so random sequences replay identically. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sets a config value on both servers. */
 async function config(p: Pair, name: string, value: string): Promise<void> {

@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { differential, Pair } from '../helpers/differential';
+import { rng } from '../helpers/random';
 
-/** Small seeded PRNG (mulberry32) so random sets are reproducible. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Adds `n` distinct elements (binary ones included) to `key` on both servers, in batches. */
 async function addElements(p: Pair, key: string, n: number, r: () => number): Promise<void> {

@@ -3,20 +3,10 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { differential } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
+import { rng as prng } from '../helpers/random';
 
 const BIN = Buffer.from([0, 1, 2, 0xff, 0xfe, 13, 10, 0x80]);
 
-/** mulberry32: a small seeded PRNG so the random sequence is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Reads pub/sub messages until one mentions `marker`; returns their raw bytes. */
 async function collectUntil(c: RespClient, marker: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { differential, DiffContext, Pair } from '../helpers/differential';
 import { toJs } from '../../src/embedded';
+import { rng } from '../helpers/random';
 
 type Arg = string | Buffer | number;
 
@@ -19,17 +20,6 @@ async function pairs(ctx: DiffContext): Promise<{ p: Pair; p3: Pair; both: (...a
   return { p, p3, both };
 }
 
-/** Deterministic PRNG (mulberry32) so a failing random sequence can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function scanAll(call: (...a: string[]) => Promise<unknown>, key: string, extra: string[] = []): Promise<string[]> {
   const pairsFound: string[] = [];

@@ -6,17 +6,8 @@ import { differential, Pair } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
 import { MapReply, Reply } from '../../src/resp/reply';
 import { unblockClient } from '../../src/engine/blocking';
+import { rng } from '../helpers/random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TIME_KEYS = new Set(['idle', 'seen-time']);
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import { differential, Pair } from '../helpers/differential';
+import { rng as mulberry32 } from '../helpers/random';
 
 type Cmd = (string | Buffer | number)[];
 
@@ -535,14 +536,3 @@ differential('string commands', (ctx) => {
   });
 });
 
-/** A small seeded PRNG, so a failing sequence can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -11,16 +11,8 @@ import {
   setBitfield,
 } from '../../src/datatypes/bits';
 import { MutableString } from '../../src/datatypes/mutable-string';
+import { rng } from '../helpers/random';
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bitAt = (p: Uint8Array, i: number) => (i >> 3 < p.length ? (p[i >> 3] >> (7 - (i & 7))) & 1 : 0);
 

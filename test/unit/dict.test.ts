@@ -1,18 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { Dict } from '../../src/datatypes/dict';
+import { rng } from '../helpers/random';
 
-/** Small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function scanAll<V>(d: Dict<V>, count: number): string[] {
   const out: string[] = [];

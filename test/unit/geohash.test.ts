@@ -18,18 +18,8 @@ import {
   searchCells,
 } from '../../src/datatypes/geohash';
 import { formatCoordinate, formatDistance, pqsort } from '../../src/commands/geo';
+import { rng } from '../helpers/random';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LON_CELL = 360 / 2 ** 26;
 const LAT_CELL = (LAT_MAX - LAT_MIN) / 2 ** 26;

@@ -25,6 +25,7 @@ import {
   writeCache,
 } from '../../src/datatypes/hll';
 import { MutableString } from '../../src/datatypes/mutable-string';
+import { rng } from '../helpers/random';
 
 const MASK = (1n << 64n) - 1n;
 
@@ -54,15 +55,6 @@ function murmurRef(key: Buffer, seed: bigint): bigint {
   return h;
 }
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('MurmurHash64A matches a BigInt transcription of the C code', () => {
   const r = rng(1);

@@ -2,17 +2,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ListValue } from '../../src/datatypes/list';
+import { rng as prng } from '../helpers/random';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('push and pop at both ends wrap around the ring buffer', () => {
   const l = new ListValue();

@@ -5,17 +5,8 @@ import * as assert from 'node:assert/strict';
 import { MAX_ID, MIN_ID, Nack, StreamValue, cmpId, decrId, formatId, incrId, parseId, parseU64 } from '../../src/datatypes/stream';
 import { IdMap } from '../../src/datatypes/stream/id-map';
 import { lpDeltaSize, lpIntSize, lpStringSize } from '../../src/datatypes/stream/listpack-size';
+import { rng } from '../helpers/random';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('stream IDs', () => {
   test('parseU64 follows string2ull (strict integer, then strtoull)', () => {

@@ -2,19 +2,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { LEX_MAX, ZSet, ZADD_GT, ZADD_INCR, ZADD_LT, ZADD_NX, ZADD_XX, ScoreRange, LexRange } from '../../src/datatypes/zset';
+import { rng } from '../helpers/random';
 
 const BIG = { maxEntries: 128, maxValue: 64 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Entry = [string, number];
 
