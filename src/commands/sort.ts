@@ -227,7 +227,7 @@ function nativeRange(val: object, desc: boolean, start: number, end: number): st
     let node = val.at(desc ? size - 1 - start : start);
     for (let i = start; i <= end && node !== null; i++) {
       out.push(node.member);
-      node = desc ? node.prev : node.next[0];
+      node = desc ? node.prev : node.forward;
     }
     return out;
   }

@@ -61,10 +61,34 @@ function strtod(s: string): number {
 }
 
 /**
+ * Fast path for the common score shapes: [-+]digits[.digits] of at most 20 chars (so neither
+ * overflow nor underflow can happen). Number() rounds correctly like glibc strtod. NaN when the
+ * text has any other shape (strtod then decides).
+ */
+function plainDecimal(s: string): number {
+  const len = s.length;
+  if (len === 0 || len > 20) return NaN;
+  let i = 0;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) i = 1; // '-' '+'
+  let digits = 0;
+  let dot = false;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return NaN;
+  }
+  return digits === 0 ? NaN : Number(s);
+}
+
+/**
  * Redis's getDoubleFromObject: the whole argument must be a double; no leading space, no NaN,
  * no overflow to infinity or underflow to zero (subnormals pass).
  */
 export function zscoreArg(s: string, err: ReplyError = NOT_FLOAT): number {
+  const plain = plainDecimal(s);
+  if (plain === plain) return plain; // not NaN: a plain decimal
   if (s.length === 0 || isCSpace(s.charCodeAt(0))) throw err;
   const v = strtod(s);
   if (end !== s.length || Number.isNaN(v) || (rangeError && (v === 0 || v === Infinity || v === -Infinity))) throw err;

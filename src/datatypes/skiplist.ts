@@ -5,27 +5,59 @@
 const MAX_LEVEL = 32;
 const P = 0.25;
 
+/** Links above level 1: next node at even index 2(i-2), its span at 2(i-2)+1. */
+type Links = (ZNode | number | null)[];
+const NO_LINKS: Links = [];
+
+/**
+ * Levels 0 and 1 live in fields: 94% of nodes have at most two levels and a search meets cold
+ * (uncached) nodes mostly there, so a step costs one load instead of two. A span counts the
+ * level-0 steps a link jumps (rank arithmetic).
+ */
 export class ZNode {
-  /** Forward pointers, one per level. */
-  readonly next: (ZNode | null)[];
-  /** span[i]: how many level-0 steps next[i] jumps (rank arithmetic). */
-  readonly span: number[];
+  /** The following node in order (level 0), or null at the end. Read-only outside SkipList. */
+  forward: ZNode | null = null;
+  span0 = 0;
+  next1: ZNode | null = null;
+  span1 = 0;
+  /** Levels 2 and up, next/span interleaved (one shared empty array for lower nodes). */
+  readonly up: Links;
   /** Level-0 back pointer (null for the first node). */
   prev: ZNode | null = null;
 
   constructor(
     readonly member: string,
     public score: number,
-    level: number,
+    readonly level: number,
   ) {
-    this.next = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    if (level <= 2) {
+      this.up = NO_LINKS;
+    } else {
+      const up: Links = [];
+      for (let i = 2; i < level; i++) up.push(null, 0);
+      this.up = up;
+    }
   }
+}
 
-  /** The following node in order, or null at the end. */
-  get forward(): ZNode | null {
-    return this.next[0];
-  }
+function nextAt(x: ZNode, i: number): ZNode | null {
+  return i === 0 ? x.forward : i === 1 ? x.next1 : (x.up[(i - 2) << 1] as ZNode | null);
+}
+
+function spanAt(x: ZNode, i: number): number {
+  return i === 0 ? x.span0 : i === 1 ? x.span1 : (x.up[((i - 2) << 1) + 1] as number);
+}
+
+function setNext(x: ZNode, i: number, n: ZNode | null): void {
+  if (i === 0) x.forward = n;
+  else if (i === 1) x.next1 = n;
+  else x.up[(i - 2) << 1] = n;
+}
+
+function setSpan(x: ZNode, i: number, span: number): void {
+  if (i === 0) x.span0 = span;
+  else if (i === 1) x.span1 = span;
+  else x.up[((i - 2) << 1) + 1] = span;
 }
 
 /** A score interval; `minex`/`maxex` make a bound exclusive. */
@@ -75,22 +107,24 @@ function randomLevel(): number {
   return level;
 }
 
-/** True when (score, member) of n sorts before (score, member). */
-function before(n: ZNode, score: number, member: string): boolean {
-  return n.score < score || (n.score === score && n.member < member);
-}
-
 export class SkipList {
   readonly head = new ZNode('', 0, MAX_LEVEL);
   tail: ZNode | null = null;
   length = 0;
   private level = 1;
   // Scratch path reused by every update (the list is single-threaded).
-  private readonly update: ZNode[] = new Array<ZNode>(MAX_LEVEL);
-  private readonly rank: number[] = new Array<number>(MAX_LEVEL).fill(0);
+  private readonly update: ZNode[] = [];
+  private readonly rank: number[] = [];
+
+  constructor() {
+    for (let i = 0; i < MAX_LEVEL; i++) {
+      this.update.push(this.head);
+      this.rank.push(0);
+    }
+  }
 
   first(): ZNode | null {
-    return this.head.next[0];
+    return this.head.forward;
   }
 
   last(): ZNode | null {
@@ -99,64 +133,45 @@ export class SkipList {
 
   /** Inserts an element known to be absent. */
   insert(score: number, member: string): ZNode {
-    const update = this.update;
-    const rank = this.rank;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      let f = x.next[i];
-      while (f !== null && before(f, score, member)) {
-        rank[i] += x.span[i];
-        x = f;
-        f = x.next[i];
-      }
-      update[i] = x;
-    }
-    const level = randomLevel();
-    if (level > this.level) {
-      for (let i = this.level; i < level; i++) {
-        rank[i] = 0;
-        update[i] = this.head;
-        this.head.span[i] = this.length;
-      }
-      this.level = level;
-    }
-    const node = new ZNode(member, score, level);
-    for (let i = 0; i < level; i++) {
-      const u = update[i];
-      node.next[i] = u.next[i];
-      u.next[i] = node;
-      node.span[i] = u.span[i] - (rank[0] - rank[i]);
-      u.span[i] = rank[0] - rank[i] + 1;
-    }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
-    node.prev = update[0] === this.head ? null : update[0];
-    if (node.next[0] !== null) node.next[0].prev = node;
-    else this.tail = node;
-    this.length++;
+    const node = new ZNode(member, score, randomLevel());
+    this.link(node);
     return node;
   }
 
   /** Removes the element (score, member). Returns whether it was there. */
   delete(score: number, member: string): boolean {
-    const x = this.findPath(score, member).next[0];
+    const x = this.findPath(score, member).forward;
     if (x === null || x.score !== score || x.member !== member) return false;
     this.unlinkWithPath(x);
     return true;
   }
 
   /**
-   * Changes the score of the element currently at (score, member); returns its node. The node
-   * stays in place when the order is unchanged (Redis's zslUpdateScore).
+   * Changes the score of the element currently at (score, member); returns its node, which is
+   * the same object (Redis's zslUpdateScore).
    */
   updateScore(score: number, member: string, newScore: number): ZNode {
-    const x = this.findPath(score, member).next[0]!;
-    if ((x.prev === null || x.prev.score < newScore) && (x.next[0] === null || x.next[0].score > newScore)) {
+    const x = this.findPath(score, member).forward!;
+    this.updateNode(x, newScore);
+    return x;
+  }
+
+  /**
+   * Gives node a new score. When its neighbours keep it in order only the score changes (no
+   * search); otherwise the node is unlinked and linked back at its new place, keeping its level.
+   */
+  updateNode(x: ZNode, newScore: number): void {
+    const prev = x.prev;
+    const next = x.forward;
+    if ((prev === null || prev.score < newScore) && (next === null || next.score > newScore)) {
       x.score = newScore;
-      return x;
+      return;
     }
+    this.findPath(x.score, x.member);
     this.unlinkWithPath(x);
-    return this.insert(newScore, member);
+    x.score = newScore;
+    x.prev = null;
+    this.link(x);
   }
 
   /** 1-based rank of (score, member), 0 when absent. */
@@ -164,11 +179,11 @@ export class SkipList {
     let rank = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && (f.score < score || (f.score === score && f.member <= member))) {
-        rank += x.span[i];
+        rank += spanAt(x, i);
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       if (x !== this.head && x.member === member) return rank;
     }
@@ -180,11 +195,11 @@ export class SkipList {
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
-      while (f !== null && traversed + x.span[i] <= rank) {
-        traversed += x.span[i];
+      let f = nextAt(x, i);
+      while (f !== null && traversed + (spanAt(x, i)) <= rank) {
+        traversed += spanAt(x, i);
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       if (traversed === rank) return x === this.head ? null : x;
     }
@@ -195,13 +210,13 @@ export class SkipList {
     if (!this.intersectsScore(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && !scoreGteMin(f.score, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
     }
-    const n = x.next[0];
+    const n = x.forward;
     return n !== null && scoreLteMax(n.score, r) ? n : null;
   }
 
@@ -209,10 +224,10 @@ export class SkipList {
     if (!this.intersectsScore(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && scoreLteMax(f.score, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
     }
     return x !== this.head && scoreGteMin(x.score, r) ? x : null;
@@ -222,13 +237,13 @@ export class SkipList {
     if (!this.intersectsLex(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && !lexGteMin(f.member, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
     }
-    const n = x.next[0];
+    const n = x.forward;
     return n !== null && lexLteMax(n.member, r) ? n : null;
   }
 
@@ -236,10 +251,10 @@ export class SkipList {
     if (!this.intersectsLex(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && lexLteMax(f.member, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
     }
     return x !== this.head && lexGteMin(x.member, r) ? x : null;
@@ -251,19 +266,19 @@ export class SkipList {
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
-      while (f !== null && traversed + x.span[i] < start) {
-        traversed += x.span[i];
+      let f = nextAt(x, i);
+      while (f !== null && traversed + (spanAt(x, i)) < start) {
+        traversed += spanAt(x, i);
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       update[i] = x;
     }
     traversed++;
-    let n = x.next[0];
+    let n = x.forward;
     let removed = 0;
     while (n !== null && traversed <= end) {
-      const next = n.next[0];
+      const next = n.forward;
       this.unlinkWithPath(n);
       onDelete(n);
       removed++;
@@ -277,17 +292,17 @@ export class SkipList {
     const update = this.update;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && !scoreGteMin(f.score, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       update[i] = x;
     }
-    let n = x.next[0];
+    let n = x.forward;
     let removed = 0;
     while (n !== null && scoreLteMax(n.score, r)) {
-      const next = n.next[0];
+      const next = n.forward;
       this.unlinkWithPath(n);
       onDelete(n);
       removed++;
@@ -300,17 +315,17 @@ export class SkipList {
     const update = this.update;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
+      let f = nextAt(x, i);
       while (f !== null && !lexGteMin(f.member, r)) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       update[i] = x;
     }
-    let n = x.next[0];
+    let n = x.forward;
     let removed = 0;
     while (n !== null && lexLteMax(n.member, r)) {
-      const next = n.next[0];
+      const next = n.forward;
       this.unlinkWithPath(n);
       onDelete(n);
       removed++;
@@ -321,14 +336,59 @@ export class SkipList {
 
   private intersectsScore(r: ScoreRange): boolean {
     if (scoreRangeEmpty(r)) return false;
-    const first = this.head.next[0];
+    const first = this.head.forward;
     return this.tail !== null && scoreGteMin(this.tail.score, r) && first !== null && scoreLteMax(first.score, r);
   }
 
   private intersectsLex(r: LexRange): boolean {
     if (lexRangeEmpty(r)) return false;
-    const first = this.head.next[0];
+    const first = this.head.forward;
     return this.tail !== null && lexGteMin(this.tail.member, r) && first !== null && lexLteMax(first.member, r);
+  }
+
+  /** Links a detached node at the place of its (score, member), keeping its level (zslInsert). */
+  private link(node: ZNode): void {
+    const update = this.update;
+    const rank = this.rank;
+    const score = node.score;
+    const member = node.member;
+    let x = this.head;
+    let r = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = nextAt(x, i);
+      while (f !== null && (f.score < score || (f.score === score && f.member < member))) {
+        r += spanAt(x, i);
+        x = f;
+        f = nextAt(x, i);
+      }
+      rank[i] = r;
+      update[i] = x;
+    }
+    const level = node.level;
+    if (level > this.level) {
+      for (let i = this.level; i < level; i++) {
+        rank[i] = 0;
+        update[i] = this.head;
+        setSpan(this.head, i, this.length);
+      }
+      this.level = level;
+    }
+    const r0 = rank[0];
+    for (let i = 0; i < level; i++) {
+      const u = update[i];
+      const skipped = r0 - rank[i];
+      setNext(node, i, nextAt(u, i));
+      setNext(u, i, node);
+      setSpan(node, i, spanAt(u, i) - skipped);
+      setSpan(u, i, skipped + 1);
+    }
+    for (let i = level; i < this.level; i++) setSpan(update[i], i, spanAt(update[i], i) + 1);
+    const before = update[0];
+    node.prev = before === this.head ? null : before;
+    const next = node.forward;
+    if (next !== null) next.prev = node;
+    else this.tail = node;
+    this.length++;
   }
 
   /** Fills `update` with the last node before (score, member) on each level; returns level 0's. */
@@ -336,10 +396,10 @@ export class SkipList {
     const update = this.update;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.next[i];
-      while (f !== null && before(f, score, member)) {
+      let f = nextAt(x, i);
+      while (f !== null && (f.score < score || (f.score === score && f.member < member))) {
         x = f;
-        f = x.next[i];
+        f = nextAt(x, i);
       }
       update[i] = x;
     }
@@ -351,17 +411,17 @@ export class SkipList {
     const update = this.update;
     for (let i = 0; i < this.level; i++) {
       const u = update[i];
-      if (u.next[i] === x) {
-        u.span[i] += x.span[i] - 1;
-        u.next[i] = x.next[i];
+      if (nextAt(u, i) === x) {
+        setSpan(u, i, spanAt(u, i) + spanAt(x, i) - 1);
+        setNext(u, i, nextAt(x, i));
       } else {
-        u.span[i] -= 1;
+        setSpan(u, i, spanAt(u, i) - 1);
       }
     }
-    const next = x.next[0];
+    const next = x.forward;
     if (next !== null) next.prev = x.prev;
     else this.tail = x.prev;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    while (this.level > 1 && nextAt(this.head, this.level - 1) === null) this.level--;
     this.length--;
   }
 }

@@ -55,7 +55,7 @@ export class ZSet implements Collection {
 
   clone(): ZSet {
     const z = new ZSet(this.skiplist ? 'skiplist' : 'listpack');
-    for (let n = this.zsl.first(); n !== null; n = n.next[0]) z.insertNew(n.member, n.score);
+    for (let n = this.zsl.first(); n !== null; n = n.forward) z.insertNew(n.member, n.score);
     return z;
   }
 
@@ -83,8 +83,7 @@ export class ZSet implements Collection {
       if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
       this.lastScore = score;
       if (score === cur) return 'same';
-      const moved = this.zsl.updateScore(cur, member, this.stored(score));
-      if (moved !== node) this.dict.set(member, moved);
+      this.zsl.updateNode(node, this.stored(score));
       return 'updated';
     }
     if (flags & ZADD_XX) return 'nop';
@@ -185,11 +184,11 @@ export class ZSet implements Collection {
 
   /** Elements in order. */
   *[Symbol.iterator](): IterableIterator<ZNode> {
-    for (let n = this.zsl.first(); n !== null; n = n.next[0]) yield n;
+    for (let n = this.zsl.first(); n !== null; n = n.forward) yield n;
   }
 
   forEach(visit: (member: string, score: number) => void): void {
-    for (let n = this.zsl.first(); n !== null; n = n.next[0]) visit(n.member, n.score);
+    for (let n = this.zsl.first(); n !== null; n = n.forward) visit(n.member, n.score);
   }
 
   /** Stateless cursor scan over the member map (Dict.scan semantics). */
@@ -216,7 +215,7 @@ export class ZSet implements Collection {
     });
     if (z.size <= limits.maxEntries && maxLen <= limits.maxValue) {
       z.skiplist = false;
-      for (let n = z.zsl.first(); n !== null; n = n.next[0]) if (n.score === 0) n.score = 0; // -0 -> 0
+      for (let n = z.zsl.first(); n !== null; n = n.forward) if (n.score === 0) n.score = 0; // -0 -> 0
     }
     return z;
   }
