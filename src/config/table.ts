@@ -2,6 +2,7 @@
 // as redis-server 7.0.15 has them (checked against it). Parameters whose apply hook changes the
 // running server take effect at once; those marked noEffect are accepted and reported like Redis
 // but do nothing in respite (TLS, cluster, replication tuning, threads, OS knobs...).
+import { applyMaxmemory } from '../keyspace/eviction';
 import { persistenceConfigChanged } from '../persistence/config-hooks';
 import type { ConfigDef } from './config';
 import * as S from './special';
@@ -146,7 +147,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     parse: S.parseClientOutputBufferLimit,
     rewrite: S.rewriteClientOutputBufferLimit,
   },
-  num('maxmemory', 0n, ULLONG_MAX, 0, mem),
+  num('maxmemory', 0n, ULLONG_MAX, 0, { ...mem, apply: (s, v) => void applyMaxmemory(s, Number(v)) }),
   enm(
     'maxmemory-policy',
     ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],

@@ -6,6 +6,7 @@ import {
   LOADING,
   NOAUTH,
   NOT_ALLOWED_IN_MULTI,
+  OOM,
   ReplyError,
   errorf,
   oneLine,
@@ -20,6 +21,7 @@ import { feedMonitors } from './monitor';
 import { LatencyHistogram } from './latency';
 import { postpone } from './pause';
 import { handleReadyKeys } from './blocking';
+import { refuseForMemory } from '../keyspace/eviction';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -69,6 +71,9 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   if (!c.authenticated && !(flags & F.NO_AUTH)) return reject(c, cmd, NOAUTH);
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
+  // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
+  // the limit, denyoom commands get -OOM. A single number check when there is no limit.
+  if (srv.maxmemory !== 0 && refuseForMemory(c, cmd, argv)) return reject(c, cmd, OOM);
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
   if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
@@ -111,6 +116,13 @@ function arityRejected(c: Client, argv: string[]): Command | null {
 /** A command refused before running: counts it, and poisons an open MULTI (EXECABORT). */
 export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
   if (cmd) cmd.rejectedCalls++;
+  if (c.multi !== null && cmd !== null && cmd.name === 'exec') {
+    // A refused EXEC discards the transaction (Redis's execCommandAbort).
+    c.multi = null;
+    c.multiError = false;
+    c.server.watches.unwatchAll(c);
+    e = errorf(`EXECABORT Transaction discarded because of: ${e.message}`);
+  }
   if (c.multi !== null) c.multiError = true;
   if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);
   countError(c, e);

@@ -14,6 +14,7 @@ import type { Command } from '../commands/registry';
 import { REDIS_VERSION } from '../commands/connection';
 import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 import type { Server } from './server';
+import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = [
@@ -185,7 +186,8 @@ function section(name: string, srv: Server): string {
     }
     case 'memory': {
       const m = process.memoryUsage();
-      const used = m.heapUsed + m.external;
+      // With maxmemory set, the estimate eviction works from (src/keyspace/eviction.ts).
+      const used = estimatedUsedMemory(srv);
       if (used > st.peakMemory) st.peakMemory = used;
       const startup = st.startupMemory;
       const net = Math.max(1, used - startup);

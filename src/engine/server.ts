@@ -73,6 +73,8 @@ export class Server {
   loading = false;
   /** The MISCONF error while saving to disk fails (write commands are refused); null otherwise. */
   diskError: ReplyError | null = null;
+  /** CONFIG maxmemory in bytes (0: no limit), kept as a number for the per-command check. */
+  maxmemory = 0;
   /**
    * Called by call() after a command that changed the dataset (dirty counter moved) and whose
    * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.

@@ -271,6 +271,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
     kind: 'function',
     name: fn.name,
     readOnly: ro || noWrites,
+    allowOom: fn.flags.includes('allow-oom'),
   });
 }
 

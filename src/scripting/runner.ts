@@ -5,7 +5,8 @@ import { F } from '../commands/registry';
 import { Client } from '../engine/client';
 import { call, resolveCommand } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
-import { ReplyError, errorf } from '../errors';
+import { OOM, ReplyError, errorf } from '../errors';
+import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { Reply } from '../resp/reply';
 import { luaToReply } from './convert';
@@ -39,6 +40,8 @@ export interface ScriptRun {
   name: string;
   /** no-writes flag, or EVAL_RO / FCALL_RO. */
   readOnly: boolean;
+  /** allow-oom flag: denyoom commands run even when memory was over maxmemory at the start. */
+  allowOom?: boolean;
 }
 
 /**
@@ -76,6 +79,8 @@ class RunHost implements LuaHost {
     if (cmd.flags & F.NOSCRIPT) return NOSCRIPT_ERROR;
     if (cmd.flags & F.WRITE) {
       if (this.run.readOnly) return READONLY_ERROR;
+      // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).
+      if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return OOM;
       this.wrote = true;
     }
     sc.lastCommand = cmd;

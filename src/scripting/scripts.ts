@@ -99,6 +99,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
     kind: 'eval',
     name: sha,
     readOnly: ro || sb.flags.has('no-writes'),
+    allowOom: sb.flags.has('allow-oom'),
   });
 }
 
