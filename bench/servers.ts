@@ -1,6 +1,8 @@
 // Starting and measuring the two servers the benchmark compares: the reference redis-server and
 // respite-server (dist/src/cli.js), each in its own process on a free port.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -61,7 +63,9 @@ export async function startRedis(): Promise<BenchServer> {
 export async function startRespite(nodeFlags: string[] = []): Promise<BenchServer> {
   const port = await freePort();
   const cli = path.join(__dirname, '..', 'src', 'cli.js');
-  const proc = spawn(process.execPath, [...nodeFlags, cli, '--port', String(port), '--save', ''], { stdio: 'ignore' });
+  // An empty directory of its own: never load a dump.rdb lying around in the working directory.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-bench-'));
+  const proc = spawn(process.execPath, [...nodeFlags, cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   await waitForPort(port, proc, 'respite-server');
   return { name: 'respite', port, proc, stop: stopper(proc) };
 }
