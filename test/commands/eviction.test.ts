@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startServer, RespiteServer } from '../../src/index';
+import { withServer } from '../helpers/embedded';
 
 const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 const tick = () => new Promise((r) => setImmediate(r));
@@ -27,15 +28,6 @@ async function limitAbove(s: RespiteServer, bytes: number): Promise<number> {
   const max = (await used(s)) + bytes;
   await s.call('CONFIG', 'SET', 'maxmemory', String(max));
   return max;
-}
-
-async function withServer(fn: (s: RespiteServer) => Promise<void>): Promise<void> {
-  const s = await startServer({ port: null });
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
 }
 
 test('allkeys-lru: filling past maxmemory evicts keys and keeps memory bounded', () =>

@@ -1,33 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startServer, RespiteServer } from '../../src/index';
+import { RespiteServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
 import { NULL_ARRAY, Reply } from '../../src/resp/reply';
 import { MutableString } from '../../src/datatypes/mutable-string';
-
-async function withServer(fn: (s: RespiteServer) => Promise<void>): Promise<void> {
-  const s = await startServer({ port: null });
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
-async function raw(s: RespiteServer, ...args: (string | Buffer | number)[]): Promise<Reply> {
-  const c = s.connect();
-  try {
-    return await c.send(args);
-  } finally {
-    c.close();
-  }
-}
-
-async function errorOf(s: RespiteServer, ...args: (string | Buffer | number)[]): Promise<string> {
-  const r = await raw(s, ...args);
-  assert.ok(r instanceof ReplyError, `expected an error from ${args.join(' ')}, got ${String(r)}`);
-  return r.message;
-}
+import { withServer, raw, errorOf } from '../helpers/embedded';
 
 const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
 const CORRUPT = 'INVALIDOBJ Corrupted HLL object detected';

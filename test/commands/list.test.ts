@@ -1,17 +1,9 @@
 // List commands through the embedded API.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startServer, RespiteServer } from '../../src/index';
+import { RespiteServer } from '../../src/index';
 import { ListValue } from '../../src/datatypes/list';
-
-async function withServer(fn: (s: RespiteServer) => Promise<void>): Promise<void> {
-  const s = await startServer({ port: null });
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+import { withServer } from '../helpers/embedded';
 
 test('pushes build the list in order and report its length', () =>
   withServer(async (s) => {
