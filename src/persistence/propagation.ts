@@ -5,7 +5,9 @@
 // the generated ID. Rewrites look at the state after the command and at its reply, like Redis's
 // rewriteClientCommandVector calls. Commands not listed propagate as they were sent.
 import type { Client } from '../engine/client';
-import { Reply, SetReply } from '../resp/reply';
+import { MapReply, Reply, SetReply } from '../resp/reply';
+import { StreamValue } from '../datatypes/stream';
+import { formatId } from '../datatypes/stream/id';
 import { ReplyError } from '../errors';
 
 type Rewrite = (c: Client, argv: string[], reply: Reply) => string[][];
@@ -105,7 +107,85 @@ const REWRITES: Record<string, Rewrite> = {
     if (i < out.length) out[i] = reply;
     return [out];
   },
+  xreadgroup: (c, argv, reply) => xreadgroupEffects(c, argv, reply),
+  xclaim: (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]),
+  xautoclaim: (c, argv, reply) => {
+    if (!Array.isArray(reply) || !Array.isArray(reply[1])) return [argv];
+    const out = claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
+    // Entries found deleted were dropped from the PEL: the same effect as acknowledging them.
+    const deleted = Array.isArray(reply[2]) ? (reply[2] as Reply[]).filter((id): id is string => typeof id === 'string') : [];
+    if (deleted.length) out.push(['XACK', argv[1], argv[2], ...deleted]);
+    return out;
+  },
 };
+
+/**
+ * Claimed entries as Redis propagates them: one XCLAIM per ID carrying the owner, delivery time
+ * and count it has now (FORCE JUSTID), and the group's last-delivered ID.
+ */
+function claimEffects(c: Client, key: string, group: string, consumer: string, items: Reply[]): string[][] {
+  const s = c.db.dict.get(key);
+  const g = s instanceof StreamValue ? s.group(group) : undefined;
+  if (g === undefined) return [];
+  const lastId = formatId(g.lastId.ms, g.lastId.seq);
+  const out: string[][] = [];
+  for (const item of items) {
+    const id = typeof item === 'string' ? item : Array.isArray(item) ? item[0] : null;
+    if (typeof id !== 'string') continue;
+    const dash = id.indexOf('-');
+    const nack = g.pel.get(toU64(id.slice(0, dash)), toU64(id.slice(dash + 1)));
+    if (nack === undefined) continue;
+    out.push(['XCLAIM', key, group, consumer, '0', id, 'TIME', String(nack.deliveryTime), 'RETRYCOUNT', String(nack.deliveryCount), 'FORCE', 'JUSTID', 'LASTID', lastId]);
+  }
+  return out;
+}
+
+/**
+ * XREADGROUP as Redis propagates it (streamPropagateXCLAIM / streamPropagateGroupID): every entry
+ * it delivered becomes an XCLAIM that fixes its owner, delivery time and count, then the group's
+ * last-delivered ID is set, so a replay rebuilds the same PEL whatever the clock says.
+ */
+function xreadgroupEffects(c: Client, argv: string[], reply: Reply): string[][] {
+  let group = '';
+  let consumer = '';
+  let streams = -1;
+  for (let i = 1; i < argv.length; i++) {
+    const a = lower(argv[i]);
+    if (a === 'group' && i + 2 < argv.length) {
+      group = argv[i + 1];
+      consumer = argv[i + 2];
+      i += 2;
+    } else if (a === 'count' || a === 'block') i++;
+    else if (a === 'streams') {
+      streams = i + 1;
+      break;
+    }
+  }
+  if (streams < 0) return [argv];
+  // [key, entries] pairs: an array of 2-arrays in RESP2 shape, a map in RESP3.
+  const pairs: Reply[] = [];
+  if (reply instanceof MapReply) pairs.push(...reply.flat);
+  else if (Array.isArray(reply)) for (const kv of reply) if (Array.isArray(kv)) pairs.push(kv[0], kv[1]);
+  const out: string[][] = [];
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    const key = pairs[k];
+    const entries = pairs[k + 1];
+    if (typeof key !== 'string' || !Array.isArray(entries)) continue;
+    const s = c.db.dict.get(key);
+    const g = s instanceof StreamValue ? s.group(group) : undefined;
+    if (g === undefined) continue;
+    // NOACK reads leave nothing pending: only the group's position is propagated then.
+    out.push(...claimEffects(c, key, group, consumer, entries));
+    const lastId = formatId(g.lastId.ms, g.lastId.seq);
+    out.push(['XGROUP', 'SETID', key, group, lastId, 'ENTRIESREAD', String(g.entriesRead)]);
+  }
+  return out;
+}
+
+function toU64(s: string): number | bigint {
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : BigInt(s);
+}
 
 /** B[LZ]MPOP -> [LZ]MPOP 1 <key> <where> COUNT <n popped>. */
 function mpop(name: string, argv: string[], reply: Reply, kind: 'list' | 'zset'): string[][] {

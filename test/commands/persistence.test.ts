@@ -272,3 +272,37 @@ test('FUNCTION LOAD is recorded in the AOF and the library is back after a resta
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('XREADGROUP replays from the AOF with the original owners, delivery times and counts', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-aof-xrg-'));
+  let s = await startServer({ port: null, dir, appendonly: 'yes', appendfsync: 'always' });
+  s.clock.freeze(1_700_000_000_000);
+  await s.call('XADD', 's', '1-1', 'f', 'a');
+  await s.call('XADD', 's', '2-1', 'f', 'b');
+  await s.call('XGROUP', 'CREATE', 's', 'g', '0');
+  await s.call('XREADGROUP', 'GROUP', 'g', 'alice', 'COUNT', '1', 'STREAMS', 's', '>');
+  s.clock.advance(5000);
+  await s.call('XREADGROUP', 'GROUP', 'g', 'bob', 'STREAMS', 's', '>');
+  await s.call('XREADGROUP', 'GROUP', 'g', 'bob', 'STREAMS', 's', '0'); // history: count 2 for 2-1
+  s.clock.advance(3000);
+  await s.call('XCLAIM', 's', 'g', 'carol', '1000', '1-1'); // claimed at "now": replay must keep that time
+  s.clock.advance(2000);
+  await s.call('XADD', 's', '3-1', 'f', 'c');
+  await s.call('XREADGROUP', 'GROUP', 'g', 'dave', 'STREAMS', 's', '>');
+  await s.call('XDEL', 's', '3-1');
+  await s.call('XAUTOCLAIM', 's', 'g', 'erin', '0', '0'); // claims 1-1 and 2-1, drops deleted 3-1
+  const pendingBefore = await s.call('XPENDING', 's', 'g', '-', '+', '10');
+  const groupsBefore = await s.call('XINFO', 'GROUPS', 's');
+  await s.close();
+  s = await startServer({ port: null, dir, appendonly: 'yes' });
+  try {
+    s.clock.freeze(1_700_000_000_000 + 10000);
+    assert.deepEqual(await s.call('XPENDING', 's', 'g', '-', '+', '10'), pendingBefore);
+    assert.deepEqual(await s.call('XINFO', 'GROUPS', 's'), groupsBefore);
+    const consumers = (await s.call('XINFO', 'CONSUMERS', 's', 'g')) as unknown[][];
+    assert.deepEqual(consumers.map((c) => c[1]), ['alice', 'bob', 'carol', 'dave', 'erin']);
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
