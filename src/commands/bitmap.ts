@@ -171,6 +171,22 @@ function edgeMasks(start: number, end: number): [number, number] {
   return [~((1 << (8 - (start & 7))) - 1) & 0xff, (1 << (7 - (end & 7))) - 1];
 }
 
+/**
+ * BITCOUNT/BITPOS ranges as Redis reads them: negative indexes count from the end, then clamp to
+ * the value; a BIT range becomes its bytes plus masks for the bits outside it at both edges.
+ */
+function byteRange(start: number, end: number, strlen: number, isBit: boolean): { start: number; end: number; firstMask: number; lastMask: number } {
+  const totlen = isBit ? strlen * 8 : strlen;
+  if (start < 0) start += totlen;
+  if (end < 0) end += totlen;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= totlen) end = totlen - 1;
+  if (!isBit || start > end) return { start, end, firstMask: 0, lastMask: 0 };
+  const [firstMask, lastMask] = edgeMasks(start, end);
+  return { start: Math.floor(start / 8), end: Math.floor(end / 8), firstMask, lastMask };
+}
+
 function bitcount(c: Client, argv: string[]): Reply {
   const cur = c.db.lookupReadRaw(argv[1]);
   if (cur === undefined) return 0;
@@ -185,19 +201,7 @@ function bitcount(c: Client, argv: string[]): Reply {
     const e = int64(argv[3]);
     if (s < 0 && e < 0 && s > e) return 0;
     const isBit = argv.length === 5 && unitIsBit(argv[4]);
-    const totlen = isBit ? strlen * 8 : strlen;
-    start = bound(s);
-    end = bound(e);
-    if (start < 0) start += totlen;
-    if (end < 0) end += totlen;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isBit && start <= end) {
-      [firstMask, lastMask] = edgeMasks(start, end);
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    ({ start, end, firstMask, lastMask } = byteRange(bound(s), bound(e), strlen, isBit));
   } else if (argv.length === 2) {
     start = 0;
     end = strlen - 1;
@@ -226,26 +230,12 @@ function bitpos(c: Client, argv: string[]): Reply {
   let firstMask = 0;
   let lastMask = 0;
   if (argv.length >= 4 && argv.length <= 6) {
-    let totlen = strlen;
-    start = bound(int64(argv[3]));
+    const from = bound(int64(argv[3]));
     const isBit = argv.length === 6 && unitIsBit(argv[5]);
-    if (argv.length >= 5) {
-      end = bound(int64(argv[4]));
-      endGiven = true;
-    } else {
-      end = totlen - 1;
-    }
-    if (isBit) totlen *= 8;
-    if (start < 0) start += totlen;
-    if (end < 0) end += totlen;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= totlen) end = totlen - 1;
-    if (isBit && start <= end) {
-      [firstMask, lastMask] = edgeMasks(start, end);
-      start = Math.floor(start / 8);
-      end = Math.floor(end / 8);
-    }
+    endGiven = argv.length >= 5;
+    // Without an end the range runs to the last byte (no unit can be given then).
+    const to = endGiven ? bound(int64(argv[4])) : strlen - 1;
+    ({ start, end, firstMask, lastMask } = byteRange(from, to, strlen, isBit));
   } else if (argv.length === 3) {
     start = 0;
     end = strlen - 1;

@@ -289,34 +289,28 @@ export class SkipList {
   }
 
   deleteRangeByScore(r: ScoreRange, onDelete: (n: ZNode) => void): number {
-    const update = this.update;
-    let x = this.head;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let f = nextAt(x, i);
-      while (f !== null && !scoreGteMin(f.score, r)) {
-        x = f;
-        f = nextAt(x, i);
-      }
-      update[i] = x;
-    }
-    let n = x.forward;
-    let removed = 0;
-    while (n !== null && scoreLteMax(n.score, r)) {
-      const next = n.forward;
-      this.unlinkWithPath(n);
-      onDelete(n);
-      removed++;
-      n = next;
-    }
-    return removed;
+    return this.deleteRange(
+      (n) => scoreGteMin(n.score, r),
+      (n) => scoreLteMax(n.score, r),
+      onDelete,
+    );
   }
 
   deleteRangeByLex(r: LexRange, onDelete: (n: ZNode) => void): number {
+    return this.deleteRange(
+      (n) => lexGteMin(n.member, r),
+      (n) => lexLteMax(n.member, r),
+      onDelete,
+    );
+  }
+
+  /** Deletes the run of nodes from the first one past `reachedMin` while `withinMax` holds. */
+  private deleteRange(reachedMin: (n: ZNode) => boolean, withinMax: (n: ZNode) => boolean, onDelete: (n: ZNode) => void): number {
     const update = this.update;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       let f = nextAt(x, i);
-      while (f !== null && !lexGteMin(f.member, r)) {
+      while (f !== null && !reachedMin(f)) {
         x = f;
         f = nextAt(x, i);
       }
@@ -324,7 +318,7 @@ export class SkipList {
     }
     let n = x.forward;
     let removed = 0;
-    while (n !== null && lexLteMax(n.member, r)) {
+    while (n !== null && withinMax(n)) {
       const next = n.forward;
       this.unlinkWithPath(n);
       onDelete(n);
