@@ -349,7 +349,6 @@ differential('stream commands', (ctx) => {
       ['XPENDING', 's', 'g', '(18446744073709551615-18446744073709551615', '+', '10'],
       ['XPENDING', 's', 'g', '-', '+', '10', 'nobody'],
       ['XPENDING', 's', 'g', '-', '+', '0'],
-      ['XPENDING', 's', 'g', '-', '+', '10', 'alice', 'extra', 'more'],
       ['XINFO', 'STREAM', 's'],
       ['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '$'],
       ['XREADGROUP', 'GROUP', 'nog', 'alice', 'STREAMS', 's', '>'],
@@ -373,6 +372,8 @@ differential('stream commands', (ctx) => {
     ]);
     // Claiming (delivery times and idle values compared loosely).
     await loose(p, 2, 'XPENDING', 's', 'g', '-', '+', '10');
+    // Extra arguments after the consumer are ignored by Redis 7.0; idle times are real time.
+    await loose(p, 2, 'XPENDING', 's', 'g', '-', '+', '10', 'alice', 'extra', 'more');
     await loose(p, 2, 'XPENDING', 's', 'g', 'IDLE', '0', '-', '+', '10', 'bob');
     await loose(p, 2, 'XPENDING', 's', 'g', 'IDLE', '100000', '-', '+', '10');
     await p.script([
