@@ -27,6 +27,9 @@ export const OVERFLOW = err('ERR increment or decrement would overflow');
 export const NO_SUCH_KEY = err('ERR no such key');
 export const DB_INDEX_OUT_OF_RANGE = err('ERR DB index is out of range');
 export const NOAUTH = err('NOAUTH Authentication required.');
+/** Other clients while a script runs past busy-reply-threshold (EVAL-family or a function). */
+export const BUSY_EVAL = err('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
+export const BUSY_FUNCTION = err('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
 export const LOADING = err('LOADING Redis is loading the dataset in memory');
 export const INVALID_EXPIRE = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 export const NOT_ALLOWED_IN_MULTI = err('ERR Command not allowed inside a transaction');

@@ -11,7 +11,6 @@ import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
-import { loadLuaEngine } from './scripting/wasm-engine';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -97,7 +96,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
  */
 export async function serve(server: Server, port: number | null, opts: { persistence?: boolean } = {}): Promise<RespiteServer> {
   attachPersistence(server, opts.persistence === true);
-  await loadLuaEngine(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   let listener: Listener | null = null;
   let bound = 0;
   const bindList = () => server.config.get('bind').split(' ').filter(Boolean);

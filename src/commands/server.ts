@@ -1,7 +1,7 @@
 // Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN DEBUG.
 import type { Client } from '../engine/client';
 import { changeReplId, infoText } from '../engine/info';
-import { SYNTAX, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
@@ -223,6 +223,12 @@ function shutdown(c: Client, argv: string[]): Reply {
   // respite stops at once (nothing to wait for): there is never a shutdown to abort.
   if (abort) return errorf('ERR No shutdown in progress.');
   const srv = c.server;
+  // A script past busy-reply-threshold: only SHUTDOWN NOSAVE goes ahead, and stops it.
+  const busy = srv.busyScript;
+  if (busy !== null) {
+    if (!nosave) return busy.isEval ? BUSY_EVAL : BUSY_FUNCTION;
+    busy.kill();
+  }
   srv.log.warning('User requested shutdown...');
   // Persistence: final save / AOF flush (src/persistence); a failed save refuses the shutdown.
   const refused = srv.prepareShutdown?.(save, nosave, argv.some((a) => is(a, 'FORCE'))) ?? null;

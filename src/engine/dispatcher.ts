@@ -3,6 +3,8 @@
 // then call(): the handler, statistics, slow log, MONITOR feed.
 import { Command, F } from '../commands/registry';
 import {
+  BUSY_EVAL,
+  BUSY_FUNCTION,
   LOADING,
   NOAUTH,
   NOT_ALLOWED_IN_MULTI,
@@ -73,7 +75,7 @@ export function dispatch(c: Client, argv: string[]): void {
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
-  if (srv.maxmemory !== 0 && refuseForMemory(c, cmd, argv)) return reject(c, cmd, OOM);
+  if (srv.maxmemory !== 0 && srv.busyScript === null && refuseForMemory(c, cmd, argv)) return reject(c, cmd, OOM);
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
   if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
@@ -85,6 +87,8 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   // The dataset is loading: only commands flagged 'loading' run.
   if (srv.loading && !(flags & F.LOADING)) return reject(c, cmd, LOADING);
+  // A script runs past busy-reply-threshold: only commands flagged allow_busy (SCRIPT KILL...).
+  if (srv.busyScript !== null && !(flags & F.ALLOW_BUSY)) return reject(c, cmd, srv.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
   if (srv.clientPause !== null && srv.clientPause.affects(c, cmd)) {
     postpone(srv, c, argv);

@@ -17,6 +17,22 @@ import { WatchRegistry } from './watch';
 import { PubSubHub } from '../pubsub/hub';
 import { Tracking } from '../tracking/tracking';
 
+/** What the server needs to know about a script that runs past busy-reply-threshold. */
+export interface BusyScript {
+  /** EVAL-family script (true) or a function (FCALL). */
+  readonly isEval: boolean;
+  /** The function's name, or the script's SHA1. */
+  readonly name: string;
+  /** The command that started it (FUNCTION STATS). */
+  readonly argv: string[];
+  /** performance.now() when it started. */
+  readonly startedAt: number;
+  /** True once it ran a write command: SCRIPT KILL refuses then. */
+  wrote(): boolean;
+  /** Stops it; its caller gets the "killed" error. */
+  kill(): void;
+}
+
 export interface ServerStats {
   startTime: number;
   totalConnections: number;
@@ -91,6 +107,8 @@ export class Server {
   endPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
+  /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
+  busyScript: BusyScript | null = null;
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -110,7 +128,9 @@ export class Server {
     this.tracking = new Tracking(this);
     this.clientCloseHooks.push((c) => this.pubsub.forget(c));
     this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
-    this.clock.onChange(() => this.keyspace.expireAllDue());
+    this.clock.onChange(() => {
+      if (this.busyScript === null) this.keyspace.expireAllDue();
+    });
   }
 
   freshStats(): ServerStats {
@@ -212,6 +232,8 @@ export class Server {
   readonly shutdownHooks: (() => void)[] = [];
 
   private cron(hz: number): void {
+    // A busy script is still one atomic command: no expiry, timeouts or background steps meanwhile.
+    if (this.busyScript !== null) return;
     this.cronLoops++;
     this.keyspace.refreshLruClock();
     this.keyspace.activeExpireCycle(hz);

@@ -1,6 +1,6 @@
-// The Lua VM behind a small interface of ours, so the implementation (today lua-redis-wasm: real
-// Lua 5.1 with Redis's cjson/cmsgpack/bit/struct in WebAssembly) can be swapped without touching
-// the scripting commands. Strings crossing the boundary are latin1 JS strings (one char per byte).
+// The values that cross the boundary of the Lua VM (src/scripting/vm: lua-redis-wasm, real Lua 5.1
+// with Redis's cjson/cmsgpack/bit/struct in WebAssembly, run in a worker thread), so the VM can be
+// swapped without touching the scripting commands. Strings are latin1 JS strings (one char per byte).
 import type { Reply } from '../resp/reply';
 
 /** What a script run gives back (Redis's Lua -> RESP model, before our own conversions). */
@@ -35,18 +35,3 @@ export interface LuaHost {
   log(level: number, message: string): void;
   setResp(version: 2 | 3): void;
 }
-
-export interface LuaEngine {
-  /**
-   * Compiles and runs a chunk with KEYS/ARGV set. Runs to completion synchronously; a script that
-   * executes more than `fuel` VM instructions is aborted with an error value.
-   */
-  run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue;
-  /** Returns the Lua compile error for a chunk (chunk name e.g. "@user_script"), or null. */
-  compileError(source: string, chunkName: string): string | null;
-  /** Bytes the Lua heap uses (collectgarbage('count')); never call while a script runs. */
-  memoryUsed(): number;
-}
-
-/** The error text the engine uses when the instruction budget runs out. */
-export const FUEL_EXHAUSTED = 'Script killed by fuel limit';

@@ -7,14 +7,13 @@
 import { DEPTH_GUARD } from './prelude';
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
-import { ReplyError, errorf } from '../errors';
+import { BUSY_EVAL, ReplyError, errorf } from '../errors';
 import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { preludeFor } from './prelude';
-import { runScript } from './runner';
-import { scriptingState, ScriptingState } from './state';
-import { luaEngine } from './wasm-engine';
+import { killBusyScript, runScript } from './runner';
+import { luaVm, scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
 
 export interface FunctionInfo {
@@ -94,12 +93,15 @@ function compileLibrary(c: Client, code: string): Library | ReplyError {
 }
 
 function registerFunctions(c: Client, lib: Library): ReplyError | null {
-  const engine = luaEngine();
-  if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
-  const ce = engine.compileError(lib.body, '@user_function');
+  let ce: string | null;
+  try {
+    ce = luaVm(c.server).compileError(lib.body, '@user_function');
+  } catch (e) {
+    return errorf(`ERR ${(e as Error).message}`);
+  }
   if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
   const src = preludeFor(lib.body) + LOAD_PREFIX + lib.body + LOAD_SUFFIX;
-  const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true });
+  const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true, load: true });
   if (r instanceof ReplyError) {
     const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
     return errorf(`ERR Error registering functions: ${msg}`);
@@ -189,18 +191,19 @@ export function functionList(c: Client, argv: string[]): Reply {
 
 export function functionStats(c: Client): Reply {
   const st = scriptingState(c.server);
-  // No other client's command is ever read while a function runs, so none is reported running.
+  const busy = c.server.busyScript;
+  if (busy !== null && busy.isEval) return BUSY_EVAL;
+  const running =
+    busy === null ? null : new MapReply(['name', busy.name, 'command', busy.argv, 'duration_ms', Math.floor(performance.now() - busy.startedAt)]);
   return new MapReply([
     'running_script',
-    null,
+    running,
     'engines',
     new MapReply(['LUA', new MapReply(['libraries_count', st.libraries.size, 'functions_count', st.functions.size])]),
   ]);
 }
 
-export function functionKill(): Reply {
-  return errorf('NOTBUSY No scripts in execution right now.');
-}
+export const functionKill = (c: Client): Reply => killBusyScript(c, false);
 
 export function functionDump(c: Client): Reply {
   const libs = [...scriptingState(c.server).libraries.values()].map((l) => l.code);
@@ -270,6 +273,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     name: fn.name,
+    argv,
     readOnly: ro || noWrites,
     allowOom: fn.flags.includes('allow-oom'),
   });

@@ -3,16 +3,17 @@
 // the shared PRNG, and error decoration (`... script: <sha>, on @user_script:<line>.`).
 import { F } from '../commands/registry';
 import { Client } from '../engine/client';
-import { call, resolveCommand } from '../engine/dispatcher';
+import { call, countError, resolveCommand } from '../engine/dispatcher';
+import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
-import { OOM, ReplyError, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, OOM, ReplyError, errorf } from '../errors';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
-import { Reply } from '../resp/reply';
+import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
-import { FUEL_EXHAUSTED, LuaHost, LuaValue } from './engine';
-import { luaEngine } from './wasm-engine';
-import { scriptingState } from './state';
+import { LuaHost, LuaValue } from './engine';
+import { luaVm, scriptingState } from './state';
+import type { LuaVm, StartResult } from './vm/lua-vm';
 
 /** The client a script's commands run as. Replies are captured as values, never encoded. */
 export class ScriptClient extends Client {
@@ -42,19 +43,14 @@ export interface ScriptRun {
   readOnly: boolean;
   /** allow-oom flag: denyoom commands run even when memory was over maxmemory at the start. */
   allowOom?: boolean;
+  /** The command that runs it (FUNCTION STATS); absent for FUNCTION LOAD's library run. */
+  argv?: string[];
+  /** FUNCTION LOAD's library code: stopped after 500 ms with Redis's error, never busy. */
+  load?: boolean;
 }
 
-/**
- * VM instructions per millisecond of busy-reply-threshold. The engine cannot yield to the event
- * loop, so a script's time budget is an instruction budget (calibrated on a tight Lua loop).
- */
-const FUEL_PER_MS = 350_000;
-const MAX_FUEL = 0x7fffffff;
-
-function fuelFor(srv: Server): number {
-  const ms = srv.config.int('busy-reply-threshold');
-  return ms <= 0 ? MAX_FUEL : Math.min(MAX_FUEL, ms * FUEL_PER_MS);
-}
+/** Redis's timeout for a library's load-time code (FUNCTION LOAD). */
+const LOAD_TIMEOUT_MS = 500;
 
 const ARITY_ERROR = new ReplyError('ERR Wrong number of args calling Redis command from script');
 const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from script');
@@ -121,12 +117,21 @@ class RunHost implements LuaHost {
   }
 }
 
-/** Runs Lua source (prelude included) for a caller; returns the reply of EVAL/FCALL. */
+/**
+ * Runs Lua source (prelude included) for a caller; returns the reply of EVAL/FCALL. A script still
+ * running after busy-reply-threshold continues asynchronously when the caller can wait (a client
+ * command, not inside EXEC): the caller is held like a blocked client and gets its reply later,
+ * and the server answers other clients with -BUSY until the script ends or is killed.
+ */
 export function runScript(caller: Client, source: string, keys: string[], args: string[], run: ScriptRun): Reply {
-  const engine = luaEngine();
-  if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
   const srv = caller.server;
   const st = scriptingState(srv);
+  let vm: LuaVm;
+  try {
+    vm = luaVm(srv);
+  } catch (e) {
+    return errorf(`ERR ${(e as Error).message}`);
+  }
   const sc = (st.client ??= new ScriptClient(srv));
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
@@ -135,16 +140,81 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const ks = srv.keyspace;
   const outerSnapshot = ks.timeSnapshot;
   ks.timeSnapshot = outerSnapshot ?? srv.clock.now(); // the keyspace clock stands still
-  let v: LuaValue;
   st.running = run;
-  try {
-    v = engine.run(source, keys, args, fuelFor(srv), host);
-  } finally {
+  const startedAt = performance.now();
+  const propagations0 = srv.propagations;
+  const end = (): void => {
     st.running = null;
     ks.timeSnapshot = outerSnapshot;
+  };
+  const threshold = run.load ? LOAD_TIMEOUT_MS : Math.max(1, srv.config.int('busy-reply-threshold'));
+  let started: StartResult;
+  try {
+    started = vm.start(source, keys, args, host, threshold);
+  } catch (e) {
+    end();
+    return errorf(`ERR ${(e as Error).message}`);
   }
+  if (started.done) {
+    end();
+    return finalReply(started.value, run, caller);
+  }
+  if (run.load || !canWait(caller)) {
+    // Nobody else can be served meanwhile (load code, EXEC, nested): stop it now.
+    vm.terminate();
+    end();
+    if (run.load) return errorf('ERR FUNCTION LOAD timeout');
+    return decorate('ERR Script ran past busy-reply-threshold inside a transaction or another command and was stopped', 1, run);
+  }
+  // Past busy-reply-threshold: other clients get -BUSY until this ends (or SCRIPT KILL).
+  caller.blocked = true;
+  srv.callDepth++; // its effects still propagate as one transaction, closed at the end
+  let finished = false;
+  const complete = (r: Reply): void => {
+    if (finished) return;
+    finished = true;
+    end();
+    srv.busyScript = null;
+    srv.callDepth--;
+    if (srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
+    caller.blocked = false;
+    caller.blockedArgv = null;
+    if (r instanceof ReplyError) {
+      if (caller.lastCommand !== null) caller.lastCommand.failedCalls++;
+      countError(caller, r);
+    }
+    if (!caller.closed) caller.replyAsync(r);
+    handleReadyKeys(srv);
+  };
+  srv.busyScript = {
+    isEval: run.kind === 'eval',
+    name: run.name,
+    argv: run.argv ?? [],
+    startedAt,
+    wrote: () => host.wrote,
+    kill: () => {
+      vm.terminate();
+      complete(decorate('ERR Script killed by user with SCRIPT KILL...', 1, run));
+    },
+  };
+  started.pending.continue((v) => complete(finalReply(v, run, caller)));
+  return NO_REPLY;
+}
+
+/** Whether the caller can wait for its reply while the event loop serves others. */
+function canWait(c: Client): boolean {
+  return (c.kind === 'tcp' || c.kind === 'embedded') && !c.inExec && c.server.callDepth === 1 && !c.server.loading;
+}
+
+function finalReply(v: LuaValue, run: ScriptRun, caller: Client): Reply {
   if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) return abortError(v as AbortValue, run);
   return luaToReply(v, caller.protocol);
+}
+
+/** An error decorated as Redis decorates errors that stop a script. */
+function decorate(msg: string, line: number, run: ScriptRun): ReplyError {
+  const chunk = run.kind === 'eval' ? 'user_script' : 'user_function';
+  return new ReplyError(`${msg} script: ${run.name}, on @${chunk}:${line}.`);
 }
 
 type AbortValue = { err: string; meta: { line: number; kind?: string; name?: string } };
@@ -160,14 +230,26 @@ function abortError(v: AbortValue, run: ScriptRun): ReplyError {
     msg = 'ERR Lua redis lib command arguments must be strings or integers';
   } else {
     let e = v.err.replace(/\0/g, '').replace(/[\r\n]/g, ' ');
-    if (e === FUEL_EXHAUSTED || e.endsWith(`: ${FUEL_EXHAUSTED}`)) {
-      e = 'Script ran past busy-reply-threshold and was stopped (respite runs a script to completion without serving other clients, so it cannot wait for SCRIPT KILL)';
-    }
     e = e.replace(/^user_script:(\d+): /, `${chunk}:$1: `);
     // Errors raised by C helpers (redis.setresp...) carry their own code and no position in Redis.
     const coded = /^user_(?:script|function):\d+: ([A-Z]+ .*)$/.exec(e);
     if (coded !== null) msg = coded[1];
     else msg = /^[A-Z][A-Z0-9]* /.test(e) ? e : `ERR ${e}`;
   }
-  return new ReplyError(`${msg} script: ${run.name}, on @${chunk}:${line}.`);
+  return decorate(msg, line, run);
+}
+
+const NOTBUSY = new ReplyError('NOTBUSY No scripts in execution right now.');
+const UNKILLABLE = new ReplyError(
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+);
+
+/** SCRIPT KILL (isEval) and FUNCTION KILL: stop the busy script if it has not written. */
+export function killBusyScript(c: Client, isEval: boolean): Reply {
+  const busy = c.server.busyScript;
+  if (busy === null) return NOTBUSY;
+  if (busy.wrote()) return UNKILLABLE;
+  if (busy.isEval !== isEval) return busy.isEval ? BUSY_EVAL : BUSY_FUNCTION;
+  busy.kill();
+  return OK;
 }

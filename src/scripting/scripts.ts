@@ -7,9 +7,8 @@ import { NOT_INTEGER, ReplyError, errorf } from '../errors';
 import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
-import { runScript } from './runner';
-import { scriptingState } from './state';
-import { luaEngine } from './wasm-engine';
+import { killBusyScript, runScript } from './runner';
+import { luaVm, scriptingState } from './state';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -50,9 +49,12 @@ function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | Rep
   if (st.scripts.has(sha)) return sha;
   const sb = parseShebang(body);
   if (sb instanceof ReplyError) return sb;
-  const engine = luaEngine();
-  if (engine === null) return errorf('ERR the Lua engine is not loaded yet');
-  const e = engine.compileError(sb.code, '@user_script');
+  let e: string | null;
+  try {
+    e = luaVm(c.server).compileError(sb.code, '@user_script');
+  } catch (err) {
+    return errorf(`ERR ${(err as Error).message}`);
+  }
   if (e !== null) return errorf(`ERR Error compiling script (new function): ${e.replace(/[\r\n]/g, ' ')}`);
   st.scripts.set(sha, body);
   return sha;
@@ -98,6 +100,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   return runScript(c, wrapEval(sb.code), split.keys, split.args, {
     kind: 'eval',
     name: sha,
+    argv,
     readOnly: ro || sb.flags.has('no-writes'),
     allowOom: sb.flags.has('allow-oom'),
   });
@@ -126,10 +129,7 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
   return OK;
 }
 
-export function scriptKill(): Reply {
-  // A script never runs while another client's command is read (see runner.ts): nothing to kill.
-  return errorf('NOTBUSY No scripts in execution right now.');
-}
+export const scriptKill = (c: Client): Reply => killBusyScript(c, true);
 
 export function scriptDebug(_c: Client, argv: string[]): Reply {
   const mode = argv[2].toLowerCase();

@@ -3,6 +3,7 @@
 import type { Server } from '../engine/server';
 import type { Library } from './functions';
 import type { ScriptClient, ScriptRun } from './runner';
+import { LuaVm } from './vm/lua-vm';
 
 /** Redis's redisLrand48 (48-bit LCG, state shared by every script and function of a server). */
 export class Lrand48 {
@@ -30,6 +31,8 @@ export interface ScriptingState {
   client: ScriptClient | null;
   running: ScriptRun | null;
   prng: Lrand48;
+  /** This server's Lua VM (a worker thread), started on first use and after SCRIPT KILL. */
+  vm: LuaVm | null;
 }
 
 const states = new WeakMap<Server, ScriptingState>();
@@ -37,8 +40,24 @@ const states = new WeakMap<Server, ScriptingState>();
 export function scriptingState(srv: Server): ScriptingState {
   let st = states.get(srv);
   if (st === undefined) {
-    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48() };
+    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48(), vm: null };
     states.set(srv, st);
   }
   return st;
 }
+
+/** The server's Lua VM, started (synchronously, in a worker thread) when first needed. */
+export function luaVm(srv: Server): LuaVm {
+  const st = scriptingState(srv);
+  if (st.vm === null || st.vm.dead) {
+    const vm = (st.vm = new LuaVm());
+    if (!hooked.has(srv)) {
+      hooked.add(srv);
+      srv.shutdownHooks.push(() => scriptingState(srv).vm?.terminate());
+    }
+    return vm;
+  }
+  return st.vm;
+}
+
+const hooked = new WeakSet<Server>();

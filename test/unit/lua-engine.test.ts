@@ -1,9 +1,9 @@
 // The Lua engine behind our LuaEngine interface, and the scripting helpers that need no server:
 // Redis's PRNG, shebang parsing, the FUNCTION DUMP payload format, reply conversions.
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { LuaEngine, LuaHost, LuaValue } from '../../src/scripting/engine';
-import { loadLuaEngine } from '../../src/scripting/wasm-engine';
+import { LuaHost, LuaValue } from '../../src/scripting/engine';
+import { LuaVm } from '../../src/scripting/vm/lua-vm';
 import { Lrand48 } from '../../src/scripting/state';
 import { parseShebang, sha1hex } from '../../src/scripting/scripts';
 import { RdbReader, crc64, encodePayload, verifyPayload } from '../../src/scripting/rdb-payload';
@@ -11,7 +11,7 @@ import { luaToReply } from '../../src/scripting/convert';
 import { ReplyError } from '../../src/errors';
 import { Reply, SimpleString } from '../../src/resp/reply';
 
-let engine: LuaEngine;
+let engine: LuaVm;
 const host = (calls: string[][] = [], reply: Reply = 'reply'): LuaHost => ({
   resp: 2,
   call: (args) => {
@@ -21,12 +21,16 @@ const host = (calls: string[][] = [], reply: Reply = 'reply'): LuaHost => ({
   log: () => undefined,
   setResp: () => undefined,
 });
-const run = (src: string, keys: string[] = [], args: string[] = [], h = host()): LuaValue =>
-  engine.run(src, keys, args, 1e8, h);
+const run = (src: string, keys: string[] = [], args: string[] = [], h = host()): LuaValue => {
+  const r = engine.start(src, keys, args, h, Infinity);
+  assert.ok(r.done);
+  return r.value;
+};
 
-before(async () => {
-  engine = await loadLuaEngine();
+before(() => {
+  engine = new LuaVm();
 });
+after(() => engine.terminate());
 
 test('the engine is Lua 5.1 with doubles printed %.14g', () => {
   assert.equal(run('return _VERSION'), 'Lua 5.1');
@@ -47,10 +51,36 @@ test('compileError reports Lua syntax errors under the given chunk name', () => 
   assert.equal(engine.compileError('return 1 +', '@user_script'), "user_script:1: unexpected symbol near '<eof>'");
 });
 
-test('an instruction budget stops a runaway loop with an error value', () => {
-  const r = engine.run('while true do end', [], [], 100_000, host()) as { err: string };
-  assert.ok(r !== null && typeof r === 'object' && 'err' in r);
-  assert.match(r.err, /fuel/);
+test('a script past its budget is handed back pending; terminate() stops the worker', async () => {
+  const vm = new LuaVm();
+  const r = vm.start('local n = 0 while true do n = n + 1 end', [], [], host(), 50);
+  assert.equal(r.done, false);
+  assert.ok(vm.busy);
+  vm.terminate();
+  assert.ok(vm.dead);
+  assert.throws(() => vm.start('return 1', [], [], host(), Infinity), /busy or gone/);
+});
+
+test('a pending run that calls redis.call finishes asynchronously with its value', async () => {
+  const vm = new LuaVm();
+  const calls: string[][] = [];
+  const r = vm.start("local t = redis.call('TIME') local x = 0 for i = 1, 3e7 do x = x + i end return {t, redis.call('GET', 'k'), x}", [], [], host(calls, 'v'), 1);
+  assert.equal(r.done, false);
+  if (r.done) return;
+  const v = await new Promise<LuaValue>((resolve) => r.pending.continue(resolve));
+  assert.deepEqual(v, ['v', 'v', 450000015000000]);
+  assert.deepEqual(calls, [['TIME'], ['GET', 'k']]);
+  assert.equal(vm.start('return 7', [], [], host(), Infinity).done, true);
+  vm.terminate();
+});
+
+test('payloads larger than the shared area go through the port both ways', () => {
+  const big = 'x'.repeat(3 << 20);
+  const calls: string[][] = [];
+  const v = run("local r = redis.call('SET', 'k', ARGV[1]) return {#ARGV[1], #r}", [], [big], host(calls, big + 'y'));
+  assert.deepEqual(v, [3 << 20, (3 << 20) + 1]);
+  assert.equal(calls[0][2].length, 3 << 20);
+  assert.equal((run('return string.rep("ab", 2^21)') as string).length, 1 << 22);
 });
 
 test('Lrand48 reproduces redis-server 7.0 math.random sequences', () => {

@@ -1,0 +1,115 @@
+// The Lua worker thread: owns one lua-redis-wasm VM (PUC Lua 5.1 with Redis's cjson, cmsgpack,
+// bit and struct) and runs scripts for one server. It is deliberately thin: bytes in, bytes out.
+// Script text, KEYS/ARGV, redis.call arguments and replies cross the channel in the package's
+// documented wire format ([tag u8][len/count u32le][payload], codec.ts), so the server thread
+// does all conversions and the worker only copies between shared memory and the WebAssembly heap.
+// Running scripts off the server thread is what lets the server answer -BUSY and take SCRIPT KILL
+// while a script loops (the worker is terminated to kill it).
+import { MessagePort, workerData } from 'node:worker_threads';
+import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
+
+interface Exports {
+  HEAPU8: Uint8Array;
+  _alloc(n: number): number;
+  _free_mem(p: number): void;
+  _eval_with_args(ret: number, sp: number, sl: number, ap: number, al: number, nkeys: number): void;
+  _set_limits(fuel: number, maxReply: number, maxArg: number): void;
+}
+
+interface WasmModule {
+  exports: Exports;
+  handlers: Record<string, (...a: number[]) => unknown>;
+  create(host: object): unknown;
+}
+
+const { sab, port } = workerData as { sab: SharedArrayBuffer; port: MessagePort };
+const ch = new Channel(sab, port, 'worker');
+
+async function main(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const lib = require('lua-redis-wasm') as { load(o: object): Promise<WasmModule> };
+  const mod = await lib.load({
+    profile: 'redis-7.0',
+    redisProps: {
+      REDIS_VERSION: { value: '7.0.15' },
+      REDIS_VERSION_NUM: { value: 0x07000f },
+      REPL_NONE: { value: 0 },
+      REPL_AOF: { value: 1 },
+      REPL_SLAVE: { value: 2 },
+      REPL_REPLICA: { value: 2 },
+      REPL_ALL: { value: 3 },
+      replicate_commands: { returns: true },
+      breakpoint: { returns: false },
+      debug: { returns: null },
+    },
+  });
+  const x = mod.exports;
+  // The module is built without memory growth, so one Buffer view over the heap stays valid.
+  const heap = Buffer.from(x.HEAPU8.buffer, x.HEAPU8.byteOffset, x.HEAPU8.byteLength);
+  const retPtr = x._alloc(8);
+
+  /** Sends a request to the server thread and waits for its reply. */
+  const ask = (op: Op, aux: number, len: number, big: Buffer | null = null): Buffer => {
+    ch.send(op, aux, len, big);
+    return ch.receive(SPIN_BUSY_US)!.data;
+  };
+
+  // create() initialises Lua and wires log/setresp; call/pcall are replaced just below.
+  mod.create({
+    redisCall: () => null,
+    redisPcall: () => null,
+    log: (level: number, m: Buffer) => {
+      if (m.length <= ch.area.length) {
+        m.copy(ch.area, 0);
+        ask(Op.Log, level, m.length);
+      } else ask(Op.Log, level, 0, Buffer.from(m));
+    },
+    onSetResp: (v: number) => ask(Op.SetResp, v, 0),
+  });
+
+  /** redis.call / redis.pcall: (retPtr, argsPtr, argsLen) with [count u32]([len u32][bytes])*. */
+  const hostCall = (a: number[], protectedCall: boolean): void => {
+    const [ret, ptr, len] = a;
+    const reply = len <= ch.area.length ? (heap.copy(ch.area, 0, ptr, ptr + len), ask(Op.Call, protectedCall ? 1 : 0, len)) : ask(Op.Call, protectedCall ? 1 : 0, 0, Buffer.from(heap.subarray(ptr, ptr + len)));
+    const dst = x._alloc(reply.length || 1);
+    reply.copy(heap, dst);
+    heap.writeUInt32LE(dst, ret);
+    heap.writeUInt32LE(reply.length, ret + 4);
+  };
+  mod.handlers.call = (...a: number[]) => hostCall(a, false);
+  mod.handlers.pcall = (...a: number[]) => hostCall(a, true);
+  x._set_limits(-1, 0, 0); // no instruction budget (0 would mean the default): the server thread watches the time
+
+  ch.send(Op.Ready, 0, 0);
+  for (;;) {
+    // Between scripts: spin a little (the next EVAL often follows at once), then sleep.
+    const m = ch.receive(SPIN_IDLE_US)!;
+    if (m.op !== Op.Run) continue;
+    // Run payload: [source length u32][source][args block: count u32, ([len u32][bytes])*].
+    const d = m.data;
+    const sl = d.readUInt32LE(0);
+    const al = d.length - 4 - sl;
+    const sp = x._alloc(sl || 1);
+    d.copy(heap, sp, 4, 4 + sl);
+    const ap = x._alloc(al);
+    d.copy(heap, ap, 4 + sl);
+    try {
+      x._eval_with_args(retPtr, sp, sl, ap, al, m.aux);
+    } finally {
+      x._free_mem(sp);
+      x._free_mem(ap);
+    }
+    const rp = heap.readUInt32LE(retPtr);
+    const rl = rp === 0 ? 0 : heap.readUInt32LE(retPtr + 4);
+    if (rl <= ch.area.length) {
+      heap.copy(ch.area, 0, rp, rp + rl);
+      ch.send(Op.Done, 0, rl);
+    } else ch.send(Op.Done, 0, 0, Buffer.from(heap.subarray(rp, rp + rl)));
+    if (rp !== 0) x._free_mem(rp);
+  }
+}
+
+main().catch((e: unknown) => {
+  // The server thread waits for Ready: tell it why the VM could not load.
+  ch.send(Op.Ready, 1, 0, Buffer.from(e instanceof Error ? e.message : String(e), 'latin1'));
+});

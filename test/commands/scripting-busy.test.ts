@@ -1,0 +1,207 @@
+// Scripts that run past busy-reply-threshold: the script keeps running in its worker while the
+// server answers other clients with -BUSY, takes SCRIPT KILL / FUNCTION KILL (refused once the
+// script wrote) and SHUTDOWN NOSAVE, and the caller gets its reply when the script ends.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { startServer, RespiteServer } from '../../src/index';
+import { ReplyError } from '../../src/errors';
+import { Reply, SimpleString } from '../../src/resp/reply';
+import { RespClient } from '../helpers/resp-client';
+import { errorOf, raw } from '../helpers/embedded';
+
+const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+const UNKILLABLE =
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
+const LOOP = 'local i = 0 while true do i = i + 1 end';
+
+async function busyServer(thresholdMs = 50): Promise<RespiteServer> {
+  const s = await startServer({ port: null });
+  await s.call('CONFIG', 'SET', 'busy-reply-threshold', String(thresholdMs));
+  return s;
+}
+
+/** A status reply's text (+OK -> 'OK'). */
+function status(r: Reply): string {
+  assert.ok(r instanceof SimpleString, `expected a status reply, got ${String(r)}`);
+  return r.value;
+}
+
+function message(r: Reply): string {
+  assert.ok(r instanceof ReplyError, `expected an error, got ${String(r)}`);
+  return r.message;
+}
+
+test('a looping EVAL: others get BUSY, SCRIPT KILL stops it, the caller gets the kill error', async () => {
+  const s = await busyServer();
+  try {
+    const caller = s.connect();
+    const pending = caller.send(['EVAL', LOOP, 0]);
+    assert.equal(await errorOf(s, 'GET', 'x'), BUSY_EVAL);
+    assert.equal(await errorOf(s, 'PING'), BUSY_EVAL);
+    assert.equal(await errorOf(s, 'FUNCTION', 'STATS'), BUSY_EVAL);
+    assert.equal(await errorOf(s, 'FUNCTION', 'KILL'), BUSY_EVAL);
+    assert.equal(await errorOf(s, 'SHUTDOWN'), BUSY_EVAL);
+    // Transaction commands are allowed (allow_busy); what is queued meanwhile is refused.
+    const other = s.connect();
+    assert.equal(status(await other.send(['MULTI'])), 'OK');
+    assert.equal(message(await other.send(['SET', 'a', '1'])), BUSY_EVAL);
+    assert.equal(status(await raw(s, 'SCRIPT', 'KILL')), 'OK');
+    assert.match(message(await pending), /^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$/);
+    assert.match(message(await other.send(['EXEC'])), /^EXECABORT /);
+    assert.equal(await errorOf(s, 'SCRIPT', 'KILL'), 'NOTBUSY No scripts in execution right now.');
+    // Served again, and scripting works on a fresh VM.
+    assert.equal(await s.call('PING'), 'PONG');
+    assert.equal(await s.call('EVAL', 'return 1 + 1', 0), 2);
+    assert.equal(await caller.call(['EVAL', "return redis.call('PING')", 0]), 'PONG');
+    assert.equal(await s.call('INFO', 'errorstats').then((i) => /errorstat_BUSY:count=\d+/.test(String(i))), true);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a script that wrote cannot be killed; it finishes, its caller and pipelined commands go on in order', async () => {
+  const s = await busyServer();
+  try {
+    const caller = s.connect();
+    // Loops for about 300 ms of wall time, after a write.
+    const script = "redis.call('SET', 'k', 'v') local t0 = redis.call('TIME') local n = 0 " +
+      "repeat n = n + 1 local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 300000 return n";
+    const first = caller.send(['EVAL', script, 0]);
+    const second = caller.send(['GET', 'k']);
+    assert.equal(await errorOf(s, 'SCRIPT', 'KILL'), UNKILLABLE);
+    assert.equal(await errorOf(s, 'FUNCTION', 'KILL'), UNKILLABLE);
+    assert.equal(await errorOf(s, 'GET', 'k'), BUSY_EVAL);
+    const n = await first;
+    assert.equal(typeof n, 'number');
+    assert.ok((n as number) > 0);
+    assert.equal(await second, 'v');
+    assert.equal(await s.call('GET', 'k'), 'v');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a looping function: FUNCTION STATS reports it, SCRIPT KILL is refused, FUNCTION KILL stops it', async () => {
+  const s = await busyServer();
+  try {
+    await s.call('FUNCTION', 'LOAD', "#!lua name=spinlib\nredis.register_function('spin', function(keys, args)\n  while true do end\nend)");
+    const caller = s.connect();
+    const pending = caller.send(['FCALL', 'spin', 0]);
+    assert.equal(await errorOf(s, 'GET', 'x'), BUSY_FUNCTION);
+    assert.equal(await errorOf(s, 'SCRIPT', 'KILL'), BUSY_FUNCTION);
+    // RESP2: maps arrive flattened.
+    const stats = (await raw(s, 'FUNCTION', 'STATS')) as Reply[];
+    assert.equal(stats[0], 'running_script');
+    const running = stats[1] as Reply[];
+    assert.deepEqual(running.slice(0, 5), ['name', 'spin', 'command', ['FCALL', 'spin', '0'], 'duration_ms']);
+    assert.ok((running[5] as number) >= 50);
+    assert.equal(status(await raw(s, 'FUNCTION', 'KILL')), 'OK');
+    assert.equal(message(await pending), 'ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:1.');
+    assert.equal(((await raw(s, 'FUNCTION', 'STATS')) as Reply[])[1], null);
+    await assert.rejects(s.call('FCALL', 'nosuch', 0), /Function not found/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('SHUTDOWN NOSAVE stops a busy script that wrote, and the server', async () => {
+  const s = await busyServer();
+  let closed = false;
+  try {
+    const caller = s.connect();
+    const pending = caller.send(['EVAL', "redis.call('SET', 'k', 'v') while true do end", 0]);
+    assert.equal(await errorOf(s, 'SHUTDOWN'), BUSY_EVAL);
+    assert.equal(status(await raw(s, 'SHUTDOWN', 'NOSAVE')), 'OK');
+    assert.match(message(await pending), /^ERR Script killed by user/);
+    await s.close();
+    closed = true;
+  } finally {
+    if (!closed) await s.close();
+  }
+});
+
+test('over TCP: BUSY for other connections, the caller gets its reply after SCRIPT KILL', async () => {
+  const s = await startServer({ port: 0 });
+  const a = await RespClient.connect(s.port);
+  const b = await RespClient.connect(s.port);
+  try {
+    await a.call('CONFIG', 'SET', 'busy-reply-threshold', '50');
+    const pending = a.callRaw('EVAL', LOOP, '0');
+    const pipelined = a.callRaw('PING');
+    assert.equal((await b.callRaw('GET', 'x')).raw.toString(), `-${BUSY_EVAL}\r\n`);
+    assert.equal((await b.callRaw('SCRIPT', 'KILL')).raw.toString(), '+OK\r\n');
+    assert.match((await pending).raw.toString(), /^-ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.\r\n$/);
+    assert.equal((await pipelined).raw.toString(), '+PONG\r\n');
+    assert.equal((await b.callRaw('PING')).raw.toString(), '+PONG\r\n');
+  } finally {
+    a.close();
+    b.close();
+    await s.close();
+  }
+});
+
+test('a caller that disconnects during a busy script leaves the server healthy', async () => {
+  const s = await startServer({ port: 0 });
+  const a = await RespClient.connect(s.port);
+  try {
+    await s.call('CONFIG', 'SET', 'busy-reply-threshold', '20');
+    const script = "local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 150000 return redis.call('SET', 'done', '1')";
+    a.write(`*3\r\n$4\r\nEVAL\r\n$${script.length}\r\n${script}\r\n$1\r\n0\r\n`);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(await errorOf(s, 'PING'), BUSY_EVAL);
+    a.close();
+    // The script still completes (Redis runs it to the end too); then everyone is served.
+    for (let i = 0; i < 100 && (await raw(s, 'PING')) instanceof ReplyError; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await s.call('GET', 'done'), '1');
+  } finally {
+    a.close();
+    await s.close();
+  }
+});
+
+test('where the caller cannot wait (inside EXEC), a script past the threshold is stopped', async () => {
+  const s = await busyServer();
+  try {
+    const c = s.connect();
+    await c.send(['MULTI']);
+    await c.send(['EVAL', LOOP, 0]);
+    await c.send(['SET', 'after', '1']);
+    const r = (await c.send(['EXEC'])) as Reply[];
+    assert.match(message(r[0]), /^ERR Script ran past busy-reply-threshold inside a transaction .* script: [0-9a-f]{40}, on @user_script:1\.$/);
+    assert.equal(status(r[1]), 'OK');
+    assert.equal(await s.call('EVAL', 'return 5', 0), 5);
+  } finally {
+    await s.close();
+  }
+});
+
+test('FUNCTION LOAD stops library code that runs past 500 ms, as Redis does', async () => {
+  const s = await startServer({ port: null });
+  try {
+    assert.equal(
+      await errorOf(s, 'FUNCTION', 'LOAD', '#!lua name=slow\nlocal i = 0\nwhile true do i = i + 1 end'),
+      'ERR Error registering functions: ERR FUNCTION LOAD timeout',
+    );
+    assert.deepEqual(await s.call('FUNCTION', 'LIST'), []);
+    assert.equal(await s.call('PING'), 'PONG');
+  } finally {
+    await s.close();
+  }
+});
+
+test('keys do not expire while a script is busy, even when the embedded clock moves', async () => {
+  const s = await busyServer();
+  try {
+    s.clock.freeze();
+    await s.call('SET', 'k', 'v', 'PX', '100');
+    const caller = s.connect();
+    const script = "local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 200000 return redis.call('GET', 'k')";
+    const pending = caller.send(['EVAL', script, 0]);
+    s.clock.advance(1000);
+    assert.equal(await pending, 'v');
+    assert.equal(await s.call('GET', 'k'), null);
+  } finally {
+    await s.close();
+  }
+});
