@@ -155,7 +155,7 @@ test('logfile, stdin configuration and SIGINT', async () => {
   const proc = spawn(process.execPath, [CLI, '--port', String(port), '--logfile', logfile, '-'], { cwd: tmp, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   proc.stdin.end('hz 20\nsave ""\n');
-  for (let i = 0; i < 200 && !(fs.existsSync(logfile) && fs.readFileSync(logfile, 'utf8').includes('Ready to accept')); i++) {
+  for (let i = 0; i < 800 && !(fs.existsSync(logfile) && fs.readFileSync(logfile, 'utf8').includes('Ready to accept')); i++) {
     await new Promise((r) => setTimeout(r, 25));
   }
   const c = await RespClient.connect(port);

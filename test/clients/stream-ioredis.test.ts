@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { startServer, RespiteServer } from '../../src/index';
+import { blockedClientCount } from '../../src/engine/blocking';
 
 const T = { timeout: 20_000 };
 let s: RespiteServer;
@@ -15,6 +16,12 @@ function client(protocol: 2 | 3 = 2): Redis {
   r.on('error', () => {});
   open.push(r);
   return r;
+}
+
+/** Waits until `n` clients are blocked in the server (a read sent without awaiting has arrived). */
+async function waitBlocked(n: number): Promise<void> {
+  for (let i = 0; i < 2000 && blockedClientCount(s.server) !== n; i++) await new Promise((res) => setTimeout(res, 5));
+  assert.equal(blockedClientCount(s.server), n);
 }
 
 type Entries = [string, string[]][];
@@ -56,14 +63,14 @@ describe('streams over ioredis', () => {
     }
 
     const crasher = worker('crasher', true);
-    await new Promise((res) => setTimeout(res, 100)); // crasher blocks first, gets the first batch
+    await waitBlocked(1); // crasher blocks first, gets the first batch
     const workers = [worker('w1', false), worker('w2', false)];
     for (let i = 0; i < total; i++) await producer.xadd('jobs', '*', 'n', String(i));
     const held = await crasher;
     assert.ok(held > 0);
 
     // Wait for the live workers to drain the stream.
-    for (let i = 0; i < 100 && processed.size + held < total; i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 500 && processed.size + held < total; i++) await new Promise((res) => setTimeout(res, 20));
     const [pendingCount, , , owners] = (await producer.xpending('jobs', 'workers')) as [number, string, string, [string, string][]];
     assert.equal(pendingCount, held);
     assert.deepEqual(owners, [['crasher', String(held)]]);
@@ -98,7 +105,7 @@ describe('streams over ioredis', () => {
     const w = client();
     await w.del('a', 'b');
     const pending = r.xread('BLOCK', 0, 'STREAMS', 'a', 'b', '$', '$');
-    await new Promise((res) => setTimeout(res, 30));
+    await waitBlocked(1);
     await w.xadd('b', '5-1', 'k', 'v');
     const got = (await pending) as unknown;
     // ioredis keeps RESP3 maps as flat arrays or objects depending on version: accept both.

@@ -152,7 +152,8 @@ test('CLIENT PAUSE WRITE holds writes (not reads) until UNPAUSE, in order', asyn
       assert.equal(s.server.keyspace.expirePaused, true);
       const held = w.call('SET', 'k', '2');
       const after = w.call('GET', 'k'); // sent after the write: must wait behind it
-      await new Promise((r) => setTimeout(r, 50));
+      // Wait until the held write has reached the server (paused clients show flag b).
+      for (let i = 0; i < 2000 && !/flags=b /.test(str(await admin.call('CLIENT', 'LIST'))); i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(await admin.call('GET', 'k'), '1');
       assert.match(str(await admin.call('CLIENT', 'LIST')), /flags=b /);
       assert.equal(str(await admin.call('CLIENT', 'UNPAUSE')), 'OK');

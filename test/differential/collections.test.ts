@@ -4,29 +4,11 @@
 // (FIFO, MULTI/EXEC and script wake-ups, type changes, CLIENT UNBLOCK, INFO, disconnects).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { differential, DiffContext, Pair } from '../helpers/differential';
+import { differential, DiffContext, Pair, infoField, waitBlocked } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
 import { rng as prng } from '../helpers/random';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function infoField(info: unknown, field: string): number {
-  const m = new RegExp(`${field}:(\\d+)`).exec(String(info));
-  assert.ok(m, `INFO has ${field}`);
-  return Number(m[1]);
-}
-
-/** Polls both servers until each reports `n` blocked clients, then checks they agree. */
-async function waitBlocked(p: Pair, n: number): Promise<void> {
-  for (const c of [p.redis, p.respite]) {
-    let seen = -1;
-    for (let i = 0; i < 400 && seen !== n; i++) {
-      seen = infoField(await c.call('INFO', 'clients'), 'blocked_clients');
-      if (seen !== n) await sleep(5);
-    }
-    assert.equal(seen, n, `blocked_clients on port ${c === p.redis ? 'redis' : 'respite'}`);
-  }
-}
 
 /** Sends a command on both sides of a pair without waiting; `done` compares the late replies. */
 function start(p: Pair, ...args: string[]): { done: () => Promise<void> } {

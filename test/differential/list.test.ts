@@ -1,7 +1,7 @@
 // List commands against the reference redis-server: replies byte for byte, errors included.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { differential } from '../helpers/differential';
+import { differential, waitBlocked } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
 import { rng as prng } from '../helpers/random';
 
@@ -391,19 +391,19 @@ differential('list commands (differential)', (ctx) => {
     const waiter = await ctx.pair();
     const pusher = await ctx.pair();
     const blocked = waiter.run('BLPOP', 'k1', 'k2', '5');
-    await sleep(50);
+    await waitBlocked(pusher, 1);
     await pusher.run('RPUSH', 'k2', 'x', 'y');
     await blocked;
     await pusher.run('LRANGE', 'k2', '0', '-1');
     const blmpop = waiter.run('BLMPOP', '5', '2', 'k1', 'k3', 'RIGHT', 'COUNT', '5');
-    await sleep(50);
+    await waitBlocked(pusher, 1);
     await pusher.run('LPUSH', 'k3', 'a', 'b', 'c');
     await blmpop;
     await pusher.run('EXISTS', 'k3');
     // The destination holds a string when the source gets an element: WRONGTYPE, nothing moved.
     await pusher.run('SET', 'dst', 'str');
     const blmove = waiter.run('BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', '5');
-    await sleep(50);
+    await waitBlocked(pusher, 1);
     await pusher.run('RPUSH', 'src', 'v');
     await blmove;
     await pusher.run('LRANGE', 'src', '0', '-1');
@@ -413,7 +413,7 @@ differential('list commands (differential)', (ctx) => {
     const waiter = await ctx.pair();
     const other = await ctx.pair();
     const blocked = waiter.run('BLPOP', 'k', '5');
-    await sleep(50);
+    await waitBlocked(other, 1);
     await other.run('SET', 'k', 'string');
     await other.run('DEL', 'k');
     await other.run('RPUSH', 'k', 'late');
@@ -425,7 +425,7 @@ differential('list commands (differential)', (ctx) => {
     const waiter = await ctx.pair();
     const other = await ctx.pair();
     const blocked = waiter.run('BLPOP', 'k', '5');
-    await sleep(50);
+    await waitBlocked(other, 1);
     await other.run('SELECT', '1');
     await other.run('RPUSH', 'k', 'from-db1', 'second');
     await other.run('SWAPDB', '0', '1');
@@ -538,6 +538,3 @@ differential('list commands (differential)', (ctx) => {
   });
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

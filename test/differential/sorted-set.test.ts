@@ -1,7 +1,7 @@
 // Sorted-set commands side by side with redis-server, in RESP2 and RESP3.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { differential, DiffContext, Pair } from '../helpers/differential';
+import { differential, DiffContext, Pair, waitBlocked } from '../helpers/differential';
 import { toJs } from '../../src/embedded';
 import { rng } from '../helpers/random';
 
@@ -620,8 +620,9 @@ differential('sorted-set commands', (ctx) => {
     await w2.redis.call('HELLO', '3');
     await w2.respite.call('HELLO', '3');
     const a = [w1.redis.callRaw('BZPOPMAX', 'k1', 'k2', '0'), w1.respite.callRaw('BZPOPMAX', 'k1', 'k2', '0')];
+    await waitBlocked(p, 1);
     const b = [w2.redis.callRaw('BZMPOP', '0', '1', 'k2', 'MIN', 'COUNT', '2'), w2.respite.callRaw('BZMPOP', '0', '1', 'k2', 'MIN', 'COUNT', '2')];
-    await new Promise((r) => setTimeout(r, 50));
+    await waitBlocked(p, 2);
     await p.run('ZADD', 'k2', '1', 'x', '2', 'y', '3', 'w');
     const [ra, sa] = await Promise.all(a);
     const [rb, sb] = await Promise.all(b);

@@ -2,7 +2,7 @@
 // times (idle, delivery and seen times) are the only values compared loosely.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { differential, Pair } from '../helpers/differential';
+import { differential, Pair, waitBlocked } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
 import { MapReply, Reply } from '../../src/resp/reply';
 import { unblockClient } from '../../src/engine/blocking';
@@ -581,7 +581,7 @@ differential('stream commands', (ctx) => {
     await p.run('XADD', 's', '1-0', 'f', 'v');
     // $ waits for entries added after the call
     let a = Promise.all([p.redis.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', 'other', '$', '$'), p.respite.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', 'other', '$', '$')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitBlocked(q, 1);
     await q.run('XADD', 'other', '5-0', 'x', 'y');
     let [ra, rb] = await a;
     assert.equal(rb.raw.toString('latin1'), ra.raw.toString('latin1'));
@@ -590,7 +590,7 @@ differential('stream commands', (ctx) => {
     // XREADGROUP >: served from the group's last ID; MULTI does not block
     await q.run('XGROUP', 'CREATE', 's', 'g', '$');
     a = Promise.all([p.redis.callRaw('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>'), p.respite.callRaw('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitBlocked(q, 1);
     await q.run('MULTI');
     await q.run('XADD', 's', '2-0', 'a', '1');
     await q.run('XADD', 's', '3-0', 'a', '2');
@@ -611,7 +611,7 @@ differential('stream commands', (ctx) => {
       await q.run('DEL', 's');
       await q.run('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM');
       a = Promise.all([p.redis.callRaw('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>'), p.respite.callRaw('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>')]);
-      await new Promise((r) => setTimeout(r, 100));
+      await waitBlocked(q, 1);
       await q.run(...cmd);
       [ra, rb] = await a;
       assert.equal(rb.raw.toString('latin1'), ra.raw.toString('latin1'));
@@ -620,7 +620,7 @@ differential('stream commands', (ctx) => {
     // XREAD keeps waiting when the key is deleted, and is served by a later XADD
     await q.run('DEL', 's');
     a = Promise.all([p.redis.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '0'), p.respite.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '0')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitBlocked(q, 1);
     await q.run('SET', 's', 'x');
     await q.run('DEL', 's');
     await q.run('XADD', 's', '7-7', 'k', 'v');
@@ -628,9 +628,9 @@ differential('stream commands', (ctx) => {
     assert.equal(rb.raw.toString('latin1'), ra.raw.toString('latin1'));
     // XSETID does not wake readers; the next XADD does
     a = Promise.all([p.redis.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'), p.respite.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitBlocked(q, 1);
     await q.run('XSETID', 's', '8-0');
-    await new Promise((r) => setTimeout(r, 60));
+    await waitBlocked(q, 1);
     await q.run('XADD', 's', 'MAXLEN', '0', '9-0', 'k', 'v');
     [ra, rb] = await a;
     assert.equal(rb.raw.toString('latin1'), ra.raw.toString('latin1'));
@@ -638,7 +638,7 @@ differential('stream commands', (ctx) => {
     const idA = (await p.redis.call('CLIENT', 'ID')) as number;
     const idB = (await p.respite.call('CLIENT', 'ID')) as number;
     a = Promise.all([p.redis.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$'), p.respite.callRaw('XREAD', 'BLOCK', '0', 'STREAMS', 's', '$')]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitBlocked(q, 1);
     assert.equal(await q.redis.call('CLIENT', 'UNBLOCK', String(idA), 'ERROR'), 1);
     const viaCommand = await q.respite.call('CLIENT', 'UNBLOCK', String(idB), 'ERROR');
     // Until CLIENT UNBLOCK is wired in the client command family, unblock through the engine.
@@ -654,7 +654,7 @@ differential('stream commands', (ctx) => {
     const pending = [];
     for (const [i, [r, s]] of waiters.entries()) {
       pending.push(Promise.all([r.callRaw('XREADGROUP', 'GROUP', 'g', `c${i}`, 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '>'), s.callRaw('XREADGROUP', 'GROUP', 'g', `c${i}`, 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '>')]));
-      await new Promise((res) => setTimeout(res, 60));
+      await waitBlocked(q, i + 1);
     }
     await q.run('XADD', 's', '1-0', 'n', '1');
     await q.run('XADD', 's', '2-0', 'n', '2');

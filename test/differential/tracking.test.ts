@@ -44,6 +44,21 @@ async function sameInfo(p: Pair): Promise<void> {
   assert.equal(await info(p.respite), await info(p.redis));
 }
 
+/** Closes both connections of `r` and waits until each server has dropped its client (seen from `w`). */
+async function closeAndWait(r: Pair, w: Pair): Promise<void> {
+  const ids = [String(await r.redis.call('CLIENT', 'ID')), String(await r.respite.call('CLIENT', 'ID'))];
+  r.close();
+  for (const [c, id] of [[w.redis, ids[0]], [w.respite, ids[1]]] as [RespClient, string][]) {
+    const deadline = Date.now() + 10_000;
+    let listed = String(await c.call('CLIENT', 'LIST', 'ID', id));
+    while (listed !== '' && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 5));
+      listed = String(await c.call('CLIENT', 'LIST', 'ID', id));
+    }
+    assert.equal(listed, '', `client ${id} still connected`);
+  }
+}
+
 async function resp3Pair(ctx: DiffContext): Promise<Pair> {
   const p = await ctx.pair();
   await p.check('type', 'HELLO', '3');
@@ -233,8 +248,7 @@ differential('client tracking', (ctx) => {
     await p.run('FLUSHALL');
     await r.next('flush null');
     await r.runN(1, 'UNSUBSCRIBE');
-    r.close();
-    await new Promise((res) => setTimeout(res, 50));
+    await closeAndWait(r, w);
     await p.run('GET', 'k');
     await w.run('SET', 'k', '1');
     await sameInfo(p);
@@ -250,8 +264,7 @@ differential('client tracking', (ctx) => {
     await sameMessages(r);
     await p.run('FLUSHDB');
     await sameMessages(r);
-    r.close();
-    await new Promise((res) => setTimeout(res, 50));
+    await closeAndWait(r, w);
     await p.run('GET', 'k');
     await w.run('SET', 'k', '1');
     await sameMessages(p);
@@ -289,11 +302,17 @@ differential('client tracking', (ctx) => {
 
   test('expiry invalidates tracked keys', async () => {
     const p = await resp3Pair(ctx);
-    await p.run('SET', 'e', 'v', 'PX', '30');
+    const w = await ctx.pair();
+    // Room for the GET to see the key on both servers even on a loaded machine.
+    await p.run('SET', 'e', 'v', 'PX', '300');
     await p.run('CLIENT', 'TRACKING', 'on');
     await p.run('GET', 'e');
-    await new Promise((res) => setTimeout(res, 300));
-    await sameMessages(p);
+    // The expiry cron deletes the key without any access; DBSIZE (another client) does not touch it.
+    for (const c of [w.redis, w.respite]) {
+      const deadline = Date.now() + 10_000;
+      while ((await c.call('DBSIZE')) !== 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal((await sameMessages(p)).length, 1, 'one invalidation for the expired key');
   });
 
   test('tracking-table-max-keys: over the limit, keys are invalidated before the next command', async () => {

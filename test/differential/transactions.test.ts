@@ -67,9 +67,11 @@ differential('transactions', (ctx) => {
     await p.run('MULTI');
     await p.run('SET', 'k', 'x');
     await p.run('EXEC');
-    await p.run('SET', 'e', '1', 'PX', '30');
+    // The key must still exist at WATCH time on both servers (a key already expired when
+    // watched does not abort EXEC), so the TTL leaves room for a loaded machine.
+    await p.run('SET', 'e', '1', 'PX', '200');
     await p.run('WATCH', 'e');
-    await new Promise((r) => setTimeout(r, 60));
+    await new Promise((r) => setTimeout(r, 250));
     await p.run('MULTI');
     await p.run('GET', 'e');
     await p.run('EXEC');

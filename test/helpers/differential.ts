@@ -51,14 +51,24 @@ export async function startReference(extra: string[] = []): Promise<Reference> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', '--daemonize', 'no', '--dir', '/tmp', ...extra],
     { stdio: 'ignore' },
   );
-  for (let i = 0; i < 100; i++) {
+  // Ready when PING answers anything but -LOADING (-NOAUTH with requirepass): while loading an RDB
+  // or AOF given in `extra`, redis-server already accepts connections but answers -LOADING.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    let reply = '';
     try {
       const c = await RespClient.connect(port);
-      c.close();
-      break;
+      try {
+        reply = (await c.callRaw('PING')).raw.toString('latin1');
+      } finally {
+        c.close();
+      }
     } catch {
-      await new Promise((r) => setTimeout(r, 20));
+      // not listening yet
     }
+    if (reply !== '' && !reply.startsWith('-LOADING')) break;
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server on port ${port} did not start (${reply.trim() || 'no connection'})`);
+    await new Promise((r) => setTimeout(r, 20));
   }
   return {
     port,
@@ -123,6 +133,31 @@ export class Pair {
   close(): void {
     this.redis.close();
     this.respite.close();
+  }
+}
+
+/** The integer value of `field` in an INFO reply. */
+export function infoField(info: unknown, field: string): number {
+  const m = new RegExp(`${field}:(\\d+)`).exec(String(info));
+  assert.ok(m, `INFO has ${field}`);
+  return Number(m[1]);
+}
+
+/**
+ * Polls both servers until each reports `n` blocked clients (INFO blocked_clients): a command
+ * sent without awaiting its reply has reached the server and blocked. Use it instead of sleeping
+ * before the command that should serve it, which races under load.
+ */
+export async function waitBlocked(p: Pair, n: number): Promise<void> {
+  for (const c of [p.redis, p.respite]) {
+    let seen = -1;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      seen = infoField(await c.call('INFO', 'clients'), 'blocked_clients');
+      if (seen === n || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(seen, n, `blocked_clients on ${c === p.redis ? 'redis' : 'respite'}`);
   }
 }
 
