@@ -3,7 +3,8 @@
 import type { Server } from '../engine/server';
 import type { Library } from './functions';
 import type { ScriptClient, ScriptRun } from './runner';
-import { LuaVm } from './vm/lua-vm';
+import * as os from 'node:os';
+import { LuaVm, workingDirectoryExists } from './vm/lua-vm';
 
 /** Redis's redisLrand48 (48-bit LCG, state shared by every script and function of a server). */
 export class Lrand48 {
@@ -50,6 +51,13 @@ export function scriptingState(srv: Server): ScriptingState {
 export function luaVm(srv: Server): LuaVm {
   const st = scriptingState(srv);
   if (st.vm === null || st.vm.dead) {
+    if (!workingDirectoryExists()) {
+      // The process cannot start threads from a deleted directory; a deleted `dir` cannot be
+      // saved to either, so move somewhere that exists rather than lose scripting.
+      const to = os.tmpdir();
+      srv.log.warning(`The working directory no longer exists; changing to ${to} to start the Lua VM`);
+      process.chdir(to);
+    }
     const vm = (st.vm = new LuaVm());
     if (!hooked.has(srv)) {
       hooked.add(srv);

@@ -205,3 +205,21 @@ test('keys do not expire while a script is busy, even when the embedded clock mo
     await s.close();
   }
 });
+
+test('scripting starts after the working directory was deleted (the process moves to the temp dir)', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const before = process.cwd();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-gone-'));
+  const s = await startServer({ port: null });
+  try {
+    process.chdir(dir);
+    fs.rmSync(dir, { recursive: true });
+    assert.equal(await s.call('EVAL', 'return 40 + 2', 0), 42);
+    assert.equal(fs.realpathSync(process.cwd()), fs.realpathSync(os.tmpdir()));
+  } finally {
+    process.chdir(before);
+    await s.close();
+  }
+});

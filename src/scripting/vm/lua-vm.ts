@@ -6,6 +6,7 @@
 //
 // Conversions happen here, not in the worker: command replies are encoded into the package's wire
 // format straight into shared memory, and a script's result is decoded from it.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Reply } from '../../resp/reply';
@@ -37,6 +38,9 @@ const COMPILE_CHECK = "local f, e = loadstring(ARGV[1], ARGV[2]) if f then retur
 const MEMORY_QUERY = "return collectgarbage('count') * 1024";
 /** How long the server waits for a new worker to load the VM before giving up. */
 const START_TIMEOUT_MS = 60_000;
+/** Limit for the VM's own chunks (compile checks, memory queries); a live VM needs milliseconds. */
+const INTERNAL_TIMEOUT_MS = 30_000;
+const CRASHED: LuaValue = { err: 'ERR the Lua VM stopped unexpectedly' };
 
 /** A run still going after its synchronous budget; continue() finishes it asynchronously. */
 export interface PendingRun {
@@ -161,14 +165,20 @@ export class LuaVm {
   private readonly out: ReplyEncoder;
   private host: LuaHost = NO_HOST;
   private running = false;
+  /** Ends a pending run when the worker dies under it. */
+  private onCrash: (() => void) | null = null;
   /** Set once the worker is terminated (SCRIPT KILL, server close): the VM is unusable. */
   dead = false;
 
   constructor() {
+    if (!workingDirectoryExists()) throw new Error('the Lua VM failed to start: the working directory no longer exists');
     const sab = Channel.create();
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(path.join(__dirname, 'lua-worker.js'), { workerData: { sab, port: port2 }, transferList: [port2] });
     this.worker.unref();
+    // A worker that dies must not take the server with it; a script it was running gets an error.
+    this.worker.on('error', () => this.crashed());
+    this.worker.on('exit', () => this.crashed());
     port1.unref();
     this.ch = new Channel(sab, port1, 'main');
     this.out = new ReplyEncoder(this.ch.area);
@@ -205,10 +215,12 @@ export class LuaVm {
     }
   }
 
-  /** Runs a short internal chunk to completion. */
+  /** Runs a short internal chunk (compile check, memory query) to completion. */
   private runToEnd(source: string, args: string[]): LuaValue {
-    const r = this.start(source, [], args, NO_HOST, Infinity);
-    return r.done ? r.value : null;
+    const r = this.start(source, [], args, NO_HOST, INTERNAL_TIMEOUT_MS);
+    if (r.done) return r.value;
+    this.terminate();
+    throw new Error('the Lua VM stopped answering');
   }
 
   compileError(source: string, chunkName: string): string | null {
@@ -234,16 +246,34 @@ export class LuaVm {
   private async finishAsync(onDone: (v: LuaValue) => void): Promise<void> {
     // Atomics.waitAsync does not keep the event loop alive; the worker's handle does meanwhile.
     this.worker.ref();
+    const crash = new Promise<void>((resolve) => (this.onCrash = resolve));
     try {
       for (;;) {
-        await this.ch.whenPending();
-        if (this.dead) return; // killed: the caller already answered
+        await Promise.race([this.ch.whenPending(), crash]);
+        if (this.dead) {
+          // Killed (the caller was answered already) or crashed (answer it now).
+          if (this.crashedWhileRunning) onDone(CRASHED);
+          return;
+        }
         const v = this.handle(this.ch.take());
         if (v !== undefined) return onDone(v);
       }
     } finally {
+      this.onCrash = null;
       this.worker.unref();
     }
+  }
+
+  private crashedWhileRunning = false;
+
+  /** The worker exited or threw outside our control. */
+  private crashed(): void {
+    if (this.dead) return;
+    this.crashedWhileRunning = this.running;
+    this.dead = true;
+    this.running = false;
+    this.host = NO_HOST;
+    this.onCrash?.();
   }
 
   /** Run payload: [source length u32][source][count u32]([len u32][bytes])*, nkeys as aux. */
@@ -304,12 +334,27 @@ export class LuaVm {
         host.setResp(m.aux === 3 ? 3 : 2);
         this.ch.send(Op.Reply, 0, 0);
         return undefined;
-      case Op.Done:
+      case Op.Done: {
         this.running = false;
         this.host = NO_HOST;
-        return m.data.length === 0 ? null : decodeResult(m.data, 0);
+        const v = m.data.length === 0 ? null : decodeResult(m.data, 0);
+        if (m.aux === 1) this.terminate(); // the VM broke (see lua-worker.ts); the next script gets a new one
+        return v;
+      }
     }
     throw new Error(`Lua worker: unexpected message ${m.op}`);
+  }
+}
+
+/**
+ * A worker thread reads the working directory as it boots and dies if it was deleted (tests often
+ * remove the `dir` a server ran in), so check before starting one.
+ */
+export function workingDirectoryExists(): boolean {
+  try {
+    return fs.existsSync(process.cwd());
+  } catch {
+    return false;
   }
 }
 

@@ -22,6 +22,9 @@ interface WasmModule {
   create(host: object): unknown;
 }
 
+/** The wire tag of an error reply (codec.ts). */
+const T_ERROR = 0x05;
+
 const { sab, port } = workerData as { sab: SharedArrayBuffer; port: MessagePort };
 const ch = new Channel(sab, port, 'worker');
 
@@ -95,10 +98,18 @@ async function main(): Promise<void> {
     d.copy(heap, ap, 4 + sl);
     try {
       x._eval_with_args(retPtr, sp, sl, ap, al, m.aux);
-    } finally {
-      x._free_mem(sp);
-      x._free_mem(ap);
+    } catch (e) {
+      // A trap inside the VM (e.g. its heap exhausted) leaves Lua unusable: report it and let the
+      // server start a new worker (aux 1 = this VM is broken).
+      const text = `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`;
+      ch.area[0] = T_ERROR;
+      ch.area.writeUInt32LE(text.length, 1);
+      ch.area.latin1Write(text, 5);
+      ch.send(Op.Done, 1, 5 + text.length);
+      return;
     }
+    x._free_mem(sp);
+    x._free_mem(ap);
     const rp = heap.readUInt32LE(retPtr);
     const rl = rp === 0 ? 0 : heap.readUInt32LE(retPtr + 4);
     if (rl <= ch.area.length) {
