@@ -15,6 +15,7 @@ import { REDIS_VERSION } from '../commands/connection';
 import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 import type { Server } from './server';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
+import { scriptingState } from '../scripting/state';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = [
@@ -89,6 +90,31 @@ function rate(st: InfoState, pick: (s: InfoState['samples'][0]) => number): numb
   const b = s[s.length - 1];
   const dt = (b.t - a.t) / 1000;
   return dt > 0 ? (pick(b) - pick(a)) / dt : 0;
+}
+
+/** Lua heap size last measured per server (kept for INFO run from inside a script). */
+const luaHeap = new WeakMap<Server, number>();
+
+/**
+ * Scripting figures for INFO memory. One Lua VM serves EVAL and FUNCTION (libraries are kept as
+ * source and compiled per call), so its heap is reported as the eval VM and the functions VM is 0.
+ * Script and library sizes are their source bytes (plus the 40-byte SHA1 of each cached script).
+ */
+function scriptingInfo(srv: Server) {
+  const st = scriptingState(srv);
+  const vm = st.vm;
+  let heap = luaHeap.get(srv) ?? 0;
+  if (vm === null || vm.dead) heap = 0;
+  else if (!vm.busy) heap = vm.memoryUsed();
+  luaHeap.set(srv, heap);
+  let evalBytes = 0;
+  for (const body of st.scripts.values()) evalBytes += 40 + body.length;
+  let functionBytes = 0;
+  for (const lib of st.libraries.values()) {
+    functionBytes += lib.code.length;
+    for (const name of lib.functions.keys()) functionBytes += name.length;
+  }
+  return { vm: heap, evalBytes, functionBytes, scripts: st.scripts.size, functions: st.functions.size, libraries: st.libraries.size };
 }
 
 /** Redis's bytesToHuman. */
@@ -212,19 +238,20 @@ function section(name: string, srv: Server): string {
       add('allocator_resident', m.rss);
       add('total_system_memory', total);
       add('total_system_memory_human', bytesToHuman(total));
-      add('used_memory_lua', 0);
-      add('used_memory_vm_eval', 0);
-      add('used_memory_lua_human', '0B');
-      add('used_memory_scripts_eval', 0);
-      add('number_of_cached_scripts', 0);
-      add('number_of_functions', 0);
-      add('number_of_libraries', 0);
+      const sc = scriptingInfo(srv);
+      add('used_memory_lua', sc.vm);
+      add('used_memory_vm_eval', sc.vm);
+      add('used_memory_lua_human', bytesToHuman(sc.vm));
+      add('used_memory_scripts_eval', sc.evalBytes);
+      add('number_of_cached_scripts', sc.scripts);
+      add('number_of_functions', sc.functions);
+      add('number_of_libraries', sc.libraries);
       add('used_memory_vm_functions', 0);
-      add('used_memory_vm_total', 0);
-      add('used_memory_vm_total_human', '0B');
-      add('used_memory_functions', 0);
-      add('used_memory_scripts', 0);
-      add('used_memory_scripts_human', '0B');
+      add('used_memory_vm_total', sc.vm);
+      add('used_memory_vm_total_human', bytesToHuman(sc.vm));
+      add('used_memory_functions', sc.functionBytes);
+      add('used_memory_scripts', sc.evalBytes + sc.functionBytes);
+      add('used_memory_scripts_human', bytesToHuman(sc.evalBytes + sc.functionBytes));
       add('maxmemory', maxmemory);
       add('maxmemory_human', bytesToHuman(maxmemory));
       add('maxmemory_policy', srv.config.get('maxmemory-policy'));

@@ -4,7 +4,7 @@
 // with a register_function that keeps the wanted callback, then calls it with KEYS and ARGV.
 // Library code is compiled as written: the `#!lua name=...` line is replaced by our prefix on the
 // same line, so error line numbers are Redis's.
-import { DEPTH_GUARD } from './prelude';
+import { RETURN_FIXUP } from './prelude';
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
 import { BUSY_EVAL, ReplyError, errorf } from '../errors';
@@ -72,7 +72,7 @@ function callPrefix(fn: string): string {
 }
 const CALL_SUFFIX =
   "\nend __lib() local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" +
-  DEPTH_GUARD +
+  RETURN_FIXUP +
   ' return __v';
 
 /** Parses the metadata line and registers the library's functions (without installing it). */

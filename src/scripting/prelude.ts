@@ -13,6 +13,36 @@ const RANDOM =
   "local l, u = int(a, 1), int(b, 2) if l > u then err(\"bad argument #2 to 'random' (interval is empty)\", 2) end return fl(r * (u - l + 1)) + l end, " +
   "randomseed = function(s) pc('\\0seed', int(s, 1)) end}, {__index = m}) end)(math, redis.pcall, tonumber, math.floor, select, error, type, setmetatable); ";
 
+// string.format's %d/%i (C long) and %o/%u/%x/%X (unsigned long) are 64-bit in Redis on x86-64 but
+// 32-bit in the WebAssembly build. Conversions whose argument does not fit 32 bits are formatted
+// here (x86-64 cvttsd2si semantics: NaN and out-of-range give INT64_MIN; flags, width and precision
+// as printf) and passed to the real format as %s; everything else, errors included, is the real
+// format's work. Its errors are re-raised at the caller's line, as Redis reports them; when the
+// caller's frame is gone (`return string.format(...)` is a Lua tail call) line 1 is all we know.
+// ("%d"):format(...) goes through the string metatable and keeps the 32-bit behaviour.
+const FORMAT = [
+  'local string = (function(S, pc, tn, tp, err, fl, sel, unp, cc, smt) local fmt, sub, find, match, rep = S.format, S.sub, S.find, S.match, S.rep',
+  'local function tr(n) if n >= 0 then return fl(n) end return -fl(-n) end',
+  "local function digits(hi, lo, b) local t = {} repeat local q = fl(hi / b) local r = hi - q * b hi = q local x = r * 4294967296 + lo q = fl(x / b) r = x - q * b lo = q t[#t + 1] = sub('0123456789abcdef', r + 1, r + 1) until hi == 0 and lo == 0 return S.reverse(cc(t)) end",
+  "local function conv(flags, w, dot, pr, c, n) local signed, neg, d = c == 'd' or c == 'i', false",
+  "if signed then local s = (n == n and n >= -2^63 and n < 2^63) and tr(n) or -2^63 neg = s < 0 d = fmt('%.0f', neg and -s or s) else local hi, lo",
+  'if n ~= n or n < 2^63 then local s = (n == n and n >= -2^63) and tr(n) or -2^63 hi = fl(s / 4294967296) lo = s - hi * 4294967296 if hi < 0 then hi = hi + 4294967296 end',
+  "elseif n < 2^64 then hi = fl(n / 4294967296) lo = n - hi * 4294967296 else hi, lo = 0, 0 end d = digits(hi, lo, c == 'o' and 8 or c == 'u' and 10 or 16) if c == 'X' then d = S.upper(d) end end",
+  "local zero, p = d == '0', tn(pr) if dot == '.' then p = p or 0 end if p then if p == 0 and zero then d = '' end if #d < p then d = rep('0', p - #d) .. d end end",
+  "local pre = '' if neg then pre = '-' elseif signed and find(flags, '+', 1, true) then pre = '+' elseif signed and find(flags, ' ', 1, true) then pre = ' ' end",
+  "if find(flags, '#', 1, true) then if c == 'o' and sub(d, 1, 1) ~= '0' then d = '0' .. d elseif (c == 'x' or c == 'X') and not zero then pre = '0' .. c end end",
+  "local pad = (tn(w) or 0) - #pre - #d if pad > 0 then if find(flags, '-', 1, true) then return pre .. d .. rep(' ', pad) elseif find(flags, '0', 1, true) and not p then return pre .. rep('0', pad) .. d end return rep(' ', pad) .. pre .. d end return pre .. d end",
+  "local function format(...) local n, a = sel('#', ...), {...} local f = a[1] if tp(f) == 'string' then local i, k, parts, last = 1, 1, {}, 1",
+  "while true do local s = find(f, '%', i, true) if s == nil then break end if sub(f, s + 1, s + 1) == '%' then i = s + 2 else k = k + 1",
+  "local flags, w, dot, pr, c = match(f, '^([-+ #0]*)(%d*)(%.?)(%d*)(.?)', s + 1) local e = s + #flags + #w + #dot + #pr + 1",
+  "if c ~= '' and find('diouxX', c, 1, true) and #flags < 6 and #w <= 2 and #pr <= 2 then local v = a[k] local x = (tp(v) == 'number' or tp(v) == 'string') and tn(v)",
+  "if x then local t = x == x and tr(x) local fits if c == 'd' or c == 'i' then fits = t and t >= -2147483648 and t < 2147483648 else fits = t and t >= 0 and t < 4294967296 end",
+  "if not fits then parts[#parts + 1] = sub(f, last, s - 1) .. '%s' last = e + 1 a[k] = conv(flags, w, dot, pr, c, x) end end end i = e + 1 end end",
+  'if last > 1 then parts[#parts + 1] = sub(f, last) a[1] = cc(parts) end end',
+  "local ok, r = pc(fmt, unp(a, 1, n)) if ok then return r end r = S.gsub(r, \"to '%?'\", \"to 'format'\", 1) local _, m = pc(err, r, 3) err(m ~= r and m or r, m ~= r and 0 or 1) end",
+  'return smt({format = format}, {__index = S}) end)(string, pcall, tonumber, type, error, math.floor, select, unpack, table.concat, setmetatable); ',
+].join(' ');
+
 // redis.set_repl (validated like Redis; respite has no replication to steer) and
 // redis.acl_check_cmd (every client runs as the default user).
 const REDIS_EXTRAS =
@@ -27,17 +57,44 @@ const REDIS_EXTRAS =
 export function preludeFor(body: string): string {
   let p = '';
   if (body.includes('random')) p += RANDOM;
+  if (body.includes('format')) p += FORMAT;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
   return p;
 }
 
 /**
- * The engine converts a returned table recursively in C and never returns from a table that
- * contains itself. Redis stops at its Lua stack limit; we refuse tables nested deeper than
- * Redis could convert (array parts only, which is all the conversion reads) with its error text.
+ * Run on the value a script returns, before the engine converts it (`__v`, of type `t`).
+ *
+ * - The engine converts Redis's special tables ({double=}, {map=}, {set=}, {big_number=},
+ *   {verbatim_string=}) only after redis.setresp(3), and then also accepts some Redis does not
+ *   ({double='2.5'}, {big_number=5}); Redis 7.0 converts them in either mode (only booleans follow
+ *   setresp). So they are rewritten here, with Redis's precedence and type checks (rawget, err >
+ *   ok > double > big_number > verbatim_string > map > set > array), into plain arrays whose first
+ *   element is a status tag (TAG below) that convert.ts turns back into the reply; nested values
+ *   stay in the engine's hands, so booleans keep the script's setresp meaning. Doubles travel as
+ *   %.17g text, which also keeps the sign of NaN that Redis prints ("-nan").
+ * - A NaN number converts to 0 in the engine but to INT64_MIN in Redis (x86 cvttsd2si).
+ * - The engine converts recursively in C and never returns from a table that contains itself;
+ *   Redis stops at its Lua stack limit. Tables nested deeper than 200 levels get its error text.
+ *
+ * Tables without such keys and without NaNs are returned as they are (no copy).
  */
-export const DEPTH_GUARD =
-  " if t == 'table' then local function d(x, n) if n > 200 then return true end for i = 1, #x do local v = x[i] if type(v) == 'table' and d(v, n + 1) then return true end end return false end if d(__v, 0) then return {err = 'ERR reached lua stack limit'} end end";
+const TAG = "'\\0respite:";
+export const RETURN_FIXUP =
+  " if t == 'table' or __v ~= __v then local rg, tp, nx, fmt, deep = rawget, type, next, string.format, false " +
+  'local function c(x, n) if x ~= x then return -2^63 end if tp(x) ~= "table" then return x end if n > 200 then deep = true return x end ' +
+  "local e, o, d, b, vs, m, s = rg(x, 'err'), rg(x, 'ok'), rg(x, 'double'), rg(x, 'big_number'), rg(x, 'verbatim_string'), rg(x, 'map'), rg(x, 'set') " +
+  'local special = e ~= nil or o ~= nil or d ~= nil or b ~= nil or vs ~= nil or m ~= nil or s ~= nil ' +
+  'if special then if tp(e) == "string" or tp(o) == "string" then return x end ' +
+  `if tp(d) == "number" then return {{ok = ${TAG}double'}, fmt('%.17g', d)} end ` +
+  `if tp(b) == "string" then return {{ok = ${TAG}big_number'}, b} end ` +
+  `if tp(vs) == "table" then local f, v = rg(vs, 'format'), rg(vs, 'string') if tp(f) == "string" and tp(v) == "string" then return {{ok = ${TAG}verbatim'}, f, v} end end ` +
+  `if tp(m) == "table" then local r, i, k, v = {{ok = ${TAG}map'}}, 1, nx(m) while k ~= nil do r[i + 1] = c(k, n + 1) r[i + 2] = c(v, n + 1) i = i + 2 k, v = nx(m, k) end return r end ` +
+  `if tp(s) == "table" then local r, i, k = {{ok = ${TAG}set'}}, 1, nx(s) while k ~= nil do i = i + 1 r[i] = c(k, n + 1) k = nx(s, k) end return r end end ` +
+  'local r, i, v = special and {} or nil, 1, rg(x, 1) while v ~= nil do local y = c(v, n + 1) ' +
+  'if r == nil and y ~= v then r = {} for j = 1, i - 1 do r[j] = rg(x, j) end end if r ~= nil then r[i] = y end i = i + 1 v = rg(x, i) end return r or x end ' +
+  "__v = c(__v, 0) if deep then return {err = 'ERR reached lua stack limit'} end end";
+
 
 /**
  * An EVAL script body wrapped so that only its first return value is converted (Redis converts
@@ -45,5 +102,5 @@ export const DEPTH_GUARD =
  * nil as in Redis. Kept tiny on purpose: the engine compiles the whole text on every run.
  */
 export function wrapEval(body: string): string {
-  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + DEPTH_GUARD + ' return __v';
+  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + RETURN_FIXUP + ' return __v';
 }
