@@ -11,6 +11,7 @@ import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
+import { loadInlineVm } from './scripting/vm/inline-vm';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -95,6 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
  * startServer() and the respite-server command line.
  */
 export async function serve(server: Server, port: number | null, opts: { persistence?: boolean } = {}): Promise<RespiteServer> {
+  await loadInlineVm(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
   let bound = 0;

@@ -16,6 +16,7 @@ import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 import type { Server } from './server';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
 import { scriptingState } from '../scripting/state';
+import { inlineVm } from '../scripting/vm/inline-vm';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
 const ALL_SECTIONS = [
@@ -92,7 +93,7 @@ function rate(st: InfoState, pick: (s: InfoState['samples'][0]) => number): numb
   return dt > 0 ? (pick(b) - pick(a)) / dt : 0;
 }
 
-/** Lua heap size last measured per server (kept for INFO run from inside a script). */
+/** Lua heap size last measured per server (kept for INFO run while a script runs). */
 const luaHeap = new WeakMap<Server, number>();
 
 /**
@@ -102,10 +103,14 @@ const luaHeap = new WeakMap<Server, number>();
  */
 function scriptingInfo(srv: Server) {
   const st = scriptingState(srv);
-  const vm = st.vm;
+  // Scripts run on the in-thread VM (shared by the servers of a process); a worker VM, when one was
+  // needed for a long script, adds its own heap.
+  const vm = inlineVm();
+  const worker = st.vm;
   let heap = luaHeap.get(srv) ?? 0;
-  if (vm === null || vm.dead) heap = 0;
-  else if (!vm.busy) heap = vm.memoryUsed();
+  if (vm !== null && !vm.running && (worker === null || worker.dead || !worker.busy)) {
+    heap = vm.memoryUsed() + (worker === null || worker.dead ? 0 : worker.memoryUsed());
+  }
   luaHeap.set(srv, heap);
   let evalBytes = 0;
   for (const body of st.scripts.values()) evalBytes += 40 + body.length;

@@ -4,7 +4,7 @@
 // with a register_function that keeps the wanted callback, then calls it with KEYS and ARGV.
 // Library code is compiled as written: the `#!lua name=...` line is replaced by our prefix on the
 // same line, so error line numbers are Redis's.
-import { RETURN_FIXUP } from './prelude';
+import { returnFixup } from './prelude';
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
 import { BUSY_EVAL, ReplyError, errorf } from '../errors';
@@ -12,8 +12,8 @@ import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { preludeFor } from './prelude';
-import { killBusyScript, runScript } from './runner';
-import { luaVm, scriptingState, ScriptingState } from './state';
+import { compileCheck, killBusyScript, runScript } from './runner';
+import { scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
 
 export interface FunctionInfo {
@@ -50,9 +50,9 @@ const LOAD_PREFIX =
   'if tp(name) ~= "string" and tp(name) ~= "number" then fail("ERR function_name argument given to redis.register_function must be a string") end ' +
   'if cb == nil then fail("ERR redis.register_function must get a callback argument") end ' +
   'if tp(cb) ~= "function" then fail("ERR callback argument given to redis.register_function must be a function") end ' +
-  'if desc ~= nil and tp(desc) ~= "string" then fail("ERR description argument given to redis.register_function must be a string") end ' +
+  'if desc ~= nil and tp(desc) ~= "string" and tp(desc) ~= "number" then fail("ERR description argument given to redis.register_function must be a string") end if desc ~= nil then desc = ts(desc) end ' +
   'local fl = "" if flags ~= nil then if tp(flags) ~= "table" then fail("ERR flags argument to redis.register_function must be a table representing function flags") end ' +
-  'for i = 1, #flags do local f = flags[i] if tp(f) ~= "string" then fail("ERR flags argument to redis.register_function must be a table representing function flags") end ' +
+  'for i = 1, #flags do local f = flags[i] if tp(f) ~= "string" then fail("ERR unknown flag given") end ' +
   'if not (f == "no-writes" or f == "allow-oom" or f == "allow-stale" or f == "no-cluster" or f == "allow-cross-slot-keys") then fail("ERR unknown flag given") end fl = fl .. f .. "," end end ' +
   'name = ts(name) if not name:find("^[%w_]+$") then fail("ERR ' + BAD_NAME + '") end ' +
   'if __seen[name] then fail("ERR Function already exists in the library") end __seen[name] = true ' +
@@ -70,9 +70,9 @@ function callPrefix(fn: string): string {
     `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() `
   );
 }
-const CALL_SUFFIX =
+const callSuffix = (body: string): string =>
   "\nend __lib() local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" +
-  RETURN_FIXUP +
+  returnFixup(body) +
   ' return __v';
 
 /** Parses the metadata line and registers the library's functions (without installing it). */
@@ -85,6 +85,7 @@ function compileLibrary(c: Client, code: string): Library | ReplyError {
   let name: string | null = null;
   for (const p of parts.slice(1)) {
     if (!p.startsWith('name=')) return errorf(`ERR Invalid metadata value given: ${p}`);
+    if (name !== null) return errorf('ERR Invalid metadata value, name argument was given multiple times');
     name = p.slice(5);
   }
   if (name === null) return errorf('ERR Library name was not given');
@@ -95,7 +96,7 @@ function compileLibrary(c: Client, code: string): Library | ReplyError {
 function registerFunctions(c: Client, lib: Library): ReplyError | null {
   let ce: string | null;
   try {
-    ce = luaVm(c.server).compileError(lib.body, '@user_function');
+    ce = compileCheck(lib.body, '@user_function');
   } catch (e) {
     return errorf(`ERR ${(e as Error).message}`);
   }
@@ -269,7 +270,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const src = preludeFor(lib.body) + callPrefix(fn.name) + lib.body + CALL_SUFFIX;
+  const src = preludeFor(lib.body) + callPrefix(fn.name) + lib.body + callSuffix(lib.body);
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     name: fn.name,

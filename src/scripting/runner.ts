@@ -13,6 +13,7 @@ import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
 import { LuaHost, LuaValue } from './engine';
 import { luaVm, scriptingState } from './state';
+import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
 /** The client a script's commands run as. Replies are captured as values, never encoded. */
@@ -126,31 +127,55 @@ class RunHost implements LuaHost {
 export function runScript(caller: Client, source: string, keys: string[], args: string[], run: ScriptRun): Reply {
   const srv = caller.server;
   const st = scriptingState(srv);
-  let vm: LuaVm;
-  try {
-    vm = luaVm(srv);
-  } catch (e) {
-    return errorf(`ERR ${(e as Error).message}`);
-  }
+  const inline = inlineVm();
+  if (inline === null) return errorf('ERR the Lua engine is not loaded yet');
   const sc = (st.client ??= new ScriptClient(srv));
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
   sc.protocol = 2;
-  const host = new RunHost(sc, run);
+  let host = new RunHost(sc, run);
   const ks = srv.keyspace;
   const outerSnapshot = ks.timeSnapshot;
   ks.timeSnapshot = outerSnapshot ?? srv.clock.now(); // the keyspace clock stands still
   st.running = run;
   const startedAt = performance.now();
   const propagations0 = srv.propagations;
+  const prng0 = st.prng.state;
   const end = (): void => {
     st.running = null;
     ks.timeSnapshot = outerSnapshot;
   };
-  const threshold = run.load ? LOAD_TIMEOUT_MS : Math.max(1, srv.config.int('busy-reply-threshold'));
+  // First on the in-thread VM, with an instruction budget worth busy-reply-threshold.
+  const thresholdMs = run.load ? LOAD_TIMEOUT_MS : srv.config.int('busy-reply-threshold');
+  const first = inline.run(source, keys, args, fuelFor(thresholdMs), host);
+  if (!fuelExhausted(first)) {
+    end();
+    return finalReply(first, run, caller);
+  }
+  const line = (first as AbortValue).meta.line;
+  if (run.load) {
+    end();
+    return errorf('ERR FUNCTION LOAD timeout');
+  }
+  if (!canWait(caller)) {
+    // Nobody else can be served while it runs (inside EXEC): stop it.
+    end();
+    return decorate('ERR Script ran past busy-reply-threshold inside a transaction and was stopped', line, run);
+  }
+  if (host.wrote) {
+    // Its writes cannot be undone, so it cannot start over on the worker (see README).
+    end();
+    return decorate('ERR Script wrote and then ran past busy-reply-threshold; respite stopped it', line, run);
+  }
+  // It has only read: start it over on the worker VM, which can run past the threshold while the
+  // server answers -BUSY. Nothing it did is visible (the PRNG is rewound too).
+  st.prng.state = prng0;
+  host = new RunHost(sc, run);
+  let vm: LuaVm;
   let started: StartResult;
   try {
-    started = vm.start(source, keys, args, host, threshold);
+    vm = luaVm(srv);
+    started = vm.start(source, keys, args, host, 0);
   } catch (e) {
     end();
     return errorf(`ERR ${(e as Error).message}`);
@@ -158,13 +183,6 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   if (started.done) {
     end();
     return finalReply(started.value, run, caller);
-  }
-  if (run.load || !canWait(caller)) {
-    // Nobody else can be served meanwhile (load code, EXEC, nested): stop it now.
-    vm.terminate();
-    end();
-    if (run.load) return errorf('ERR FUNCTION LOAD timeout');
-    return decorate('ERR Script ran past busy-reply-threshold inside a transaction or another command and was stopped', 1, run);
   }
   // Past busy-reply-threshold: other clients get -BUSY until this ends (or SCRIPT KILL).
   caller.blocked = true;
@@ -199,6 +217,14 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   };
   started.pending.continue((v) => complete(finalReply(v, run, caller)));
   return NO_REPLY;
+}
+
+/** Lua VM instructions per millisecond of budget (calibrated on a tight Lua loop). */
+const FUEL_PER_MS = 350_000;
+
+function fuelFor(ms: number): number {
+  // busy-reply-threshold 0: Redis checks at its first hook (100,000 instructions).
+  return ms <= 0 ? 100_000 : Math.min(2 ** 50, ms * FUEL_PER_MS);
 }
 
 /** Whether the caller can wait for its reply while the event loop serves others. */
@@ -252,4 +278,11 @@ export function killBusyScript(c: Client, isEval: boolean): Reply {
   if (busy.isEval !== isEval) return busy.isEval ? BUSY_EVAL : BUSY_FUNCTION;
   busy.kill();
   return OK;
+}
+
+/** The Lua compile error of a chunk (null if it compiles); throws if the VM is not loaded yet. */
+export function compileCheck(source: string, chunkName: string): string | null {
+  const vm = inlineVm();
+  if (vm === null) throw new Error('the Lua engine is not loaded yet');
+  return vm.compileError(source, chunkName);
 }

@@ -7,8 +7,8 @@ import { NOT_INTEGER, ReplyError, errorf } from '../errors';
 import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
-import { killBusyScript, runScript } from './runner';
-import { luaVm, scriptingState } from './state';
+import { compileCheck, killBusyScript, runScript } from './runner';
+import { scriptingState } from './state';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -51,7 +51,7 @@ function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | Rep
   if (sb instanceof ReplyError) return sb;
   let e: string | null;
   try {
-    e = luaVm(c.server).compileError(sb.code, '@user_script');
+    e = compileCheck(sb.code, '@user_script');
   } catch (err) {
     return errorf(`ERR ${(err as Error).message}`);
   }

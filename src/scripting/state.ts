@@ -16,6 +16,14 @@ export class Lrand48 {
     return (v % 2147483647) / 2147483647;
   }
 
+  /** The generator's state, to rewind it (a script started over on the worker VM). */
+  get state(): bigint {
+    return this.x;
+  }
+  set state(v: bigint) {
+    this.x = v;
+  }
+
   /** redisSrand48(seed): seed is a C int. */
   seed(n: number): void {
     const s = BigInt.asUintN(32, BigInt(Math.trunc(n) | 0));

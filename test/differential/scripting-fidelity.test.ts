@@ -231,7 +231,7 @@ differential('scripting fidelity', (ctx) => {
     }
   });
 
-  test('FUNCTION LOAD: number descriptions and flags, repeated name=', { todo: 'functions.ts: lua_isstring accepts numbers; non-string flags give "unknown flag given"; duplicate name= is refused' }, async () => {
+  test('FUNCTION LOAD: number descriptions and flags, repeated name=', async () => {
     const p = await ctx.pair();
     await p.run('FUNCTION', 'FLUSH');
     await p.run('FUNCTION', 'LOAD', lib('h1', "redis.register_function{function_name='f', callback=function() return 1 end, description=5}"));

@@ -1,16 +1,17 @@
 // The synchronous channel between the server thread and the Lua worker thread: a SharedArrayBuffer
 // with a few control words and a data area, plus a MessagePort for payloads too big for the area.
-// Exactly one side talks at a time (request, then reply), so one op/len/aux slot serves both
-// directions; each side bumps its own sequence word and the other side waits for it to change.
+// Exactly one side talks at a time (request, then reply); each side bumps its own sequence word
+// and the other side waits for it to change.
 // Waiting spins briefly before sleeping on a futex: a futex wake-up costs tens of microseconds,
 // more than most redis.call round trips take.
 import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 
+// Control words: per direction, a sequence number bumped on each message, then op, len and aux.
 const TO_WORKER = 0;
-const TO_MAIN = 1;
-const OP = 2;
-const LEN = 3;
-const AUX = 4;
+const TO_MAIN = 4;
+const OP = 1;
+const LEN = 2;
+const AUX = 3;
 const CONTROL_BYTES = 64;
 /** Payloads up to this size travel through shared memory; larger ones through the port. */
 export const DATA_BYTES = 1 << 20;
@@ -61,10 +62,10 @@ export class Channel {
   send(op: Op, aux: number, len: number, big: Buffer | null = null): void {
     const ctl = this.ctl;
     if (big !== null) this.port.postMessage(big);
-    Atomics.store(ctl, OP, op);
-    Atomics.store(ctl, AUX, aux);
-    Atomics.store(ctl, LEN, big !== null ? -1 : len);
     const seq = this.side === 'main' ? TO_WORKER : TO_MAIN;
+    Atomics.store(ctl, seq + OP, op);
+    Atomics.store(ctl, seq + AUX, aux);
+    Atomics.store(ctl, seq + LEN, big !== null ? -1 : len);
     Atomics.add(ctl, seq, 1);
     Atomics.notify(ctl, seq);
   }
@@ -113,10 +114,13 @@ export class Channel {
   /** Reads the message that arrived (call only when `pending`). */
   take(): Message {
     const ctl = this.ctl;
-    this.seen = Atomics.load(ctl, this.inbox);
-    const op = Atomics.load(ctl, OP) as Op;
-    const aux = Atomics.load(ctl, AUX);
-    const len = Atomics.load(ctl, LEN);
+    const box = this.inbox;
+    const seq = Atomics.load(ctl, box);
+    if (seq !== this.seen + 1) throw new Error(`Lua VM channel out of step (${this.side}: ${this.seen} -> ${seq})`);
+    this.seen = seq;
+    const op = Atomics.load(ctl, box + OP) as Op;
+    const aux = Atomics.load(ctl, box + AUX);
+    const len = Atomics.load(ctl, box + LEN);
     let data: Buffer;
     if (len >= 0) data = this.area.subarray(0, len);
     else {

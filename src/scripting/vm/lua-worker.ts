@@ -7,48 +7,15 @@
 // while a script loops (the worker is terminated to kill it).
 import { MessagePort, workerData } from 'node:worker_threads';
 import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
-
-interface Exports {
-  HEAPU8: Uint8Array;
-  _alloc(n: number): number;
-  _free_mem(p: number): void;
-  _eval_with_args(ret: number, sp: number, sl: number, ap: number, al: number, nkeys: number): void;
-  _set_limits(fuel: number, maxReply: number, maxArg: number): void;
-}
-
-interface WasmModule {
-  exports: Exports;
-  handlers: Record<string, (...a: number[]) => unknown>;
-  create(host: object): unknown;
-}
-
-/** The wire tag of an error reply (codec.ts). */
-const T_ERROR = 0x05;
+import { T_ERROR, heapOf, loadWasmLua } from './wire';
 
 const { sab, port } = workerData as { sab: SharedArrayBuffer; port: MessagePort };
 const ch = new Channel(sab, port, 'worker');
 
 async function main(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const lib = require('lua-redis-wasm') as { load(o: object): Promise<WasmModule> };
-  const mod = await lib.load({
-    profile: 'redis-7.0',
-    redisProps: {
-      REDIS_VERSION: { value: '7.0.15' },
-      REDIS_VERSION_NUM: { value: 0x07000f },
-      REPL_NONE: { value: 0 },
-      REPL_AOF: { value: 1 },
-      REPL_SLAVE: { value: 2 },
-      REPL_REPLICA: { value: 2 },
-      REPL_ALL: { value: 3 },
-      replicate_commands: { returns: true },
-      breakpoint: { returns: false },
-      debug: { returns: null },
-    },
-  });
+  const mod = await loadWasmLua();
   const x = mod.exports;
-  // The module is built without memory growth, so one Buffer view over the heap stays valid.
-  const heap = Buffer.from(x.HEAPU8.buffer, x.HEAPU8.byteOffset, x.HEAPU8.byteLength);
+  const heap = heapOf(x);
   const retPtr = x._alloc(8);
 
   /** Sends a request to the server thread and waits for its reply. */

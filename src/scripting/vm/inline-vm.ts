@@ -1,0 +1,156 @@
+// The in-thread Lua VM: lua-redis-wasm on the server thread, shared by every server in the process
+// (scripts never nest: EVAL and FCALL are `noscript`). Every script runs here first, with an
+// instruction budget: crossing to a worker thread costs more than most scripts take, and nearly
+// every script finishes well within it. A script that runs out of budget before it wrote anything
+// is run again from the start on the server's worker VM (lua-vm.ts), which can go on past
+// busy-reply-threshold while the server answers -BUSY (see runner.ts).
+//
+// Speed: command arguments are read from the WebAssembly heap as latin1 strings and replies are
+// encoded into one scratch buffer, then copied into the heap once.
+import type { LuaHost, LuaValue } from '../engine';
+import { ReplyError } from '../../errors';
+import { COMPILE_CHECK, Exports, MEMORY_QUERY, NO_HOST, ReplyEncoder, decodeResult, heapOf, loadWasmLua } from './wire';
+
+/** The error text lua-redis-wasm gives when the instruction budget runs out. */
+export const FUEL_EXHAUSTED = 'Script killed by fuel limit';
+/** No instruction budget (0 would mean the package's default). */
+const NO_LIMIT = -1;
+
+export class InlineVm {
+  private host: LuaHost | null = null;
+  private fuel = 0;
+  /** True while a chunk runs (INFO called from a script must not re-enter the VM). */
+  running = false;
+  private readonly heap: Buffer;
+  private readonly out = new ReplyEncoder(Buffer.allocUnsafe(64 * 1024));
+  private readonly retPtr: number;
+
+  constructor(private readonly x: Exports) {
+    this.heap = heapOf(x);
+    this.retPtr = x._alloc(8);
+  }
+
+  /** host_redis_call / host_redis_pcall: (retPtr, argsPtr, argsLen), [count u32]([len u32][bytes])*. */
+  hostCall(args: number[], protectedCall: boolean): void {
+    const [ret, ptr] = args;
+    const heap = this.heap;
+    const n = heap.readUInt32LE(ptr);
+    const argv = new Array<string>(n);
+    let o = ptr + 4;
+    for (let i = 0; i < n; i++) {
+      const len = heap.readUInt32LE(o);
+      o += 4;
+      argv[i] = heap.latin1Slice(o, o + len);
+      o += len;
+    }
+    const host = this.host ?? NO_HOST;
+    const out = this.out;
+    out.pos = 0;
+    let r;
+    try {
+      r = host.call(argv, protectedCall);
+    } catch (e) {
+      r = new ReplyError(`ERR ${(e as Error).message}`);
+    }
+    out.reply(r, host.resp);
+    const dst = this.x._alloc(out.pos);
+    out.buf.copy(heap, dst, 0, out.pos);
+    heap.writeUInt32LE(dst, ret);
+    heap.writeUInt32LE(out.pos, ret + 4);
+    // Keep the scratch buffer from staying huge after one big reply.
+    if (out.buf.length > 1 << 20) out.buf = Buffer.allocUnsafe(64 * 1024);
+  }
+
+  /**
+   * Compiles and runs a chunk with KEYS/ARGV set, to completion. A script that executes more than
+   * `fuel` VM instructions (NO_LIMIT: no budget) is aborted with an error value naming FUEL_EXHAUSTED.
+   */
+  run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue {
+    const x = this.x;
+    if (fuel !== this.fuel) {
+      x._set_limits(fuel, 0, 0);
+      this.fuel = fuel;
+    }
+    const heap = this.heap;
+    let argLen = 4;
+    for (const k of keys) argLen += 4 + k.length;
+    for (const a of args) argLen += 4 + a.length;
+    const sp = x._alloc(source.length || 1);
+    heap.latin1Write(source, sp);
+    const ap = x._alloc(argLen);
+    heap.writeUInt32LE(keys.length + args.length, ap);
+    let o = ap + 4;
+    for (const list of [keys, args]) {
+      for (const s of list) {
+        heap.writeUInt32LE(s.length, o);
+        o += 4;
+        o += heap.latin1Write(s, o);
+      }
+    }
+    const outer = this.host;
+    this.host = host;
+    this.running = true;
+    try {
+      x._eval_with_args(this.retPtr, sp, source.length, ap, argLen, keys.length);
+    } finally {
+      this.running = false;
+      this.host = outer;
+      x._free_mem(sp);
+      x._free_mem(ap);
+    }
+    const rp = heap.readUInt32LE(this.retPtr);
+    const rl = heap.readUInt32LE(this.retPtr + 4);
+    if (rp === 0 || rl === 0) return null;
+    try {
+      return decodeResult(heap, rp);
+    } finally {
+      x._free_mem(rp);
+    }
+  }
+
+  compileError(source: string, chunkName: string): string | null {
+    const r = this.run(COMPILE_CHECK, [], [source, chunkName], NO_LIMIT, NO_HOST);
+    return typeof r === 'string' ? r : null;
+  }
+
+  /** Bytes the Lua heap uses (collectgarbage('count')); never call while a script runs. */
+  memoryUsed(): number {
+    const r = this.run(MEMORY_QUERY, [], [], NO_LIMIT, NO_HOST);
+    return typeof r === 'number' ? r : 0;
+  }
+}
+
+/** True when a run's value is the error of an exhausted instruction budget. */
+export function fuelExhausted(v: LuaValue): boolean {
+  if (v === null || typeof v !== 'object' || !('err' in v) || v.meta === undefined) return false;
+  return v.err === FUEL_EXHAUSTED || v.err.endsWith(`: ${FUEL_EXHAUSTED}`);
+}
+
+let inline: InlineVm | null = null;
+let loading: Promise<InlineVm> | null = null;
+
+/** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
+export function loadInlineVm(): Promise<InlineVm> {
+  loading ??= (async () => {
+    const mod = await loadWasmLua();
+    const box: { vm: InlineVm | null } = { vm: null };
+    const cur = (): LuaHost | null => (box.vm as unknown as { host: LuaHost | null } | null)?.host ?? null;
+    // create() initialises Lua and wires log/setresp; call/pcall are replaced just below.
+    mod.create({
+      redisCall: () => null,
+      redisPcall: () => null,
+      log: (l: number, m: Buffer) => cur()?.log(l, m.latin1Slice(0, m.length)),
+      onSetResp: (v: 2 | 3) => cur()?.setResp(v),
+    });
+    const vm = (inline = box.vm = new InlineVm(mod.exports));
+    mod.handlers.call = (...a: number[]) => vm.hostCall(a, false);
+    mod.handlers.pcall = (...a: number[]) => vm.hostCall(a, true);
+    return vm;
+  })();
+  return loading;
+}
+
+/** The in-thread VM, or null while loadInlineVm() has not finished. */
+export function inlineVm(): InlineVm | null {
+  return inline;
+}
