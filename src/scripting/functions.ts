@@ -4,14 +4,13 @@
 // with a register_function that keeps the wanted callback, then calls it with KEYS and ARGV.
 // Library code is compiled as written: the `#!lua name=...` line is replaced by our prefix on the
 // same line, so error line numbers are Redis's.
-import { returnFixup } from './prelude';
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
 import { BUSY_EVAL, ReplyError, errorf } from '../errors';
 import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
-import { preludeFor } from './prelude';
+import { prepareBody } from './prelude';
 import { compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
@@ -70,9 +69,9 @@ function callPrefix(fn: string): string {
     `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() `
   );
 }
-const callSuffix = (body: string): string =>
+const callSuffix = (fixup: string): string =>
   "\nend __lib() local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" +
-  returnFixup(body) +
+  fixup +
   ' return __v';
 
 /** Parses the metadata line and registers the library's functions (without installing it). */
@@ -101,7 +100,8 @@ function registerFunctions(c: Client, lib: Library): ReplyError | null {
     return errorf(`ERR ${(e as Error).message}`);
   }
   if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
-  const src = preludeFor(lib.body) + LOAD_PREFIX + lib.body + LOAD_SUFFIX;
+  const p = prepareBody(lib.body);
+  const src = p.prelude + LOAD_PREFIX + p.body + LOAD_SUFFIX;
   const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true, load: true });
   if (r instanceof ReplyError) {
     const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
@@ -270,7 +270,8 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const src = preludeFor(lib.body) + callPrefix(fn.name) + lib.body + callSuffix(lib.body);
+  const p = prepareBody(lib.body);
+  const src = p.prelude + callPrefix(fn.name) + p.body + callSuffix(p.fixup);
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     name: fn.name,

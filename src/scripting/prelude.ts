@@ -1,3 +1,5 @@
+import { NUMBER_ARGS_HELPER, rewriteCallArgs } from './call-args';
+
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
 // script mentions them, so most scripts compile exactly as written.
@@ -57,7 +59,8 @@ const REDIS_EXTRAS =
 export function preludeFor(body: string): string {
   let p = '';
   if (body.includes('random')) p += RANDOM;
-  if (body.includes('format')) p += FORMAT;
+  // Only format strings with an integer conversion can need the 64-bit path.
+  if (body.includes('format') && /%[-+ #0]*\d*(?:\.\d*)?[diouxX]/.test(body)) p += FORMAT;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
   return p;
 }
@@ -119,5 +122,38 @@ export function returnFixup(body: string): string {
  * nil as in Redis. Kept tiny on purpose: the engine compiles the whole text on every run.
  */
 export function wrapEval(body: string): string {
-  return preludeFor(body) + 'local __v = (function(...) ' + body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + returnFixup(body) + ' return __v';
+  let w = wrapped.get(body);
+  if (w === undefined) {
+    const p = prepareBody(body);
+    w = p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
+    remember(wrapped, body, w);
+  }
+  return w;
+}
+
+/** A body ready to compile: the helpers it needs, the body (call sites rewritten), its return fixup. */
+export interface PreparedBody {
+  prelude: string;
+  body: string;
+  fixup: string;
+}
+
+/** Same body, same text: EVALSHA and FCALL run the same bodies over and over. */
+const prepared = new Map<string, PreparedBody>();
+const wrapped = new Map<string, string>();
+const CACHE_LIMIT = 1000;
+
+function remember<V>(m: Map<string, V>, k: string, v: V): void {
+  if (m.size >= CACHE_LIMIT) m.clear();
+  m.set(k, v);
+}
+
+export function prepareBody(body: string): PreparedBody {
+  let p = prepared.get(body);
+  if (p === undefined) {
+    const rewritten = rewriteCallArgs(body);
+    p = { prelude: preludeFor(body) + (rewritten === null ? '' : NUMBER_ARGS_HELPER), body: rewritten ?? body, fixup: returnFixup(body) };
+    remember(prepared, body, p);
+  }
+  return p;
 }

@@ -178,6 +178,26 @@ differential('scripting fidelity', (ctx) => {
   const lib = (name: string, body: string): string => `#!lua name=${name}\n${body}`;
   const F = "redis.register_function('f', function() return 1 end)";
 
+  test('number arguments to redis.call/pcall are sent as %.17g; errors keep their lines', async () => {
+    const p = await ctx.pair();
+    for (const v of ['1234567890123456', '2^53', '0.1', '-0.5', '3', '1e20', '1/3', '1/0', '-1/0', '2^63', '-2^63', '123.456e-7', 'tonumber(ARGV[1]) + 1']) {
+      await p.run('EVAL', `redis.call('SET', KEYS[1], ${v}) return redis.call('GET', KEYS[1])`, '1', 'k', '1700000000000123');
+      await p.run('EVAL', `return redis.pcall('SET', 'k2', ${v}, 'XX')`, '0');
+    }
+    await p.run('EVAL', "local n = 1234567890123456 redis.call('HSET', 'h', 'f' .. 1, n, 'g', n * 2) return redis.call('HGETALL', 'h')", '0');
+    await p.run('EVAL', "redis.call('ZADD', 'z', 2^21 * 0x100000000 + 7, 'm') return redis.call('ZSCORE', 'z', 'm')", '0');
+    await p.run('EVAL', "redis.call('SET', 'x', redis.call('INCRBY', 'cnt', 2^40)) return redis.call('GET', 'x')", '0');
+    // Errors raised by redis.call keep the script's line, with or without number arguments.
+    await p.run('EVAL', "local a = 1\nlocal b = 2\nreturn redis.call('NOSUCH', 1)", '0');
+    await p.run('EVAL', "local a = 1\n\nreturn redis.call('INCRBY', 'cnt', 'x', 1.5)", '0');
+    await p.run('EVAL', "local a = 1\n\nreturn redis.call('INCRBY', 'str', 2.5)", '0');
+    await p.run('EVAL', "\n\nreturn redis.call('SET', 'k', {})", '0');
+    await p.run('EVAL', "local t = {s = 'redis.call(1.5)'} -- redis.call(2.5)\nreturn redis.call('SET', 'k', [[x]]) and redis.call('GET', 'k')", '0');
+    await p.run('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=numlib\nredis.register_function('numf', function(keys, args)\n  redis.call('SET', keys[1], 0.1 + 0.2)\n  return redis.call('GET', keys[1])\nend)");
+    await p.run('FCALL', 'numf', '1', 'fk');
+    await p.run('FUNCTION', 'DELETE', 'numlib');
+  });
+
   test('FUNCTION LOAD: load-time errors', async () => {
     const p = await ctx.pair();
     const libs = [

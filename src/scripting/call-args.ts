@@ -1,0 +1,112 @@
+// Number arguments to redis.call / redis.pcall. Redis 7.0 formats them with "%.17g"; the engine
+// formats them as Lua's tostring does ("%.14g"), so 1234567890123456 would arrive as
+// 1.2345678901235e+15. A wrapper around redis.call would fix that but move the line numbers of
+// the errors it raises to the wrapper's, so the call sites are rewritten instead: the arguments of
+// `redis.call(...)` go through `__n(...)`, which formats numbers and runs in the script's own frame
+// before redis.call is called. Only call sites with an argument that may be a number are touched
+// (string literals, KEYS[i] and ARGV[i] are strings), and nothing is inserted across lines.
+
+/** Formats number arguments as Redis does; everything else passes through unchanged. */
+export const NUMBER_ARGS_HELPER =
+  "local __n = (function(tp, sel, fmt, unp) return function(...) local t, n = {...}, sel('#', ...) " +
+  "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) end end return unp(t, 1, n) end end)(type, select, string.format, unpack); ";
+
+// Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
+const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
+const CALL = /redis\s*\.\s*p?call\s*\(/y;
+/** `local rcall = redis.call`: calls through such an alias are call sites too (BullMQ's style). */
+const ALIAS = /\blocal\s+([A-Za-z_]\w*)\s*=\s*redis\s*\.\s*p?call\b(?!\s*\()/g;
+
+/** Index just past a string literal, comment or long bracket starting at i, or -1 if none does. */
+function skipNonCode(s: string, i: number): number {
+  const c = s[i];
+  if (c === "'" || c === '"') {
+    let j = i + 1;
+    while (j < s.length && s[j] !== c && s[j] !== '\n') j += s[j] === '\\' ? 2 : 1;
+    return j + 1;
+  }
+  if (c === '[') {
+    const m = /^\[(=*)\[/.exec(s.slice(i, i + 64));
+    if (m === null) return -1;
+    const end = s.indexOf(`]${m[1]}]`, i + m[0].length);
+    return end < 0 ? s.length : end + m[0].length;
+  }
+  if (c === '-' && s[i + 1] === '-') {
+    const m = /^--\[(=*)\[/.exec(s.slice(i, i + 64));
+    if (m !== null) {
+      const end = s.indexOf(`]${m[1]}]`, i + m[0].length);
+      return end < 0 ? s.length : end + m[0].length - 2;
+    }
+    const nl = s.indexOf('\n', i);
+    return nl < 0 ? s.length : nl;
+  }
+  return -1;
+}
+
+/**
+ * The body with number-capable redis.call/pcall arguments wrapped in __n(...), or null when no
+ * call site needs it.
+ */
+export function rewriteCallArgs(body: string): string | null {
+  if (!body.includes('call')) return null;
+  const aliases = new Set<string>();
+  for (const m of body.matchAll(ALIAS)) aliases.add(m[1]);
+  const aliasCall = aliases.size === 0 ? null : new RegExp(`(?:${[...aliases].join('|')})\\s*\\(`, 'y');
+  const inserts: { at: number; text: string }[] = [];
+  // Open call sites: where their arguments start, and the top-level argument boundaries so far.
+  const stack: { start: number; depth: number; args: number[] }[] = [];
+  let depth = 0;
+  for (let i = 0; i < body.length; ) {
+    const skip = skipNonCode(body, i);
+    if (skip >= 0) {
+      i = skip;
+      continue;
+    }
+    const c = body[i];
+    if (/[A-Za-z_]/.test(c) && (i === 0 || !/[\w.:]/.test(body[i - 1]))) {
+      let re: RegExp | null = c === 'r' ? CALL : null;
+      let end = -1;
+      if (re !== null) {
+        re.lastIndex = i;
+        if (re.test(body)) end = re.lastIndex;
+      }
+      if (end < 0 && aliasCall !== null) {
+        aliasCall.lastIndex = i;
+        if (aliasCall.test(body)) end = aliasCall.lastIndex;
+      }
+      if (end >= 0) {
+        depth++;
+        stack.push({ start: end, depth, args: [end] });
+        i = end;
+        continue;
+      }
+      // Skip the rest of the identifier (so `xrcall(` is not taken for `rcall(`).
+      while (i < body.length && /\w/.test(body[i])) i++;
+      continue;
+    }
+    if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') {
+      const top = stack[stack.length - 1];
+      if (c === ')' && top !== undefined && top.depth === depth) {
+        stack.pop();
+        top.args.push(i + 1);
+        const args: string[] = [];
+        for (let k = 0; k + 1 < top.args.length; k++) args.push(body.slice(top.args[k], top.args[k + 1] - 1));
+        const empty = args.length === 1 && args[0].trim() === '';
+        if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
+          inserts.push({ at: top.start, text: '__n(' }, { at: i, text: ')' });
+        }
+      }
+      depth--;
+    } else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top !== undefined && top.depth === depth) top.args.push(i + 1);
+    }
+    i++;
+  }
+  if (inserts.length === 0) return null;
+  inserts.sort((a, b) => b.at - a.at);
+  let out = body;
+  for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
+  return out;
+}

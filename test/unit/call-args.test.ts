@@ -1,0 +1,37 @@
+// The call-site rewrite that makes number arguments to redis.call reach Redis as "%.17g" text.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { rewriteCallArgs } from '../../src/scripting/call-args';
+
+test('call sites whose arguments are all strings are left alone', () => {
+  assert.equal(rewriteCallArgs("return redis.call('SET', KEYS[1], ARGV[1], \"EX\", '10')"), null);
+  assert.equal(rewriteCallArgs("redis.call('INCRBY', KEYS[1], 12345678901234)"), null);
+  assert.equal(rewriteCallArgs('redis.call()'), null);
+  assert.equal(rewriteCallArgs('return 1'), null);
+});
+
+test('arguments that may be numbers go through __n, on the same line', () => {
+  assert.equal(rewriteCallArgs("redis.call('SET', k, 1.5)"), "redis.call(__n('SET', k, 1.5))");
+  assert.equal(rewriteCallArgs("x = redis.pcall ( 'ZADD', KEYS[1], s, m )"), "x = redis.pcall (__n( 'ZADD', KEYS[1], s, m ))");
+  assert.equal(
+    rewriteCallArgs("redis.call('SET', 'a', redis.call('INCRBY', 'b', n))"),
+    "redis.call(__n('SET', 'a', redis.call(__n('INCRBY', 'b', n))))",
+  );
+  assert.equal(rewriteCallArgs("redis.call('X', {a = 1, b = f(2, 3)}, t[1])\nreturn 1"), "redis.call(__n('X', {a = 1, b = f(2, 3)}, t[1]))\nreturn 1");
+  assert.equal(rewriteCallArgs("redis.call('X',\n  n)"), "redis.call(__n('X',\n  n))");
+});
+
+test('strings, comments and long brackets are not code', () => {
+  const body = "local s = 'redis.call(1)' -- redis.call(2)\nlocal t = [==[ redis.call(3) ]==] --[[ redis.call(4)\n]] return \"redis.call(5)\"";
+  assert.equal(rewriteCallArgs(body), null);
+  assert.equal(rewriteCallArgs("local s = 'a\\'b' redis.call('SET', s, n)"), "local s = 'a\\'b' redis.call(__n('SET', s, n))");
+});
+
+test('local aliases of redis.call are call sites; other identifiers are not', () => {
+  assert.equal(
+    rewriteCallArgs('local rcall = redis.call\nrcall("ZADD", KEYS[1], score, id) xrcall(1) t.rcall(2) o:rcall(3)'),
+    'local rcall = redis.call\nrcall(__n("ZADD", KEYS[1], score, id)) xrcall(1) t.rcall(2) o:rcall(3)',
+  );
+  assert.equal(rewriteCallArgs("local pos = redis.pcall('LPOS', KEYS[1], ARGV[1])"), null);
+  assert.equal(rewriteCallArgs('myredis.call(1) redis.callx(2)'), null);
+});
