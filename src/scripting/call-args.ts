@@ -12,6 +12,17 @@ export const NUMBER_ARGS_HELPER =
   "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) end end return unp(t, 1, n) end end)(type, select, string.format, unpack); ";
 
 // Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
+/**
+ * RESP3 nulls: after redis.setresp(3) Redis gives a script nil for a null reply, the engine false.
+ * For bodies that call setresp, replies carry nulls as a marker (wire.ts NULL_MARKER) and every
+ * call site's result goes through __r, which turns markers into nil, inside arrays and maps too.
+ */
+export const NULL_HELPER_NAME = 'local __r = ';
+export const NULL_HELPER =
+  NULL_HELPER_NAME +
+  "(function(tp, rg, nx) local M = '\\0respite:null' local function f(v) if tp(v) ~= 'table' then return v end if rg(v, 'ok') == M then return nil end " +
+  "local m = rg(v, 'map') if tp(m) == 'table' then for k, x in nx, m do m[k] = f(x) end return v end for i = 1, #v do v[i] = f(v[i]) end return v end return f end)(type, rawget, next); ";
+
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
 const CALL = /redis\s*\.\s*p?call\s*\(/y;
 /** `local rcall = redis.call`: calls through such an alias are call sites too (BullMQ's style). */
@@ -44,17 +55,17 @@ function skipNonCode(s: string, i: number): number {
 }
 
 /**
- * The body with number-capable redis.call/pcall arguments wrapped in __n(...), or null when no
- * call site needs it.
+ * The body with number-capable redis.call/pcall arguments wrapped in __n(...), and with `nulls`
+ * every call's result wrapped in __r(...); null when no call site needs either.
  */
-export function rewriteCallArgs(body: string): string | null {
+export function rewriteCallArgs(body: string, nulls = false): string | null {
   if (!body.includes('call')) return null;
   const aliases = new Set<string>();
   for (const m of body.matchAll(ALIAS)) aliases.add(m[1]);
   const aliasCall = aliases.size === 0 ? null : new RegExp(`(?:${[...aliases].join('|')})\\s*\\(`, 'y');
   const inserts: { at: number; text: string }[] = [];
   // Open call sites: where their arguments start, and the top-level argument boundaries so far.
-  const stack: { start: number; depth: number; args: number[] }[] = [];
+  const stack: { expr: number; start: number; depth: number; args: number[] }[] = [];
   let depth = 0;
   for (let i = 0; i < body.length; ) {
     const skip = skipNonCode(body, i);
@@ -76,7 +87,7 @@ export function rewriteCallArgs(body: string): string | null {
       }
       if (end >= 0) {
         depth++;
-        stack.push({ start: end, depth, args: [end] });
+        stack.push({ expr: i, start: end, depth, args: [end] });
         i = end;
         continue;
       }
@@ -96,6 +107,7 @@ export function rewriteCallArgs(body: string): string | null {
         if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
           inserts.push({ at: top.start, text: '__n(' }, { at: i, text: ')' });
         }
+        if (nulls) inserts.push({ at: top.expr, text: '__r(' }, { at: i + 1, text: ')' });
       }
       depth--;
     } else if (c === ',') {

@@ -1,4 +1,4 @@
-import { NUMBER_ARGS_HELPER, rewriteCallArgs } from './call-args';
+import { NULL_HELPER, NUMBER_ARGS_HELPER, rewriteCallArgs } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -151,8 +151,12 @@ function remember<V>(m: Map<string, V>, k: string, v: V): void {
 export function prepareBody(body: string): PreparedBody {
   let p = prepared.get(body);
   if (p === undefined) {
-    const rewritten = rewriteCallArgs(body);
-    p = { prelude: preludeFor(body) + (rewritten === null ? '' : NUMBER_ARGS_HELPER), body: rewritten ?? body, fixup: returnFixup(body) };
+    const nulls = body.includes('setresp');
+    const rewritten = rewriteCallArgs(body, nulls);
+    let prelude = preludeFor(body);
+    if (rewritten !== null && rewritten.includes('__n(')) prelude += NUMBER_ARGS_HELPER;
+    if (rewritten !== null && nulls) prelude += NULL_HELPER;
+    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
     remember(prepared, body, p);
   }
   return p;

@@ -13,6 +13,7 @@ import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
 import { LuaHost, LuaValue } from './engine';
 import { luaVm, scriptingState } from './state';
+import { NULL_HELPER_NAME } from './call-args';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
@@ -61,6 +62,7 @@ const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument f
 
 class RunHost implements LuaHost {
   resp: 2 | 3 = 2;
+  nullMarkers = false;
   wrote = false;
   constructor(
     private readonly sc: ScriptClient,
@@ -133,7 +135,9 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
   sc.protocol = 2;
+  const nullMarkers = source.includes(NULL_HELPER_NAME);
   let host = new RunHost(sc, run);
+  host.nullMarkers = nullMarkers;
   const ks = srv.keyspace;
   const outerSnapshot = ks.timeSnapshot;
   ks.timeSnapshot = outerSnapshot ?? srv.clock.now(); // the keyspace clock stands still
@@ -171,6 +175,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   // server answers -BUSY. Nothing it did is visible (the PRNG is rewound too).
   st.prng.state = prng0;
   host = new RunHost(sc, run);
+  host.nullMarkers = nullMarkers;
   let vm: LuaVm;
   let started: StartResult;
   try {

@@ -114,10 +114,21 @@ differential('scripting fidelity', (ctx) => {
     ]);
   });
 
-  test('nil command replies seen by a script after redis.setresp(3)', { todo: 'the engine gives false for a RESP3 null; Redis gives nil' }, async () => {
-    const p = await ctx.pair();
-    await p.run('EVAL', "redis.setresp(3) return redis.call('GET','nokey')", '0');
-    await p.run('EVAL', "redis.setresp(3) return {redis.call('GET','nokey'), 1}", '0');
+  test('nil command replies seen by a script after redis.setresp(3)', async () => {
+    for (const proto of ['2', '3']) {
+      const p = await ctx.pair();
+      await p.redis.call('HELLO', proto);
+      await p.respite.call('HELLO', proto);
+      await p.run('HSET', 'h', 'a', '1', 'b', '2');
+      await p.run('EVAL', "redis.setresp(3) return redis.call('GET','nokey')", '0');
+      await p.run('EVAL', "redis.setresp(3) return {redis.call('GET','nokey'), 1}", '0');
+      await p.run('EVAL', "redis.setresp(3) local v = redis.call('GET', 'nokey') return {v == nil and 'nil' or type(v)}", '0');
+      await p.run('EVAL', "redis.setresp(3) local r = redis.call('HMGET', 'h', 'a', 'nokey', 'b') return {#r >= 1 and r[1] or 'x', r[2] == nil and 'nil' or 'set', r[3]}", '0');
+      await p.run('EVAL', "redis.setresp(3) local rc = redis.pcall return {type(rc('GET', 'nokey')), redis.call('HGET', 'h', 'a')}", '0');
+      await p.run('EVAL', "redis.setresp(3) redis.setresp(2) return {type(redis.call('GET', 'nokey'))}", '0');
+      await p.run('EVAL', "return {type(redis.call('GET', 'nokey'))}", '0');
+      await p.run('EVAL', "redis.setresp(3)\nlocal x = 1\nreturn redis.call('NOSUCH')", '0');
+    }
   });
 
   test('string.format: %d/%i/%u/%o/%x/%X are 64-bit (C long) as on x86-64', async () => {

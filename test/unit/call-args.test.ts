@@ -35,3 +35,11 @@ test('local aliases of redis.call are call sites; other identifiers are not', ()
   assert.equal(rewriteCallArgs("local pos = redis.pcall('LPOS', KEYS[1], ARGV[1])"), null);
   assert.equal(rewriteCallArgs('myredis.call(1) redis.callx(2)'), null);
 });
+
+test('with nulls, every call site result goes through __r (RESP3 nulls become nil)', () => {
+  assert.equal(rewriteCallArgs("return redis.call('GET', KEYS[1])", true), "return __r(redis.call('GET', KEYS[1]))");
+  assert.equal(
+    rewriteCallArgs("local rc = redis.pcall\nlocal v = rc('HMGET', KEYS[1], f)[2]", true),
+    "local rc = redis.pcall\nlocal v = __r(rc(__n('HMGET', KEYS[1], f)))[2]",
+  );
+});

@@ -52,6 +52,7 @@ export class InlineVm {
     } catch (e) {
       r = new ReplyError(`ERR ${(e as Error).message}`);
     }
+    out.nullMarkers = host.nullMarkers === true;
     out.reply(r, host.resp);
     const dst = this.x._alloc(out.pos);
     out.buf.copy(heap, dst, 0, out.pos);

@@ -70,9 +70,14 @@ export function heapOf(x: Exports): Buffer {
 }
 
 /** Encoder for command replies, writing into the shared area until a reply outgrows it. */
+/** How a RESP3 null travels to scripts whose call sites turn it into nil (call-args.ts). */
+export const NULL_MARKER = '\0respite:null';
+
 export class ReplyEncoder {
   buf: Buffer;
   pos = 0;
+  /** Encode nulls as NULL_MARKER (RESP3 replies to a script with rewritten call sites). */
+  nullMarkers = false;
   constructor(readonly area: Buffer) {
     this.buf = area;
   }
@@ -125,7 +130,7 @@ export class ReplyEncoder {
         this.buf[this.pos++] = r ? 1 : 0;
         return;
     }
-    if (r === null || r instanceof Marker) return this.head(T_NULL, 0);
+    if (r === null || r instanceof Marker) return this.nullMarkers && resp === 3 ? this.str(T_STATUS, NULL_MARKER) : this.head(T_NULL, 0);
     if (Array.isArray(r)) {
       this.head(T_ARRAY, r.length);
       for (let i = 0; i < r.length; i++) this.reply(r[i], resp);
