@@ -273,6 +273,9 @@ function argReply(a: Json): Reply {
 
 export class Registry {
   private byName = new Map<string, Command>();
+  /** The last successful lookup (see lookup()). */
+  private lastName = '';
+  private lastCommand: Command | undefined = undefined;
   /** Distinct top-level commands, in registration order. */
   readonly commands: Command[] = [];
 
@@ -288,7 +291,15 @@ export class Registry {
 
   /** Exact or case-insensitive lookup of a top-level command. */
   lookup(name: string): Command | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    // Pipelines repeat one command: the last hit is a string comparison away (usually the same
+    // string object, see RespParser.commandName), cheaper than hashing the name.
+    if (name === this.lastName) return this.lastCommand;
+    const cmd = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    if (cmd !== undefined) {
+      this.lastName = name;
+      this.lastCommand = cmd;
+    }
+    return cmd;
   }
 
   /** redis.conf rename-command: the command answers to a new name instead ('' removes it). */
@@ -297,6 +308,8 @@ export class Registry {
     if (!cmd) return 'no such command';
     if (to !== '' && this.lookup(to)) return 'target exists';
     for (const [k, v] of this.byName) if (v === cmd) this.byName.delete(k);
+    this.lastName = '';
+    this.lastCommand = undefined;
     if (to !== '') {
       this.byName.set(to.toLowerCase(), cmd);
       this.byName.set(to.toUpperCase(), cmd);

@@ -10,8 +10,10 @@
 // is returned exactly once (stronger than Redis, which may repeat keys). Updating a key in place
 // keeps its slot and sequence number.
 
+import { SlotIndex } from './slot-index';
+
 export class Dict<V> {
-  private index = new Map<string, number>();
+  private index = new SlotIndex();
   private keys: (string | undefined)[] = [];
   private vals: (V | undefined)[] = [];
   private seqs: number[] = [];
@@ -25,24 +27,24 @@ export class Dict<V> {
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.index.find(key, this.keys) >= 0;
   }
 
   get(key: string): V | undefined {
-    const slot = this.index.get(key);
-    return slot === undefined ? undefined : this.vals[slot];
+    const slot = this.index.find(key, this.keys);
+    return slot < 0 ? undefined : this.vals[slot];
   }
 
   /** Insert or replace. Returns true when the key is new. `mark` sets the access info. */
   set(key: string, val: V, mark = 0): boolean {
-    const slot = this.index.get(key);
-    if (slot !== undefined) {
+    const slot = this.index.find(key, this.keys);
+    if (slot >= 0) {
       this.vals[slot] = val;
       this.meta[slot] = mark;
       return false;
     }
     const s = this.keys.length;
-    this.index.set(key, s);
+    this.index.insert(key, s);
     this.keys.push(key);
     this.vals.push(val);
     this.seqs.push(this.nextSeq++);
@@ -50,28 +52,35 @@ export class Dict<V> {
     return true;
   }
 
+  /** Replaces the value of a present key, keeping its access info. False when absent. */
+  replaceValue(key: string, val: V): boolean {
+    const slot = this.index.find(key, this.keys);
+    if (slot < 0) return false;
+    this.vals[slot] = val;
+    return true;
+  }
+
   /** get() that also records access info, in one lookup. */
   getMarked(key: string, mark: number): V | undefined {
-    const slot = this.index.get(key);
-    if (slot === undefined) return undefined;
+    const slot = this.index.find(key, this.keys);
+    if (slot < 0) return undefined;
     this.meta[slot] = mark;
     return this.vals[slot];
   }
 
   getMark(key: string): number | undefined {
-    const slot = this.index.get(key);
-    return slot === undefined ? undefined : this.meta[slot];
+    const slot = this.index.find(key, this.keys);
+    return slot < 0 ? undefined : this.meta[slot];
   }
 
   setMark(key: string, mark: number): void {
-    const slot = this.index.get(key);
-    if (slot !== undefined) this.meta[slot] = mark;
+    const slot = this.index.find(key, this.keys);
+    if (slot >= 0) this.meta[slot] = mark;
   }
 
   delete(key: string): boolean {
-    const slot = this.index.get(key);
-    if (slot === undefined) return false;
-    this.index.delete(key);
+    const slot = this.index.remove(key, this.keys);
+    if (slot < 0) return false;
     this.keys[slot] = undefined;
     this.vals[slot] = undefined;
     this.holes++;
@@ -81,7 +90,7 @@ export class Dict<V> {
   }
 
   clear(): void {
-    this.index = new Map();
+    this.index.clear();
     this.keys = [];
     this.vals = [];
     this.seqs = [];
@@ -175,7 +184,6 @@ export class Dict<V> {
         vals[w] = vals[r];
         seqs[w] = seqs[r];
         meta[w] = meta[r];
-        this.index.set(k, w);
       }
       w++;
     }
@@ -184,5 +192,6 @@ export class Dict<V> {
     seqs.length = w;
     meta.length = w;
     this.holes = 0;
+    this.index.rebuild(keys);
   }
 }

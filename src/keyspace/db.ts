@@ -102,12 +102,12 @@ export class Db {
    * MutableString): not a modification, so nothing is signalled.
    */
   swap(key: string, val: Value): void {
-    this.dict.set(key, val, this.dict.getMark(key) ?? 0);
+    if (!this.dict.replaceValue(key, val)) this.dict.set(key, val, 0);
   }
 
   /** Replaces the value of an existing key in place, keeping its TTL and access info. */
   replace(key: string, val: Value): void {
-    this.dict.set(key, val, this.dict.getMark(key) ?? this.ks.newMark());
+    if (!this.dict.replaceValue(key, val)) this.dict.set(key, val, this.ks.newMark());
     this.ks.modified(this, key);
   }
 

@@ -7,6 +7,7 @@ import type { Server } from '../engine/server';
 import { protocolError } from '../errors';
 import { ProtocolError, RespParser } from '../resp/parser';
 import { SoftLimitState, closeForOutputLimits, overOutputLimits } from './output-limits';
+import { readIntoSharedBuffer } from './shared-read-buffer';
 
 /** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
@@ -38,7 +39,7 @@ export class Connection {
     c.checkOutputLimits = () => this.checkOutputLimits();
     watchSoftLimits(server);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => c.close());
     socket.on('error', () => c.close());
     socket.on('drain', () => {
@@ -56,6 +57,8 @@ export class Connection {
     this.client.lastInteraction = this.server.clock.now();
     this.parser.feed(chunk);
     this.process();
+    // The chunk may be the shared read buffer: keep a copy of what is left unparsed.
+    this.parser.detach();
   }
 
   /** Runs buffered commands until the buffer is empty or the client must wait. */

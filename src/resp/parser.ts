@@ -43,6 +43,8 @@ export class RespParser {
   private big: Buffer | null = null;
   private bigFill = 0;
   private bigLen = 0;
+  /** The last command name read (see commandName). */
+  private lastName = '';
   /** Bytes waiting in the parser (for CLIENT LIST qbuf). */
   get buffered(): number {
     return this.buf.length - this.pos + (this.big ? this.bigFill : 0);
@@ -84,6 +86,21 @@ export class RespParser {
     this.pos = 0;
   }
 
+  /**
+   * Copies the unparsed bytes out of a borrowed chunk whose owner is about to reuse it (the
+   * connection's shared read buffer). A no-op when nothing is left or the bytes are ours.
+   */
+  detach(): void {
+    if (this.store !== null) return;
+    const rest = this.buf.length - this.pos;
+    if (rest === 0) return;
+    const own = Buffer.allocUnsafe(Math.max(16 * 1024, 2 * rest));
+    this.buf.copy(own, 0, this.pos);
+    this.store = own;
+    this.buf = own.subarray(0, rest);
+    this.pos = 0;
+  }
+
   /** The next complete command, null if more bytes are needed, or a ProtocolError. */
   next(): string[] | null | ProtocolError {
     for (;;) {
@@ -107,16 +124,18 @@ export class RespParser {
         if (r <= 0) continue; // *0 and *-1 are ignored
         this.argsLeft = r;
       }
+      const maxBulkLen = this.policy.maxBulkLen;
       while (this.argsLeft > 0) {
         const buf = this.buf;
         if (this.pos >= buf.length) return null;
         const save = this.pos;
-        const len = this.header(this.policy.maxBulkLen, 'bulk');
+        const len = this.header(maxBulkLen, 'bulk');
         if (len === null || len instanceof ProtocolError) return len;
         if (len > 16384 && this.policy.authRequired()) return new ProtocolError('unauthenticated bulk length');
         const avail = this.buf.length - this.pos;
         if (avail >= len + 2) {
-          this.argv.push(latin1(this.buf, this.pos, len));
+          const argv = this.argv;
+          argv.push(argv.length === 0 ? this.commandName(this.buf, this.pos, len) : latin1(this.buf, this.pos, len));
           this.pos += len + 2;
           this.argsLeft--;
           continue;
@@ -135,6 +154,21 @@ export class RespParser {
       }
       return this.take();
     }
+  }
+
+  /**
+   * The first argument: the previous command's name string again when the bytes match, as they
+   * do in a pipeline. Saves building the string, and the command table's lookup cache then
+   * recognises it by identity.
+   */
+  private commandName(b: Buffer, s: number, len: number): string {
+    const last = this.lastName;
+    if (last.length === len) {
+      let i = 0;
+      while (i < len && last.charCodeAt(i) === b[s + i]) i++;
+      if (i === len) return last;
+    }
+    return (this.lastName = latin1(b, s, len));
   }
 
   private take(): string[] {
