@@ -105,8 +105,9 @@ export function dispatch(c: Client, argv: string[]): void {
   if (c.tracking !== null) srv.tracking.afterDispatch(c, cmd);
   if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
   // Serve clients blocked on keys this command (or the whole EXEC) made ready; a single
-  // counter check when nothing is ready.
-  handleReadyKeys(srv);
+  // counter check when nothing is ready. Not while a script is busy: keys it made ready so far
+  // are served when it ends (Redis >= 7.2 checks isInsideYieldingLongCommand), or it would not be atomic.
+  if (srv.busyScript === null) handleReadyKeys(srv);
 }
 
 /** The known command an arity error is about: Redis counts it as that command's rejected call. */
@@ -120,12 +121,14 @@ function arityRejected(c: Client, argv: string[]): Command | null {
 /** A command refused before running: counts it, and poisons an open MULTI (EXECABORT). */
 export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
   if (cmd) cmd.rejectedCalls++;
-  if (c.multi !== null && cmd !== null && cmd.name === 'exec') {
-    // A refused EXEC discards the transaction (Redis's execCommandAbort).
+  if (cmd !== null && cmd.name === 'exec') {
+    // A refused EXEC discards the transaction (Redis's execCommandAbort), with or without MULTI.
     c.multi = null;
     c.multiError = false;
     c.server.watches.unwatchAll(c);
-    e = errorf(`EXECABORT Transaction discarded because of: ${e.message}`);
+    // Redis formats its arity and pub/sub-context refusals without the ERR code.
+    const why = e.message.replace(/^ERR (?=wrong number of arguments|Can't execute)/, '');
+    e = errorf(`EXECABORT Transaction discarded because of: ${why}`);
   }
   if (c.multi !== null) c.multiError = true;
   if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);

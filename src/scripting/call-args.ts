@@ -3,26 +3,49 @@
 // 1.2345678901235e+15. A wrapper around redis.call would fix that but move the line numbers of
 // the errors it raises to the wrapper's, so the call sites are rewritten instead: the arguments of
 // `redis.call(...)` go through `__n(...)`, which formats numbers and runs in the script's own frame
-// before redis.call is called. Only call sites with an argument that may be a number are touched
-// (string literals, KEYS[i] and ARGV[i] are strings), and nothing is inserted across lines.
+// before redis.call is called (in `pcall(redis.call, ...)` too). Only call sites with an argument
+// that may be a number are touched (string literals, KEYS[i] and ARGV[i] are strings), and nothing
+// is inserted across lines.
 
 /** Formats number arguments as Redis does; everything else passes through unchanged. */
-export const NUMBER_ARGS_HELPER =
-  "local __n = (function(tp, sel, fmt, unp) return function(...) local t, n = {...}, sel('#', ...) " +
+export const numberArgsHelper = (name: string): string =>
+  `local ${name} = (function(tp, sel, fmt, unp) return function(...) local t, n = {...}, sel('#', ...) ` +
   "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) end end return unp(t, 1, n) end end)(type, select, string.format, unpack); ";
 
-// Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
+/**
+ * The helpers' names: __n and __r, unless the body itself uses that text (its own `local __n`
+ * would shadow ours, and ours would answer a read of a global __n), then __n1, __n2...
+ */
+export interface HelperNames {
+  numbers: string;
+  nulls: string;
+}
+
+export function helperNames(body: string): HelperNames {
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let i = 1; body.includes(name); i++) name = base + i;
+    return name;
+  };
+  return { numbers: fresh('__n'), nulls: fresh('__r') };
+}
+
 /**
  * RESP3 nulls: after redis.setresp(3) Redis gives a script nil for a null reply, the engine false.
  * For bodies that call setresp, replies carry nulls as a marker (wire.ts NULL_MARKER) and every
- * call site's result goes through __r, which turns markers into nil, inside arrays and maps too.
+ * call site's result goes through the null helper, which turns markers into nil, inside arrays and
+ * maps too. NULL_HELPER_MARK tells the runner a script has it.
  */
-export const NULL_HELPER_NAME = 'local __r = ';
-export const NULL_HELPER =
-  NULL_HELPER_NAME +
-  "(function(tp, rg, nx) local M = '\\0respite:null' local function f(v) if tp(v) ~= 'table' then return v end if rg(v, 'ok') == M then return nil end " +
-  "local m = rg(v, 'map') if tp(m) == 'table' then for k, x in nx, m do m[k] = f(x) end return v end for i = 1, #v do v[i] = f(v[i]) end return v end return f end)(type, rawget, next); ";
+export const NULL_HELPER_MARK = "local M = '\\0respite:null' ";
+export const nullHelper = (name: string): string =>
+  `local ${name} = ` +
+  "(function(tp, rg, nx, sel, unp) " + NULL_HELPER_MARK + "local function f(v) if tp(v) ~= 'table' then return v end if rg(v, 'ok') == M then return nil end " +
+  "local m = rg(v, 'map') if tp(m) == 'table' then for k, x in nx, m do m[k] = f(x) end return v end for i = 1, #v do v[i] = f(v[i]) end return v end " +
+  // Several values: pcall(redis.call, ...) gives the status first.
+  "return function(...) local n = sel('#', ...) if n == 1 then return f((...)) end local t = {...} for i = 1, n do t[i] = f(t[i]) end return unp(t, 1, n) end " +
+  'end)(type, rawget, next, select, unpack); ';
 
+// Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
 const CALL = /redis\s*\.\s*p?call\s*\(/y;
 /** `local rcall = redis.call`: calls through such an alias are call sites too (BullMQ's style). */
@@ -58,11 +81,13 @@ function skipNonCode(s: string, i: number): number {
  * The body with number-capable redis.call/pcall arguments wrapped in __n(...), and with `nulls`
  * every call's result wrapped in __r(...); null when no call site needs either.
  */
-export function rewriteCallArgs(body: string, nulls = false): string | null {
+export function rewriteCallArgs(body: string, nulls = false, names: HelperNames = helperNames(body)): string | null {
   if (!body.includes('call')) return null;
   const aliases = new Set<string>();
   for (const m of body.matchAll(ALIAS)) aliases.add(m[1]);
   const aliasCall = aliases.size === 0 ? null : new RegExp(`(?:${[...aliases].join('|')})\\s*\\(`, 'y');
+  // pcall(redis.call, ...): the arguments after the function are the command's.
+  const pcallOf = new RegExp(`pcall\\s*\\(\\s*(?:redis\\s*\\.\\s*p?call${[...aliases].map((a) => `|${a}`).join('')})\\s*,`, 'y');
   const inserts: { at: number; text: string }[] = [];
   // Open call sites: where their arguments start, and the top-level argument boundaries so far.
   const stack: { expr: number; start: number; depth: number; args: number[] }[] = [];
@@ -75,7 +100,7 @@ export function rewriteCallArgs(body: string, nulls = false): string | null {
     }
     const c = body[i];
     if (/[A-Za-z_]/.test(c) && (i === 0 || !/[\w.:]/.test(body[i - 1]))) {
-      let re: RegExp | null = c === 'r' ? CALL : null;
+      let re: RegExp | null = c === 'r' ? CALL : c === 'p' ? pcallOf : null;
       let end = -1;
       if (re !== null) {
         re.lastIndex = i;
@@ -105,9 +130,9 @@ export function rewriteCallArgs(body: string, nulls = false): string | null {
         for (let k = 0; k + 1 < top.args.length; k++) args.push(body.slice(top.args[k], top.args[k + 1] - 1));
         const empty = args.length === 1 && args[0].trim() === '';
         if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
-          inserts.push({ at: top.start, text: '__n(' }, { at: i, text: ')' });
+          inserts.push({ at: top.start, text: `${names.numbers}(` }, { at: i, text: ')' });
         }
-        if (nulls) inserts.push({ at: top.expr, text: '__r(' }, { at: i + 1, text: ')' });
+        if (nulls) inserts.push({ at: top.expr, text: `${names.nulls}(` }, { at: i + 1, text: ')' });
       }
       depth--;
     } else if (c === ',') {

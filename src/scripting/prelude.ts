@@ -1,4 +1,4 @@
-import { NULL_HELPER, NUMBER_ARGS_HELPER, rewriteCallArgs } from './call-args';
+import { helperNames, nullHelper, numberArgsHelper, rewriteCallArgs } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -55,9 +55,25 @@ const REDIS_EXTRAS =
   "local v = pc('\\0acl', ...) if tp(v) == 'table' then err(v.err, 0) end return v == 1 end" +
   "}, {__index = r}) end)(redis, redis.pcall, type, error, setmetatable); ";
 
+// The in-thread VM stops a script that runs out of its instruction budget with an error, which
+// pcall/xpcall would catch: the script would go on with a wrong result instead of starting over on
+// the worker VM (runner.ts). These re-raise it, as Redis's kill hook keeps raising on every line.
+// (The originals keep their names here: argument errors name 'pcall' / 'xpcall'.)
+const FUEL_GUARD =
+  "local pcall, xpcall = (function(pcall, xpcall, tp, sub, err, sel) local function fuel(e) return tp(e) == 'string' and sub(e, -27) == 'Script killed by fuel limit' end " +
+  // Redis 7.0's pcall (luaRedisPcall) also turns an error table {err = '...'} into its string
+  // (and, when err is not a string, returns the table and its err field).
+  "local function check(ok, ...) if ok then return ok, ... end local e = ... if fuel(e) then err(e, 0) end if tp(e) == 'table' then local m = e.err if tp(m) == 'string' or tp(m) == 'number' then return false, m end return false, e, m end return false, e end " +
+  "return function(...) return check(pcall(...)) end, function(...) if sel('#', ...) < 2 then return xpcall(...) end local f, h = ... local hit = false " +
+  'local function fin(ok, ...) if hit and not ok then err((...), 0) end return ok, ... end ' +
+  'return fin(xpcall(f, function(e) if fuel(e) then hit = true return e end return h(e) end)) end end)(pcall, xpcall, type, string.sub, error, select); ';
+/** pcall or xpcall used by the script itself (not redis.pcall). */
+const SCRIPT_PCALL = /(?:^|[^.:\w])x?pcall\b/;
+
 /** The helpers a body needs, for the text in front of it (same line: line numbers do not move). */
 export function preludeFor(body: string): string {
   let p = '';
+  if (body.includes('pcall') && SCRIPT_PCALL.test(body)) p += FUEL_GUARD;
   if (body.includes('random')) p += RANDOM;
   // Only format strings with an integer conversion can need the 64-bit path.
   if (body.includes('format') && /%[-+ #0]*\d*(?:\.\d*)?[diouxX]/.test(body)) p += FORMAT;
@@ -152,10 +168,11 @@ export function prepareBody(body: string): PreparedBody {
   let p = prepared.get(body);
   if (p === undefined) {
     const nulls = body.includes('setresp');
-    const rewritten = rewriteCallArgs(body, nulls);
+    const names = helperNames(body);
+    const rewritten = rewriteCallArgs(body, nulls, names);
     let prelude = preludeFor(body);
-    if (rewritten !== null && rewritten.includes('__n(')) prelude += NUMBER_ARGS_HELPER;
-    if (rewritten !== null && nulls) prelude += NULL_HELPER;
+    if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
+    if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
     p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
     remember(prepared, body, p);
   }

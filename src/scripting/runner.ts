@@ -2,7 +2,7 @@
 // dispatcher functions as network clients (with Redis's script checks), the frozen keyspace clock,
 // the shared PRNG, and error decoration (`... script: <sha>, on @user_script:<line>.`).
 import { F } from '../commands/registry';
-import { Client } from '../engine/client';
+import { Client, ReplyMode } from '../engine/client';
 import { call, countError, resolveCommand } from '../engine/dispatcher';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
@@ -13,7 +13,7 @@ import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
 import { LuaHost, LuaValue } from './engine';
 import { luaVm, scriptingState } from './state';
-import { NULL_HELPER_NAME } from './call-args';
+import { NULL_HELPER_MARK } from './call-args';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
@@ -135,7 +135,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
   sc.protocol = 2;
-  const nullMarkers = source.includes(NULL_HELPER_NAME);
+  const nullMarkers = source.includes(NULL_HELPER_MARK);
   let host = new RunHost(sc, run);
   host.nullMarkers = nullMarkers;
   const ks = srv.keyspace;
@@ -191,22 +191,30 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   }
   // Past busy-reply-threshold: other clients get -BUSY until this ends (or SCRIPT KILL).
   caller.blocked = true;
+  // CLIENT REPLY SKIP applies to this command, though its reply comes after the skip is used up.
+  const silent = caller.replyMode === ReplyMode.Skip;
   srv.callDepth++; // its effects still propagate as one transaction, closed at the end
   let finished = false;
-  const complete = (r: Reply): void => {
+  let returnedAt = 0;
+  let slowId = -1;
+  const complete = (r: Reply, propagate = true): void => {
     if (finished) return;
     finished = true;
     end();
     srv.busyScript = null;
     srv.callDepth--;
-    if (srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
+    if (propagate && srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
+    if (returnedAt !== 0) accountWholeRun(caller, run, startedAt, returnedAt, slowId);
     caller.blocked = false;
     caller.blockedArgv = null;
     if (r instanceof ReplyError) {
       if (caller.lastCommand !== null) caller.lastCommand.failedCalls++;
       countError(caller, r);
     }
-    if (!caller.closed) caller.replyAsync(r);
+    if (caller.closed) {
+      // Nobody to answer.
+    } else if (silent) srv.markPendingOutput(caller); // no reply, but pipelined commands go on
+    else caller.replyAsync(r);
     handleReadyKeys(srv);
   };
   srv.busyScript = {
@@ -217,11 +225,32 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
     wrote: () => host.wrote,
     kill: () => {
       vm.terminate();
-      complete(decorate('ERR Script killed by user with SCRIPT KILL...', 1, run));
+      // SCRIPT KILL only stops scripts that did not write; SHUTDOWN NOSAVE and close() stop any,
+      // and as in Redis the writes of a script that never finished are not propagated (AOF) here.
+      complete(decorate('ERR Script killed by user with SCRIPT KILL...', 1, run), false);
     },
   };
   started.pending.continue((v) => complete(finalReply(v, run, caller)));
+  // call() records the command's time (and slow log entry, which gets this id) when this returns;
+  // complete() adds the rest (unless the run already ended above, within this call).
+  returnedAt = performance.now();
+  slowId = srv.slowlog.nextId;
   return NO_REPLY;
+}
+
+/**
+ * A busy script's command statistics and slow log entry cover its whole run, as in Redis: call()
+ * measured it only up to the point the caller was told to wait.
+ */
+function accountWholeRun(caller: Client, run: ScriptRun, startedAt: number, returnedAt: number, slowId: number): void {
+  const now = performance.now();
+  if (caller.lastCommand !== null) caller.lastCommand.usec += (now - returnedAt) * 1000;
+  const srv = caller.server;
+  const total = (now - startedAt) * 1000;
+  const argv = run.argv ?? [];
+  const entry = srv.slowlog.entries.find((e) => e.id === slowId);
+  if (entry !== undefined && entry.argv[0]?.toLowerCase() === argv[0]?.toLowerCase()) entry.micros = Math.floor(total);
+  else if (argv.length !== 0) srv.slowlog.record(caller, argv, total, srv.clock.now());
 }
 
 /** Lua VM instructions per millisecond of budget (calibrated on a tight Lua loop). */

@@ -69,7 +69,11 @@ export function luaVm(srv: Server): LuaVm {
     const vm = (st.vm = new LuaVm());
     if (!hooked.has(srv)) {
       hooked.add(srv);
-      srv.shutdownHooks.push(() => scriptingState(srv).vm?.terminate());
+      srv.shutdownHooks.push(() => {
+        // A busy script ends as if killed (the server state is released; no client is left to answer).
+        srv.busyScript?.kill();
+        scriptingState(srv).vm?.terminate();
+      });
     }
     return vm;
   }

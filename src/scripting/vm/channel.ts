@@ -130,6 +130,11 @@ export class Channel {
     return { op, aux, data };
   }
 
+  /** Wakes this side's own waiters (whenPending) without a message: the other side is gone. */
+  wake(): void {
+    Atomics.notify(this.ctl, this.inbox);
+  }
+
   /** Resolves when a message is pending (the server thread's wait while a script is busy). */
   whenPending(): Promise<void> {
     const ctl = this.ctl;

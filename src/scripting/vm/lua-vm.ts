@@ -113,6 +113,10 @@ export class LuaVm {
     this.running = false;
     this.host = NO_HOST;
     void this.worker.terminate();
+    // A pending run waits on the channel: wake it so it ends (its caller was answered already),
+    // rather than keep waiting forever with the shared memory and the server in reach.
+    this.onCrash?.();
+    this.ch.wake();
   }
 
   private async finishAsync(onDone: (v: LuaValue) => void): Promise<void> {
