@@ -27,7 +27,7 @@ export type JsReply = string | Buffer | number | bigint | boolean | null | JsRep
 export class EmbeddedConnection {
   readonly client: Client;
   private buf: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (r: Reply) => void }[] = [];
+  private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   /** Out-of-band messages (pub/sub, invalidations) not claimed by a pending call. */
   readonly pushes: Reply[] = [];
   onPush: ((r: Reply) => void) | null = null;
@@ -37,6 +37,13 @@ export class EmbeddedConnection {
   constructor(server: Server) {
     this.client = new Client(server, 'embedded');
     server.addClient(this.client);
+    // Closed (by close(), the server's close or SHUTDOWN): commands still waiting for a reply (a
+    // blocking command, a busy script, commands held behind them) fail instead of hanging.
+    this.client.onClose = () => {
+      this.drain();
+      this.held = [];
+      for (const w of this.waiting.splice(0)) w.reject(new Error('connection closed'));
+    };
     this.client.onAsyncOutput = () => {
       this.drain();
       while (this.held.length !== 0 && !this.client.blocked && !this.client.closed) this.run(this.held.shift()!);
@@ -47,8 +54,8 @@ export class EmbeddedConnection {
   send(args: Arg[]): Promise<Reply> {
     if (this.client.closed) return Promise.reject(new Error('connection closed'));
     const argv = args.map(toLatin1);
-    return new Promise((resolve) => {
-      this.waiting.push({ resolve });
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
       if (argv.length === 0) return;
       if (this.client.blocked || this.held.length !== 0) this.held.push(argv);
       else this.run(argv);

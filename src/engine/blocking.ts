@@ -196,6 +196,17 @@ function pruneHeap(st: BlockingState): void {
 function checkTimeouts(st: BlockingState): void {
   pruneHeap(st);
   if (st.heap.length === 0) return disarm(st);
+  if (st.server.busyScript !== null) {
+    // A script past busy-reply-threshold is still one command: no timeouts meanwhile (waiters it
+    // made ready are served when it ends, before they could time out). Look again shortly.
+    disarm(st);
+    st.timer = setTimeout(() => {
+      st.timer = null;
+      checkTimeouts(st);
+    }, 5);
+    st.timer.unref();
+    return;
+  }
   const now = st.server.clock.now();
   while (st.heap.length !== 0 && st.heap[0].deadline <= now) {
     const w = heapPop(st.heap)!;

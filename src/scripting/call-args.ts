@@ -19,6 +19,7 @@ export const numberArgsHelper = (name: string): string =>
 export interface HelperNames {
   numbers: string;
   nulls: string;
+  errors: string;
 }
 
 export function helperNames(body: string): HelperNames {
@@ -27,7 +28,7 @@ export function helperNames(body: string): HelperNames {
     for (let i = 1; body.includes(name); i++) name = base + i;
     return name;
   };
-  return { numbers: fresh('__n'), nulls: fresh('__r') };
+  return { numbers: fresh('__n'), nulls: fresh('__r'), errors: fresh('__e') };
 }
 
 /**
@@ -45,9 +46,20 @@ export const nullHelper = (name: string): string =>
   "return function(...) local n = sel('#', ...) if n == 1 then return f((...)) end local t = {...} for i = 1, n do t[i] = f(t[i]) end return unp(t, 1, n) end " +
   'end)(type, rawget, next, select, unpack); ';
 
+/**
+ * error({err = '...'}): Redis replies with the err text; the engine only says "script execution
+ * failed" for any table. At `error(...)` call sites whose argument may be a table, the argument
+ * passes through this helper first, which tells the runner the text ('\0err', runner.ts) and
+ * returns the arguments unchanged, so the table is still what is raised (and what pcall catches).
+ */
+export const errorHelper = (name: string): string =>
+  `local ${name} = (function(tp, rg, pc) return function(...) local v = ... if tp(v) == 'table' then local e = rg(v, 'err') ` +
+  "if tp(e) == 'string' then pc('\\0err', e) end end return ... end end)(type, rawget, redis.pcall); ";
+
 // Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
 const CALL = /redis\s*\.\s*p?call\s*\(/y;
+const ERROR_CALL = /error\s*\(/y;
 /** `local rcall = redis.call`: calls through such an alias are call sites too (BullMQ's style). */
 const ALIAS = /\blocal\s+([A-Za-z_]\w*)\s*=\s*redis\s*\.\s*p?call\b(?!\s*\()/g;
 
@@ -82,7 +94,7 @@ function skipNonCode(s: string, i: number): number {
  * every call's result wrapped in __r(...); null when no call site needs either.
  */
 export function rewriteCallArgs(body: string, nulls = false, names: HelperNames = helperNames(body)): string | null {
-  if (!body.includes('call')) return null;
+  if (!body.includes('call') && !body.includes('error')) return null;
   const aliases = new Set<string>();
   for (const m of body.matchAll(ALIAS)) aliases.add(m[1]);
   const aliasCall = aliases.size === 0 ? null : new RegExp(`(?:${[...aliases].join('|')})\\s*\\(`, 'y');
@@ -90,7 +102,7 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
   const pcallOf = new RegExp(`pcall\\s*\\(\\s*(?:redis\\s*\\.\\s*p?call${[...aliases].map((a) => `|${a}`).join('')})\\s*,`, 'y');
   const inserts: { at: number; text: string }[] = [];
   // Open call sites: where their arguments start, and the top-level argument boundaries so far.
-  const stack: { expr: number; start: number; depth: number; args: number[] }[] = [];
+  const stack: { expr: number; start: number; depth: number; args: number[]; raise: boolean }[] = [];
   let depth = 0;
   for (let i = 0; i < body.length; ) {
     const skip = skipNonCode(body, i);
@@ -100,19 +112,20 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
     }
     const c = body[i];
     if (/[A-Za-z_]/.test(c) && (i === 0 || !/[\w.:]/.test(body[i - 1]))) {
-      let re: RegExp | null = c === 'r' ? CALL : c === 'p' ? pcallOf : null;
+      let re: RegExp | null = c === 'r' ? CALL : c === 'p' ? pcallOf : c === 'e' ? ERROR_CALL : null;
       let end = -1;
       if (re !== null) {
         re.lastIndex = i;
         if (re.test(body)) end = re.lastIndex;
       }
+      const raise = end >= 0 && re === ERROR_CALL;
       if (end < 0 && aliasCall !== null) {
         aliasCall.lastIndex = i;
         if (aliasCall.test(body)) end = aliasCall.lastIndex;
       }
       if (end >= 0) {
         depth++;
-        stack.push({ expr: i, start: end, depth, args: [end] });
+        stack.push({ expr: i, start: end, depth, args: [end], raise });
         i = end;
         continue;
       }
@@ -129,10 +142,12 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
         const args: string[] = [];
         for (let k = 0; k + 1 < top.args.length; k++) args.push(body.slice(top.args[k], top.args[k + 1] - 1));
         const empty = args.length === 1 && args[0].trim() === '';
-        if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
+        if (top.raise) {
+          if (!empty && !SURELY_STRING.test(args[0])) inserts.push({ at: top.start, text: `${names.errors}(` }, { at: i, text: ')' });
+        } else if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
           inserts.push({ at: top.start, text: `${names.numbers}(` }, { at: i, text: ')' });
         }
-        if (nulls) inserts.push({ at: top.expr, text: `${names.nulls}(` }, { at: i + 1, text: ')' });
+        if (nulls && !top.raise) inserts.push({ at: top.expr, text: `${names.nulls}(` }, { at: i + 1, text: ')' });
       }
       depth--;
     } else if (c === ',') {

@@ -1,4 +1,4 @@
-import { helperNames, nullHelper, numberArgsHelper, rewriteCallArgs } from './call-args';
+import { errorHelper, helperNames, nullHelper, numberArgsHelper, rewriteCallArgs } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -70,6 +70,17 @@ const FUEL_GUARD =
 /** pcall or xpcall used by the script itself (not redis.pcall). */
 const SCRIPT_PCALL = /(?:^|[^.:\w])x?pcall\b/;
 
+// redis.error_reply as Redis 7.0's luaPushErrorBuff builds it: the first word of a message with a
+// space is its error code ("from reply" stays as it is), a single word gets "ERR " in front; CR/LF
+// at either end are trimmed. The engine puts "ERR " in front of everything.
+const ERROR_REPLY =
+  "local redis = (function(r, tp, sel, smt, sub, find, gsub) return smt({error_reply = function(...) local e = ... " +
+  "if sel('#', ...) ~= 1 or tp(e) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end " +
+  "if sub(e, 1, 1) ~= '-' then e = '-' .. e end local sp, code, msg = find(e, ' ', 1, true) " +
+  "if sp == nil then code, msg = 'ERR', sub(e, 2) else code, msg = sub(e, 2, sp - 1), sub(e, sp + 1) end " +
+  "msg = gsub(gsub(msg, '^[\\r\\n]+', ''), '[\\r\\n]+$', '') return {err = code .. ' ' .. msg} end}, {__index = r}) " +
+  'end)(redis, type, select, setmetatable, string.sub, string.find, string.gsub); ';
+
 /** The helpers a body needs, for the text in front of it (same line: line numbers do not move). */
 export function preludeFor(body: string): string {
   let p = '';
@@ -78,6 +89,7 @@ export function preludeFor(body: string): string {
   // Only format strings with an integer conversion can need the 64-bit path.
   if (body.includes('format') && /%[-+ #0]*\d*(?:\.\d*)?[diouxX]/.test(body)) p += FORMAT;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
+  if (body.includes('error_reply')) p += ERROR_REPLY;
   return p;
 }
 
@@ -173,6 +185,7 @@ export function prepareBody(body: string): PreparedBody {
     let prelude = preludeFor(body);
     if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
     if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
+    if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);
     p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
     remember(prepared, body, p);
   }

@@ -64,6 +64,8 @@ class RunHost implements LuaHost {
   resp: 2 | 3 = 2;
   nullMarkers = false;
   wrote = false;
+  /** The err text of the last table the script raised with error() (see call-args.ts). */
+  raisedErr: string | null = null;
   constructor(
     private readonly sc: ScriptClient,
     private readonly run: ScriptRun,
@@ -97,6 +99,9 @@ class RunHost implements LuaHost {
         return formatG(st.prng.next(), 17);
       case '\0seed':
         st.prng.seed(Number(argv[1]));
+        return null;
+      case '\0err':
+        this.raisedErr = argv[1] ?? null;
         return null;
       case '\0acl': {
         const cmd = this.sc.server.registry.lookup(argv[1] ?? '');
@@ -154,7 +159,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const first = inline.run(source, keys, args, fuelFor(thresholdMs), host);
   if (!fuelExhausted(first)) {
     end();
-    return finalReply(first, run, caller);
+    return finalReply(first, run, caller, host);
   }
   const line = (first as AbortValue).meta.line;
   if (run.load) {
@@ -187,7 +192,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   }
   if (started.done) {
     end();
-    return finalReply(started.value, run, caller);
+    return finalReply(started.value, run, caller, host);
   }
   // Past busy-reply-threshold: other clients get -BUSY until this ends (or SCRIPT KILL).
   caller.blocked = true;
@@ -230,7 +235,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
       complete(decorate('ERR Script killed by user with SCRIPT KILL...', 1, run), false);
     },
   };
-  started.pending.continue((v) => complete(finalReply(v, run, caller)));
+  started.pending.continue((v) => complete(finalReply(v, run, caller, host)));
   // call() records the command's time (and slow log entry, which gets this id) when this returns;
   // complete() adds the rest (unless the run already ended above, within this call).
   returnedAt = performance.now();
@@ -266,8 +271,8 @@ function canWait(c: Client): boolean {
   return (c.kind === 'tcp' || c.kind === 'embedded') && !c.inExec && c.server.callDepth === 1 && !c.server.loading;
 }
 
-function finalReply(v: LuaValue, run: ScriptRun, caller: Client): Reply {
-  if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) return abortError(v as AbortValue, run);
+function finalReply(v: LuaValue, run: ScriptRun, caller: Client, host: RunHost): Reply {
+  if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) return abortError(v as AbortValue, run, host.raisedErr);
   return luaToReply(v, caller.protocol);
 }
 
@@ -280,7 +285,7 @@ function decorate(msg: string, line: number, run: ScriptRun): ReplyError {
 type AbortValue = { err: string; meta: { line: number; kind?: string; name?: string } };
 
 /** An error that stopped the script, worded and decorated as Redis 7.0 does. */
-function abortError(v: AbortValue, run: ScriptRun): ReplyError {
+function abortError(v: AbortValue, run: ScriptRun, raisedErr: string | null = null): ReplyError {
   const chunk = run.kind === 'eval' ? 'user_script' : 'user_function';
   const line = v.meta.line;
   let msg: string;
@@ -290,6 +295,8 @@ function abortError(v: AbortValue, run: ScriptRun): ReplyError {
     msg = 'ERR Lua redis lib command arguments must be strings or integers';
   } else {
     let e = v.err.replace(/\0/g, '').replace(/[\r\n]/g, ' ');
+    // error({err = ...}): the engine only says this; Redis replies with the err text as it is.
+    if (e === 'ERR script execution failed' && raisedErr !== null) return decorate(raisedErr.replace(/[\r\n]/g, ' '), line, run);
     e = e.replace(/^user_script:(\d+): /, `${chunk}:$1: `);
     // Errors raised by C helpers (redis.setresp...) carry their own code and no position in Redis.
     const coded = /^user_(?:script|function):\d+: ([A-Z]+ .*)$/.exec(e);

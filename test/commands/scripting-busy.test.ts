@@ -246,3 +246,27 @@ test('scripting starts after the working directory was deleted (the process move
     await s.close();
   }
 });
+
+test('a blocked client does not time out during a busy script; the script serves it first', async () => {
+  const s = await busyServer();
+  try {
+    const waiter = s.connect();
+    const popped = waiter.send(['BLPOP', 'q', '0.1']);
+    const caller = s.connect();
+    // Busy for well over the waiter's 100 ms timeout, then pushes.
+    const pending = caller.send(['EVAL', "local x = 0 for i = 1, 4e7 do x = x + i end return redis.call('RPUSH', 'q', 'v')", 0]);
+    assert.equal(await pending, 1);
+    assert.deepEqual(await popped, ['q', 'v']);
+  } finally {
+    await s.close();
+  }
+});
+
+test('closing the server fails the commands still waiting on embedded connections', async () => {
+  const s = await busyServer();
+  const blocked = s.connect().send(['BLPOP', 'nothing', '0']);
+  const busy = s.connect().send(['EVAL', LOOP, 0]);
+  await s.close();
+  await assert.rejects(blocked, /connection closed/);
+  await assert.rejects(busy, /connection closed/);
+});

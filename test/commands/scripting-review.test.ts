@@ -123,11 +123,12 @@ test('EXEC with extra arguments is refused as EXECABORT without the ERR code, as
 test('close() while a script is busy returns at once and releases the busy state', async () => {
   const s = await busyServer();
   const caller = s.connect();
-  void caller.send(['EVAL', 'while true do end', 0]);
+  const pending = caller.send(['EVAL', 'while true do end', 0]);
   await waitBusy(s);
   const t0 = Date.now();
   await s.close();
   assert.ok(Date.now() - t0 < 2000);
+  await assert.rejects(pending, /connection closed/);
   assert.equal(s.server.busyScript, null);
   assert.equal(s.server.callDepth, 0);
 });

@@ -209,6 +209,32 @@ differential('scripting fidelity', (ctx) => {
     await p.run('FUNCTION', 'DELETE', 'numlib');
   });
 
+  test('error() with an error table replies with its err text', async () => {
+    const p = await ctx.pair();
+    for (const body of [
+      "error({err='My Error'})",
+      "return error({err='ERR x'})",
+      "error({err='x'}, 0)",
+      "local t = {} t.err = 'E1 boom' error(t)",
+      "local a = 1\nlocal b = 2\nerror({err='WRONG on line 3'})",
+      "local ok, e = pcall(function() error({err='caught'}) end) return {tostring(ok), type(e)}",
+      "local ok, e = pcall(error, {err='caught'}) return {tostring(ok), type(e)}",
+      "error('plain')",
+      "local a = 1\nerror('plain on 2')",
+      "error(redis.error_reply('from reply'))",
+    ]) {
+      await p.run('EVAL', body, '0');
+    }
+    // redis.error_reply: the first word of a message with a space is its code.
+    for (const arg of ["'oops'", "'from reply'", "'-from reply'", "'ERR real'", "'-ERR'", "'x\\r\\n'", "''", '1', '', "'a', 'b'"]) {
+      await p.run('EVAL', `local t = redis.error_reply(${arg}) return type(t) == 'table' and t.err or tostring(t)`, '0');
+      await p.run('EVAL', `return redis.error_reply(${arg})`, '0');
+    }
+    await p.run('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=errlib\nredis.register_function('errf', function(keys, args)\n  error({err='FAIL from function'})\nend)");
+    await p.run('FCALL', 'errf', '0');
+    await p.run('FUNCTION', 'DELETE', 'errlib');
+  });
+
   test('FUNCTION LOAD: load-time errors', async () => {
     const p = await ctx.pair();
     const libs = [
