@@ -4,44 +4,16 @@
 // gets its reply when the script ends. A script that wrote before the threshold is stopped.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { startServer, RespiteServer } from '../../src/index';
+import { startServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
-import { Reply, SimpleString } from '../../src/resp/reply';
+import { Reply } from '../../src/resp/reply';
 import { RespClient } from '../helpers/resp-client';
 import { errorOf, raw } from '../helpers/embedded';
+import { BUSY_EVAL, BUSY_FUNCTION, UNKILLABLE, busyServer, message, status, waitWritten } from '../helpers/busy-scripts';
 
-const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
-const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
-const UNKILLABLE =
-  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
 const LOOP = 'local i = 0 while true do i = i + 1 end';
 /** Spins (about 0.3-0.5 s of Lua), writes, spins again: it writes while it is already busy. */
 const SPIN_WRITE_SPIN = "local x = 0 for i = 1, 2e7 do x = x + i end redis.call('SET', 'k', 'v') for i = 1, 2e7 do x = x + i end return redis.call('GET', 'k')";
-
-/** Polls until the busy script has written (FUNCTION KILL on an EVAL answers UNKILLABLE then). */
-async function waitWritten(s: RespiteServer): Promise<void> {
-  for (let i = 0; (await errorOf(s, 'FUNCTION', 'KILL')) !== UNKILLABLE; i++) {
-    assert.ok(i < 500, 'the script never wrote');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function busyServer(thresholdMs = 50): Promise<RespiteServer> {
-  const s = await startServer({ port: null });
-  await s.call('CONFIG', 'SET', 'busy-reply-threshold', String(thresholdMs));
-  return s;
-}
-
-/** A status reply's text (+OK -> 'OK'). */
-function status(r: Reply): string {
-  assert.ok(r instanceof SimpleString, `expected a status reply, got ${String(r)}`);
-  return r.value;
-}
-
-function message(r: Reply): string {
-  assert.ok(r instanceof ReplyError, `expected an error, got ${String(r)}`);
-  return r.message;
-}
 
 test('a looping EVAL: others get BUSY, SCRIPT KILL stops it, the caller gets the kill error', async () => {
   const s = await busyServer();

@@ -6,46 +6,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startServer, RespiteServer } from '../../src/index';
-import { ReplyError } from '../../src/errors';
-import { NULL_ARRAY, Reply, SimpleString } from '../../src/resp/reply';
+import { startServer } from '../../src/index';
+import { NULL_ARRAY, SimpleString } from '../../src/resp/reply';
 import { errorOf, raw } from '../helpers/embedded';
+import { BUSY_EVAL, busyServer as busyServerMs, message, waitBusy, waitWritten } from '../helpers/busy-scripts';
 
-const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
-const UNKILLABLE_PREFIX = 'UNKILLABLE ';
+/** The review's servers use a 30 ms threshold. */
+const busyServer = (opts: Record<string, unknown> = {}) => busyServerMs(30, opts);
+
 /** About 0.2-0.5 s of Lua on the VM: enough to run past a 30 ms threshold. */
 const SPIN = 'local x = 0 for i = 1, 1e7 do x = x + i end ';
-
-async function busyServer(opts: Record<string, unknown> = {}): Promise<RespiteServer> {
-  const s = await startServer({ port: null, ...opts });
-  await s.call('CONFIG', 'SET', 'busy-reply-threshold', '30');
-  return s;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until other clients get -BUSY. */
-async function waitBusy(s: RespiteServer): Promise<void> {
-  for (let i = 0; ; i++) {
-    const r = await raw(s, 'PING');
-    if (r instanceof ReplyError && r.message === BUSY_EVAL) return;
-    assert.ok(i < 1000, 'the script never became busy');
-    await sleep(5);
-  }
-}
-
-/** Waits until the busy script has written (FUNCTION KILL on an EVAL answers UNKILLABLE then). */
-async function waitWritten(s: RespiteServer): Promise<void> {
-  for (let i = 0; !(await errorOf(s, 'FUNCTION', 'KILL')).startsWith(UNKILLABLE_PREFIX); i++) {
-    assert.ok(i < 1000, 'the script never wrote');
-    await sleep(5);
-  }
-}
-
-function message(r: Reply): string {
-  assert.ok(r instanceof ReplyError, `expected an error, got ${String(r)}`);
-  return r.message;
-}
 
 test('a client blocked on a key the busy script pushes to is served after the script, not in the middle', async () => {
   const s = await busyServer();
