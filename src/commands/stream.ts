@@ -2,29 +2,12 @@
 // ranges, XREAD/XREADGROUP (blocking too), consumer groups with their pending entries lists,
 // XCLAIM/XAUTOCLAIM, XINFO and XSETID. Argument parsing, checks and error texts follow Redis's
 // order, so the same invalid command fails with the same error on both servers.
+import type { Config } from '../config/config';
 import type { Client } from '../engine/client';
 import { blockOnKeys, timeoutMsArg } from '../engine/blocking';
-import {
-  ConsumerGroup,
-  Consumer,
-  ENTRIES_READ_INVALID,
-  Entry,
-  MAX_ID,
-  MIN_ID,
-  Nack,
-  StreamId,
-  StreamValue,
-  TrimArgs,
-  U64,
-  cmpId,
-  decrId,
-  formatId,
-  inc,
-  incrId,
-  isMax,
-  isZero,
-  parseId,
-} from '../datatypes/stream';
+import { ConsumerGroup, Consumer, ENTRIES_READ_INVALID, Entry, Nack, NodeLimits, StreamValue, TrimArgs } from '../datatypes/stream';
+// Straight from the module: a re-export through datatypes/stream costs a getter call per use.
+import { MAX_ID, MIN_ID, StreamId, U64, cmpId, decrId, formatId, inc, incrId, isMax, isZero, parseId } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
 import { NOT_INTEGER, ReplyError, SYNTAX, WRONGTYPE, errorf, wrongArity } from '../errors';
 import { parseIntStrict } from '../resp/format';
@@ -103,8 +86,20 @@ function longArg(s: string, err: ReplyError = NOT_INTEGER): number {
   return Number(v);
 }
 
-function nodeLimits(c: Client): { maxEntries: number; maxBytes: number } {
-  return { maxEntries: c.server.config.int('stream-node-max-entries'), maxBytes: c.server.config.int('stream-node-max-bytes') };
+// The node limits of the last config read, reused until the config changes (XADD reads them
+// on every call).
+let limitsConfig: Config | null = null;
+let limitsChanges = -1;
+let limits: NodeLimits = { maxEntries: 0, maxBytes: 0 };
+
+function nodeLimits(c: Client): NodeLimits {
+  const cfg = c.server.config;
+  if (cfg !== limitsConfig || cfg.changes !== limitsChanges) {
+    limits = { maxEntries: cfg.int('stream-node-max-entries'), maxBytes: cfg.int('stream-node-max-bytes') };
+    limitsConfig = cfg;
+    limitsChanges = cfg.changes;
+  }
+  return limits;
 }
 
 function now(c: Client): number {
@@ -206,7 +201,7 @@ function parseAddTrim(c: Client, argv: string[], xadd: boolean): AddTrimArgs {
     if (!approx) throw errorf('ERR syntax error, LIMIT cannot be used without the special ~ option');
   } else if (approx) {
     // Without LIMIT an approximate trim does a bounded amount of work, like Redis.
-    limit = 100 * c.server.config.int('stream-node-max-entries');
+    limit = 100 * nodeLimits(c).maxEntries;
     if (limit <= 0 || limit > LISTPACK_MAX_SIZE) limit = 10000;
   } else {
     limit = 0;
@@ -215,8 +210,11 @@ function parseAddTrim(c: Client, argv: string[], xadd: boolean): AddTrimArgs {
   return { idPos: i, trim, noMkStream, id, seqGiven };
 }
 
+/** What parseAddTrim returns for the common XADD key * ...: no options. */
+const PLAIN_ADD: AddTrimArgs = Object.freeze({ idPos: 2, trim: null, noMkStream: false, id: null, seqGiven: true });
+
 function xadd(c: Client, argv: string[]): Reply {
-  const a = parseAddTrim(c, argv, true);
+  const a = argv[2] === '*' ? PLAIN_ADD : parseAddTrim(c, argv, true);
   const fieldPos = a.idPos + 1;
   const nfv = argv.length - fieldPos;
   if (nfv < 2 || nfv % 2 === 1) throw wrongArity('xadd');

@@ -269,6 +269,8 @@ export function parseConfigValue(def: ConfigDef, args: string[], ctx: ParseConte
 
 export class Config {
   private values = new Map<string, string>();
+  /** Bumped by every change, so hot paths can cache parsed values. */
+  changes = 0;
 
   constructor() {
     for (const d of CONFIG_TABLE) this.values.set(d.name, d.default);
@@ -301,6 +303,7 @@ export class Config {
     const d = configDef(name);
     if (!d) throw new Error(`unknown config ${name}`);
     this.values.set(d.name, value);
+    this.changes++;
   }
 
   /** Every parameter with its value, in table order. */

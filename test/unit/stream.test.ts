@@ -3,7 +3,9 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { MAX_ID, MIN_ID, Nack, StreamValue, cmpId, decrId, formatId, incrId, parseId, parseU64 } from '../../src/datatypes/stream';
+import type { U64 } from '../../src/datatypes/stream/id';
 import { IdMap } from '../../src/datatypes/stream/id-map';
+import { StreamNode } from '../../src/datatypes/stream/node';
 import { lpDeltaSize, lpIntSize, lpStringSize } from '../../src/datatypes/stream/listpack-size';
 import { rng } from '../helpers/random';
 
@@ -171,4 +173,41 @@ describe('StreamValue', () => {
     s.delete({ ms: 1, seq: 0 });
     assert.equal(t.length, 1);
   });
+});
+
+describe('StreamNode', () => {
+  // Sealing packs each ID column as int32 deltas, float64 or bigints: every form reads back the
+  // same IDs, items and flags, also after taking entries again (unseal) and in a clone.
+  const columns: [string, (i: number) => U64, (i: number) => U64][] = [
+    ['int32 deltas', (i) => 1700000000000 + i, (i) => i],
+    ['float64', (i) => i * 4294967296, (i) => 9007199254740991 - i * 3000000000],
+    ['bigints', (i) => 9007199254740993n + BigInt(i), (i) => (i === 0 ? 0 : 18446744073709551615n - BigInt(10 - i))],
+  ];
+  for (const [name, msOf, seqOf] of columns) {
+    test(`sealed node, ${name}`, () => {
+      const n = new StreamNode(['a', 'b']);
+      const fvs: string[][] = [];
+      for (let i = 0; i < 10; i++) {
+        const fv = i % 3 === 1 ? ['x', `v${i}`, 'a', ''] : ['a', `${i}`, 'b', 'v'.repeat(i)];
+        fvs.push(fv);
+        n.append(msOf(i), seqOf(i), ['XADD', ...fv], 1);
+      }
+      n.markDeleted(4);
+      const snapshot = (m: StreamNode) =>
+        Array.from({ length: m.total }, (_, i) => [m.msAt(i), m.seqAt(i), m.flagsAt(i), m.fields(i), m.storedItems(i), m.isDeleted(i)]);
+      const before = snapshot(n);
+      assert.deepEqual(before[2][3], fvs[2]);
+      assert.deepEqual(before[1][4], fvs[1].length === 4 ? ['x', 'v1', 'a', ''] : []);
+      assert.equal(before[4][5], true);
+      const bytes = n.lpBytes;
+      n.seal();
+      assert.deepEqual(snapshot(n), before);
+      assert.deepEqual(snapshot(n.clone()), before);
+      assert.equal(n.lpBytes, bytes);
+      assert.equal(n.lowerBound(msOf(5), seqOf(5)), 5);
+      n.append(msOf(10), seqOf(10), ['XADD', 'a', '1', 'b', '2'], 1);
+      assert.deepEqual(snapshot(n).slice(0, 10), before);
+      assert.deepEqual(n.fields(10), ['a', '1', 'b', '2']);
+    });
+  }
 });

@@ -21,8 +21,8 @@ type IdColumn = U64[] | Float64Array | Int32Array;
 
 export class StreamNode {
   /** Entry IDs (growing form: plain arrays; sealed: deltas from the first ID or float64). */
-  private msCol: IdColumn = [];
-  private seqCol: IdColumn = [];
+  private msCol: IdColumn = doubleArray();
+  private seqCol: IdColumn = doubleArray();
   /** Added to a sealed Int32Array column. */
   private msBase: number = 0;
   private seqBase: number = 0;
@@ -176,16 +176,43 @@ export class StreamNode {
     return lo;
   }
 
-  /** Switches a full node to the compact form. */
+  /**
+   * Switches a full node to the compact form. The int32 columns share one ArrayBuffer: one
+   * backing store per node instead of four is most of the cost of sealing.
+   */
   seal(): void {
     if (this.data === null || this.count === 0) return;
-    [this.msCol, this.msBase] = packColumn(this.msCol as U64[]);
-    [this.seqCol, this.seqBase] = packColumn(this.seqCol as U64[]);
-    this.meta = Int32Array.from(this.meta as number[]);
+    const ms = this.msCol as U64[];
+    const seq = this.seqCol as U64[];
+    const meta = this.meta as number[];
     const data = this.data;
-    const ends = new Uint32Array(data.length);
-    let off = 0;
-    for (let j = 0; j < data.length; j++) ends[j] = off += data[j].length;
+    const n = this.count;
+    const msKind = columnKind(ms);
+    const seqKind = columnKind(seq);
+    const int32Cols = (msKind === INT32 ? 1 : 0) + (seqKind === INT32 ? 1 : 0);
+    const buffer = new ArrayBuffer(4 * ((int32Cols + 1) * n + data.length));
+    let at = 0; // byte offset of the next view
+    this.msBase = msKind === INT32 ? (ms[0] as number) : 0;
+    if (msKind === INT32) {
+      this.msCol = fillDeltas(new Int32Array(buffer, at, n), ms);
+      at += 4 * n;
+    } else if (msKind === FLOAT64) {
+      this.msCol = Float64Array.from(ms as number[]);
+    }
+    this.seqBase = seqKind === INT32 ? (seq[0] as number) : 0;
+    if (seqKind === INT32) {
+      this.seqCol = fillDeltas(new Int32Array(buffer, at, n), seq);
+      at += 4 * n;
+    } else if (seqKind === FLOAT64) {
+      this.seqCol = Float64Array.from(seq as number[]);
+    }
+    const packedMeta = new Int32Array(buffer, at, n);
+    at += 4 * n;
+    for (let i = 0; i < n; i++) packedMeta[i] = meta[i];
+    this.meta = packedMeta;
+    const ends = new Uint32Array(buffer, at, data.length);
+    let end = 0;
+    for (let j = 0; j < data.length; j++) ends[j] = end += data[j].length;
     this.blob = data.join(''); // join builds one flat one-byte string
     this.ends = ends;
     this.data = null;
@@ -194,8 +221,8 @@ export class StreamNode {
   /** Back to growing arrays (a sealed node takes entries again after a config change). */
   private unseal(): void {
     const n = this.count;
-    const ms: U64[] = [];
-    const seq: U64[] = [];
+    const ms: U64[] = doubleArray();
+    const seq: U64[] = doubleArray();
     for (let i = 0; i < n; i++) {
       ms.push(this.msAt(i));
       seq.push(this.seqAt(i));
@@ -228,19 +255,39 @@ export class StreamNode {
   }
 }
 
-/** An ID column in its smallest exact form: int32 deltas from the first value, float64, or as is. */
-function packColumn(col: U64[]): [IdColumn, number] {
-  let allSafe = true;
-  for (const v of col) if (typeof v !== 'number') allSafe = false;
-  if (!allSafe) return [col, 0];
-  const base = col[0] as number;
+/**
+ * An empty array already holding doubles: ID columns then keep one elements kind from the first
+ * push on (timestamps are not small integers), so the pushes on the hot path stay monomorphic.
+ */
+function doubleArray(): U64[] {
+  const a: U64[] = [0.5];
+  a.pop();
+  return a;
+}
+
+const INT32 = 0;
+const FLOAT64 = 1;
+const AS_IS = 2;
+
+/**
+ * The smallest exact form of an ID column: int32 deltas from the first value, float64, or as is
+ * (it holds bigints).
+ */
+function columnKind(col: U64[]): number {
+  const base = col[0];
+  if (typeof base !== 'number') return AS_IS;
   let fits = true;
-  for (const v of col) {
-    const d = (v as number) - base;
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (typeof v !== 'number') return AS_IS;
+    const d = v - base;
     if (d < -2147483648 || d > 2147483647) fits = false;
   }
-  if (!fits) return [Float64Array.from(col as number[]), 0];
-  const out = new Int32Array(col.length);
+  return fits ? INT32 : FLOAT64;
+}
+
+function fillDeltas(out: Int32Array, col: U64[]): Int32Array {
+  const base = col[0] as number;
   for (let i = 0; i < col.length; i++) out[i] = (col[i] as number) - base;
-  return [out, base];
+  return out;
 }
