@@ -30,6 +30,11 @@ export const NOAUTH = err('NOAUTH Authentication required.');
 /** Other clients while a script runs past busy-reply-threshold (EVAL-family or a function). */
 export const BUSY_EVAL = err('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.');
 export const BUSY_FUNCTION = err('BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.');
+/** SCRIPT KILL / FUNCTION KILL with nothing to kill, or a script that already wrote. */
+export const NOTBUSY = err('NOTBUSY No scripts in execution right now.');
+export const UNKILLABLE = err(
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
+);
 export const LOADING = err('LOADING Redis is loading the dataset in memory');
 export const INVALID_EXPIRE = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 export const NOT_ALLOWED_IN_MULTI = err('ERR Command not allowed inside a transaction');

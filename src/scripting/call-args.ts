@@ -35,9 +35,9 @@ export function helperNames(body: string): HelperNames {
  * RESP3 nulls: after redis.setresp(3) Redis gives a script nil for a null reply, the engine false.
  * For bodies that call setresp, replies carry nulls as a marker (wire.ts NULL_MARKER) and every
  * call site's result goes through the null helper, which turns markers into nil, inside arrays and
- * maps too. NULL_HELPER_MARK tells the runner a script has it.
+ * maps too.
  */
-export const NULL_HELPER_MARK = "local M = '\\0respite:null' ";
+const NULL_HELPER_MARK = "local M = '\\0respite:null' ";
 export const nullHelper = (name: string): string =>
   `local ${name} = ` +
   "(function(tp, rg, nx, sel, unp) " + NULL_HELPER_MARK + "local function f(v) if tp(v) ~= 'table' then return v end if rg(v, 'ok') == M then return nil end " +

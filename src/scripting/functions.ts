@@ -28,6 +28,8 @@ export interface Library {
   /** The code with its first line blanked, ready for a prefix. */
   body: string;
   functions: Map<string, FunctionInfo>;
+  /** Function name -> the Lua text FCALL runs for it (built on first call). */
+  callSources: Map<string, string>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -89,7 +91,7 @@ function compileLibrary(c: Client, code: string): Library | ReplyError {
   }
   if (name === null) return errorf('ERR Library name was not given');
   if (!NAME_RE.test(name)) return errorf(`ERR ${BAD_NAME}`);
-  return { name, code, body: eol < 0 ? '' : code.slice(eol), functions: new Map() };
+  return { name, code, body: eol < 0 ? '' : code.slice(eol), functions: new Map(), callSources: new Map() };
 }
 
 function registerFunctions(c: Client, lib: Library): ReplyError | null {
@@ -271,9 +273,12 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const p = prepareBody(lib.body);
-  const src = p.prelude + callPrefix(fn.name) + p.body + callSuffix(p.fixup);
+  // The text that runs one function of a library is the same on every call.
+  let src = lib.callSources.get(fn.name);
+  if (src === undefined) lib.callSources.set(fn.name, (src = p.prelude + callPrefix(fn.name) + p.body + callSuffix(p.fixup)));
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
+    nullMarkers: p.nullMarkers,
     name: fn.name,
     argv,
     readOnly: ro || noWrites,

@@ -149,14 +149,21 @@ export function returnFixup(body: string): string {
  * the top of the stack after lua_pcall(..., 1, ...)); functions and other non-data values give
  * nil as in Redis. Kept tiny on purpose: the engine compiles the whole text on every run.
  */
-export function wrapEval(body: string): string {
+export function wrapEval(body: string): WrappedScript {
   let w = wrapped.get(body);
   if (w === undefined) {
     const p = prepareBody(body);
-    w = p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
+    const source = p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
+    w = { source, nullMarkers: p.nullMarkers };
     remember(wrapped, body, w);
   }
   return w;
+}
+
+/** Lua text ready to run, and whether its call sites turn RESP3 null markers into nil. */
+export interface WrappedScript {
+  source: string;
+  nullMarkers: boolean;
 }
 
 /** A body ready to compile: the helpers it needs, the body (call sites rewritten), its return fixup. */
@@ -164,11 +171,13 @@ export interface PreparedBody {
   prelude: string;
   body: string;
   fixup: string;
+  /** Replies to this body's commands carry RESP3 nulls as markers (see call-args.ts). */
+  nullMarkers: boolean;
 }
 
 /** Same body, same text: EVALSHA and FCALL run the same bodies over and over. */
 const prepared = new Map<string, PreparedBody>();
-const wrapped = new Map<string, string>();
+const wrapped = new Map<string, WrappedScript>();
 const CACHE_LIMIT = 1000;
 
 function remember<V>(m: Map<string, V>, k: string, v: V): void {
@@ -186,7 +195,7 @@ export function prepareBody(body: string): PreparedBody {
     if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
     if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
     if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);
-    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
+    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body), nullMarkers: rewritten !== null && nulls };
     remember(prepared, body, p);
   }
   return p;

@@ -6,14 +6,14 @@ import { Client, ReplyMode } from '../engine/client';
 import { call, countError, resolveCommand } from '../engine/dispatcher';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
-import { BUSY_EVAL, BUSY_FUNCTION, OOM, ReplyError, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
 import { LuaHost, LuaValue } from './engine';
-import { luaVm, scriptingState } from './state';
-import { NULL_HELPER_MARK } from './call-args';
+import { luaVm, scriptingState, ScriptingState } from './state';
+import type { Keyspace } from '../keyspace/keyspace';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
@@ -49,6 +49,8 @@ export interface ScriptRun {
   argv?: string[];
   /** FUNCTION LOAD's library code: stopped after 500 ms with Redis's error, never busy. */
   load?: boolean;
+  /** Its call sites turn RESP3 null markers into nil (PreparedBody.nullMarkers). */
+  nullMarkers?: boolean;
 }
 
 /** Redis's timeout for a library's load-time code (FUNCTION LOAD). */
@@ -140,7 +142,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
   sc.protocol = 2;
-  const nullMarkers = source.includes(NULL_HELPER_MARK);
+  const nullMarkers = run.nullMarkers === true;
   let host = new RunHost(sc, run);
   host.nullMarkers = nullMarkers;
   const ks = srv.keyspace;
@@ -150,30 +152,26 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const startedAt = performance.now();
   const propagations0 = srv.propagations;
   const prng0 = st.prng.state;
-  const end = (): void => {
-    st.running = null;
-    ks.timeSnapshot = outerSnapshot;
-  };
   // First on the in-thread VM, with an instruction budget worth busy-reply-threshold.
   const thresholdMs = run.load ? LOAD_TIMEOUT_MS : srv.config.int('busy-reply-threshold');
   const first = inline.run(source, keys, args, fuelFor(thresholdMs), host);
   if (!fuelExhausted(first)) {
-    end();
+    endRun(st, ks, outerSnapshot);
     return finalReply(first, run, caller, host);
   }
   const line = (first as AbortValue).meta.line;
   if (run.load) {
-    end();
+    endRun(st, ks, outerSnapshot);
     return errorf('ERR FUNCTION LOAD timeout');
   }
   if (!canWait(caller)) {
     // Nobody else can be served while it runs (inside EXEC): stop it.
-    end();
+    endRun(st, ks, outerSnapshot);
     return decorate('ERR Script ran past busy-reply-threshold inside a transaction and was stopped', line, run);
   }
   if (host.wrote) {
     // Its writes cannot be undone, so it cannot start over on the worker (see README).
-    end();
+    endRun(st, ks, outerSnapshot);
     return decorate('ERR Script wrote and then ran past busy-reply-threshold; respite stopped it', line, run);
   }
   // It has only read: start it over on the worker VM, which can run past the threshold while the
@@ -187,11 +185,11 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
     vm = luaVm(srv);
     started = vm.start(source, keys, args, host, 0);
   } catch (e) {
-    end();
+    endRun(st, ks, outerSnapshot);
     return errorf(`ERR ${(e as Error).message}`);
   }
   if (started.done) {
-    end();
+    endRun(st, ks, outerSnapshot);
     return finalReply(started.value, run, caller, host);
   }
   // Past busy-reply-threshold: other clients get -BUSY until this ends (or SCRIPT KILL).
@@ -205,7 +203,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const complete = (r: Reply, propagate = true): void => {
     if (finished) return;
     finished = true;
-    end();
+    endRun(st, ks, outerSnapshot);
     srv.busyScript = null;
     srv.callDepth--;
     if (propagate && srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
@@ -266,6 +264,12 @@ function fuelFor(ms: number): number {
   return ms <= 0 ? 100_000 : Math.min(2 ** 50, ms * FUEL_PER_MS);
 }
 
+/** A run is over, however it ended: nothing runs, and the keyspace clock moves again. */
+function endRun(st: ScriptingState, ks: Keyspace, outerSnapshot: number | null): void {
+  st.running = null;
+  ks.timeSnapshot = outerSnapshot;
+}
+
 /** Whether the caller can wait for its reply while the event loop serves others. */
 function canWait(c: Client): boolean {
   return (c.kind === 'tcp' || c.kind === 'embedded') && !c.inExec && c.server.callDepth === 1 && !c.server.loading;
@@ -305,11 +309,6 @@ function abortError(v: AbortValue, run: ScriptRun, raisedErr: string | null = nu
   }
   return decorate(msg, line, run);
 }
-
-const NOTBUSY = new ReplyError('NOTBUSY No scripts in execution right now.');
-const UNKILLABLE = new ReplyError(
-  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.',
-);
 
 /** SCRIPT KILL (isEval) and FUNCTION KILL: stop the busy script if it has not written. */
 export function killBusyScript(c: Client, isEval: boolean): Reply {

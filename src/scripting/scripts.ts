@@ -97,8 +97,10 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   const sb = parseShebang(body) as ScriptFlags;
   if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  return runScript(c, wrapEval(sb.code), split.keys, split.args, {
+  const w = wrapEval(sb.code);
+  return runScript(c, w.source, split.keys, split.args, {
     kind: 'eval',
+    nullMarkers: w.nullMarkers,
     name: sha,
     argv,
     readOnly: ro || sb.flags.has('no-writes'),

@@ -9,7 +9,7 @@
 // encoded into one scratch buffer, then copied into the heap once.
 import type { LuaHost, LuaValue } from '../engine';
 import { ReplyError } from '../../errors';
-import { COMPILE_CHECK, Exports, MEMORY_QUERY, NO_HOST, ReplyEncoder, decodeResult, heapOf, loadWasmLua } from './wire';
+import { COMPILE_CHECK, Exports, MEMORY_QUERY, NO_HOST, ReplyEncoder, argsBlockLength, decodeResult, heapOf, loadWasmLua, readArgsBlock, writeArgsBlock } from './wire';
 
 /** The error text lua-redis-wasm gives when the instruction budget runs out. */
 export const FUEL_EXHAUSTED = 'Script killed by fuel limit';
@@ -34,15 +34,7 @@ export class InlineVm {
   hostCall(args: number[], protectedCall: boolean): void {
     const [ret, ptr] = args;
     const heap = this.heap;
-    const n = heap.readUInt32LE(ptr);
-    const argv = new Array<string>(n);
-    let o = ptr + 4;
-    for (let i = 0; i < n; i++) {
-      const len = heap.readUInt32LE(o);
-      o += 4;
-      argv[i] = heap.latin1Slice(o, o + len);
-      o += len;
-    }
+    const argv = readArgsBlock(heap, ptr);
     const host = this.host ?? NO_HOST;
     const out = this.out;
     out.pos = 0;
@@ -73,21 +65,11 @@ export class InlineVm {
       this.fuel = fuel;
     }
     const heap = this.heap;
-    let argLen = 4;
-    for (const k of keys) argLen += 4 + k.length;
-    for (const a of args) argLen += 4 + a.length;
+    const argLen = argsBlockLength(keys, args);
     const sp = x._alloc(source.length || 1);
     heap.latin1Write(source, sp);
     const ap = x._alloc(argLen);
-    heap.writeUInt32LE(keys.length + args.length, ap);
-    let o = ap + 4;
-    for (const list of [keys, args]) {
-      for (const s of list) {
-        heap.writeUInt32LE(s.length, o);
-        o += 4;
-        o += heap.latin1Write(s, o);
-      }
-    }
+    writeArgsBlock(heap, ap, keys, args);
     const outer = this.host;
     this.host = host;
     this.running = true;

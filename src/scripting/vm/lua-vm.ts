@@ -13,7 +13,7 @@ import type { Reply } from '../../resp/reply';
 import { ReplyError } from '../../errors';
 import type { LuaHost, LuaValue } from '../engine';
 import { Channel, DATA_BYTES, Message, Op, SPIN_BUSY_US } from './channel';
-import { COMPILE_CHECK, MEMORY_QUERY, NO_HOST, ReplyEncoder, decodeResult } from './wire';
+import { COMPILE_CHECK, MEMORY_QUERY, NO_HOST, ReplyEncoder, argsBlockLength, decodeResult, readArgsBlock, writeArgsBlock } from './wire';
 
 /** How long the server waits for a new worker to load the VM before giving up. */
 const START_TIMEOUT_MS = 60_000;
@@ -164,22 +164,11 @@ export class LuaVm {
 
   /** Run payload: [source length u32][source][count u32]([len u32][bytes])*, nkeys as aux. */
   private post(source: string, keys: string[], args: string[]): void {
-    let len = 8 + source.length;
-    for (const k of keys) len += 4 + k.length;
-    for (const a of args) len += 4 + a.length;
+    const len = 4 + source.length + argsBlockLength(keys, args);
     const big = len > DATA_BYTES;
     const b = big ? Buffer.allocUnsafe(len) : this.ch.area;
     b.writeUInt32LE(source.length, 0);
-    let o = 4 + b.latin1Write(source, 4);
-    b.writeUInt32LE(keys.length + args.length, o);
-    o += 4;
-    for (const list of [keys, args]) {
-      for (const s of list) {
-        b.writeUInt32LE(s.length, o);
-        o += 4;
-        o += b.latin1Write(s, o);
-      }
-    }
+    writeArgsBlock(b, 4 + b.latin1Write(source, 4), keys, args);
     this.ch.send(Op.Run, keys.length, len, big ? b : null);
   }
 
@@ -188,16 +177,7 @@ export class LuaVm {
     const host = this.host;
     switch (m.op) {
       case Op.Call: {
-        const d = m.data;
-        const n = d.readUInt32LE(0);
-        const argv = new Array<string>(n);
-        let o = 4;
-        for (let i = 0; i < n; i++) {
-          const len = d.readUInt32LE(o);
-          o += 4;
-          argv[i] = d.latin1Slice(o, o + len);
-          o += len;
-        }
+        const argv = readArgsBlock(m.data, 0);
         let r: Reply;
         try {
           r = host.call(argv, m.aux === 1);

@@ -70,6 +70,43 @@ export function heapOf(x: Exports): Buffer {
 }
 
 /** Encoder for command replies, writing into the shared area until a reply outgrows it. */
+/** Bytes of an argument block: [count u32]([len u32][bytes])* for KEYS then ARGV. */
+export function argsBlockLength(keys: string[], args: string[]): number {
+  let n = 4;
+  for (let i = 0; i < keys.length; i++) n += 4 + keys[i].length;
+  for (let i = 0; i < args.length; i++) n += 4 + args[i].length;
+  return n;
+}
+
+/** Writes an argument block at `at`; returns where it ends. */
+export function writeArgsBlock(b: Buffer, at: number, keys: string[], args: string[]): number {
+  b.writeUInt32LE(keys.length + args.length, at);
+  let o = at + 4;
+  for (let i = 0; i < keys.length; i++) {
+    b.writeUInt32LE(keys[i].length, o);
+    o += 4 + b.latin1Write(keys[i], o + 4);
+  }
+  for (let i = 0; i < args.length; i++) {
+    b.writeUInt32LE(args[i].length, o);
+    o += 4 + b.latin1Write(args[i], o + 4);
+  }
+  return o;
+}
+
+/** Reads the argument block of a redis.call request (latin1 strings, one char per byte). */
+export function readArgsBlock(b: Buffer, at: number): string[] {
+  const n = b.readUInt32LE(at);
+  const argv = new Array<string>(n);
+  let o = at + 4;
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(o);
+    o += 4;
+    argv[i] = b.latin1Slice(o, o + len);
+    o += len;
+  }
+  return argv;
+}
+
 /** How a RESP3 null travels to scripts whose call sites turn it into nil (call-args.ts). */
 export const NULL_MARKER = '\0respite:null';
 
