@@ -48,17 +48,3 @@ export const ENC_LZF = 3;
 export const QL_PLAIN = 1;
 export const QL_PACKED = 2;
 
-/** Redis's d2string: how scores are stored in listpacks and old ZSET values. */
-export function scoreString(d: number): string {
-  if (Number.isNaN(d)) return 'nan';
-  if (d === Infinity) return 'inf';
-  if (d === -Infinity) return '-inf';
-  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (d > -4503599627370495 && d < 4503599627370496 && Number.isInteger(d)) return String(d);
-  return formatG17(d);
-}
-
-import { formatG } from '../resp/format';
-function formatG17(d: number): string {
-  return formatG(d, 17);
-}

@@ -6,6 +6,7 @@
 // when they are short canonical ints, LZF when longer than 20 bytes (rdbcompression); small hashes
 // and sorted sets as one listpack; intsets as intsets; lists as a quicklist of listpacks split at
 // list-max-listpack-size; big hashes/sets/sorted sets as plain element lists.
+import { formatDouble } from '../resp/format';
 import { Hash } from '../datatypes/hash';
 import { ListValue } from '../datatypes/list';
 import { SetValue } from '../datatypes/set';
@@ -267,7 +268,7 @@ export class RdbOutput {
     if (z.encoding === 'listpack') {
       this.u8(R.T_ZSET_LISTPACK);
       const items: string[] = [];
-      z.forEach((m, sc) => items.push(m, R.scoreString(sc)));
+      z.forEach((m, sc) => items.push(m, formatDouble(sc) /* Redis's d2string, as in replies */));
       this.blob(buildListpack(items));
       return;
     }

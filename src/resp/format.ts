@@ -6,7 +6,9 @@ export function formatDouble(d: number): string {
   if (d === -Infinity) return '-inf';
   if (Number.isNaN(d)) return 'nan';
   if (d === 0) return Object.is(d, -0) ? '-0' : '0';
-  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
+  // Up to 2^53 String() prints every digit, as %.17g does; above it, String() picks the shortest
+  // round-trip form (29172695635886848 would print as ...850).
+  if (Number.isSafeInteger(d)) return String(d);
   return formatG(d, 17);
 }
 
