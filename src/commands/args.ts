@@ -43,9 +43,20 @@ export function floatArg(s: string, err: ReplyError = NOT_FLOAT): number {
   return v;
 }
 
-/** Case-insensitive comparison of an argument with an upper-case keyword. */
+/**
+ * Case-insensitive comparison of an argument with an upper-case keyword, as Redis's strcasecmp:
+ * the argument ends at its first NUL byte ("NX\0junk" is NX).
+ */
 export function is(arg: string, keyword: string): boolean {
-  return arg.length === keyword.length && arg.toUpperCase() === keyword;
+  const n = keyword.length;
+  if (arg.length === n) return arg.toUpperCase() === keyword;
+  return arg.length > n && arg.charCodeAt(n) === 0 && arg.slice(0, n).toUpperCase() === keyword;
+}
+
+/** An argument upper-cased up to its first NUL byte, for a switch over keywords (see is()). */
+export function keywordOf(arg: string): string {
+  const nul = arg.indexOf('\0');
+  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
 }
 
 export function syntax(): never {
@@ -63,4 +74,19 @@ export function int32Arg(s: string, err?: ReplyError): number {
     throw err ?? errorf('ERR value is out of range, value must between -2147483648 and 2147483647');
   }
   return v;
+}
+
+/**
+ * Key positions of `numkeys key ...` commands (ZUNION, ZMPOP, LMPOP, SINTERCARD...) with numkeys
+ * at argv[at]: none when numkeys is not a count of keys that are all there, as Redis's getkeys
+ * procs answer (COMMAND GETKEYS then says the arguments are invalid).
+ */
+export function numkeysKeyPositions(at: number): (argv: string[]) => number[] {
+  return (argv) => {
+    const n = parseIntStrict(argv[at] ?? '');
+    if (typeof n !== 'number' || n < 1 || n > argv.length - at - 1) return [];
+    const out: number[] = [];
+    for (let i = 1; i <= n; i++) out.push(at + i);
+    return out;
+  };
 }

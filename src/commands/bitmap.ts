@@ -2,6 +2,7 @@
 // Bitmaps are plain string values. Commands that write bits keep the value as a MutableString
 // (a Buffer edited in place) so a million SETBITs on one key cost O(1) each; every other command
 // sees the same bytes as an ordinary string (the Db hands out the MutableString's text).
+import { keywordOf } from './args';
 import { constants as bufferConstants } from 'node:buffer';
 import type { Client } from '../engine/client';
 import { NOT_INTEGER, SYNTAX, WRONGTYPE, errorf } from '../errors';
@@ -31,12 +32,6 @@ const BITFIELD_RO_ERR = errorf('ERR BITFIELD_RO only supports the GET subcommand
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-/** A keyword as Redis's strcasecmp sees it: up to the first NUL, upper-cased. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
-}
 
 /** A string value in either representation, or throws WRONGTYPE. */
 function asBits(v: Value): string | MutableString {
@@ -160,7 +155,7 @@ function int64(arg: string): number | bigint {
 
 /** BIT or BYTE (true for BIT); anything else is a syntax error. */
 function unitIsBit(arg: string): boolean {
-  const k = keyword(arg);
+  const k = keywordOf(arg);
   if (k === 'BIT') return true;
   if (k === 'BYTE') return false;
   throw SYNTAX;
@@ -279,7 +274,7 @@ const XOR = 2;
 const NOT = 3;
 
 function bitop(c: Client, argv: string[]): Reply {
-  const opname = keyword(argv[1]);
+  const opname = keywordOf(argv[1]);
   const op = opname === 'AND' ? AND : opname === 'OR' ? OR : opname === 'XOR' ? XOR : opname === 'NOT' ? NOT : -1;
   if (op < 0) throw SYNTAX;
   if (op === NOT && argv.length !== 4) throw BITOP_NOT_ERR;
@@ -363,13 +358,13 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): R
   let highestWrite = 0;
   for (let j = 2; j < argv.length; j++) {
     const remargs = argv.length - j - 1;
-    const sub = keyword(argv[j]);
+    const sub = keywordOf(argv[j]);
     let opcode: number;
     if (sub === 'GET' && remargs >= 2) opcode = GET;
     else if (sub === 'SET' && remargs >= 3) opcode = SET;
     else if (sub === 'INCRBY' && remargs >= 3) opcode = INCRBY;
     else if (sub === 'OVERFLOW' && remargs >= 1) {
-      const t = keyword(argv[++j]);
+      const t = keywordOf(argv[++j]);
       if (t === 'WRAP') overflow = Overflow.Wrap;
       else if (t === 'SAT') overflow = Overflow.Sat;
       else if (t === 'FAIL') overflow = Overflow.Fail;

@@ -80,12 +80,6 @@ function lonLatReply(c: Client, xy: LonLat): Reply {
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-/** Redis compares option names with strcasecmp: a NUL byte ends the argument. */
-function kw(arg: string, word: string): boolean {
-  const z = arg.indexOf('\0');
-  return is(z < 0 ? arg : arg.slice(0, z), word);
-}
-
 /** extractLongLatOrReply: two doubles, then the range check. */
 function lonLatArg(lonArg: string, latArg: string): LonLat {
   const lon = zscoreArg(lonArg);
@@ -98,10 +92,10 @@ function lonLatArg(lonArg: string, latArg: string): LonLat {
 
 /** extractUnitOrReply: metres per unit. */
 function unitArg(u: string): number {
-  if (kw(u, 'M')) return 1;
-  if (kw(u, 'KM')) return 1000;
-  if (kw(u, 'FT')) return 0.3048;
-  if (kw(u, 'MI')) return 1609.34;
+  if (is(u, 'M')) return 1;
+  if (is(u, 'KM')) return 1000;
+  if (is(u, 'FT')) return 0.3048;
+  if (is(u, 'MI')) return 1609.34;
   throw BAD_UNIT;
 }
 
@@ -151,9 +145,9 @@ function geoadd(c: Client, argv: string[]): Reply {
   let at = 2;
   for (; at < argv.length; at++) {
     const o = argv[at];
-    if (kw(o, 'NX')) nx = true;
-    else if (kw(o, 'XX')) xx = true;
-    else if (kw(o, 'CH')) ch = true;
+    if (is(o, 'NX')) nx = true;
+    else if (is(o, 'XX')) xx = true;
+    else if (is(o, 'CH')) ch = true;
     else break;
   }
   if ((argv.length - at) % 3 !== 0 || (nx && xx)) throw SYNTAX;
@@ -414,24 +408,24 @@ function searchGeneric(c: Client, argv: string[], srcIndex: number, flags: numbe
   for (let i = base; i < argc; i++) {
     const o = argv[i];
     const left = argc - i - 1;
-    if (kw(o, 'WITHDIST')) withDist = true;
-    else if (kw(o, 'WITHHASH')) withHash = true;
-    else if (kw(o, 'WITHCOORD')) withCoord = true;
-    else if (kw(o, 'ANY')) any = true;
-    else if (kw(o, 'ASC')) sort = 1;
-    else if (kw(o, 'DESC')) sort = -1;
-    else if (kw(o, 'COUNT') && left >= 1) {
+    if (is(o, 'WITHDIST')) withDist = true;
+    else if (is(o, 'WITHHASH')) withHash = true;
+    else if (is(o, 'WITHCOORD')) withCoord = true;
+    else if (is(o, 'ANY')) any = true;
+    else if (is(o, 'ASC')) sort = 1;
+    else if (is(o, 'DESC')) sort = -1;
+    else if (is(o, 'COUNT') && left >= 1) {
       count = intArg(argv[++i]);
       if (count <= 0) throw errorf('ERR COUNT must be > 0');
-    } else if (kw(o, 'STORE') && left >= 1 && storeOk) {
+    } else if (is(o, 'STORE') && left >= 1 && storeOk) {
       storeKey = argv[++i];
       storeDist = false;
-    } else if (kw(o, 'STOREDIST') && left >= 1 && storeOk) {
+    } else if (is(o, 'STOREDIST') && left >= 1 && storeOk) {
       storeKey = argv[++i];
       storeDist = true;
-    } else if (kw(o, 'STOREDIST') && flags & GEOSEARCHSTORE) {
+    } else if (is(o, 'STOREDIST') && flags & GEOSEARCHSTORE) {
       storeDist = true;
-    } else if (kw(o, 'FROMMEMBER') && left >= 1 && search && !fromLonLat) {
+    } else if (is(o, 'FROMMEMBER') && left >= 1 && search && !fromLonLat) {
       if (z !== undefined) {
         const xy = memberPosition(z, argv[i + 1]);
         if (xy === undefined) throw NO_MEMBER;
@@ -439,15 +433,15 @@ function searchGeneric(c: Client, argv: string[], srcIndex: number, flags: numbe
       }
       fromMember = true;
       i++;
-    } else if (kw(o, 'FROMLONLAT') && left >= 2 && search && !fromMember) {
+    } else if (is(o, 'FROMLONLAT') && left >= 2 && search && !fromMember) {
       [shape.lon, shape.lat] = lonLatArg(argv[i + 1], argv[i + 2]);
       fromLonLat = true;
       i += 2;
-    } else if (kw(o, 'BYRADIUS') && left >= 2 && search && !byBox) {
+    } else if (is(o, 'BYRADIUS') && left >= 2 && search && !byBox) {
       radiusArgs(shape, argv, i + 1);
       byRadius = true;
       i += 2;
-    } else if (kw(o, 'BYBOX') && left >= 3 && search && !byRadius) {
+    } else if (is(o, 'BYBOX') && left >= 3 && search && !byRadius) {
       boxArgs(shape, argv, i + 1);
       byBox = true;
       i += 3;
@@ -522,7 +516,7 @@ const geosearchstore = (c: Client, argv: string[]) => searchGeneric(c, argv, 2, 
 function georadiusKeys(argv: string[]): number[] {
   let stored = -1;
   for (let i = 5; i < argv.length; i++) {
-    if ((kw(argv[i], 'STORE') || kw(argv[i], 'STOREDIST')) && i + 1 < argv.length) {
+    if ((is(argv[i], 'STORE') || is(argv[i], 'STOREDIST')) && i + 1 < argv.length) {
       stored = i + 1;
       i++;
     }

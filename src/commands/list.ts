@@ -9,7 +9,7 @@ import { NO_SUCH_KEY, ReplyError, SYNTAX, WRONGTYPE, errorf, wrongArity } from '
 import type { Db } from '../keyspace/db';
 import { parseIntStrict } from '../resp/format';
 import { NULL_ARRAY, OK, Reply } from '../resp/reply';
-import { int64Arg, intArg } from './args';
+import { int64Arg, intArg, is, keywordOf, numkeysKeyPositions } from './args';
 import { CommandDef } from './registry';
 
 const enum End {
@@ -44,7 +44,7 @@ function writeList(db: Db, key: string): ListValue | undefined {
 
 /** LEFT | RIGHT (Redis's getListPositionFromObjectOrReply). */
 function endArg(s: string): End {
-  const u = s.toUpperCase();
+  const u = keywordOf(s);
   if (u === 'LEFT') return End.Left;
   if (u === 'RIGHT') return End.Right;
   throw SYNTAX;
@@ -220,7 +220,7 @@ function lpos(c: Client, argv: string[]): Reply {
   let count = -1; // -1: no COUNT option
   let maxlen = 0;
   for (let j = 3; j < argv.length; j++) {
-    const opt = argv[j].toUpperCase();
+    const opt = keywordOf(argv[j]);
     const more = j < argv.length - 1;
     if (opt === 'RANK' && more) {
       rank = rankArg(argv[++j]);
@@ -270,7 +270,7 @@ function lset(c: Client, argv: string[]): Reply {
 }
 
 function linsert(c: Client, argv: string[]): Reply {
-  const where = argv[2].toUpperCase();
+  const where = keywordOf(argv[2]);
   if (where !== 'BEFORE' && where !== 'AFTER') throw SYNTAX;
   const db = c.db;
   const key = argv[1];
@@ -371,7 +371,7 @@ function parseMpop(argv: string[], numkeysIdx: number): MpopArgs {
   const end = endArg(argv[whereIdx]);
   let count = -1;
   for (let j = whereIdx + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j].toUpperCase() === 'COUNT' && j < argv.length - 1) {
+    if (count === -1 && is(argv[j], 'COUNT') && j < argv.length - 1) {
       count = rangeLongArg(argv[++j], 1, COUNT_NOT_POSITIVE);
     } else {
       throw SYNTAX;
@@ -391,16 +391,7 @@ function lmpop(c: Client, argv: string[]): Reply {
 }
 
 /** Key positions of LMPOP (numkeys at 1) and BLMPOP (numkeys at 2) for COMMAND GETKEYS & co. */
-function mpopKeys(numkeysIdx: number): (argv: string[]) => number[] {
-  return (argv) => {
-    const n = parseIntStrict(argv[numkeysIdx] ?? '');
-    const first = numkeysIdx + 1;
-    if (typeof n !== 'number' || n < 1 || n > argv.length - first) return [];
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(first + i);
-    return out;
-  };
-}
+const mpopKeys = numkeysKeyPositions;
 
 // ---- blocking commands ----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import { SetValue } from '../datatypes/set';
 import { SYNTAX, WRONGTYPE, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
 import { Reply, SetReply } from '../resp/reply';
-import { is } from './args';
+import { is, numkeysKeyPositions } from './args';
 import { parseScanCursor } from './generic';
 import { EMPTY_SCAN, parseScanOptions, pickDistinct, randomCountArg } from './hash';
 import { CommandDef } from './registry';
@@ -369,13 +369,7 @@ function sscan(c: Client, argv: string[]): Reply {
 }
 
 /** SINTERCARD numkeys key [key ...]: the key positions (Redis's keynum key spec). */
-function sintercardKeys(argv: string[]): number[] {
-  const n = parseIntStrict(argv[1] ?? '');
-  if (n === null || n < 1 || Number(n) > argv.length - 2) return [];
-  const out: number[] = [];
-  for (let i = 0; i < Number(n); i++) out.push(2 + i);
-  return out;
-}
+const sintercardKeys = numkeysKeyPositions(1);
 
 export const setCommands: CommandDef[] = [
   { name: 'sadd', summary: 'Adds members to a set, creating it if needed; answers how many were new.', arity: -3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@set', handler: sadd },

@@ -19,7 +19,7 @@ import {
 } from '../datatypes/zset';
 import { DoubleReply, NULL_ARRAY, Reply } from '../resp/reply';
 import { formatDouble, parseIntStrict } from '../resp/format';
-import { is } from './args';
+import { is, numkeysKeyPositions } from './args';
 import { blockOnKeys, timeoutArg } from '../engine/blocking';
 import { CommandDef } from './registry';
 import { parseLexRange, parseScoreRange, zscoreArg } from './zset-parse';
@@ -804,20 +804,20 @@ function zscan(c: Client, argv: string[]): Reply {
 // ---------------------------------------------------------------------------------------------
 
 export const sortedSetCommands: CommandDef[] = [
-  { name: 'bzmpop', summary: 'Blocks until one of several sorted sets has members, then pops the lowest or highest of the first one', arity: -5, flags: 'write blocking movablekeys', acl: '@sortedset', handler: bzmpop, getKeys: mpopKeys(2) },
+  { name: 'bzmpop', summary: 'Blocks until one of several sorted sets has members, then pops the lowest or highest of the first one', arity: -5, flags: 'write blocking movablekeys', acl: '@sortedset', handler: bzmpop, getKeys: numkeysKeyPositions(2) },
   { name: 'bzpopmax', summary: 'Pops the highest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(true) },
   { name: 'bzpopmin', summary: 'Pops the lowest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(false) },
   { name: 'zadd', summary: 'Inserts members with scores into a sorted set or changes their scores', arity: -4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@sortedset', handler: zadd },
   { name: 'zcard', summary: 'Counts the members of a sorted set', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zcard },
   { name: 'zcount', summary: 'Counts the members whose score lies in an interval', arity: 4, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zcount },
-  { name: 'zdiff', summary: 'Returns the members of the first sorted set that appear in none of the others', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('diff'), getKeys: numkeysKeys(1) },
+  { name: 'zdiff', summary: 'Returns the members of the first sorted set that appear in none of the others', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('diff'), getKeys: numkeysKeyPositions(1) },
   { name: 'zdiffstore', summary: 'Stores the difference of sorted sets in a key', arity: -4, flags: 'write denyoom movablekeys', keys: [1, 1, 1], acl: '@sortedset', handler: setOpStoreCommand('diff'), getKeys: storeKeys },
   { name: 'zincrby', summary: "Adds an increment to a member's score", arity: 4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@sortedset', handler: zincrby },
-  { name: 'zinter', summary: 'Returns the members present in every given sorted set, with combined scores', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('inter'), getKeys: numkeysKeys(1) },
-  { name: 'zintercard', summary: 'Counts the members present in every given sorted set', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: zintercard, getKeys: numkeysKeys(1) },
+  { name: 'zinter', summary: 'Returns the members present in every given sorted set, with combined scores', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('inter'), getKeys: numkeysKeyPositions(1) },
+  { name: 'zintercard', summary: 'Counts the members present in every given sorted set', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: zintercard, getKeys: numkeysKeyPositions(1) },
   { name: 'zinterstore', summary: 'Stores the intersection of sorted sets in a key', arity: -4, flags: 'write denyoom movablekeys', keys: [1, 1, 1], acl: '@sortedset', handler: setOpStoreCommand('inter'), getKeys: storeKeys },
   { name: 'zlexcount', summary: 'Counts the members between two member bounds (for equal scores)', arity: 4, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zlexcount },
-  { name: 'zmpop', summary: 'Pops the lowest or highest members of the first non-empty sorted set among several', arity: -4, flags: 'write movablekeys', acl: '@sortedset', handler: zmpop, getKeys: mpopKeys(1) },
+  { name: 'zmpop', summary: 'Pops the lowest or highest members of the first non-empty sorted set among several', arity: -4, flags: 'write movablekeys', acl: '@sortedset', handler: zmpop, getKeys: numkeysKeyPositions(1) },
   { name: 'zmscore', summary: 'Returns the scores of several members', arity: -3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zmscore },
   { name: 'zpopmax', summary: 'Removes and returns the highest-scored members', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@sortedset', handler: zpop(true) },
   { name: 'zpopmin', summary: 'Removes and returns the lowest-scored members', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@sortedset', handler: zpop(false) },
@@ -837,26 +837,15 @@ export const sortedSetCommands: CommandDef[] = [
   { name: 'zrevrank', summary: 'Returns the position of a member, counted from the highest score', arity: 3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: rankCommand(true) },
   { name: 'zscan', summary: 'Iterates over the members and scores of a sorted set with a cursor', arity: -3, flags: 'readonly', keys: [1, 1, 1], acl: '@sortedset', handler: zscan },
   { name: 'zscore', summary: 'Returns the score of a member', arity: 3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zscore },
-  { name: 'zunion', summary: 'Returns the members of any of the given sorted sets, with combined scores', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('union'), getKeys: numkeysKeys(1) },
+  { name: 'zunion', summary: 'Returns the members of any of the given sorted sets, with combined scores', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: setOpCommand('union'), getKeys: numkeysKeyPositions(1) },
   { name: 'zunionstore', summary: 'Stores the union of sorted sets in a key', arity: -4, flags: 'write denyoom movablekeys', keys: [1, 1, 1], acl: '@sortedset', handler: setOpStoreCommand('union'), getKeys: storeKeys },
 ];
 
 // Key positions for movable-key commands (COMMAND GETKEYS, WATCH, ACL key checks).
 
-/** `numkeys key...` with numkeys at argv[at]. */
-function numkeysKeys(at: number) {
-  return (argv: string[]): number[] => {
-    const n = Number(parseIntStrict(argv[at] ?? '') ?? 0);
-    const keys: number[] = [];
-    for (let i = 0; i < n && at + 1 + i < argv.length; i++) keys.push(at + 1 + i);
-    return keys;
-  };
-}
+const storeSourceKeys = numkeysKeyPositions(2);
 
 function storeKeys(argv: string[]): number[] {
-  return [1, ...numkeysKeys(2)(argv)];
-}
-
-function mpopKeys(at: number) {
-  return numkeysKeys(at);
+  const sources = storeSourceKeys(argv);
+  return sources.length === 0 ? [] : [1, ...sources];
 }

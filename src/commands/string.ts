@@ -19,7 +19,7 @@ import { IncrFloatFailure, RESULT_NOT_FINITE, incrByFloat as addFloats } from '.
 import { lcsTable, lcsMatches } from '../datatypes/lcs';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, OK, Reply } from '../resp/reply';
-import { int64Arg } from './args';
+import { int64Arg, keywordOf } from './args';
 import { CommandDef } from './registry';
 
 const INT64_MAX = 9223372036854775807n;
@@ -56,12 +56,6 @@ function store(c: Client, key: string, val: string, keepTtl = false): void {
   db.notify('$', 'set', key);
 }
 
-/** An option keyword as Redis compares it: up to the first NUL (a C string), upper-cased. */
-function keyword(arg: string): string {
-  const nul = arg.indexOf('\0');
-  return (nul < 0 ? arg : arg.slice(0, nul)).toUpperCase();
-}
-
 // ---- SET family -------------------------------------------------------------------------------
 
 // Option flags of SET and GETEX (Redis's OBJ_SET_* / OBJ_* flags).
@@ -93,7 +87,7 @@ function parseExtended(argv: string[], forSet: boolean): ExtendedArgs {
   let flags = 0;
   let expire: string | null = null;
   for (let j = forSet ? 3 : 2; j < argv.length; j++) {
-    const opt = keyword(argv[j]);
+    const opt = keywordOf(argv[j]);
     const hasNext = j < argv.length - 1;
     let bit = 0;
     if (forSet && opt === 'NX' && !(flags & XX)) flags |= NX;
@@ -420,7 +414,7 @@ function lcs(c: Client, argv: string[]): Reply {
   let withMatchLen = false;
   let minMatchLen = 0;
   for (let j = 3; j < argv.length; j++) {
-    const opt = keyword(argv[j]);
+    const opt = keywordOf(argv[j]);
     if (opt === 'IDX') getIdx = true;
     else if (opt === 'LEN') getLen = true;
     else if (opt === 'WITHMATCHLEN') withMatchLen = true;

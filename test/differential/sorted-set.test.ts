@@ -669,4 +669,25 @@ differential('sorted-set commands', (ctx) => {
       await p.run(...cmd);
     }
   });
+
+  test('COMMAND GETKEYS of numkeys commands; option keywords end at a NUL byte', async () => {
+    const p = await ctx.pair();
+    for (const args of [
+      ['ZUNION', '5', 'a', 'b'], ['ZUNION', '2', 'a', 'b'], ['ZMPOP', '5', 'a', 'b', 'MIN'], ['ZMPOP', '1', 'a', 'MIN'],
+      ['ZUNIONSTORE', 'd', '3', 'a', 'b'], ['ZUNIONSTORE', 'd', '2', 'a', 'b'], ['LMPOP', '3', 'a', 'LEFT'], ['LMPOP', '1', 'a', 'LEFT'],
+      ['SINTERCARD', '3', 'a', 'b'], ['SINTERCARD', '2', 'a', 'b'], ['ZINTERCARD', '0', 'a'], ['ZDIFF', '1', 'a'], ['ZINTER', 'x', 'a'],
+    ]) {
+      await p.run('COMMAND', 'GETKEYS', ...args);
+    }
+    // Redis compares keywords with strcasecmp, which stops at the first NUL byte.
+    await p.run('ZADD', 'z', 'nx\0junk', '1', 'a');
+    await p.run('ZADD', 'z', 'N\0X', '1', 'b');
+    await p.run('RPUSH', 'l', 'a', 'b', 'c');
+    await p.run('LMPOP', '1', 'l', 'left\0x', 'count\0y', '2');
+    await p.run('SET', 'k', 'v', 'PX\0', '100000');
+    await p.run('GEOADD', 'g', 'ch\0', '13.361389', '38.115556', 'Palermo');
+    await p.run('ZRANGE', 'z', '0', '-1', 'withscores\0');
+    await p.run('LINSERT', 'l', 'before\0', 'c', 'x');
+    await p.run('LPOS', 'l', 'c', 'rank\0', '1');
+  });
 });
