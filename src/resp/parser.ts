@@ -16,6 +16,8 @@ const BIG_ARG = 32 * 1024; // PROTO_MBULK_BIG_ARG: above this, accumulate into a
 const INT_MAX = 2147483647;
 /** V8 cannot hold a longer string: a bigger bulk is refused instead of crashing the process. */
 const MAX_ARG = constants.MAX_STRING_LENGTH;
+/** Above this, the partial-frame buffer is dropped once it is empty. */
+const OWN_KEEP = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface ParserPolicy {
@@ -31,11 +33,13 @@ export class ProtocolError {
 }
 
 export class RespParser {
-  /** Unparsed bytes are buf[pos, buf.length); buf is a view on `store` or a socket chunk. */
+  /** Unparsed bytes are buf[pos, buf.length); buf is a view on `own` or a borrowed socket chunk. */
   private buf: Buffer = EMPTY;
   private pos = 0;
-  /** Our own growable buffer (appends are amortised O(1)); null while buf is a borrowed chunk. */
-  private store: Buffer | null = null;
+  /** Our own buffer for partial frames, reused across reads (appends are amortised O(1)). */
+  private own: Buffer | null = null;
+  /** True while buf is a view on `own`. */
+  private inOwn = false;
   // Progress inside the current multibulk frame.
   private argsLeft = 0;
   private argv: string[] = [];
@@ -66,24 +70,31 @@ export class RespParser {
       // The common case: everything before was consumed; parse the chunk where it lies.
       this.buf = chunk;
       this.pos = 0;
-      this.store = null;
+      this.inOwn = false;
+      // Do not keep a buffer grown for one unusually large frame.
+      if (this.own !== null && this.own.length > OWN_KEEP) this.own = null;
       return;
     }
-    // A partial frame waits: append to a buffer that grows geometrically, so a frame trickling
-    // in byte by byte costs linear time, not a re-concatenation per piece.
-    const store = this.store;
-    const end = this.pos + rest;
-    if (store !== null && store.length - end >= chunk.length) {
-      chunk.copy(store, end);
-      this.buf = store.subarray(0, end + chunk.length);
-      return;
+    // A partial frame waits: append the chunk after it in our own buffer, which is reused from
+    // read to read and grows geometrically, so a frame trickling in costs linear time.
+    if (this.inOwn) {
+      const own = this.own!;
+      let end = this.pos + rest;
+      if (own.length - end < chunk.length && rest + chunk.length <= own.length) {
+        own.copyWithin(0, this.pos, end); // room at the front: move the partial frame there
+        this.pos = 0;
+        end = rest;
+      }
+      if (own.length - end >= chunk.length) {
+        chunk.copy(own, end);
+        this.buf = own.subarray(0, end + chunk.length);
+        return;
+      }
     }
-    const next = Buffer.allocUnsafe(Math.max(16 * 1024, 2 * (rest + chunk.length)));
-    this.buf.copy(next, 0, this.pos, end);
-    chunk.copy(next, rest);
-    this.store = next;
-    this.buf = next.subarray(0, rest + chunk.length);
-    this.pos = 0;
+    const own = this.ownFor(rest + chunk.length);
+    this.buf.copy(own, 0, this.pos, this.pos + rest);
+    chunk.copy(own, rest);
+    this.setOwn(own, rest + chunk.length);
   }
 
   /**
@@ -91,13 +102,25 @@ export class RespParser {
    * connection's shared read buffer). A no-op when nothing is left or the bytes are ours.
    */
   detach(): void {
-    if (this.store !== null) return;
+    if (this.inOwn) return;
     const rest = this.buf.length - this.pos;
     if (rest === 0) return;
-    const own = Buffer.allocUnsafe(Math.max(16 * 1024, 2 * rest));
+    const own = this.ownFor(rest);
     this.buf.copy(own, 0, this.pos);
-    this.store = own;
-    this.buf = own.subarray(0, rest);
+    this.setOwn(own, rest);
+  }
+
+  /** Our buffer, with room for n bytes; a new one when buf still points into the old one. */
+  private ownFor(n: number): Buffer {
+    const own = this.own;
+    if (own !== null && own.length >= n && !this.inOwn) return own;
+    return Buffer.allocUnsafe(Math.max(16 * 1024, 2 * n));
+  }
+
+  private setOwn(own: Buffer, len: number): void {
+    this.own = own;
+    this.inOwn = true;
+    this.buf = own.subarray(0, len);
     this.pos = 0;
   }
 
@@ -146,7 +169,7 @@ export class RespParser {
           this.bigFill = this.buf.copy(this.big, 0, this.pos);
           this.buf = EMPTY;
           this.pos = 0;
-          this.store = null;
+          this.inOwn = false;
           return null;
         }
         this.pos = save; // re-read the small header when the rest arrives

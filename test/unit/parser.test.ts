@@ -360,3 +360,32 @@ describe('protocol errors over TCP close the connection', () => {
     }
   });
 });
+
+test('chunks read into one reused buffer parse the same after detach(), at any split', () => {
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const values: string[] = [];
+  let wire = '';
+  for (let i = 0; i < 2000; i++) {
+    const v = String.fromCharCode(i % 256).repeat(Math.floor(rnd() * 3000));
+    values.push(v);
+    wire += `*3\r\n$3\r\nSET\r\n$${String(i).length}\r\n${i}\r\n$${v.length}\r\n${v}\r\n`;
+  }
+  const all = Buffer.from(wire, 'latin1');
+  for (let round = 0; round < 10; round++) {
+    const p = new RespParser({ maxBulkLen: 1 << 29, authRequired: () => false });
+    const shared = Buffer.alloc(70000);
+    const got: string[][] = [];
+    for (let o = 0; o < all.length; ) {
+      const n = Math.min(all.length - o, 1 + Math.floor(rnd() * 65536));
+      all.copy(shared, 0, o, o + n);
+      o += n;
+      p.feed(shared.subarray(0, n));
+      for (let a = p.next(); a !== null; a = p.next()) got.push(a as string[]);
+      p.detach();
+      shared.fill(0x41); // the next read overwrites the buffer
+    }
+    assert.equal(got.length, values.length);
+    for (let i = 0; i < got.length; i++) assert.deepEqual(got[i], ['SET', String(i), values[i]]);
+  }
+});
