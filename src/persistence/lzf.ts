@@ -10,6 +10,12 @@ const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
 let htab = new Int32Array(HSIZE);
+/**
+ * Entries are stored as position + base and the base moves past every input, so entries left by
+ * earlier calls read as empty without clearing the 256 KB table per call (most of LZF's time on
+ * short strings). Byte-identical to a clean table: raw values below base read as 0.
+ */
+let base = 1;
 
 function idx(h: number): number {
   // liblzf's IDX with VERY_FAST: ((h >> (3*8 - HLOG)) - h*5) & (HSIZE - 1)
@@ -25,7 +31,12 @@ export function lzfCompress(input: Uint8Array, outMax = input.length - 4): Buffe
   const inEnd = input.length;
   if (inEnd < 2 || outMax <= 0) return null;
   const out = Buffer.allocUnsafe(outMax + 4);
-  htab.fill(0);
+  if (base + inEnd >= 0x7fffffff) {
+    htab.fill(0);
+    base = 1;
+  }
+  const b = base;
+  base += inEnd + 1;
   let ip = 0;
   let op = 1; // room for the first literal run's control byte
   let lit = 0;
@@ -33,8 +44,9 @@ export function lzfCompress(input: Uint8Array, outMax = input.length - 4): Buffe
   while (ip < inEnd - 2) {
     hval = ((hval << 8) | input[ip + 2]) >>> 0;
     const slot = idx(hval);
-    const ref = htab[slot];
-    htab[slot] = ip;
+    const raw = htab[slot];
+    const ref = raw >= b ? raw - b : 0;
+    htab[slot] = ip + b;
     let off = 0;
     if (ref < ip && (off = ip - ref - 1) < MAX_OFF && ref > 0 && input[ref + 2] === input[ip + 2] && input[ref + 1] === input[ip + 1] && input[ref] === input[ip]) {
       let len = 2;
@@ -62,10 +74,10 @@ export function lzfCompress(input: Uint8Array, outMax = input.length - 4): Buffe
       ip -= 2;
       hval = (input[ip] << 8) | input[ip + 1];
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip;
+      htab[idx(hval)] = ip + b;
       ip++;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip;
+      htab[idx(hval)] = ip + b;
       ip++;
     } else {
       if (op >= outMax) return null;
@@ -128,4 +140,5 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
 /** Frees the 256 KB hash table (it is kept between calls otherwise). */
 export function lzfReleaseTable(): void {
   htab = new Int32Array(HSIZE);
+  base = 1;
 }
