@@ -41,6 +41,7 @@ export const NOT_ALLOWED_IN_MULTI = err('ERR Command not allowed inside a transa
 export const STRING_TOO_LONG = err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
 export const INCR_NAN_OR_INF = err('ERR increment would produce NaN or Infinity');
 export const TIMEOUT_NOT_FLOAT = err('ERR timeout is not a float or out of range');
+export const TIMEOUT_NOT_INTEGER = err('ERR timeout is not an integer or out of range');
 export const TIMEOUT_NEGATIVE = err('ERR timeout is negative');
 export const SOURCE_DEST_SAME = err('ERR source and destination objects are the same');
 export const WRONGPASS = err('WRONGPASS invalid username-password pair or user is disabled.');

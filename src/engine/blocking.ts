@@ -13,7 +13,7 @@
 //   one, by the server cron, and whenever the embedded API moves the clock.
 // - Inside EXEC or a script a blocking command must not block: it answers at once as if it had
 //   timed out (canBlock()).
-import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf } from '../errors';
+import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf, TIMEOUT_NOT_INTEGER } from '../errors';
 import { parseDouble } from '../commands/args';
 import { databaseHooks } from '../commands/database';
 import { parseIntStrict } from '../resp/format';
@@ -142,7 +142,7 @@ export function timeoutArg(c: Client, arg: string): number {
 /** A blocking command's timeout in milliseconds (an integer; XREAD BLOCK), as a deadline. */
 export function timeoutMsArg(c: Client, arg: string): number {
   const v = parseIntStrict(arg);
-  if (v === null) throw errorf('ERR timeout is not an integer or out of range');
+  if (v === null) throw TIMEOUT_NOT_INTEGER;
   const ms = Number(v);
   if (ms < 0) throw TIMEOUT_NEGATIVE;
   return ms === 0 ? 0 : c.server.clock.now() + ms;
