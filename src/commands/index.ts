@@ -4,6 +4,7 @@ import { clientCommands } from './client';
 import { configCommands } from './config';
 import { connectionCommands } from './connection';
 import { databaseCommands } from './database';
+import { debugCommands } from './debug';
 import { genericCommands } from './generic';
 import { geoCommands } from './geo';
 import { hashCommands } from './hash';
@@ -30,6 +31,7 @@ export function allCommandDefs(): CommandDef[] {
     ...genericCommands,
     ...databaseCommands,
     ...serverCommands,
+    ...debugCommands,
     ...configCommands,
     ...introspectionCommands,
     ...transactionCommands,

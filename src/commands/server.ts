@@ -1,11 +1,10 @@
-// Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN DEBUG.
+// Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN.
 import type { Client } from '../engine/client';
-import { changeReplId, infoText } from '../engine/info';
+import { infoText } from '../engine/info';
 import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
-import { debugLoadAof, debugReload } from './persistence';
 
 function help(lines: string[]): () => Reply {
   const reply = lines.map((l) => new SimpleString(l));
@@ -241,59 +240,6 @@ function shutdown(c: Client, argv: string[]): Reply {
   return NO_REPLY;
 }
 
-// ---- DEBUG ------------------------------------------------------------------------------------
-
-function debug(c: Client, argv: string[]): Reply {
-  const sub = argv[1].toLowerCase();
-  const srv = c.server;
-  const n = argv.length;
-  if (sub === 'help' && n === 2) return DEBUG_HELP();
-  if (sub === 'sleep' && n === 3) {
-    // Blocks the whole server, like Redis's DEBUG SLEEP (strtod: junk reads as 0).
-    const secs = parseFloat(argv[2]);
-    const ms = Number.isFinite(secs) && secs > 0 ? secs * 1000 : 0;
-    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    return OK;
-  }
-  if (sub === 'set-active-expire' && n === 3) {
-    srv.keyspace.activeExpireEnabled = parseInt(argv[2], 10) !== 0;
-    return OK;
-  }
-  if (sub === 'change-repl-id' && n === 2) {
-    changeReplId(srv);
-    return OK;
-  }
-  if (sub === 'log' && n === 3) {
-    srv.log.warning(`DEBUG LOG: ${argv[2]}`);
-    return OK;
-  }
-  if (sub === 'error' && n === 3) return errorf(argv[2]);
-  // Persistence (src/commands/persistence.ts).
-  if (sub === 'reload') return debugReload(c, argv);
-  if (sub === 'loadaof' && n === 2) return debugLoadAof(c);
-  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
-}
-
-const DEBUG_HELP = help([
-  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'CHANGE-REPL-ID',
-  '    Change the replication IDs of the instance.',
-  '    Dangerous: should be used only for testing the replication subsystem.',
-  'ERROR <string>',
-  '    Return a Redis protocol error with <string> as message. Useful for clients',
-  '    unit tests to simulate Redis errors.',
-  'LOG <message>',
-  '    Write <message> to the server log.',
-  'SET-ACTIVE-EXPIRE <0|1>',
-  '    Setting it to 0 disables expiring keys in background when they are not',
-  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
-  '    default.',
-  'SLEEP <seconds>',
-  '    Stop the server for <seconds>. Decimals allowed.',
-  'HELP',
-  '    Prints this help.',
-]);
-
 const ADMIN = 'admin noscript loading stale';
 
 export const serverCommands: CommandDef[] = [
@@ -350,5 +296,4 @@ export const serverCommands: CommandDef[] = [
     flags: 'admin noscript loading stale no_multi sentinel allow_busy',
     handler: shutdown,
   },
-  { name: 'debug', summary: 'Debugging helpers (sleep, expiry switch, logging).', arity: -2, flags: 'admin noscript loading stale protected', handler: debug },
 ];
