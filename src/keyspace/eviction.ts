@@ -19,6 +19,7 @@ import type { Db } from './db';
 import { ReplyError } from '../errors';
 import { parseShebang } from '../scripting/scripts';
 import { scriptingState } from '../scripting/state';
+import { findFunction } from '../scripting/functions';
 
 /** Bytes a key costs beyond its name and value (Map entry, Dict slots, string headers). */
 const KEY_OVERHEAD = 96;
@@ -194,7 +195,7 @@ function scriptDeniesOom(c: Client, cmd: Command, argv: string[]): boolean {
     if (sb instanceof ReplyError || sb.compat) return false;
     flags = [...sb.flags];
   } else if (name === 'fcall') {
-    const fn = scriptingState(c.server).functions.get(argv[1])?.functions.get(argv[1]);
+    const fn = findFunction(scriptingState(c.server), argv[1])?.fn;
     if (fn === undefined) return false;
     flags = fn.flags;
   } else {

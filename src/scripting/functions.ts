@@ -9,8 +9,9 @@ import { feedMonitors } from '../engine/monitor';
 import { BUSY_EVAL, ReplyError, errorf } from '../errors';
 import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
+import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
-import { prepareBody } from './prelude';
+import { PreparedBody, prepareBody } from './prelude';
 import { compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
@@ -35,12 +36,32 @@ export interface Library {
 const NAME_RE = /^[A-Za-z0-9_]+$/;
 const BAD_NAME = 'Library names can only contain letters, numbers, or underscores(_) and must be at least one character long';
 
-// Load-time `redis`: register_function validated as Redis's luaRegisterFunction does, redis.log
-// and constants; anything else is an error, as in Redis's restricted load environment.
-const LOAD_PREFIX =
-  'local __reg, __seen = {}, {} local redis = (function(r, tp, err, smt, sel, nx, ts) ' +
-  'local function fail(m) err(m, 0) end ' +
-  'local function reg(...) local n = sel("#", ...) local name, cb, desc, flags ' +
+// Library code sees what Redis's load run shows it: globals hold only a read-only `redis` with
+// register_function, log, the LOG_* levels and the version; reading anything else raises. Once the
+// library's code has run, its functions see the usual globals, and a `redis` kept from load time
+// (`local lib = redis`) stays the load-time table, whose register_function now raises. The engine
+// has no setfenv, so this is done with locals: the body is compiled inside a function that sees
+// `redis` and every standard global it mentions as locals of ours (upvalues of its closures),
+// bound to the load-time values while it runs and to the real ones afterwards.
+//
+// API: the load-time `redis`. At FUNCTION LOAD its register_function validates as Redis's
+// luaRegisterFunction does and records names, flags and descriptions in __reg; at FCALL (the
+// library code runs again) a light one keeps the callback of the function called, in __fn.
+// Errors raised here carry the \0at mark: the runner reports them at the caller's line (the
+// position Lua puts in front), as Redis does for its C helpers, not at this prefix's line 1.
+const API_HEAD =
+  'local __reg, __seen, __fn, __loading = {}, {}, nil, true local __api, __trap = (function(r, tp, err, smt, sel, nx, ts, reg) ' +
+  'local function ro() err("\\0at Attempt to modify a readonly table", 2) end ' +
+  'local function missing(k) err("\\0at Script attempted to access nonexistent global variable \'" .. ts(k) .. "\'", 3) end ' +
+  'local api = {register_function = function(...) if not __loading then err("\\0at ERR redis.register_function can only be called on FUNCTION LOAD command", 2) end return reg(...) end, ' +
+  'log = r.log, LOG_DEBUG = r.LOG_DEBUG, LOG_VERBOSE = r.LOG_VERBOSE, LOG_NOTICE = r.LOG_NOTICE, ' +
+  'LOG_WARNING = r.LOG_WARNING, REDIS_VERSION = r.REDIS_VERSION, REDIS_VERSION_NUM = r.REDIS_VERSION_NUM} ' +
+  'local function trap(name) local function raise() missing(name) end return smt({}, {__index = raise, __newindex = raise, __call = raise}) end ' +
+  'return smt({}, {__index = function(_, k) local v = api[k] if v == nil then missing(k) end return v end, __newindex = ro, __metatable = false}), trap ' +
+  'end)(redis, type, error, setmetatable, select, next, tostring, ';
+
+const LOAD_REGISTER =
+  '(function(tp, err, sel, nx, ts) local function fail(m) err(m, 0) end return function(...) local n = sel("#", ...) local name, cb, desc, flags ' +
   'if n == 1 then local t = ... if tp(t) ~= "table" then fail("ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).") end ' +
   'for k, v in nx, t do if k == "function_name" then name = v elseif k == "callback" then cb = v elseif k == "description" then desc = v elseif k == "flags" then flags = v ' +
   'else fail("ERR unknown argument given to redis.register_function") end end ' +
@@ -57,41 +78,52 @@ const LOAD_PREFIX =
   'if not (f == "no-writes" or f == "allow-oom" or f == "allow-stale" or f == "no-cluster" or f == "allow-cross-slot-keys") then fail("ERR unknown flag given") end fl = fl .. f .. "," end end ' +
   'name = ts(name) if not name:find("^[%w_]+$") then fail("ERR ' + BAD_NAME + '") end ' +
   'if __seen[name] then fail("ERR Function already exists in the library") end __seen[name] = true ' +
-  '__reg[#__reg + 1] = {name, fl, desc or false} end ' +
-  'local api = {register_function = reg, log = r.log, LOG_DEBUG = r.LOG_DEBUG, LOG_VERBOSE = r.LOG_VERBOSE, LOG_NOTICE = r.LOG_NOTICE, ' +
-  'LOG_WARNING = r.LOG_WARNING, REDIS_VERSION = r.REDIS_VERSION, REDIS_VERSION_NUM = r.REDIS_VERSION_NUM} ' +
-  'return smt(api, {__index = function(_, k) err("Script attempted to access nonexistent global variable \'" .. ts(k) .. "\'", 2) end}) ' +
-  'end)(redis, type, error, setmetatable, select, next, tostring) local __lib = function() ';
-const LOAD_SUFFIX = '\nend __lib() return __reg';
+  '__reg[#__reg + 1] = {name, fl, desc or false} end end)(type, error, select, next, tostring)) ';
 
-function callPrefix(fn: string): string {
+const callRegister = (fn: string): string =>
+  '(function(tp, ts) return function(a, b) local name, cb if tp(a) == "table" then name, cb = a.function_name, a.callback else name, cb = a, b end ' +
+  `if ts(name) == "${fn}" then __fn = cb end end end)(type, tostring)) `;
+
+/** The standard globals of the engine, hidden from library code while it loads (Redis shows only `redis`). */
+const STD_GLOBALS = [
+  '_G', '_VERSION', 'assert', 'bit', 'cjson', 'cmsgpack', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load',
+  'loadstring', 'math', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select', 'setmetatable', 'string', 'struct', 'table',
+  'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
+];
+
+/** `local redis, math... = <load-time values> local __lib = function() <body> end __lib() <real values>`. */
+function libraryText(p: PreparedBody, register: string, tail: string): string {
+  const names = ['redis'];
+  for (const g of STD_GLOBALS) if (p.body.includes(g) && new RegExp(`(?<![\\w.:])${g}(?!\\w)`).test(p.body)) names.push(g);
+  const saved = names.map((_, i) => `__o${i}`).join(', ');
+  const traps = names.map((n) => (n === 'redis' ? '__api' : `__trap('${n}')`)).join(', ');
   return (
-    'local __fn local redis = (function(r, tp, smt, ts) return smt({register_function = function(a, b) ' +
-    'local name, cb if tp(a) == "table" then name, cb = a.function_name, a.callback else name, cb = a, b end ' +
-    `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() `
+    p.prelude + API_HEAD + register + `local ${saved} = ${names.join(', ')} local ${names.join(', ')} = ${traps} local __lib = function() ` +
+    p.body + `\nend __lib() __loading = false ${names.join(', ')} = ${saved}` + tail
   );
 }
-const callSuffix = (fixup: string): string =>
-  "\nend __lib() local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" +
-  fixup +
-  ' return __v';
 
-/** Parses the metadata line and registers the library's functions (without installing it). */
+const callTail = (fixup: string): string =>
+  " local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + fixup + ' return __v';
+
+/** Parses the metadata line (quoted as Redis's sdssplitargs) into a library not yet registered. */
 function compileLibrary(c: Client, code: string): Library | ReplyError {
   if (!code.startsWith('#!')) return errorf('ERR Missing library metadata');
   const eol = code.indexOf('\n');
-  const parts = (eol < 0 ? code : code.slice(0, eol)).slice(2).split(' ').filter((p) => p !== '');
-  const engineName = parts[0] ?? '';
-  if (engineName.toLowerCase() !== 'lua') return errorf(`ERR Engine '${engineName}' not found`);
+  if (eol < 0) return errorf('ERR Invalid library metadata');
+  const parts = splitArgs(code.slice(0, eol));
+  if (parts === null || parts.length === 0) return errorf('ERR Invalid library metadata');
+  const engineName = parts[0].slice(2);
   let name: string | null = null;
   for (const p of parts.slice(1)) {
-    if (!p.startsWith('name=')) return errorf(`ERR Invalid metadata value given: ${p}`);
+    if (p.slice(0, 5).toLowerCase() !== 'name=') return errorf(`ERR Invalid metadata value given: ${p}`);
     if (name !== null) return errorf('ERR Invalid metadata value, name argument was given multiple times');
     name = p.slice(5);
   }
   if (name === null) return errorf('ERR Library name was not given');
   if (!NAME_RE.test(name)) return errorf(`ERR ${BAD_NAME}`);
-  return { name, code, body: eol < 0 ? '' : code.slice(eol), functions: new Map(), callSources: new Map() };
+  if (engineName.toLowerCase() !== 'lua') return errorf(`ERR Engine '${engineName}' not found`);
+  return { name, code, body: code.slice(eol), functions: new Map(), callSources: new Map() };
 }
 
 function registerFunctions(c: Client, lib: Library): ReplyError | null {
@@ -102,8 +134,7 @@ function registerFunctions(c: Client, lib: Library): ReplyError | null {
     return errorf(`ERR ${(e as Error).message}`);
   }
   if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
-  const p = prepareBody(lib.body);
-  const src = p.prelude + LOAD_PREFIX + p.body + LOAD_SUFFIX;
+  const src = libraryText(prepareBody(lib.body), LOAD_REGISTER, ' return __reg');
   const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true, load: true });
   if (r instanceof ReplyError) {
     const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
@@ -123,15 +154,15 @@ function install(st: ScriptingState, libs: Library[], replace: boolean): ReplyEr
     const old = st.libraries.get(lib.name);
     if (old !== undefined && !replace) return errorf(`ERR Library '${lib.name}' already exists`);
     for (const fname of lib.functions.keys()) {
-      const owner = st.functions.get(fname);
+      const owner = st.functions.get(fname.toLowerCase());
       if (owner !== undefined && owner.name !== lib.name) return errorf(`ERR Function ${fname} already exists`);
     }
   }
   for (const lib of libs) {
     const old = st.libraries.get(lib.name);
-    if (old !== undefined) for (const f of old.functions.keys()) st.functions.delete(f);
+    if (old !== undefined) for (const f of old.functions.keys()) st.functions.delete(f.toLowerCase());
     st.libraries.set(lib.name, lib);
-    for (const f of lib.functions.keys()) st.functions.set(f, lib);
+    for (const f of lib.functions.keys()) st.functions.set(f.toLowerCase(), lib);
   }
   return null;
 }
@@ -154,13 +185,17 @@ export function functionDelete(c: Client, argv: string[]): Reply {
   const st = scriptingState(c.server);
   const lib = st.libraries.get(argv[2]);
   if (lib === undefined) return errorf('ERR Library not found');
-  for (const f of lib.functions.keys()) st.functions.delete(f);
+  for (const f of lib.functions.keys()) st.functions.delete(f.toLowerCase());
   st.libraries.delete(lib.name);
   return OK;
 }
 
+const subcommandSyntax = (argv: string[]): ReplyError =>
+  errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try FUNCTION HELP.`);
+
 export function functionFlush(c: Client, argv: string[]): Reply {
-  if (argv.length > 3 || (argv.length === 3 && !/^(sync|async)$/i.test(argv[2])))
+  if (argv.length > 3) return subcommandSyntax(argv);
+  if (argv.length === 3 && !/^(sync|async)$/i.test(argv[2]))
     return errorf('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   const st = scriptingState(c.server);
   st.libraries.clear();
@@ -215,7 +250,7 @@ export function functionDump(c: Client): Reply {
 
 export function functionRestore(c: Client, argv: string[]): Reply {
   let policy = 'append';
-  if (argv.length > 4) return errorf('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
+  if (argv.length > 4) return subcommandSyntax(argv);
   if (argv.length === 4) {
     policy = argv[3].toLowerCase();
     if (policy !== 'flush' && policy !== 'append' && policy !== 'replace')
@@ -260,11 +295,26 @@ export function functionRestore(c: Client, argv: string[]): Reply {
   return install(st, libs, true) ?? OK;
 }
 
+/**
+ * The function FCALL names: function names are case-insensitive across libraries (Redis's global
+ * function dictionary), though a library keeps them as registered.
+ */
+export function findFunction(st: ScriptingState, name: string): { lib: Library; fn: FunctionInfo } | undefined {
+  const lib = st.functions.get(name) ?? st.functions.get(name.toLowerCase());
+  if (lib === undefined) return undefined;
+  let fn = lib.functions.get(name);
+  if (fn === undefined) {
+    const lower = name.toLowerCase();
+    for (const f of lib.functions.values()) if (f.name.toLowerCase() === lower) fn = f;
+  }
+  return fn === undefined ? undefined : { lib, fn };
+}
+
 function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const st = scriptingState(c.server);
-  const lib = st.functions.get(argv[1]);
-  if (lib === undefined) return errorf('ERR Function not found');
-  const fn = lib.functions.get(argv[1])!;
+  const found = findFunction(st, argv[1]);
+  if (found === undefined) return errorf('ERR Function not found');
+  const { lib, fn } = found;
   const n = parseIntStrict(argv[2]);
   if (n === null || typeof n === 'bigint') return errorf('ERR Bad number of keys provided');
   if (n > argv.length - 3) return errorf("ERR Number of keys can't be greater than number of args");
@@ -275,7 +325,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const p = prepareBody(lib.body);
   // The text that runs one function of a library is the same on every call.
   let src = lib.callSources.get(fn.name);
-  if (src === undefined) lib.callSources.set(fn.name, (src = p.prelude + callPrefix(fn.name) + p.body + callSuffix(p.fixup)));
+  if (src === undefined) lib.callSources.set(fn.name, (src = libraryText(p, callRegister(fn.name), callTail(p.fixup))));
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     nullMarkers: p.nullMarkers,

@@ -108,11 +108,14 @@ export function preludeFor(body: string): string {
  * - The engine converts recursively in C and never returns from a table that contains itself;
  *   Redis stops at its Lua stack limit. Tables nested deeper than 200 levels get its error text.
  *
- * Tables without such keys and without NaNs are returned as they are (no copy).
+ * - Redis reads returned tables with rawget; the engine goes through metamethods (_G's raises), so
+ *   tables with a metatable are copied raw.
+ *
+ * Tables without such keys, metatables or NaNs are returned as they are (no copy).
  */
 const TAG = "'\\0respite:";
 export const RETURN_FIXUP =
-  " if t == 'table' or __v ~= __v then local rg, tp, nx, fmt, deep = rawget, type, next, string.format, false " +
+  " if t == 'table' or __v ~= __v then local rg, tp, nx, fmt, gm, deep = rawget, type, next, string.format, getmetatable, false " +
   'local function c(x, n) if x ~= x then return -2^63 end if tp(x) ~= "table" then return x end if n > 200 then deep = true return x end ' +
   "local e, o, d, b, vs, m, s = rg(x, 'err'), rg(x, 'ok'), rg(x, 'double'), rg(x, 'big_number'), rg(x, 'verbatim_string'), rg(x, 'map'), rg(x, 'set') " +
   'local special = e ~= nil or o ~= nil or d ~= nil or b ~= nil or vs ~= nil or m ~= nil or s ~= nil ' +
@@ -122,18 +125,21 @@ export const RETURN_FIXUP =
   `if tp(vs) == "table" then local f, v = rg(vs, 'format'), rg(vs, 'string') if tp(f) == "string" and tp(v) == "string" then return {{ok = ${TAG}verbatim'}, f, v} end end ` +
   `if tp(m) == "table" then local r, i, k, v = {{ok = ${TAG}map'}}, 1, nx(m) while k ~= nil do r[i + 1] = c(k, n + 1) r[i + 2] = c(v, n + 1) i = i + 2 k, v = nx(m, k) end return r end ` +
   `if tp(s) == "table" then local r, i, k = {{ok = ${TAG}set'}}, 1, nx(s) while k ~= nil do i = i + 1 r[i] = c(k, n + 1) k = nx(s, k) end return r end end ` +
-  'local r, i, v = special and {} or nil, 1, rg(x, 1) while v ~= nil do local y = c(v, n + 1) ' +
+  'local r, i, v = (special or gm(x) ~= nil) and {} or nil, 1, rg(x, 1) while v ~= nil do local y = c(v, n + 1) ' +
   'if r == nil and y ~= v then r = {} for j = 1, i - 1 do r[j] = rg(x, j) end end if r ~= nil then r[i] = y end i = i + 1 v = rg(x, i) end return r or x end ' +
   "__v = c(__v, 0) if deep then return {err = 'ERR reached lua stack limit'} end end";
 
 /**
  * The light form of RETURN_FIXUP for bodies that cannot build special tables: only the nesting
- * guard and a NaN returned as such. The engine compiles the text on every run (about 20 us per KB),
+ * guard, a NaN returned as such, and tables with a metatable (`return _G`) replaced by raw copies:
+ * Redis reads returned tables with rawget, the engine through metamethods (_G's raises). The engine compiles the text on every run (about 20 us per KB),
  * so the full fixup is added only when a body mentions one of the special keys or setresp.
  */
 const LIGHT_FIXUP =
-  " if __v ~= __v then return -2^63 end if t == 'table' then local function d(x, n) if n > 200 then return true end for i = 1, #x do local v = x[i] " +
-  "if type(v) == 'table' and d(v, n + 1) then return true end end return false end if d(__v, 0) then return {err = 'ERR reached lua stack limit'} end end";
+  " if __v ~= __v then return -2^63 end if t == 'table' then local gm, rg, tp, deep = getmetatable, rawget, type, false " +
+  "local function d(x, n) if n > 200 then deep = true return x end if gm(x) ~= nil then local r, i, v = {err = rg(x, 'err'), ok = rg(x, 'ok')}, 1, rg(x, 1) " +
+  'while v ~= nil do r[i] = v i = i + 1 v = rg(x, i) end x = r end for i = 1, #x do local v = x[i] ' +
+  "if tp(v) == 'table' then local y = d(v, n + 1) if y ~= v then x[i] = y end end end return x end __v = d(__v, 0) if deep then return {err = 'ERR reached lua stack limit'} end end";
 
 // A special key being assigned (`{map = ...}`, `t['set'] = ...`), an error or status table whose
 // value may not be a string (`{err = code}`), setresp, or a way to make a NaN.

@@ -291,7 +291,14 @@ type AbortValue = { err: string; meta: { line: number; kind?: string; name?: str
 /** An error that stopped the script, worded and decorated as Redis 7.0 does. */
 function abortError(v: AbortValue, run: ScriptRun, raisedErr: string | null = null): ReplyError {
   const chunk = run.kind === 'eval' ? 'user_script' : 'user_function';
-  const line = v.meta.line;
+  let line = v.meta.line;
+  // Raised by one of our Lua helpers on behalf of its caller (functions.ts): the caller's line.
+  const at = v.err.indexOf(': \0at ');
+  if (at >= 0) {
+    const pos = /(\d+)$/.exec(v.err.slice(0, at));
+    if (pos !== null) line = Number(pos[1]);
+    v = { err: v.err.slice(0, at + 2) + v.err.slice(at + 6), meta: v.meta };
+  }
   let msg: string;
   if (v.meta.kind === 'global-read') {
     msg = `ERR ${chunk}:${line}: Script attempted to access nonexistent global variable '${v.meta.name}'`;

@@ -35,7 +35,7 @@ export interface ScriptingState {
   /** SHA1 -> script body (as given, shebang included). */
   scripts: Map<string, string>;
   libraries: Map<string, Library>;
-  /** Function name -> its library. */
+  /** Lower-cased function name -> its library (function names are case-insensitive). */
   functions: Map<string, Library>;
   client: ScriptClient | null;
   running: ScriptRun | null;
