@@ -9,8 +9,14 @@
 
 /** Formats number arguments as Redis does; everything else passes through unchanged. */
 export const numberArgsHelper = (name: string): string =>
-  `local ${name} = (function(tp, sel, fmt, unp) return function(...) local t, n = {...}, sel('#', ...) ` +
-  "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) end end return unp(t, 1, n) end end)(type, select, string.format, unpack); ";
+  `local ${name} = (function(tp, sel, fmt, unp) ` +
+  // unpack returns fewer than 8000 values (LUAI_MAXCSTACK), but redis.call takes more (Redis runs
+  // redis.call('lpush', k, unpack(a)) with 7999 elements): the values past that are returned one
+  // per Lua frame.
+  'local function rest(t, i, n) if n - i < 7900 then return unp(t, i, n) end return t[i], rest(t, i + 1, n) end ' +
+  "return function(...) local t, n, hit = {...}, sel('#', ...), false " +
+  "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) hit = true end end if not hit then return ... end " +
+  'return rest(t, 1, n) end end)(type, select, string.format, unpack); ';
 
 /**
  * The helpers' names: __n and __r, unless the body itself uses that text (its own `local __n`

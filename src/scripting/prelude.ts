@@ -13,7 +13,7 @@ const RANDOM =
   "local r = tn(pc('\\0rand')) if n == 0 then return r end local a, b = ... " +
   "if n == 1 then local u = int(a, 1) if u < 1 then err(\"bad argument #1 to 'random' (interval is empty)\", 2) end return fl(r * u) + 1 end " +
   "local l, u = int(a, 1), int(b, 2) if l > u then err(\"bad argument #2 to 'random' (interval is empty)\", 2) end return fl(r * (u - l + 1)) + l end, " +
-  "randomseed = function(s) pc('\\0seed', int(s, 1)) end}, {__index = m}) end)(math, redis.pcall, tonumber, math.floor, select, error, type, setmetatable); ";
+  "randomseed = function(s) pc('\\0seed', int(s, 1)) end}, {__index = m, __newindex = m}) end)(math, redis.pcall, tonumber, math.floor, select, error, type, setmetatable); ";
 
 // string.format's %d/%i (C long) and %o/%u/%x/%X (unsigned long) are 64-bit in Redis on x86-64 but
 // 32-bit in the WebAssembly build. Conversions whose argument does not fit 32 bits are formatted
@@ -42,7 +42,7 @@ const FORMAT = [
   "if not fits then parts[#parts + 1] = sub(f, last, s - 1) .. '%s' last = e + 1 a[k] = conv(flags, w, dot, pr, c, x) end end end i = e + 1 end end",
   'if last > 1 then parts[#parts + 1] = sub(f, last) a[1] = cc(parts) end end',
   "local ok, r = pc(fmt, unp(a, 1, n)) if ok then return r end r = S.gsub(r, \"to '%?'\", \"to 'format'\", 1) local _, m = pc(err, r, 3) err(m ~= r and m or r, m ~= r and 0 or 1) end",
-  'return smt({format = format}, {__index = S}) end)(string, pcall, tonumber, type, error, math.floor, select, unpack, table.concat, setmetatable); ',
+  'return smt({format = format}, {__index = S, __newindex = S}) end)(string, pcall, tonumber, type, error, math.floor, select, unpack, table.concat, setmetatable); ',
 ].join(' ');
 
 // redis.set_repl (validated like Redis; respite has no replication to steer) and
@@ -53,7 +53,7 @@ const REDIS_EXTRAS =
   "if tp(f) ~= 'number' or f < 0 or f > 3 or f % 1 ~= 0 then err('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 0) end end, " +
   "acl_check_cmd = function(...) if select('#', ...) < 1 then err('ERR Please specify at least one argument for this redis lib call', 0) end " +
   "local v = pc('\\0acl', ...) if tp(v) == 'table' then err(v.err, 0) end return v == 1 end" +
-  "}, {__index = r}) end)(redis, redis.pcall, type, error, setmetatable); ";
+  "}, {__index = r, __newindex = r}) end)(redis, redis.pcall, type, error, setmetatable); ";
 
 // The in-thread VM stops a script that runs out of its instruction budget with an error, which
 // pcall/xpcall would catch: the script would go on with a wrong result instead of starting over on
@@ -78,8 +78,15 @@ const ERROR_REPLY =
   "if sel('#', ...) ~= 1 or tp(e) ~= 'string' then return {err = 'ERR wrong number or type of arguments'} end " +
   "if sub(e, 1, 1) ~= '-' then e = '-' .. e end local sp, code, msg = find(e, ' ', 1, true) " +
   "if sp == nil then code, msg = 'ERR', sub(e, 2) else code, msg = sub(e, 2, sp - 1), sub(e, sp + 1) end " +
-  "msg = gsub(gsub(msg, '^[\\r\\n]+', ''), '[\\r\\n]+$', '') return {err = code .. ' ' .. msg} end}, {__index = r}) " +
+  "msg = gsub(gsub(msg, '^[\\r\\n]+', ''), '[\\r\\n]+$', '') return {err = code .. ' ' .. msg} end}, {__index = r, __newindex = r}) " +
   'end)(redis, type, select, setmetatable, string.sub, string.find, string.gsub); ';
+
+// redis.sha1hex takes exactly one argument in Redis ("wrong number of arguments"); the engine's
+// complains about a missing string. (\0at: the runner reports the caller's line, see runner.ts.)
+const SHA1HEX =
+  "local redis = (function(r, sel, err, smt) local h = r.sha1hex return smt({sha1hex = function(...) " +
+  "if sel('#', ...) ~= 1 then err('\\0at ERR wrong number of arguments', 2) end return h(...) end}, {__index = r, __newindex = r}) " +
+  'end)(redis, select, error, setmetatable); ';
 
 /** The helpers a body needs, for the text in front of it (same line: line numbers do not move). */
 export function preludeFor(body: string): string {
@@ -90,6 +97,7 @@ export function preludeFor(body: string): string {
   if (body.includes('format') && /%[-+ #0]*\d*(?:\.\d*)?[diouxX]/.test(body)) p += FORMAT;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
   if (body.includes('error_reply')) p += ERROR_REPLY;
+  if (body.includes('sha1hex')) p += SHA1HEX;
   return p;
 }
 

@@ -293,11 +293,12 @@ function abortError(v: AbortValue, run: ScriptRun, raisedErr: string | null = nu
   const chunk = run.kind === 'eval' ? 'user_script' : 'user_function';
   let line = v.meta.line;
   // Raised by one of our Lua helpers on behalf of its caller (functions.ts): the caller's line.
-  const at = v.err.indexOf(': \0at ');
+  // (No position in front: it was tail-called, its caller's frame is gone.)
+  const at = v.err.indexOf('\0at ');
   if (at >= 0) {
-    const pos = /(\d+)$/.exec(v.err.slice(0, at));
+    const pos = /:(\d+): $/.exec(v.err.slice(0, at));
     if (pos !== null) line = Number(pos[1]);
-    v = { err: v.err.slice(0, at + 2) + v.err.slice(at + 6), meta: v.meta };
+    v = { err: v.err.slice(0, at) + v.err.slice(at + 4), meta: v.meta };
   }
   let msg: string;
   if (v.meta.kind === 'global-read') {
