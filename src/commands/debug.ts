@@ -6,6 +6,7 @@ import { errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
+import { scriptingState } from '../scripting/state';
 
 interface DebugSub {
   name: string;
@@ -78,6 +79,16 @@ const SUBS: DebugSub[] = [
     ],
     handler: (c, argv) => {
       c.server.keyspace.activeExpireEnabled = parseInt(argv[2], 10) !== 0;
+      return OK;
+    },
+  },
+  {
+    name: 'set-disable-deny-scripts',
+    argc: 3,
+    help: [], // not in Redis's DEBUG HELP either
+    handler: (c, argv) => {
+      // Lets scripts run commands flagged noscript (the suite uses CLIENT LIST, DEBUG PROTOCOL...).
+      scriptingState(c.server).denyScriptsDisabled = (parseInt(argv[2], 10) || 0) !== 0;
       return OK;
     },
   },

@@ -60,6 +60,8 @@ const ARITY_ERROR = new ReplyError('ERR Wrong number of args calling Redis comma
 const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from script');
 const NOSCRIPT_ERROR = new ReplyError('ERR This Redis command is not allowed from script');
 const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+/** Commands that run or compile Lua. */
+const SCRIPTING = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'function', 'script']);
 const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
 
 class RunHost implements LuaHost {
@@ -79,7 +81,8 @@ class RunHost implements LuaHost {
     const sc = this.sc;
     const cmd = resolveCommand(sc, argv);
     if (cmd instanceof ReplyError) return cmd.message.startsWith('ERR wrong number of arguments') ? ARITY_ERROR : UNKNOWN_ERROR;
-    if (cmd.flags & F.NOSCRIPT) return NOSCRIPT_ERROR;
+    // (Scripting commands stay refused: the VM does not run scripts within scripts.)
+    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase()))) return NOSCRIPT_ERROR;
     if (cmd.flags & F.WRITE) {
       if (this.run.readOnly) return READONLY_ERROR;
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).

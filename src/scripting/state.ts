@@ -40,6 +40,8 @@ export interface ScriptingState {
   client: ScriptClient | null;
   running: ScriptRun | null;
   prng: Lrand48;
+  /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run commands flagged noscript. */
+  denyScriptsDisabled: boolean;
   /** This server's Lua VM (a worker thread), started on first use and after SCRIPT KILL. */
   vm: LuaVm | null;
 }
@@ -49,7 +51,7 @@ const states = new WeakMap<Server, ScriptingState>();
 export function scriptingState(srv: Server): ScriptingState {
   let st = states.get(srv);
   if (st === undefined) {
-    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48(), vm: null };
+    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48(), vm: null, denyScriptsDisabled: false };
     states.set(srv, st);
   }
   return st;
