@@ -70,7 +70,7 @@ const ERROR_CALL = /error\s*\(/y;
 const ALIAS = /\blocal\s+([A-Za-z_]\w*)\s*=\s*redis\s*\.\s*p?call\b(?!\s*\()/g;
 
 /** Index just past a string literal, comment or long bracket starting at i, or -1 if none does. */
-function skipNonCode(s: string, i: number): number {
+export function skipNonCode(s: string, i: number): number {
   const c = s[i];
   if (c === "'" || c === '"') {
     let j = i + 1;

@@ -12,6 +12,7 @@ import { parseIntStrict } from '../resp/format';
 import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { PreparedBody, prepareBody } from './prelude';
+import { skipNonCode } from './call-args';
 import { compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
@@ -91,6 +92,38 @@ const STD_GLOBALS = [
   'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
 ];
 
+/**
+ * The body with assignments to the names we bind as locals (`redis = f`, `_G = {}`) made to the
+ * real globals table instead (`__G.redis = f`), which is read-only: Redis refuses them with
+ * "Attempt to modify a readonly table", where the assignment would otherwise change our local.
+ * Only plain statements are rewritten (not `local redis = ...`, `for`, `a, redis = ...` or `{redis = 1}`).
+ */
+function guardAssignments(body: string, names: string[]): string {
+  const re = new RegExp(`(?:${names.join('|')})\\s*=(?!=)`, 'y');
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < body.length; ) {
+    const skip = skipNonCode(body, i);
+    if (skip >= 0) {
+      i = skip;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(body[i]) && (i === 0 || !/[\w.:]/.test(body[i - 1]))) {
+      re.lastIndex = i;
+      // Not a declaration, a loop variable, one of several targets or a table constructor's field.
+      const declared = /(?:^|\W)(?:local|for)\s*$|[,{]\s*$/.test(body.slice(Math.max(0, i - 16), i));
+      if (!declared && re.test(body)) {
+        out += body.slice(last, i) + '__G.';
+        last = i;
+      }
+      while (i < body.length && /\w/.test(body[i])) i++;
+      continue;
+    }
+    i++;
+  }
+  return last === 0 ? body : out + body.slice(last);
+}
+
 /** `local redis, math... = <load-time values> local __lib = function() <body> end __lib() <real values>`. */
 function libraryText(p: PreparedBody, register: string, tail: string): string {
   const names = ['redis'];
@@ -98,8 +131,8 @@ function libraryText(p: PreparedBody, register: string, tail: string): string {
   const saved = names.map((_, i) => `__o${i}`).join(', ');
   const traps = names.map((n) => (n === 'redis' ? '__api' : `__trap('${n}')`)).join(', ');
   return (
-    p.prelude + API_HEAD + register + `local ${saved} = ${names.join(', ')} local ${names.join(', ')} = ${traps} local __lib = function() ` +
-    p.body + `\nend __lib() __loading = false ${names.join(', ')} = ${saved}` + tail
+    p.prelude + API_HEAD + register + `local __G, ${saved} = _G, ${names.join(', ')} local ${names.join(', ')} = ${traps} local __lib = function() ` +
+    guardAssignments(p.body, names) + `\nend __lib() __loading = false ${names.join(', ')} = ${saved}` + tail
   );
 }
 

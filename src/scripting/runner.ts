@@ -83,8 +83,10 @@ class RunHost implements LuaHost {
     if (cmd instanceof ReplyError) return cmd.message.startsWith('ERR wrong number of arguments') ? ARITY_ERROR : UNKNOWN_ERROR;
     // (Scripting commands stay refused: the VM does not run scripts within scripts.)
     if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase()))) return NOSCRIPT_ERROR;
+    // Read-only scripts (no-writes, *_RO) may not run may-replicate commands either (PUBLISH,
+    // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
+    if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return READONLY_ERROR;
     if (cmd.flags & F.WRITE) {
-      if (this.run.readOnly) return READONLY_ERROR;
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).
       if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return OOM;
       this.wrote = true;
