@@ -129,6 +129,8 @@ class RunHost implements LuaHost {
 
   setResp(version: 2 | 3): void {
     this.resp = version;
+    // Commands reply to the script as to a client of that protocol (runScript resets it to 2).
+    this.sc.protocol = version;
   }
 }
 

@@ -205,6 +205,11 @@ export class ReplyEncoder {
       return;
     }
     if (r instanceof RawReply) {
+      // A RESP3 big number (DEBUG PROTOCOL bignum): {big_number = text} after setresp(3).
+      if (r.bytes[0] === 0x28) {
+        const text = r.bytes.latin1Slice(1, r.bytes.indexOf(13));
+        return this.str(resp === 3 ? T_BIG_NUMBER : T_BULK, text);
+      }
       // Precomputed RESP (e.g. COMMAND): decode it as the RESP2 bytes it is.
       const d = decodeReply(r.bytes, 0);
       return this.reply(d === null ? null : d.value, resp);
