@@ -14,6 +14,13 @@ export class ReplyError {
   }
 }
 
+/**
+ * An error reply already counted in the error statistics: a script's error that is a redis.call
+ * reply it raised or returned (Redis's ignore_err_stats_update). The script's command still counts
+ * as failed.
+ */
+export class CountedReplyError extends ReplyError {}
+
 function err(text: string): ReplyError {
   return new ReplyError(text);
 }

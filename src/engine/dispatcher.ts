@@ -3,6 +3,7 @@
 // then call(): the handler, statistics, slow log, MONITOR feed.
 import { Command, F } from '../commands/registry';
 import {
+  CountedReplyError,
   BUSY_EVAL,
   BUSY_FUNCTION,
   LOADING,
@@ -197,7 +198,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   srv.stats.totalCommands++;
   if (r instanceof ReplyError) {
     cmd.failedCalls++;
-    countError(c, r);
+    if (!(r instanceof CountedReplyError)) countError(c, r);
   }
   c.reply(r);
   tracking.current = outer;

@@ -1,12 +1,12 @@
 // Runs one script or function: the client its commands run as, redis.call/pcall through the same
 // dispatcher functions as network clients (with Redis's script checks), the frozen keyspace clock,
 // the shared PRNG, and error decoration (`... script: <sha>, on @user_script:<line>.`).
-import { F } from '../commands/registry';
+import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { call, countError, resolveCommand } from '../engine/dispatcher';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
-import { BUSY_EVAL, BUSY_FUNCTION, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
@@ -70,6 +70,8 @@ class RunHost implements LuaHost {
   wrote = false;
   /** The err text of the last table the script raised with error() (see call-args.ts). */
   raisedErr: string | null = null;
+  /** The last error reply a command gave the script (counted in the error statistics already). */
+  callError: string | null = null;
   constructor(
     private readonly sc: ScriptClient,
     private readonly run: ScriptRun,
@@ -80,22 +82,35 @@ class RunHost implements LuaHost {
     if (argv[0].charCodeAt(0) === 0) return this.internal(argv);
     const sc = this.sc;
     const cmd = resolveCommand(sc, argv);
-    if (cmd instanceof ReplyError) return cmd.message.startsWith('ERR wrong number of arguments') ? ARITY_ERROR : UNKNOWN_ERROR;
+    if (cmd instanceof ReplyError) {
+      if (!cmd.message.startsWith('ERR wrong number of arguments')) return this.rejected(null, UNKNOWN_ERROR);
+      return this.rejected(sc.server.registry.lookup(argv[0]) ?? null, ARITY_ERROR);
+    }
     // (Scripting commands stay refused: the VM does not run scripts within scripts.)
-    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase()))) return NOSCRIPT_ERROR;
+    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase())))
+      return this.rejected(cmd, NOSCRIPT_ERROR);
     // Read-only scripts (no-writes, *_RO) may not run may-replicate commands either (PUBLISH,
     // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
-    if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return READONLY_ERROR;
+    if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return this.rejected(cmd, READONLY_ERROR);
     if (cmd.flags & F.WRITE) {
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).
-      if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return OOM;
+      if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return this.rejected(cmd, OOM);
       this.wrote = true;
     }
     sc.lastCommand = cmd;
     call(sc, cmd, argv);
     const r = sc.last;
     sc.last = null;
+    if (r instanceof ReplyError) this.callError = r.message;
     return r;
+  }
+
+  /** A command refused before it ran: counted as the command's rejected call and as an error reply. */
+  private rejected(cmd: Command | null, e: ReplyError): ReplyError {
+    if (cmd !== null) cmd.rejectedCalls++;
+    countError(this.sc, e);
+    this.callError = e.message;
+    return e;
   }
 
   /** Helpers the Lua prelude calls through redis.pcall with a NUL-prefixed name. */
@@ -219,7 +234,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
     caller.blockedArgv = null;
     if (r instanceof ReplyError) {
       if (caller.lastCommand !== null) caller.lastCommand.failedCalls++;
-      countError(caller, r);
+      if (!(r instanceof CountedReplyError)) countError(caller, r);
     }
     if (caller.closed) {
       // Nobody to answer.
@@ -283,8 +298,14 @@ function canWait(c: Client): boolean {
 }
 
 function finalReply(v: LuaValue, run: ScriptRun, caller: Client, host: RunHost): Reply {
-  if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) return abortError(v as AbortValue, run, host.raisedErr);
-  return luaToReply(v, caller.protocol);
+  if (v !== null && typeof v === 'object' && 'err' in v && v.meta !== undefined) {
+    const e = abortError(v as AbortValue, run, host.raisedErr);
+    // A redis.call error raised as it is: counted once, when the command gave it (as Redis does).
+    return host.callError !== null && v.err.endsWith(host.callError) ? new CountedReplyError(e.message) : e;
+  }
+  const r = luaToReply(v, caller.protocol);
+  // An error reply of a command returned as it is (return redis.pcall(...)): the same.
+  return r instanceof ReplyError && host.callError !== null && r.message === host.callError ? new CountedReplyError(r.message) : r;
 }
 
 /** An error decorated as Redis decorates errors that stop a script. */
