@@ -160,8 +160,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): Reply {
   if (val instanceof ZSet) val.convertToSkiplist();
 
   // An unsorted set would come out in hash order; STORE makes the result depend on it, so Redis
-  // sorts it lexicographically then (and for scripts, which respite does not run yet).
-  if (o.dontSort && val instanceof SetValue && o.store !== null) {
+  // sorts it lexicographically then, and for scripts (whose effects must not depend on it either).
+  if (o.dontSort && val instanceof SetValue && (o.store !== null || c.kind === 'lua')) {
     o.dontSort = false;
     o.alpha = true;
     o.sortBy = null;

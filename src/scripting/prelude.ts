@@ -60,13 +60,17 @@ const REDIS_EXTRAS =
 // the worker VM (runner.ts). These re-raise it, as Redis's kill hook keeps raising on every line.
 // (The originals keep their names here: argument errors name 'pcall' / 'xpcall'.)
 const FUEL_GUARD =
-  "local pcall, xpcall = (function(pcall, xpcall, tp, sub, err, sel) local function fuel(e) return tp(e) == 'string' and sub(e, -27) == 'Script killed by fuel limit' end " +
+  "local pcall, xpcall = (function(pcall, xpcall, tp, sub, err, sel, find) local function fuel(e) return tp(e) == 'string' and sub(e, -27) == 'Script killed by fuel limit' end " +
+  // The engine's sandbox errors reach pcall as codes; Redis's texts are what the script sees.
+  "local function text(e) if tp(e) ~= 'string' then return e end local i = find(e, '__RLUA_E__:', 1, true) if i == nil then return e end " +
+  "if sub(e, i + 11, i + 22) == 'global-read:' then return sub(e, 1, i - 1) .. \"Script attempted to access nonexistent global variable '\" .. sub(e, i + 23) .. \"'\" end " +
+  "if sub(e, i + 11) == 'command-arg-type' then return 'ERR Lua redis lib command arguments must be strings or integers' end return e end " +
   // Redis 7.0's pcall (luaRedisPcall) also turns an error table {err = '...'} into its string
   // (and, when err is not a string, returns the table and its err field).
-  "local function check(ok, ...) if ok then return ok, ... end local e = ... if fuel(e) then err(e, 0) end if tp(e) == 'table' then local m = e.err if tp(m) == 'string' or tp(m) == 'number' then return false, m end return false, e, m end return false, e end " +
+  "local function check(ok, ...) if ok then return ok, ... end local e = text((...)) if fuel(e) then err(e, 0) end if tp(e) == 'table' then local m = e.err if tp(m) == 'string' or tp(m) == 'number' then return false, m end return false, e, m end return false, e end " +
   "return function(...) return check(pcall(...)) end, function(...) if sel('#', ...) < 2 then return xpcall(...) end local f, h = ... local hit = false " +
   'local function fin(ok, ...) if hit and not ok then err((...), 0) end return ok, ... end ' +
-  'return fin(xpcall(f, function(e) if fuel(e) then hit = true return e end return h(e) end)) end end)(pcall, xpcall, type, string.sub, error, select); ';
+  'return fin(xpcall(f, function(e) if fuel(e) then hit = true return e end return h(text(e)) end)) end end)(pcall, xpcall, type, string.sub, error, select, string.find); ';
 /** pcall or xpcall used by the script itself (not redis.pcall). */
 const SCRIPT_PCALL = /(?:^|[^.:\w])x?pcall\b/;
 
