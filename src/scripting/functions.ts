@@ -99,6 +99,10 @@ const STD_GLOBALS = [
  * Only plain statements are rewritten (not `local redis = ...`, `for`, `a, redis = ...` or `{redis = 1}`).
  */
 function guardAssignments(body: string, names: string[]): string {
+  // A name the body declares itself (local, loop variable, parameter) may be its own variable:
+  // left alone.
+  names = names.filter((n) => !new RegExp(`\\b(?:local|for)\\s+(?:[\\w\\s,]*,\\s*)?${n}\\b|\\bfunction\\b[^(]*\\([^)]*\\b${n}\\b`).test(body));
+  if (names.length === 0) return body;
   const re = new RegExp(`(?:${names.join('|')})\\s*=(?!=)`, 'y');
   let out = '';
   let last = 0;
