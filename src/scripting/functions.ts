@@ -128,10 +128,14 @@ function guardAssignments(body: string, names: string[]): string {
   return last === 0 ? body : out + body.slice(last);
 }
 
-/** `local redis, math... = <load-time values> local __lib = function() <body> end __lib() <real values>`. */
-function libraryText(p: PreparedBody, register: string, tail: string): string {
+/**
+ * `local redis, math... = <load-time values> local __lib = function() <body> end __lib() <real values>`.
+ * At FCALL the library's code already loaded once, so the other globals need no hiding: only
+ * `redis` is bound, to the load-time table.
+ */
+function libraryText(p: PreparedBody, register: string, tail: string, load: boolean): string {
   const names = ['redis'];
-  for (const g of STD_GLOBALS) if (p.body.includes(g) && new RegExp(`(?<![\\w.:])${g}(?!\\w)`).test(p.body)) names.push(g);
+  if (load) for (const g of STD_GLOBALS) if (p.body.includes(g) && new RegExp(`(?<![\\w.:])${g}(?!\\w)`).test(p.body)) names.push(g);
   const saved = names.map((_, i) => `__o${i}`).join(', ');
   const traps = names.map((n) => (n === 'redis' ? '__api' : `__trap('${n}')`)).join(', ');
   return (
@@ -139,6 +143,26 @@ function libraryText(p: PreparedBody, register: string, tail: string): string {
     guardAssignments(p.body, names) + `\nend __lib() __loading = false ${names.join(', ')} = ${saved}` + tail
   );
 }
+
+/**
+ * The FCALL text of a library that uses `redis` only as `redis.x` (nearly all do): nothing can
+ * keep the load-time table, so a light one that records the callback will do (the engine compiles
+ * the whole text on every call).
+ */
+function lightCallText(p: PreparedBody, fn: string): string {
+  return (
+    p.prelude +
+    'local __fn local __o0 = redis local redis = (function(r, tp, smt, ts) return smt({register_function = function(a, b) ' +
+    'local name, cb if tp(a) == "table" then name, cb = a.function_name, a.callback else name, cb = a, b end ' +
+    `if ts(name) == "${fn}" then __fn = cb end end}, {__index = r}) end)(redis, type, setmetatable, tostring) local __lib = function() ` +
+    p.body +
+    '\nend __lib() redis = __o0' +
+    callTail(p.fixup)
+  );
+}
+
+/** `redis` used as a value (`local lib = redis`, `f(redis)`, `redis = x`), not only as `redis.x`. */
+const BARE_REDIS = /(?<![\w.:])redis(?!\w)(?!\s*[.:[])/;
 
 const callTail = (fixup: string): string =>
   " local __v = __fn(KEYS, ARGV) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + fixup + ' return __v';
@@ -171,7 +195,7 @@ function registerFunctions(c: Client, lib: Library): ReplyError | null {
     return errorf(`ERR ${(e as Error).message}`);
   }
   if (ce !== null) return errorf(`ERR Error compiling function: ${ce.replace(/[\r\n]/g, ' ')}`);
-  const src = libraryText(prepareBody(lib.body), LOAD_REGISTER, ' return __reg');
+  const src = libraryText(prepareBody(lib.body), LOAD_REGISTER, ' return __reg', true);
   const r = runScript(c, src, [], [], { kind: 'function', name: lib.name, readOnly: true, load: true });
   if (r instanceof ReplyError) {
     const msg = r.message.replace(/ script: \S+, on @user_function:\d+\.$/, '');
@@ -362,7 +386,10 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const p = prepareBody(lib.body);
   // The text that runs one function of a library is the same on every call.
   let src = lib.callSources.get(fn.name);
-  if (src === undefined) lib.callSources.set(fn.name, (src = libraryText(p, callRegister(fn.name), callTail(p.fixup))));
+  if (src === undefined) {
+    src = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn.name), callTail(p.fixup), false) : lightCallText(p, fn.name);
+    lib.callSources.set(fn.name, src);
+  }
   return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
     nullMarkers: p.nullMarkers,

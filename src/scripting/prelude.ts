@@ -142,20 +142,18 @@ export const RETURN_FIXUP =
   "__v = c(__v, 0) if deep then return {err = 'ERR reached lua stack limit'} end end";
 
 /**
- * The light form of RETURN_FIXUP for bodies that cannot build special tables: only the nesting
- * guard, a NaN returned as such, and tables with a metatable (`return _G`) replaced by raw copies:
- * Redis reads returned tables with rawget, the engine through metamethods (_G's raises). The engine compiles the text on every run (about 20 us per KB),
+ * The light form of RETURN_FIXUP for bodies that cannot build special tables or tables with a
+ * metatable: only the nesting guard and a NaN returned as such. The engine compiles the text on every run (about 20 us per KB),
  * so the full fixup is added only when a body mentions one of the special keys or setresp.
  */
 const LIGHT_FIXUP =
-  " if __v ~= __v then return -2^63 end if t == 'table' then local gm, rg, tp, deep = getmetatable, rawget, type, false " +
-  "local function d(x, n) if n > 200 then deep = true return x end if gm(x) ~= nil then local r, i, v = {err = rg(x, 'err'), ok = rg(x, 'ok')}, 1, rg(x, 1) " +
-  'while v ~= nil do r[i] = v i = i + 1 v = rg(x, i) end x = r end for i = 1, #x do local v = x[i] ' +
-  "if tp(v) == 'table' then local y = d(v, n + 1) if y ~= v then x[i] = y end end end return x end __v = d(__v, 0) if deep then return {err = 'ERR reached lua stack limit'} end end";
+  " if __v ~= __v then return -2^63 end if t == 'table' then local function d(x, n) if n > 200 then return true end for i = 1, #x do local v = x[i] " +
+  "if type(v) == 'table' and d(v, n + 1) then return true end end return false end if d(__v, 0) then return {err = 'ERR reached lua stack limit'} end end";
 
 // A special key being assigned (`{map = ...}`, `t['set'] = ...`), an error or status table whose
-// value may not be a string (`{err = code}`), setresp, or a way to make a NaN.
-const SPECIAL = /\b(?:double|map|set|big_number|verbatim_string)['"]?\]?\s*=(?!=)|\{\s*(?:err|ok)\s*=\s*[^'"\s]|setresp|\bnan\b|0\s*\/\s*0/;
+// value may not be a string (`{err = code}`), setresp, a way to make a NaN, or a table with a
+// metatable (_G, setmetatable).
+const SPECIAL = /\b(?:double|map|set|big_number|verbatim_string)['"]?\]?\s*=(?!=)|\{\s*(?:err|ok)\s*=\s*[^'"\s]|setresp|\bnan\b|0\s*\/\s*0|\b_G\b|setmetatable/;
 
 /** The fixup to run on a body's return value `__v` (of type `t`). */
 export function returnFixup(body: string): string {

@@ -97,6 +97,19 @@ differential('scripting: what the Redis suite checks', (ctx) => {
     const own = "redis.register_function('f11', function () local redis = 5 local t = {redis = 1} for math = 1, 2 do redis = redis + math end return redis + t.redis end)";
     await p.run('FUNCTION', 'LOAD', lib('lib2', own));
     await p.run('FCALL', 'f11', '0');
+    // Only a kept load-time table (no assignment): still read-only, its register_function refused.
+    const kept = [
+      'local lib = redis',
+      "lib.register_function('k1', function () lib.redis = redis end)",
+      "lib.register_function('k2', function () lib.register_function('k1', function () return 1 end) end)",
+      "redis.register_function('k3', function () return redis.register_function('a', function() end) end)",
+    ].join('\n');
+    await p.run('FUNCTION', 'LOAD', lib('lib3', kept));
+    for (const f of ['k1', 'k2', 'k3']) await p.run('FCALL', f, '0');
+    // The usual kind: redis only as redis.x.
+    await p.run('FUNCTION', 'LOAD', lib('lib4', "redis.register_function('u1', function (keys, args) return redis.call('echo', args[1]) end)"));
+    await p.run('FCALL', 'u1', '0', 'hi');
+    await p.run('FCALL', 'U1', '0', 'hi');
   });
 
   test('redis.sha1hex argument count; redis.call with unpack() of ~8000 arguments', async () => {
