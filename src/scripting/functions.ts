@@ -87,7 +87,7 @@ const callRegister = (fn: string): string =>
 
 /** The standard globals of the engine, hidden from library code while it loads (Redis shows only `redis`). */
 const STD_GLOBALS = [
-  '_G', '_VERSION', 'assert', 'bit', 'cjson', 'cmsgpack', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load',
+  'KEYS', 'ARGV', '_G', '_VERSION', 'assert', 'bit', 'cjson', 'cmsgpack', 'collectgarbage', 'coroutine', 'error', 'gcinfo', 'getmetatable', 'ipairs', 'load',
   'loadstring', 'math', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select', 'setmetatable', 'string', 'struct', 'table',
   'tonumber', 'tostring', 'type', 'unpack', 'xpcall',
 ];

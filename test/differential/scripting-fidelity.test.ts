@@ -280,9 +280,17 @@ differential('scripting fidelity', (ctx) => {
     await p.run('FUNCTION', 'FLUSH');
   });
 
-  test('FUNCTION LOAD: restricted load-time globals', { todo: 'Redis exposes only `redis` while loading; the engine has no setfenv to do the same' }, async () => {
+  test('FUNCTION LOAD: restricted load-time globals', async () => {
     const p = await ctx.pair();
-    for (const body of ["error('boom')", "error({err='ERR custom'})", 'math.random()', "local t = string.format('%d', 1)", 'local a = cjson.encode({1})', 'local x = KEYS', '_G.x = 1', 'setmetatable(_G, nil)', 'local x = type(5)']) {
+    for (const body of ["error('boom')", "error({err='ERR custom'})", 'math.random()', "local t = string.format('%d', 1)", 'local a = cjson.encode({1})', 'local x = KEYS[1]', '_G.x = 1', 'setmetatable(_G, nil)', 'local x = type(5)']) {
+      await p.run('FUNCTION', 'FLUSH');
+      await p.run('FUNCTION', 'LOAD', lib('r', `${body}\n${F}`));
+    }
+  });
+
+  test('FUNCTION LOAD: a global only read at load time, not used', { todo: 'hidden globals are locals of ours that raise when used (indexed, called); the engine has no setfenv to catch the read itself' }, async () => {
+    const p = await ctx.pair();
+    for (const body of ['local x = KEYS', 'local t = type']) {
       await p.run('FUNCTION', 'FLUSH');
       await p.run('FUNCTION', 'LOAD', lib('r', `${body}\n${F}`));
     }
