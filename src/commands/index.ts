@@ -11,6 +11,7 @@ import { hashCommands } from './hash';
 import { hyperloglogCommands } from './hyperloglog';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
+import { memoryCommands } from './memory';
 import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
@@ -38,6 +39,7 @@ export function allCommandDefs(): CommandDef[] {
     ...pubsubCommands,
     ...hashCommands,
     ...listCommands,
+    ...memoryCommands,
     ...setCommands,
     ...sortCommands,
     ...sortedSetCommands,
