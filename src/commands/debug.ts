@@ -2,6 +2,8 @@
 // subcommands (name, argument count check, handler); the help text is derived from it.
 import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
+import { DEFAULT_PEAK_RESET_MS, replyBufferSettings } from '../engine/reply-buffer';
+import { intArg, is } from './args';
 import { errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
 import {
@@ -155,6 +157,31 @@ const SUBS: DebugSub[] = [
       '      file to the database.',
     ],
     handler: (c, argv) => debugReload(c, argv),
+  },
+  {
+    name: 'replybuffer',
+    argc: 4,
+    help: [
+      'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+      '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+      '    In case NEVER is provided the last observed peak will never be reset',
+      '    In case RESET is provided the peak reset time will be restored to the default value',
+      'REPLYBUFFER RESIZING <0|1>',
+      '    Enable or disable the reply buffer resize cron job',
+    ],
+    handler: (c, argv) => {
+      const st = replyBufferSettings(c.server);
+      if (is(argv[2], 'PEAK-RESET-TIME')) {
+        if (is(argv[3], 'NEVER')) st.peakResetMs = -1;
+        else if (is(argv[3], 'RESET')) st.peakResetMs = DEFAULT_PEAK_RESET_MS;
+        else st.peakResetMs = intArg(argv[3]);
+      } else if (is(argv[2], 'RESIZING')) {
+        st.resizing = parseInt(argv[3], 10) !== 0;
+      } else {
+        return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+      }
+      return OK;
+    },
   },
   {
     name: 'set-active-expire',

@@ -11,7 +11,9 @@ import { hashCommands } from './hash';
 import { hyperloglogCommands } from './hyperloglog';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
+import { lolwutCommands } from './lolwut';
 import { memoryCommands } from './memory';
+import { moduleCommands } from './module';
 import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
@@ -40,6 +42,8 @@ export function allCommandDefs(): CommandDef[] {
     ...hashCommands,
     ...listCommands,
     ...memoryCommands,
+    ...moduleCommands,
+    ...lolwutCommands,
     ...setCommands,
     ...sortCommands,
     ...sortedSetCommands,

@@ -1,6 +1,7 @@
 // Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN.
 import type { Client } from '../engine/client';
 import { infoText } from '../engine/info';
+import { latencyGraphText } from '../engine/latency';
 import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
@@ -77,6 +78,13 @@ function latencyLatest(c: Client): Reply {
 function latencyHistory(c: Client, argv: string[]): Reply {
   const ts = c.server.latency.events.get(argv[2]);
   return ts ? ts.samples.map((s) => [s.time, s.latency]) : [];
+}
+
+/** LATENCY GRAPH <event>: the samples as a sparkline labelled with their age. */
+function latencyGraph(c: Client, argv: string[]): Reply {
+  const ts = c.server.latency.events.get(argv[2]);
+  if (ts === undefined) return errorf(`ERR No samples available for event '${argv[2]}'`);
+  return new VerbatimReply('txt', latencyGraphText(argv[2], ts, Math.floor(c.server.clock.now() / 1000)));
 }
 
 function latencyReset(c: Client, argv: string[]): Reply {
@@ -183,6 +191,8 @@ const LATENCY_HELP = help([
   'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DOCTOR',
   '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
   'HISTORY <event>',
   '    Return time-latency samples for the <event> class.',
   'LATEST',
@@ -282,6 +292,7 @@ export const serverCommands: CommandDef[] = [
     subcommands: [
       { name: 'doctor', summary: 'A readable analysis of the recorded latency events.', arity: 2, flags: ADMIN, handler: latencyDoctor },
       { name: 'latest', summary: 'The latest sample of every latency event.', arity: 2, flags: ADMIN, handler: latencyLatest },
+      { name: 'graph', summary: 'An ASCII graph of the samples of one latency event.', arity: 3, flags: ADMIN, handler: latencyGraph },
       { name: 'history', summary: 'The samples of one latency event.', arity: 3, flags: ADMIN, handler: latencyHistory },
       { name: 'reset', summary: 'Forgets some or all latency events.', arity: -2, flags: ADMIN, handler: latencyReset },
       { name: 'histogram', summary: 'Cumulative latency distribution of some or all commands.', arity: -2, flags: ADMIN, handler: latencyHistogram },
