@@ -13,7 +13,7 @@ import { persistenceOf } from '../persistence/persistence';
 import { serializeValue } from '../persistence/rdb-file';
 import { quicklistNodes } from '../persistence/rdb-writer';
 import { OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
-import { intArg, nonNegativeArg } from './args';
+import { intArg } from './args';
 import { encodingOf, refcountOf } from './generic';
 
 // ---- OBJECT ---------------------------------------------------------------------------------
@@ -163,8 +163,8 @@ export function debugPackedThreshold(c: Client, argv: string[]): Reply {
  * Not propagated and no keyspace events, as in Redis (only WATCH/tracking see the change).
  */
 export function debugPopulate(c: Client, argv: string[]): Reply {
-  const count = nonNegativeArg(argv[2]);
-  const size = argv.length === 5 ? nonNegativeArg(argv[4]) : 0;
+  const count = positiveLong(argv[2]);
+  const size = argv.length === 5 ? positiveLong(argv[4]) : 0;
   const prefix = argv.length >= 4 ? argv[3] : 'key';
   const db = c.db;
   const ks = c.server.keyspace;
@@ -178,6 +178,15 @@ export function debugPopulate(c: Client, argv: string[]): Reply {
   }
   return OK;
 }
+
+/** getPositiveLongFromObjectOrReply: one error for junk and negatives alike. */
+function positiveLong(s: string): number {
+  const n = intArg(s, OUT_OF_RANGE_POSITIVE);
+  if (n < 0) throw OUT_OF_RANGE_POSITIVE;
+  return n;
+}
+
+const OUT_OF_RANGE_POSITIVE = errorf('ERR value is out of range, must be positive');
 
 // ---- STRINGMATCH-TEST -----------------------------------------------------------------------
 
