@@ -23,12 +23,13 @@ export class ReplyBufferSettings {
 
 export class ReplyBuffer {
   size = CHUNK_BYTES;
-  peak = 0;
-  lastPeakReset: number;
-
-  constructor(now: number) {
-    this.lastPeakReset = now;
-  }
+  /** A new client counts as having filled its buffer, so it does not shrink at once. */
+  peak = CHUNK_BYTES;
+  /**
+   * Redis stamps a new client's last peak reset in seconds and compares it with milliseconds, so
+   * the first cron pass always resets the peak; 0 here has the same effect.
+   */
+  lastPeakReset = 0;
 
   /** A flush of `bytes` reply bytes: the buffer would have held up to its size of them. */
   record(bytes: number): void {

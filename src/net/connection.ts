@@ -29,7 +29,7 @@ export class Connection {
     c.laddr = formatAddr(socket.localAddress, socket.localPort);
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     replyBufferSettings(server);
-    c.replyBuffer = new ReplyBuffer(server.clock.now());
+    c.replyBuffer = new ReplyBuffer();
     this.parser = new RespParser({
       get maxBulkLen() {
         return server.protoMaxBulkLen;
