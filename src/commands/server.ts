@@ -139,12 +139,15 @@ function latencyDoctor(c: Client): Reply {
   const slower = srv.config.int('slowlog-log-slower-than');
   for (const [event, ts] of mon.events) {
     n++;
+    // As Redis's analyzeLatencyForEvent: integer average and mean deviation; the period is the
+    // age of the oldest sample (at least one second) spread over the samples.
     const lat = ts.samples.map((s) => s.latency);
-    const avg = lat.reduce((a, b) => a + b, 0) / lat.length;
-    const mad = lat.reduce((a, b) => a + Math.abs(b - avg), 0) / lat.length;
-    const period = ts.samples.length > 1 ? Math.floor(Date.now() / 1000) - ts.samples[0].time : 0;
+    const avg = Math.floor(lat.reduce((a, b) => a + b, 0) / lat.length);
+    const mad = Math.floor(lat.reduce((a, b) => a + Math.abs(b - avg), 0) / lat.length);
+    const oldest = Math.min(...ts.samples.map((s) => s.time));
+    const period = Math.floor(srv.clock.now() / 1000) - oldest || 1;
     report +=
-      `${n}. ${event}: ${ts.samples.length} latency spikes (average ${Math.floor(avg)}ms, mean deviation ${Math.floor(mad)}ms,` +
+      `${n}. ${event}: ${ts.samples.length} latency spikes (average ${avg}ms, mean deviation ${mad}ms,` +
       ` period ${(period / ts.samples.length).toFixed(2)} sec). Worst all time event ${ts.max}ms.\n`;
     if (event === 'command') {
       if (slower === 0) slowlogEnabled = true;

@@ -186,6 +186,26 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
     assert.equal(g, `ev - high 40 ms, low 10 ms (all time high 40 ms)\n${'-'.repeat(80)}\n #\n |\n |\n_|\n  \n25\nms\n`);
   });
 
+  test('LATENCY DOCTOR: integer average and deviation, period from the oldest sample', async () => {
+    await s.call('CONFIG', 'SET', 'latency-monitor-threshold', '10');
+    s.clock.freeze(1_700_000_000_000);
+    try {
+      await s.call('LATENCY', 'RESET');
+      const now = 1_700_000_000;
+      s.server.latency.add('ev', 100, now - 4);
+      s.server.latency.add('ev', 71, now - 2);
+      // avg 85 (85.5 truncated), deviation (15 + 14) / 2 = 14, period 4 s / 2 samples.
+      assert.match(text(await s.call('LATENCY', 'DOCTOR')), /1\. ev: 2 latency spikes \(average 85ms, mean deviation 14ms, period 2\.00 sec\)\. Worst all time event 100ms\./);
+      await s.call('LATENCY', 'RESET');
+      s.server.latency.add('ev', 50, now);
+      assert.match(text(await s.call('LATENCY', 'DOCTOR')), /period 1\.00 sec/);
+    } finally {
+      await s.call('LATENCY', 'RESET');
+      await s.call('CONFIG', 'SET', 'latency-monitor-threshold', '0');
+      s.clock.unfreeze();
+    }
+  });
+
   test('sparkline: levels, fill and vertical labels', () => {
     const out = renderSparkline(
       [
