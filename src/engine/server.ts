@@ -240,7 +240,10 @@ export class Server {
     if (this.busyScript !== null || this.pauseCron) return;
     this.cronLoops++;
     this.keyspace.refreshLruClock();
+    // Redis samples the expire cycle's duration as the "expire-cycle" latency event.
+    const t0 = performance.now();
     this.keyspace.activeExpireCycle(hz);
+    if (this.latency.threshold !== 0) this.latency.addIfNeeded('expire-cycle', performance.now() - t0, this.clock.now());
     // Idle client timeout, checked about once a second.
     if (this.cronLoops % hz === 0) {
       const timeout = this.config.int('timeout');

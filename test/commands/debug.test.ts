@@ -206,6 +206,24 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
     }
   });
 
+  test('the active expire cycle is sampled as the expire-cycle latency event', async () => {
+    await s.call('LATENCY', 'RESET');
+    await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    try {
+      for (let i = 0; i < 50000; i++) void s.call('SET', `k${i}`, 'v', 'PX', '1');
+      await s.call('PING');
+      await new Promise((r) => setTimeout(r, 20));
+      await s.call('CONFIG', 'SET', 'latency-monitor-threshold', '1');
+      await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+      for (let i = 0; i < 100 && s.server.latency.events.get('expire-cycle') === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(s.server.latency.events.has('expire-cycle'));
+    } finally {
+      await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+      await s.call('CONFIG', 'SET', 'latency-monitor-threshold', '0');
+      await s.call('LATENCY', 'RESET');
+    }
+  });
+
   test('sparkline: levels, fill and vertical labels', () => {
     const out = renderSparkline(
       [
