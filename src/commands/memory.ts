@@ -167,14 +167,14 @@ export const memoryCommands: CommandDef[] = [
     arity: -2,
     flags: '',
     subcommands: [
-      { name: 'doctor', summary: 'A report of memory problems.', arity: 2, flags: '', handler: doctor },
-      { name: 'help', summary: 'Lists the MEMORY subcommands.', arity: 2, flags: 'loading stale', handler: () => HELP },
+      { name: 'usage', summary: 'Estimated bytes a key and its value take.', arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: usage },
       // respite does not use jemalloc: Redis built with another allocator answers this.
       { name: 'malloc-stats', summary: 'Statistics of the memory allocator.', arity: 2, flags: '', handler: () => 'Stats not supported for the current allocator' },
+      { name: 'stats', summary: 'Memory usage details of the server.', arity: 2, flags: '', handler: stats },
+      { name: 'doctor', summary: 'A report of memory problems.', arity: 2, flags: '', handler: doctor },
+      { name: 'help', summary: 'Lists the MEMORY subcommands.', arity: 2, flags: 'loading stale', handler: () => HELP },
       // Nothing to purge by hand: V8 returns freed pages itself (as Redis does without jemalloc).
       { name: 'purge', summary: 'Asks the allocator to release dirty pages.', arity: 2, flags: '', handler: () => OK },
-      { name: 'stats', summary: 'Memory usage details of the server.', arity: 2, flags: '', handler: stats },
-      { name: 'usage', summary: 'Estimated bytes a key and its value take.', arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: usage },
     ],
   },
 ];

@@ -34,11 +34,11 @@ export const moduleCommands: CommandDef[] = [
     arity: -2,
     flags: '',
     subcommands: [
-      { name: 'help', summary: 'Lists the MODULE subcommands.', arity: 2, flags: 'loading stale', handler: () => HELP },
+      { name: 'loadex', summary: 'Loads a module library with configurations and arguments.', arity: -3, flags: ADMIN, handler: load },
       { name: 'list', summary: 'The loaded modules (none: respite has no module system).', arity: 2, flags: 'admin noscript', handler: () => [] },
       { name: 'load', summary: 'Loads a module library.', arity: -3, flags: ADMIN, handler: load },
-      { name: 'loadex', summary: 'Loads a module library with configurations and arguments.', arity: -3, flags: ADMIN, handler: load },
       { name: 'unload', summary: 'Unloads a module.', arity: 3, flags: ADMIN, handler: () => errorf('ERR Error unloading module: no such module with that name') },
+      { name: 'help', summary: 'Lists the MODULE subcommands.', arity: 2, flags: 'loading stale', handler: () => HELP },
     ],
   },
 ];
