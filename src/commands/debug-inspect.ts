@@ -105,12 +105,17 @@ export function debugHtstats(c: Client, argv: string[]): Reply {
   return new VerbatimReply('txt', text);
 }
 
+interface HasHashTable {
+  hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null;
+}
+
 export function debugHtstatsKey(c: Client, argv: string[]): Reply {
   const v = c.db.peek(argv[2]);
   if (v === undefined) return NO_SUCH_KEY;
-  const ht = typeof v === 'string' || !('hashTable' in v) ? null : (v as unknown as { hashTable(): ReturnType<typeof Object> }).hashTable();
+  // Hashes, sets and sorted sets have a hashTable() (null while compact); other types none.
+  const ht = typeof v === 'string' || !('hashTable' in v) ? null : (v as HasHashTable).hashTable();
   if (ht === null) return errorf('ERR The value stored at the specified key is not represented using an hash table');
-  return new VerbatimReply('txt', hashTableStatsText((ht as { homePositions(): { capacity: number; homes: number[] } }).homePositions()));
+  return new VerbatimReply('txt', hashTableStatsText(ht.homePositions()));
 }
 
 // ---- LISTPACK / QUICKLIST -------------------------------------------------------------------
