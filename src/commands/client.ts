@@ -88,7 +88,7 @@ export function clientInfoString(c: Client, self: Client | null, running: string
     ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
     ` flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
     ` multi=${c.multi !== null ? c.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
-    ` rbs=${obl} rbp=${obl} obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + multiMem + obl + omem}` +
+    ` rbs=${c.replyBuffer?.size ?? 0} rbp=${c.replyBuffer?.peak ?? 0} obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + multiMem + obl + omem}` +
     ` events=${obl + omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand ? c.lastCommand.fullName : 'NULL'} user=${c.user}` +
     ` redir=${redir} resp=${c.protocol}`;
   // CLIENT SETINFO (a Redis 7.2 extension) shows up the way 7.2 prints it, once a client used it.

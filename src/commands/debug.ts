@@ -2,8 +2,22 @@
 // subcommands (name, argument count check, handler); the help text is derived from it.
 import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
+import { DEFAULT_PEAK_RESET_MS, replyBufferSettings } from '../engine/reply-buffer';
+import { intArg, is } from './args';
 import { errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
+import {
+  debugDigest,
+  debugDigestValue,
+  debugHtstats,
+  debugHtstatsKey,
+  debugListpack,
+  debugObject,
+  debugPackedThreshold,
+  debugPopulate,
+  debugQuicklist,
+  debugStringmatchTest,
+} from './debug-inspect';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
 import { scriptingState } from '../scripting/state';
@@ -28,10 +42,40 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'digest',
+    argc: 2,
+    help: ['DIGEST', '    Output a hex signature representing the current DB content.'],
+    handler: (c) => debugDigest(c),
+  },
+  {
+    name: 'digest-value',
+    argc: -2,
+    help: ['DIGEST-VALUE <key> [<key> ...]', '    Output a hex signature of the values of all the specified keys.'],
+    handler: debugDigestValue,
+  },
+  {
     name: 'error',
     argc: 3,
     help: ['ERROR <string>', '    Return a Redis protocol error with <string> as message. Useful for clients', '    unit tests to simulate Redis errors.'],
     handler: (_c, argv) => errorf(argv[2]),
+  },
+  {
+    name: 'htstats',
+    argc: 3,
+    help: ['HTSTATS <dbid>', '    Return hash table statistics of the specified Redis database.'],
+    handler: debugHtstats,
+  },
+  {
+    name: 'htstats-key',
+    argc: 3,
+    help: ['HTSTATS-KEY <key>', "    Like HTSTATS but for the hash table stored at <key>'s value."],
+    handler: debugHtstatsKey,
+  },
+  {
+    name: 'listpack',
+    argc: 3,
+    help: ['LISTPACK <key>', '    Show low level info about the listpack encoding of <key>.'],
+    handler: debugListpack,
   },
   {
     name: 'loadaof',
@@ -47,6 +91,53 @@ const SUBS: DebugSub[] = [
       c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
       return OK;
     },
+  },
+  {
+    name: 'object',
+    argc: 3,
+    help: ['OBJECT <key>', '    Show low level info about `key` and associated value.'],
+    handler: debugObject,
+  },
+  {
+    name: 'pause-cron',
+    argc: 3,
+    help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'],
+    handler: (c, argv) => {
+      c.server.pauseCron = parseInt(argv[2], 10) !== 0;
+      return OK;
+    },
+  },
+  {
+    name: 'populate',
+    argc: -3,
+    help: [
+      'POPULATE <count> [<prefix>] [<size>]',
+      '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+      "    it is used instead of the 'key' prefix. These are not propagated to",
+      '    replicas. Cluster slots are not respected so keys not belonging to the',
+      '    current node can be created in cluster mode.',
+    ],
+    handler: (c, argv) => (argv.length > 5 ? unknownSub(argv) : debugPopulate(c, argv)),
+  },
+  {
+    name: 'quicklist',
+    argc: -3,
+    help: [
+      'QUICKLIST <key> [<0|1>]',
+      '    Show low level info about the quicklist encoding of <key>.',
+      '    The optional argument (0 by default) sets the level of detail',
+    ],
+    handler: (c, argv) => (argv.length > 4 ? unknownSub(argv) : debugQuicklist(c, argv)),
+  },
+  {
+    name: 'quicklist-packed-threshold',
+    argc: 3,
+    help: [
+      'QUICKLIST-PACKED-THRESHOLD <size>',
+      '    Sets the threshold for elements to be inserted as plain vs packed nodes',
+      '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+    ],
+    handler: debugPackedThreshold,
   },
   {
     name: 'reload',
@@ -67,6 +158,31 @@ const SUBS: DebugSub[] = [
       '      file to the database.',
     ],
     handler: (c, argv) => debugReload(c, argv),
+  },
+  {
+    name: 'replybuffer',
+    argc: 4,
+    help: [
+      'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+      '    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+      '    In case NEVER is provided the last observed peak will never be reset',
+      '    In case RESET is provided the peak reset time will be restored to the default value',
+      'REPLYBUFFER RESIZING <0|1>',
+      '    Enable or disable the reply buffer resize cron job',
+    ],
+    handler: (c, argv) => {
+      const st = replyBufferSettings(c.server);
+      if (is(argv[2], 'PEAK-RESET-TIME')) {
+        if (is(argv[3], 'NEVER')) st.peakResetMs = -1;
+        else if (is(argv[3], 'RESET')) st.peakResetMs = DEFAULT_PEAK_RESET_MS;
+        else st.peakResetMs = intArg(argv[3]);
+      } else if (is(argv[2], 'RESIZING')) {
+        st.resizing = parseInt(argv[3], 10) !== 0;
+      } else {
+        return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+      }
+      return OK;
+    },
   },
   {
     name: 'set-active-expire',
@@ -104,6 +220,12 @@ const SUBS: DebugSub[] = [
       return OK;
     },
   },
+  {
+    name: 'stringmatch-test',
+    argc: 2,
+    help: ['STRINGMATCH-TEST', '    Run a fuzz tester against the stringmatchlen() function.'],
+    handler: () => debugStringmatchTest(),
+  },
 ];
 
 const BY_NAME = new Map(SUBS.map((s) => [s.name, s]));
@@ -115,13 +237,17 @@ const HELP_REPLY: Reply = [
   '    Prints this help.',
 ].map((l) => new SimpleString(l));
 
+function unknownSub(argv: string[]): Reply {
+  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+}
+
 function debug(c: Client, argv: string[]): Reply {
   const sub = argv[1].toLowerCase();
   const n = argv.length;
   if (sub === 'help' && n === 2) return HELP_REPLY;
   const def = BY_NAME.get(sub);
   if (def !== undefined && (def.argc >= 0 ? n === def.argc : n >= -def.argc)) return def.handler(c, argv);
-  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+  return unknownSub(argv);
 }
 
 export const debugCommands: CommandDef[] = [

@@ -386,14 +386,24 @@ function objectLookup(c: Client, key: string): Value | undefined {
 function objectEncoding(c: Client, argv: string[]): Reply {
   const v = objectLookup(c, argv[2]);
   if (v === undefined) return null;
+  return encodingOf(c, argv[2], v);
+}
+
+/** OBJECT ENCODING of a present key's value (also DEBUG OBJECT). */
+export function encodingOf(c: Client, key: string, v: Value): string {
   if (typeof v !== 'string') return v.encoding;
   // A bitmap or HLL edited in place (MutableString) is "raw", like Redis's unshared sds.
-  return stringEncoding(v, c.db.dict.get(argv[2]) instanceof MutableString);
+  return stringEncoding(v, c.db.dict.get(key) instanceof MutableString);
 }
 
 function objectRefcount(c: Client, argv: string[]): Reply {
   const v = objectLookup(c, argv[2]);
   if (v === undefined) return null;
+  return refcountOf(c, v);
+}
+
+/** OBJECT REFCOUNT of a value (also DEBUG OBJECT): shared small integers report INT_MAX. */
+export function refcountOf(c: Client, v: Value): number {
   if (typeof v !== 'string' || v.length > 4) return 1;
   const n = parseIntStrict(v);
   if (typeof n !== 'number' || n < 0 || n >= SHARED_INTEGERS) return 1;

@@ -11,6 +11,9 @@ import { hashCommands } from './hash';
 import { hyperloglogCommands } from './hyperloglog';
 import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
+import { lolwutCommands } from './lolwut';
+import { memoryCommands } from './memory';
+import { moduleCommands } from './module';
 import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
 import { CommandDef } from './registry';
@@ -38,6 +41,9 @@ export function allCommandDefs(): CommandDef[] {
     ...pubsubCommands,
     ...hashCommands,
     ...listCommands,
+    ...memoryCommands,
+    ...moduleCommands,
+    ...lolwutCommands,
     ...setCommands,
     ...sortCommands,
     ...sortedSetCommands,

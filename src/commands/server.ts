@@ -1,6 +1,7 @@
 // Server introspection and control: INFO TIME LASTSAVE SLOWLOG LATENCY MONITOR SHUTDOWN.
 import type { Client } from '../engine/client';
 import { infoText } from '../engine/info';
+import { latencyGraphText } from '../engine/latency';
 import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
@@ -79,6 +80,13 @@ function latencyHistory(c: Client, argv: string[]): Reply {
   return ts ? ts.samples.map((s) => [s.time, s.latency]) : [];
 }
 
+/** LATENCY GRAPH <event>: the samples as a sparkline labelled with their age. */
+function latencyGraph(c: Client, argv: string[]): Reply {
+  const ts = c.server.latency.events.get(argv[2]);
+  if (ts === undefined) return errorf(`ERR No samples available for event '${argv[2]}'`);
+  return new VerbatimReply('txt', latencyGraphText(argv[2], ts, Math.floor(c.server.clock.now() / 1000)));
+}
+
 function latencyReset(c: Client, argv: string[]): Reply {
   const mon = c.server.latency;
   if (argv.length === 2) return mon.reset();
@@ -131,12 +139,15 @@ function latencyDoctor(c: Client): Reply {
   const slower = srv.config.int('slowlog-log-slower-than');
   for (const [event, ts] of mon.events) {
     n++;
+    // As Redis's analyzeLatencyForEvent: integer average and mean deviation; the period is the
+    // age of the oldest sample (at least one second) spread over the samples.
     const lat = ts.samples.map((s) => s.latency);
-    const avg = lat.reduce((a, b) => a + b, 0) / lat.length;
-    const mad = lat.reduce((a, b) => a + Math.abs(b - avg), 0) / lat.length;
-    const period = ts.samples.length > 1 ? Math.floor(Date.now() / 1000) - ts.samples[0].time : 0;
+    const avg = Math.floor(lat.reduce((a, b) => a + b, 0) / lat.length);
+    const mad = Math.floor(lat.reduce((a, b) => a + Math.abs(b - avg), 0) / lat.length);
+    const oldest = Math.min(...ts.samples.map((s) => s.time));
+    const period = Math.floor(srv.clock.now() / 1000) - oldest || 1;
     report +=
-      `${n}. ${event}: ${ts.samples.length} latency spikes (average ${Math.floor(avg)}ms, mean deviation ${Math.floor(mad)}ms,` +
+      `${n}. ${event}: ${ts.samples.length} latency spikes (average ${avg}ms, mean deviation ${mad}ms,` +
       ` period ${(period / ts.samples.length).toFixed(2)} sec). Worst all time event ${ts.max}ms.\n`;
     if (event === 'command') {
       if (slower === 0) slowlogEnabled = true;
@@ -183,6 +194,8 @@ const LATENCY_HELP = help([
   'LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
   'DOCTOR',
   '    Return a human readable latency analysis report.',
+  'GRAPH <event>',
+  '    Return an ASCII latency graph for the <event> class.',
   'HISTORY <event>',
   '    Return time-latency samples for the <event> class.',
   'LATEST',
@@ -282,6 +295,7 @@ export const serverCommands: CommandDef[] = [
     subcommands: [
       { name: 'doctor', summary: 'A readable analysis of the recorded latency events.', arity: 2, flags: ADMIN, handler: latencyDoctor },
       { name: 'latest', summary: 'The latest sample of every latency event.', arity: 2, flags: ADMIN, handler: latencyLatest },
+      { name: 'graph', summary: 'An ASCII graph of the samples of one latency event.', arity: 3, flags: ADMIN, handler: latencyGraph },
       { name: 'history', summary: 'The samples of one latency event.', arity: 3, flags: ADMIN, handler: latencyHistory },
       { name: 'reset', summary: 'Forgets some or all latency events.', arity: -2, flags: ADMIN, handler: latencyReset },
       { name: 'histogram', summary: 'Cumulative latency distribution of some or all commands.', arity: -2, flags: ADMIN, handler: latencyHistogram },

@@ -68,6 +68,12 @@ export class Dict<V> {
     return this.vals[slot];
   }
 
+  /** The insertion sequence number of a key's entry (stable while the key exists), or -1. */
+  seqOf(key: string): number {
+    const slot = this.index.find(key, this.keys);
+    return slot < 0 ? -1 : this.seqs[slot];
+  }
+
   getMark(key: string): number | undefined {
     const slot = this.index.find(key, this.keys);
     return slot < 0 ? undefined : this.meta[slot];
@@ -124,6 +130,11 @@ export class Dict<V> {
     // Skip trailing holes so a finished scan reports 0 at once.
     while (i < n && this.keys[i] === undefined) i++;
     return i >= n ? 0 : this.seqs[i];
+  }
+
+  /** See SlotIndex.homePositions (DEBUG HTSTATS). */
+  homePositions(): { capacity: number; homes: number[] } {
+    return this.index.homePositions();
   }
 
   forEach(visit: (key: string, val: V) => void): void {

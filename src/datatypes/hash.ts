@@ -67,6 +67,11 @@ export class Hash implements Collection {
     return this.dict.scan(cursor, count, visit);
   }
 
+  /** The hash table of the big encoding, null while compact (DEBUG HTSTATS-KEY). */
+  hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null {
+    return this.isCompact ? null : this.dict;
+  }
+
   clone(): Hash {
     const h = new Hash();
     h.listpack = this.listpack;

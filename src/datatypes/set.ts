@@ -114,6 +114,11 @@ export class SetValue implements Collection {
     return this.dict!.scan(cursor, count, visit);
   }
 
+  /** The hash table of the big encoding, null while compact (DEBUG HTSTATS-KEY). */
+  hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null {
+    return this.dict;
+  }
+
   clone(): SetValue {
     const s = new SetValue(this.ints !== null);
     if (this.ints !== null) s.ints = this.ints.slice();

@@ -115,6 +115,14 @@ export class SlotIndex {
     }
   }
 
+  /** Table capacity and, per key, its home position (DEBUG HTSTATS: keys sharing a home chain). */
+  homePositions(): { capacity: number; homes: number[] } {
+    const t = this.table;
+    const homes: number[] = [];
+    for (let i = 0; i < t.length; i += 2) if (t[i + 1] !== 0) homes.push(t[i] & this.mask);
+    return { capacity: this.mask + 1, homes };
+  }
+
   clear(): void {
     this.table = newTable(MIN_CAPACITY);
     this.mask = MIN_CAPACITY - 1;

@@ -53,6 +53,11 @@ export class ZSet implements Collection {
     this.skiplist = true;
   }
 
+  /** The hash table of the big encoding, null while compact (DEBUG HTSTATS-KEY). */
+  hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null {
+    return this.encoding === 'skiplist' ? this.dict : null;
+  }
+
   clone(): ZSet {
     const z = new ZSet(this.skiplist ? 'skiplist' : 'listpack');
     for (let n = this.zsl.first(); n !== null; n = n.forward) z.insertNew(n.member, n.score);

@@ -4,6 +4,7 @@ import type { Command } from '../commands/registry';
 import type { Db } from '../keyspace/db';
 import { Reply } from '../resp/reply';
 import { RespWriter } from '../resp/writer';
+import type { ReplyBuffer } from './reply-buffer';
 import type { Server } from './server';
 import type { TrackingState } from '../tracking/tracking';
 
@@ -66,6 +67,8 @@ export class Client {
   isMonitor = false;
   /** Bytes queued in the transport, not yet sent (CLIENT LIST omem); set by the connection. */
   transportPendingBytes: (() => number) | null = null;
+  /** TCP clients: the reply buffer size Redis would have (CLIENT LIST rbs/rbp). */
+  replyBuffer: ReplyBuffer | null = null;
   /** Closes the transport; set by the connection. */
   onClose: (() => void) | null = null;
   /** Asks the transport to flush replies produced outside a read event. */

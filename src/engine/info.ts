@@ -16,6 +16,7 @@ import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 import type { Server } from './server';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
 import { scriptingState } from '../scripting/state';
+import { replyBufferSettings } from './reply-buffer';
 import { inlineVm } from '../scripting/vm/inline-vm';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace'];
@@ -339,8 +340,8 @@ function section(name: string, srv: Server): string {
       add('total_writes_processed', 0);
       add('io_threaded_reads_processed', 0);
       add('io_threaded_writes_processed', 0);
-      add('reply_buffer_shrinks', 0);
-      add('reply_buffer_expands', 0);
+      add('reply_buffer_shrinks', replyBufferSettings(srv).shrinks);
+      add('reply_buffer_expands', replyBufferSettings(srv).expands);
       break;
     }
     case 'replication':

@@ -5,6 +5,8 @@
 // - the latency monitor (LATENCY LATEST/HISTORY/RESET/DOCTOR/GRAPH): events slower than
 //   latency-monitor-threshold, one sample per second, 160 samples per event.
 
+import { SparkSample, renderSparkline } from './sparkline';
+
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits -> 256 sub-buckets
 const SUB_BUCKET_MASK = 0xff;
 const MAX_NS = 1_000_000_000;
@@ -130,4 +132,23 @@ export class LatencyMonitor {
     }
     return this.events.delete(event) ? 1 : 0;
   }
+}
+
+const GRAPH_COLS = 80;
+
+/** LATENCY GRAPH's text: a header line, a rule, and the sparkline of the samples. */
+export function latencyGraphText(event: string, ts: LatencySeries, nowSecs: number): string {
+  let min = 0;
+  let max = 0;
+  const samples: SparkSample[] = ts.samples.map((s, i) => {
+    if (i === 0) min = max = s.latency;
+    else {
+      if (s.latency > max) max = s.latency;
+      if (s.latency < min) min = s.latency;
+    }
+    const ago = nowSecs - s.time;
+    const label = ago < 60 ? `${ago}s` : ago < 3600 ? `${Math.floor(ago / 60)}m` : ago < 86400 ? `${Math.floor(ago / 3600)}h` : `${Math.floor(ago / 86400)}d`;
+    return { value: s.latency, label };
+  });
+  return `${event} - high ${max} ms, low ${min} ms (all time high ${ts.max} ms)\n${'-'.repeat(GRAPH_COLS)}\n${renderSparkline(samples, GRAPH_COLS, 4)}`;
 }

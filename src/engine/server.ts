@@ -80,6 +80,10 @@ export class Server {
   /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
   onShutdown: (() => void) | null = null;
   readonly runId: string;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long are saved as plain nodes. */
+  quicklistPackedThreshold = 1 << 30;
+  /** DEBUG PAUSE-CRON: while set, the periodic cron does nothing (as Redis's pause_cron). */
+  pauseCron = false;
   readonly watches: WatchRegistry;
   readonly pubsub = new PubSubHub();
   /** Client-side caching: tracked keys, BCAST prefixes, invalidation messages. */
@@ -233,10 +237,13 @@ export class Server {
 
   private cron(hz: number): void {
     // A busy script is still one atomic command: no expiry, timeouts or background steps meanwhile.
-    if (this.busyScript !== null) return;
+    if (this.busyScript !== null || this.pauseCron) return;
     this.cronLoops++;
     this.keyspace.refreshLruClock();
+    // Redis samples the expire cycle's duration as the "expire-cycle" latency event.
+    const t0 = performance.now();
     this.keyspace.activeExpireCycle(hz);
+    if (this.latency.threshold !== 0) this.latency.addIfNeeded('expire-cycle', performance.now() - t0, this.clock.now());
     // Idle client timeout, checked about once a second.
     if (this.cronLoops % hz === 0) {
       const timeout = this.config.int('timeout');

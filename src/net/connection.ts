@@ -1,5 +1,6 @@
 // One TCP connection: bytes in -> parser -> dispatcher -> writer -> one socket write per read
 // event. The only place (with listener.ts) that touches sockets.
+import { ReplyBuffer, replyBufferSettings } from '../engine/reply-buffer';
 import type * as net from 'node:net';
 import { Client } from '../engine/client';
 import { dispatch } from '../engine/dispatcher';
@@ -27,6 +28,8 @@ export class Connection {
     c.addr = formatAddr(socket.remoteAddress, socket.remotePort);
     c.laddr = formatAddr(socket.localAddress, socket.localPort);
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    replyBufferSettings(server);
+    c.replyBuffer = new ReplyBuffer();
     this.parser = new RespParser({
       get maxBulkLen() {
         return server.protoMaxBulkLen;
@@ -106,6 +109,7 @@ export class Connection {
     const out = c.writer.take();
     if (out !== null && !this.socket.destroyed) {
       this.server.stats.netOutputBytes += out.length;
+      c.replyBuffer!.record(out.length);
       const ok = this.socket.write(out);
       if (!ok && this.socket.writableLength > OUTPUT_HIGH_WATER && !this.readingPaused) {
         this.readingPaused = true;

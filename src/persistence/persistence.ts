@@ -89,7 +89,11 @@ export class Persistence {
   // ---- configuration helpers ---------------------------------------------------------------
 
   writeOptions(): RdbWriteOptions {
-    return { compression: this.srv.config.bool('rdbcompression'), listFill: this.srv.config.int('list-max-listpack-size') };
+    return {
+      compression: this.srv.config.bool('rdbcompression'),
+      listFill: this.srv.config.int('list-max-listpack-size'),
+      packedThreshold: this.srv.quicklistPackedThreshold,
+    };
   }
 
   snapshotOptions(aofBase: boolean): SnapshotOptions {

@@ -24,6 +24,41 @@ export interface RdbWriteOptions {
   compression: boolean;
   /** list-max-listpack-size */
   listFill: number;
+  /** Elements at least this long get a node of their own (DEBUG QUICKLIST-PACKED-THRESHOLD). */
+  packedThreshold?: number;
+}
+
+/** Redis's default quicklist packed threshold: 1 GB. */
+export const DEFAULT_PACKED_THRESHOLD = 1 << 30;
+
+/** A quicklist node: a plain element of its own, or a listpack of several. */
+export interface QuicklistNode {
+  plain: string | null;
+  lp: ListpackBuilder | null;
+}
+
+/**
+ * Splits list elements into quicklist nodes the way quicklist pushes do
+ * (_quicklistNodeAllowInsert, and isLargeElement for plain nodes). Used to save lists and by
+ * DEBUG OBJECT to describe them.
+ */
+export function quicklistNodes(items: Iterable<string>, fill: number, threshold = DEFAULT_PACKED_THRESHOLD): QuicklistNode[] {
+  const nodes: QuicklistNode[] = [];
+  let cur: ListpackBuilder | null = null;
+  for (const s of items) {
+    if (s.length >= threshold) {
+      nodes.push({ plain: s, lp: null });
+      cur = null;
+      continue;
+    }
+    if (cur !== null && !allowInsert(cur, s.length, fill)) cur = null;
+    if (cur === null) {
+      cur = new ListpackBuilder();
+      nodes.push({ plain: null, lp: cur });
+    }
+    cur.append(s);
+  }
+  return nodes;
 }
 
 const CHUNK = 64 * 1024;
@@ -205,23 +240,7 @@ export class RdbOutput {
 
   private list(l: ListValue): void {
     this.u8(R.T_LIST_QUICKLIST_2);
-    // Split into nodes the way quicklist pushes do (_quicklistNodeAllowInsert).
-    const fill = this.opts.listFill;
-    const nodes: { plain: string | null; lp: ListpackBuilder | null }[] = [];
-    let cur: ListpackBuilder | null = null;
-    for (const s of l) {
-      if (s.length >= 1 << 30) {
-        nodes.push({ plain: s, lp: null });
-        cur = null;
-        continue;
-      }
-      if (cur !== null && !allowInsert(cur, s.length, fill)) cur = null;
-      if (cur === null) {
-        cur = new ListpackBuilder();
-        nodes.push({ plain: null, lp: cur });
-      }
-      cur.append(s);
-    }
+    const nodes = quicklistNodes(l, this.opts.listFill, this.opts.packedThreshold);
     this.len(nodes.length);
     for (const n of nodes) {
       if (n.plain !== null) {
