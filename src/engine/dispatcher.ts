@@ -94,7 +94,8 @@ export function dispatch(c: Client, argv: string[]): void {
     postpone(srv, c, argv);
     return;
   }
-  if (c.multi !== null && !MULTI_PASSTHROUGH.has(cmd.name)) {
+  // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)
+  if (c.multi !== null && (cmd.parent !== null || !MULTI_PASSTHROUGH.has(cmd.name))) {
     c.multi.push({ cmd, argv });
     c.reply(QUEUED);
     if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
