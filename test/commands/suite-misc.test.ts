@@ -1,10 +1,16 @@
-// Lazy freeing through the embedded API: the memory of an unlinked or asynchronously flushed
-// value is returned soon, as Redis's lazyfree thread does (unit/lazyfree checks INFO used_memory),
-// and the INFO counters follow the queue.
+// Fixes for Redis's own suite, through the embedded API. Lazy freeing: the memory of an unlinked
+// or asynchronously flushed value is returned soon, as Redis's lazyfree thread does (unit/lazyfree
+// checks INFO used_memory), and the INFO counters follow the queue. Configuration: DEBUG
+// CONFIG-REWRITE-FORCE-ALL and multi-argument parameters given as one string (unit/introspection).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { withServer } from '../helpers/embedded';
-import type { RespiteServer } from '../../src/index';
+import { startServer, type RespiteServer } from '../../src/index';
+import { Server } from '../../src/engine/server';
+import { ConfigFileError, loadConfigFromString } from '../../src/config/conf-file';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,4 +79,45 @@ test('lazyfree-lazy-expire and -eviction: expired and evicted big values are fre
     }
     assert.equal(await info(s, 'lazyfreed_objects'), 3);
   });
+});
+
+// ---- configuration (unit/introspection in spawn mode) ------------------------------------------
+
+test('DEBUG CONFIG-REWRITE-FORCE-ALL writes every parameter; loading the file gives the same values', async () => {
+  const s = await startServer({ port: null, 'enable-debug-command': 'yes' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-force-all-'));
+  try {
+    // Without a config file, Redis's rewrite gets a null path: EFAULT.
+    await assert.rejects(s.call('DEBUG', 'CONFIG-REWRITE-FORCE-ALL'), /ERR CONFIG-REWRITE-FORCE-ALL failed: Bad address/);
+    const file = path.join(dir, 'redis.conf');
+    fs.writeFileSync(file, 'maxmemory 1mb\n');
+    s.server.configFile = file;
+    await s.call('CONFIG', 'SET', 'hz', '20', 'shutdown-on-sigterm', 'nosave now');
+    assert.equal(await s.call('DEBUG', 'CONFIG-REWRITE-FORCE-ALL'), 'OK');
+    const text = fs.readFileSync(file, 'latin1');
+    // Defaults are written too (a plain CONFIG REWRITE leaves them out).
+    assert.match(text, /\nmaxmemory-policy noeviction\n/);
+    assert.match(text, /\nlist-max-listpack-size -2\n/);
+    const fresh = new Server();
+    loadConfigFromString(fresh, text);
+    const before = (await s.call('CONFIG', 'GET', '*')) as string[];
+    for (let i = 0; i < before.length; i += 2) {
+      if (before[i] === 'dir') continue; // loading does not change the process directory here
+      assert.equal(fresh.config.get(before[i]), before[i + 1], before[i]);
+    }
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
+test('a multi-argument parameter given one argument splits it, in a file as on the command line', () => {
+  const srv = new Server();
+  loadConfigFromString(srv, 'shutdown-on-sigterm "nosave force"\nsave "3600 1 300 100"\n');
+  assert.equal(srv.config.get('shutdown-on-sigterm'), 'nosave force');
+  assert.equal(srv.config.get('save'), '3600 1 300 100');
+  // An empty argument is not split: `save ""` still turns saving off.
+  loadConfigFromString(srv, 'save ""\n');
+  assert.equal(srv.config.get('save'), '');
+  assert.throws(() => loadConfigFromString(srv, 'shutdown-on-sigint "now bogus"\n'), (e: unknown) => e instanceof ConfigFileError && /argument\(s\) must be one of the following/.test(e.report));
 });

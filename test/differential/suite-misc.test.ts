@@ -178,6 +178,11 @@ differential('Redis suite: pause, slowlog, lazyfree, introspection', (ctx) => {
     await p.run('CONFIG', 'SET', 'lazyfree-lazy-user-flush', 'no');
   });
 
+  test('DEBUG CONFIG-REWRITE-FORCE-ALL without a config file', async () => {
+    const p = await ctx.pair();
+    await p.run('DEBUG', 'CONFIG-REWRITE-FORCE-ALL');
+  });
+
   test('CLIENT KILL SKIPME YES/NO count every other client (and then the caller)', async () => {
     const p = await ctx.pair();
     const others = [await RespClient.connect(ctx.reference.port), await RespClient.connect(ctx.reference.port)];
