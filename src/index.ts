@@ -108,33 +108,44 @@ export async function serve(server: Server, port: number | null, opts: { persist
     // An ephemeral port is reported as the one actually bound.
     server.config.setRaw('port', String(bound));
     const active = listener;
-    server.onListenChange = () => {
+    server.relisten = async (bindChanged) => {
       const p = server.config.int('port');
-      void active.relisten(p, bindList(), server.config.int('tcp-backlog')).then(
-        (n) => void (server.boundPort = n),
-        (e) => server.log.warning(`Unable to listen on port ${p}: ${e instanceof Error ? e.message : e}`),
-      );
+      try {
+        server.boundPort = await active.relisten(p, bindList(), server.config.int('tcp-backlog'), bindChanged);
+      } catch (e) {
+        server.log.warning(`Could not create server TCP listening socket ${bindList().join(' ')}:${p}: ${e instanceof Error ? e.message : e}`);
+        throw e;
+      }
     };
   }
   if (port === null) server.config.setRaw('port', '0');
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
-  const shared = new EmbeddedConnection(server);
   let closed = false;
+  // The connection behind call()/callBuffer(), opened by the first call: a server that nobody
+  // calls in-process (respite-server) has no client of its own in CLIENT LIST or CLIENT KILL counts.
+  let shared: EmbeddedConnection | null = null;
+  const sharedCall = (args: Parameters<EmbeddedConnection['call']>[0], buffers: boolean) => {
+    if (shared === null) {
+      if (closed) return Promise.reject(new Error('connection closed'));
+      shared = new EmbeddedConnection(server);
+    }
+    return shared.call(args, buffers);
+  };
   const handle: RespiteServer = {
     port: bound,
     host,
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     clock: server.clock,
     server,
-    call: (...args) => shared.call(args, false),
-    callBuffer: (...args) => shared.call(args, true),
+    call: (...args) => sharedCall(args, false),
+    callBuffer: (...args) => sharedCall(args, true),
     connect: () => new EmbeddedConnection(server),
     async close() {
       if (closed) return;
       closed = true;
-      server.onListenChange = null;
+      server.relisten = null;
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();

@@ -1,11 +1,12 @@
 // CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
-import { allConfigEntries, configEntry, configSetErrorText, setConfigValues } from '../config/config';
+import { ConfigDef, allConfigEntries, configEntry, configSetErrorText, setConfigValues } from '../config/config';
 import { rewriteConfigFile } from '../config/conf-file';
 import { strerror } from '../config/special';
 import { globMatch } from '../datatypes/glob';
 import type { Client } from '../engine/client';
 import { SYNTAX, errorf } from '../errors';
-import { MapReply, OK, Reply, SimpleString } from '../resp/reply';
+import { MapReply, NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
+import { ListenChange } from '../engine/server';
 import { CommandDef } from './registry';
 
 function get(c: Client, argv: string[]): Reply {
@@ -43,10 +44,58 @@ function isLocal(c: Client): boolean {
 
 function set(c: Client, argv: string[]): Reply {
   if (argv.length & 1) return SYNTAX;
+  const srv = c.server;
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]]);
-  const r = setConfigValues(c.server, pairs, { runtime: true, localClient: isLocal(c) });
-  return r.ok ? OK : errorf(configSetErrorText(r));
+  // The values before, should listening at a new port or address fail once they are all set.
+  const before: [ConfigDef, string][] = [];
+  for (const [name] of pairs) {
+    const def = configEntry(name)?.def;
+    if (def !== undefined) before.push([def, srv.config.get(def.name)]);
+  }
+  srv.listenChange = 0;
+  const r = setConfigValues(srv, pairs, { runtime: true, localClient: isLocal(c) });
+  const change = srv.listenChange;
+  srv.listenChange = 0;
+  if (!r.ok) return errorf(configSetErrorText(r));
+  if (change === 0 || srv.relisten === null) return OK;
+  return moveListener(c, pairs, before, (change & ListenChange.Bind) !== 0);
+}
+
+/**
+ * CONFIG SET port/bind: the listener moves asynchronously, so the reply (and the client's next
+ * commands) wait for it; if the new port or addresses cannot be listened on, every value this
+ * CONFIG SET set is restored and the error names the parameter, as in Redis. Inside EXEC the
+ * client cannot wait: the reply is OK and a failure only restores the values (and is logged).
+ */
+function moveListener(c: Client, pairs: [string, string][], before: [ConfigDef, string][], bindChanged: boolean): Reply {
+  const srv = c.server;
+  const blame = pairs.find(([n]) => configEntry(n)?.def.name === (bindChanged ? 'bind' : 'port'))![0];
+  const error = errorf(
+    configSetErrorText({ unknown: false, name: blame, error: bindChanged ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.' }),
+  );
+  const wait = !c.inExec;
+  const done = (r: Reply) => {
+    if (!wait) return;
+    c.blocked = false;
+    c.replyAsync(r);
+  };
+  srv.relisten!(bindChanged).then(
+    () => done(OK),
+    () => {
+      srv.log.warning('Failed applying new configuration. Restoring previous settings.');
+      for (const [def, old] of before) {
+        if (srv.config.get(def.name) === old) continue;
+        srv.config.setRaw(def.name, old);
+        // The listener is back where it was already.
+        if (def.name !== 'port' && def.name !== 'bind') srv.applyOne(def, srv.config.stored(def.name));
+      }
+      done(error);
+    },
+  );
+  if (!wait) return OK;
+  c.blocked = true;
+  return NO_REPLY;
 }
 
 function resetstat(c: Client): Reply {
@@ -62,6 +111,7 @@ function resetstat(c: Client): Reply {
   }
   const ks = srv.keyspace.stats;
   for (const k of Object.keys(ks) as (keyof typeof ks)[]) ks[k] = 0;
+  srv.keyspace.lazyfree.resetStats();
   return OK;
 }
 

@@ -23,34 +23,35 @@ function dbsize(c: Client): Reply {
 }
 
 /**
- * FLUSHDB/FLUSHALL take an optional ASYNC or SYNC. Freeing is always immediate here (dropping the
- * tables is O(1) for us; the garbage collector frees them in the background anyway).
+ * FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; without either, lazyfree-lazy-user-flush
+ * decides. Returns whether the tables are freed lazily (src/keyspace/lazyfree.ts).
  */
-function checkFlushArgs(argv: string[]): void {
-  if (argv.length === 1) return;
-  if (argv.length === 2 && (is(argv[1], 'ASYNC') || is(argv[1], 'SYNC'))) return;
+function flushIsAsync(c: Client, argv: string[]): boolean {
+  if (argv.length === 1) return c.server.config.bool('lazyfree-lazy-user-flush');
+  if (argv.length === 2 && is(argv[1], 'ASYNC')) return true;
+  if (argv.length === 2 && is(argv[1], 'SYNC')) return false;
   throw SYNTAX;
 }
 
 /** Empties one database: WATCHers of its existing keys fail, the dirty counter counts the keys. */
-function emptyDb(c: Client, db: Db): void {
+function emptyDb(c: Client, db: Db, lazy: boolean): void {
   if (db.size === 0) return;
   // Watched keys that exist now are about to disappear.
   c.server.watches.touchDb(db, () => false);
-  c.server.keyspace.dirty += db.flush();
+  c.server.keyspace.dirty += db.flush(lazy);
 }
 
 function flushdb(c: Client, argv: string[]): Reply {
-  checkFlushArgs(argv);
-  emptyDb(c, c.db);
+  const lazy = flushIsAsync(c, argv);
+  emptyDb(c, c.db, lazy);
   for (const hook of databaseHooks.flushed) hook([c.db]);
   return OK;
 }
 
 function flushall(c: Client, argv: string[]): Reply {
-  checkFlushArgs(argv);
+  const lazy = flushIsAsync(c, argv);
   const dbs = c.server.keyspace.dbs;
-  for (const db of dbs) emptyDb(c, db);
+  for (const db of dbs) emptyDb(c, db, lazy);
   for (const hook of databaseHooks.flushed) hook(dbs);
   c.server.keyspace.dirty++;
   return OK;

@@ -21,6 +21,8 @@ import {
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
 import { scriptingState } from '../scripting/state';
+import { rewriteConfigFile } from '../config/conf-file';
+import { strerror } from '../config/special';
 
 interface DebugSub {
   name: string;
@@ -38,6 +40,26 @@ const SUBS: DebugSub[] = [
     help: ['CHANGE-REPL-ID', '    Change the replication IDs of the instance.', '    Dangerous: should be used only for testing the replication subsystem.'],
     handler: (c) => {
       changeReplId(c.server);
+      return OK;
+    },
+  },
+  {
+    name: 'config-rewrite-force-all',
+    argc: 2,
+    help: [
+      'CONFIG-REWRITE-FORCE-ALL',
+      '    Like CONFIG REWRITE but writes all configuration options, including',
+      '    keywords not listed in original configuration file or default values.',
+    ],
+    handler: (c) => {
+      const srv = c.server;
+      // Without a config file Redis hands its rewrite a null path, which fails with EFAULT.
+      if (srv.configFile === null) return errorf('ERR CONFIG-REWRITE-FORCE-ALL failed: Bad address');
+      try {
+        rewriteConfigFile(srv, srv.configFile, true);
+      } catch (e) {
+        return errorf(`ERR CONFIG-REWRITE-FORCE-ALL failed: ${strerror(e)}`);
+      }
       return OK;
     },
   },

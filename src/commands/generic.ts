@@ -56,13 +56,22 @@ function dbArg(c: Client, arg: string): Db {
 // ---- DEL UNLINK EXISTS TYPE TOUCH -----------------------------------------------------------
 
 function del(c: Client, argv: string[]): Reply {
+  return delGeneric(c, argv, c.server.keyspace.lazyfree.userDel);
+}
+
+/** UNLINK: DEL whose big values are freed after the command (src/keyspace/lazyfree.ts). */
+function unlink(c: Client, argv: string[]): Reply {
+  return delGeneric(c, argv, true);
+}
+
+function delGeneric(c: Client, argv: string[], lazy: boolean): Reply {
   const db = c.db;
   let deleted = 0;
   for (let i = 1; i < argv.length; i++) {
     const key = argv[i];
     // An expired key goes through expiry (event "expired") and does not count as deleted.
     db.expireIfNeeded(key);
-    if (db.delete(key)) {
+    if (db.remove(key, lazy)) {
       db.notify('g', 'del', key);
       deleted++;
     }
@@ -494,5 +503,5 @@ export const genericCommands: CommandDef[] = [
   { name: 'touch', summary: 'Marks keys as accessed; answers how many exist.', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], acl: '@keyspace', handler: touch },
   { name: 'ttl', summary: 'Remaining time to live of a key, in seconds.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@keyspace', handler: ttl },
   { name: 'type', summary: 'The type of the value stored at a key.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@keyspace', handler: type },
-  { name: 'unlink', summary: 'Removes keys, freeing their memory in the background; answers how many existed.', arity: -2, flags: 'write fast', keys: [1, -1, 1], acl: '@keyspace', handler: del },
+  { name: 'unlink', summary: 'Removes keys, freeing their memory in the background; answers how many existed.', arity: -2, flags: 'write fast', keys: [1, -1, 1], acl: '@keyspace', handler: unlink },
 ];

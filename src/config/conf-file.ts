@@ -72,7 +72,10 @@ export function loadConfigFromString(server: Server, text: string, state: LoadSt
     if (entry) {
       const def = entry.def;
       if (!def.multiArg && argv.length !== 2) throw fatal('wrong number of arguments', i + 1, line);
-      const v = parseConfigValue(def, argv.slice(1), {
+      // A multi-argument parameter given one non-empty argument splits it like a line
+      // (`--shutdown-on-sigint "nosave force"`), as Redis does.
+      const args = def.multiArg && argv.length === 2 && argv[1] !== '' ? (splitArgs(argv[1]) ?? []) : argv.slice(1);
+      const v = parseConfigValue(def, args, {
         server,
         loading: true,
         previous: server.config.stored(def.name),
@@ -178,13 +181,16 @@ function readOldFile(file: string): RewriteState {
   return st;
 }
 
-/** The new content of the config file for the running configuration. */
-export function rewriteConfigContent(server: Server, file: string): string {
+/**
+ * The new content of the config file for the running configuration. `forceAll` (DEBUG
+ * CONFIG-REWRITE-FORCE-ALL) writes every parameter, defaults included.
+ */
+export function rewriteConfigContent(server: Server, file: string, forceAll = false): string {
   const st = readOldFile(file);
   for (const def of allConfigDefs()) {
     const lines = rewriteLines(def, server.config.get(def.name));
     if (lines.length === 0) st.rewritten.add(def.name);
-    for (const l of lines) st.rewriteLine(def.name, `${def.name} ${l.line}`, l.force);
+    for (const l of lines) st.rewriteLine(def.name, `${def.name} ${l.line}`, l.force || forceAll);
   }
   // Lines of rewritten options that were not reused (an extra `save`, a duplicate) go blank.
   for (const [option, at] of st.optionLines) {
@@ -206,8 +212,8 @@ export function rewriteConfigContent(server: Server, file: string): string {
 }
 
 /** CONFIG REWRITE: replaces the file atomically (temporary file, then rename). */
-export function rewriteConfigFile(server: Server, file: string): void {
-  const content = rewriteConfigContent(server, file);
+export function rewriteConfigFile(server: Server, file: string, forceAll = false): void {
+  const content = rewriteConfigContent(server, file, forceAll);
   const tmp = `${file}.${Math.random().toString(36).slice(2, 8)}`;
   try {
     fs.writeFileSync(tmp, content, { encoding: 'latin1', mode: 0o644 });

@@ -5,6 +5,7 @@
 import { applyMaxmemory } from '../keyspace/eviction';
 import { persistenceConfigChanged } from '../persistence/config-hooks';
 import type { ConfigDef } from './config';
+import { ListenChange } from '../engine/server';
 import * as S from './special';
 
 const INT_MIN = -2147483648n;
@@ -51,7 +52,7 @@ const SHUTDOWN_FLAGS: Extra = {
 
 export const CONFIG_TABLE: ConfigDef[] = [
   // ---- network -----------------------------------------------------------------------------
-  num('port', 0n, 65535n, 6379, { apply: (s) => s.rebindListeners() }),
+  num('port', 0n, 65535n, 6379, { apply: (s) => void (s.listenChange |= ListenChange.Port) }),
   {
     name: 'bind',
     type: 'special',
@@ -59,7 +60,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     multiArg: true,
     parse: S.parseBind,
     rewrite: S.rewriteBind,
-    apply: (s) => s.rebindListeners(),
+    apply: (s) => void (s.listenChange |= ListenChange.Bind),
   },
   str('bind-source-addr', '', { nullable: true, noEffect: true }),
   bool('protected-mode', true, none),
@@ -160,11 +161,11 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('lfu-log-factor', 0n, INT_MAX, 10, { apply: (s, v) => void (s.keyspace.lfuLogFactor = Number(v)) }),
   num('lfu-decay-time', 0n, INT_MAX, 1, { apply: (s, v) => void (s.keyspace.lfuDecayTime = Number(v)) }),
   num('active-expire-effort', 1n, 10n, 1, { apply: (s, v) => void (s.keyspace.activeExpireEffort = Number(v)) }),
-  bool('lazyfree-lazy-eviction', false, none),
-  bool('lazyfree-lazy-expire', false, none),
-  bool('lazyfree-lazy-server-del', false, none),
-  bool('lazyfree-lazy-user-del', false, none),
-  bool('lazyfree-lazy-user-flush', false, none),
+  bool('lazyfree-lazy-eviction', false, { apply: (s, v) => void (s.keyspace.lazyfree.eviction = v === 'yes') }),
+  bool('lazyfree-lazy-expire', false, { apply: (s, v) => void (s.keyspace.lazyfree.expire = v === 'yes') }),
+  bool('lazyfree-lazy-server-del', false, { apply: (s, v) => void (s.keyspace.lazyfree.serverDel = v === 'yes') }),
+  bool('lazyfree-lazy-user-del', false, { apply: (s, v) => void (s.keyspace.lazyfree.userDel = v === 'yes') }),
+  bool('lazyfree-lazy-user-flush', false),
   bool('activerehashing', true, none),
   bool('activedefrag', false, none),
   num('active-defrag-ignore-bytes', 1n, LONG_MAX, 100n * MB, { ...mem, noEffect: true }),
@@ -326,7 +327,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   // ---- encodings ---------------------------------------------------------------------------
   num('hash-max-listpack-entries', 0n, LONG_MAX, 512, { alias: 'hash-max-ziplist-entries', unsigned: true }),
   num('hash-max-listpack-value', 0n, LONG_MAX, 64, { alias: 'hash-max-ziplist-value', ...mem }),
-  num('list-max-listpack-size', INT_MIN, INT_MAX, -2, { alias: 'list-max-ziplist-size' }),
+  num('list-max-listpack-size', INT_MIN, INT_MAX, -2, { alias: 'list-max-ziplist-size', apply: (s, v) => void (s.keyspace.lazyfree.listMaxListpackSize = Number(v)) }),
   num('list-compress-depth', 0n, INT_MAX, 0),
   num('set-max-intset-entries', 0n, LONG_MAX, 512, { unsigned: true }),
   num('zset-max-listpack-entries', 0n, LONG_MAX, 128, { alias: 'zset-max-ziplist-entries', unsigned: true }),

@@ -23,6 +23,7 @@ import type { Db } from '../keyspace/db';
 import { NO_REPLY, Reply } from '../resp/reply';
 import type { Client } from './client';
 import { countError } from './dispatcher';
+import { LatencyHistogram } from './latency';
 import type { Server } from './server';
 
 /** Serves a waiter from `key`: the reply, or undefined when it cannot be served (keep waiting). */
@@ -311,15 +312,38 @@ function detach(st: BlockingState, w: Waiter): void {
 }
 
 /** Sends the late reply of a waiter that was just detached, with the command's error stats. */
-function finish(w: Waiter, r: Reply): void {
+function finish(w: Waiter, r: Reply, countFailed = true): void {
   const c = w.client;
   if (r instanceof ReplyError) {
-    if (w.cmd) w.cmd.failedCalls++;
+    if (w.cmd && countFailed) w.cmd.failedCalls++;
     countError(c, r);
   }
   if (r !== NO_REPLY) c.replyAsync(r);
   // The client may have pipelined commands waiting: the transport resumes them on this signal.
   else c.server.markPendingOutput(c);
+}
+
+/**
+ * A blocked command served by a key or by CLIENT UNBLOCK (Redis's updateStatsOnUnblock): its
+ * time is the blocking call's plus the serving, measured into the command's statistics, its
+ * latency histogram and the slow log (with the arguments the client sent), and the serving time
+ * is a 'command-unblocking' latency event. Timeouts are not measured (as in Redis 7.0).
+ */
+function statsOnUnblock(w: Waiter, serveMicros: number, failed: boolean): void {
+  const c = w.client;
+  const cmd = w.cmd;
+  if (cmd === null) return;
+  const srv = c.server;
+  const total = c.blockedCallMicros + serveMicros;
+  cmd.usec += total;
+  if (failed) cmd.failedCalls++;
+  if (srv.latencyTracking) (cmd.histogram ??= new LatencyHistogram()).record(total);
+  const slowlog = srv.slowlog;
+  const argv = c.blockedArgv;
+  if (argv !== null && slowlog.slowerThan >= 0 && total >= slowlog.slowerThan && !(cmd.flags & F.SKIP_SLOWLOG)) {
+    slowlog.record(c, argv, total, srv.clock.now());
+  }
+  if (srv.latency.threshold !== 0) srv.latency.addIfNeeded('command-unblocking', serveMicros / 1000, srv.clock.now());
 }
 
 /**
@@ -331,7 +355,10 @@ export function unblockClient(c: Client, how: 'timeout' | 'error'): boolean {
   const w = st?.byClient.get(c);
   if (st === undefined || w === undefined) return false;
   detach(st, w);
-  finish(w, how === 'timeout' ? w.onTimeout() : UNBLOCKED);
+  const r = how === 'timeout' ? w.onTimeout() : UNBLOCKED;
+  // Redis 7.0 counts an unblocked call as failed whichever reply it gets.
+  statsOnUnblock(w, 0, true);
+  finish(w, r, false);
   return true;
 }
 
@@ -403,14 +430,17 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
       if (st.serveMissingWaiters === 0) return;
       continue;
     }
+    const t0 = performance.now();
     const r = w.tryServe(key);
     if (r === undefined) continue;
+    const serveMicros = (performance.now() - t0) * 1000;
     detach(st, w);
     // Propagation (AOF): a served write (a pop, a move) in its non-blocking form (src/persistence).
     const srv = st.server;
     const argv = w.client.blockedArgv;
     if (srv.propagateCommand !== null && w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagateCommand(w.client, w.cmd, argv, r);
-    finish(w, r);
+    statsOnUnblock(w, serveMicros, r instanceof ReplyError);
+    finish(w, r, w.cmd === null);
   }
 }
 

@@ -54,6 +54,8 @@ export class Client {
   blocked = false;
   /** The arguments of the command that blocked (propagated in its non-blocking form when served). */
   blockedArgv: string[] | null = null;
+  /** How long (µs) the call that blocked took; added to the command's time when it is served. */
+  blockedCallMicros = 0;
   /** Commands held by CLIENT PAUSE, run in order when the pause ends (engine/pause.ts). */
   postponed: string[][] | null = null;
   readonly writer = new RespWriter();

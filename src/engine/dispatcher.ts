@@ -95,7 +95,8 @@ export function dispatch(c: Client, argv: string[]): void {
     postpone(srv, c, argv);
     return;
   }
-  if (c.multi !== null && !MULTI_PASSTHROUGH.has(cmd.name)) {
+  // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)
+  if (c.multi !== null && (cmd.parent !== null || !MULTI_PASSTHROUGH.has(cmd.name))) {
     c.multi.push({ cmd, argv });
     c.reply(QUEUED);
     if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
@@ -190,11 +191,13 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   const micros = (t1 - t0) * 1000;
   cmd.calls++;
   cmd.usec += micros;
-  // A command that blocked is measured when it is served, as Redis does.
-  if (!c.blocked) {
+  if (srv.latency.threshold !== 0) srv.latency.addIfNeeded(cmd.flags & F.FAST ? 'fast-command' : 'command', micros / 1000, srv.clock.now());
+  // A command that blocked goes to the histogram and the slow log when it is served, as Redis
+  // does (engine/blocking.ts).
+  const blocked = c.blocked;
+  if (!blocked) {
     if (srv.latencyTracking) (cmd.histogram ??= new LatencyHistogram()).record(micros);
-    if (srv.latency.threshold !== 0) srv.latency.addIfNeeded(cmd.flags & F.FAST ? 'fast-command' : 'command', micros / 1000, srv.clock.now());
-  }
+  } else c.blockedCallMicros = micros;
   srv.stats.totalCommands++;
   if (r instanceof ReplyError) {
     cmd.failedCalls++;
@@ -204,7 +207,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   tracking.current = outer;
   if (tracking.active) tracking.afterCall(c, cmd, argv, outer);
   const slowlog = srv.slowlog;
-  if (micros >= slowlog.slowerThan && slowlog.slowerThan >= 0 && !(cmd.flags & F.SKIP_SLOWLOG)) {
+  if (micros >= slowlog.slowerThan && slowlog.slowerThan >= 0 && !blocked && !(cmd.flags & F.SKIP_SLOWLOG)) {
     slowlog.record(c, argv, micros, srv.clock.now());
   }
   if (srv.monitors.size !== 0 && !(cmd.flags & (F.SKIP_MONITOR | F.ADMIN))) feedMonitors(c, argv);

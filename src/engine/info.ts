@@ -211,7 +211,8 @@ function section(name: string, srv: Server): string {
       add('maxclients', srv.maxClients);
       add('client_recent_max_input_buffer', maxIn);
       add('client_recent_max_output_buffer', maxOut);
-      add('blocked_clients', blockedClientCount(srv));
+      // Clients held by CLIENT PAUSE count as blocked, as in Redis (BLOCKED_POSTPONE).
+      add('blocked_clients', blockedClientCount(srv) + (srv.clientPause?.postponed.size ?? 0));
       add('tracking_clients', srv.tracking.clients);
       add('clients_in_timeout_table', clientsInTimeoutTable(srv));
       break;
@@ -278,8 +279,8 @@ function section(name: string, srv: Server): string {
       add('mem_aof_buffer', 0);
       add('mem_allocator', `v8-${process.versions.v8}`);
       add('active_defrag_running', 0);
-      add('lazyfree_pending_objects', 0);
-      add('lazyfreed_objects', 0);
+      add('lazyfree_pending_objects', srv.keyspace.lazyfree.pending);
+      add('lazyfreed_objects', srv.keyspace.lazyfree.freed);
       break;
     }
     case 'persistence': {

@@ -45,6 +45,12 @@ export interface ServerStats {
   unexpectedErrorReplies: number;
 }
 
+/** Server.listenChange bits. */
+export const enum ListenChange {
+  Port = 1,
+  Bind = 2,
+}
+
 export class Server {
   readonly config = new Config();
   readonly clock: Clock;
@@ -131,6 +137,7 @@ export class Server {
     this.watches = new WatchRegistry(this);
     this.tracking = new Tracking(this);
     this.clientCloseHooks.push((c) => this.pubsub.forget(c));
+    this.shutdownHooks.push(() => this.keyspace.lazyfree.stop());
     this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
     this.clock.onChange(() => {
       if (this.busyScript === null) this.keyspace.expireAllDue();
@@ -167,12 +174,18 @@ export class Server {
     return def.apply?.(this, v);
   }
 
-  /** Set by the TCP transport: listens again after CONFIG SET port/bind. */
-  onListenChange: (() => string | void) | null = null;
-
-  rebindListeners(): string | void {
-    return this.onListenChange?.();
-  }
+  /**
+   * What CONFIG SET changed of where the server listens (ListenChange bits), set by the port and
+   * bind apply hooks: listening again is asynchronous, so CONFIG SET does it (and waits for it)
+   * once every value is applied (src/commands/config.ts).
+   */
+  listenChange = 0;
+  /**
+   * Set by the TCP transport: listens at the configured port and bind addresses, the old ones
+   * kept on failure (a new port is bound before the old one is closed; new bind addresses after
+   * the old ones are closed, which are bound again on failure). Rejects with the reason.
+   */
+  relisten: ((bindChanged: boolean) => Promise<void>) | null = null;
 
   // ---- clients ------------------------------------------------------------------------------
 

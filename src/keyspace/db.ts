@@ -84,7 +84,10 @@ export class Db {
    * keepTtl. Signals the modification (WATCH, tracking); the caller notifies the event.
    */
   setKey(key: string, val: Value, keepTtl = false): void {
+    // lazyfree-lazy-server-del: an overwritten value is freed lazily (Redis's dbSetValue).
+    const old = this.ks.lazyfree.serverDel ? this.dict.get(key) : undefined;
     const created = this.dict.set(key, val, this.ks.newMark());
+    if (old !== undefined && old !== val) this.ks.lazyfree.freeValue(old, true);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
     this.ks.modified(this, key);
     if (created) this.ks.notify('n', 'new', key, this.id);
@@ -116,6 +119,18 @@ export class Db {
     if (!this.dict.delete(key)) return false;
     if (this.expires.size !== 0) this.expires.delete(key);
     this.ks.modified(this, key);
+    return true;
+  }
+
+  /**
+   * Deletes a key whose value nothing else holds, freeing it lazily when `lazy` (UNLINK, the
+   * lazyfree-lazy-* options; src/keyspace/lazyfree.ts). Returns whether it existed.
+   */
+  remove(key: string, lazy: boolean): boolean {
+    if (!lazy) return this.delete(key);
+    const v = this.dict.get(key);
+    if (v === undefined || !this.delete(key)) return false;
+    this.ks.lazyfree.freeValue(v, true);
     return true;
   }
 
@@ -157,9 +172,10 @@ export class Db {
     return true;
   }
 
-  /** Empties the database. Returns the number of keys removed. */
-  flush(): number {
+  /** Empties the database, its tables freed lazily when `lazy`. Returns the number of keys removed. */
+  flush(lazy = false): number {
     const n = this.dict.size;
+    if (lazy) this.ks.lazyfree.freeDatabase(this.dict, this.expires);
     this.dict = new Dict<Value>();
     this.expires = new Map();
     this.avgTtl = 0;

@@ -264,10 +264,11 @@ export function performEvictions(srv: Server): 'ok' | 'fail' | 'running' {
 /** Deletes an evicted key the way Redis does: WATCH/tracking see it, `evicted` event, DEL propagated. */
 function evictKey(srv: Server, db: Db, key: string): void {
   const ks = srv.keyspace;
-  db.delete(key);
+  const lazy = ks.lazyfree.eviction;
+  db.remove(key, lazy);
   ks.stats.evictedKeys++;
   ks.notify('e', 'evicted', key, db.id);
-  ks.propagate(db.id, ['DEL', key]);
+  ks.propagate(db.id, [lazy ? 'UNLINK' : 'DEL', key]);
 }
 
 function pickRandom(srv: Server, st: EvictionState, volatile: boolean): [Db, string] | null {

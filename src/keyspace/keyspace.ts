@@ -1,6 +1,7 @@
 // The databases and what they share: the clock, expiry (lazy and the active cycle), access
 // tracking for LRU/LFU, keyspace statistics, and the hooks that make every write visible to
 // WATCH, client tracking, keyspace notifications and propagation.
+import { LazyFree } from './lazyfree';
 import { Clock } from './clock';
 import { Db } from './db';
 import { NotifyFlags, parseNotifyFlags } from './notify';
@@ -45,6 +46,8 @@ export class Keyspace {
   /** When set, "now" for expiry is this value (scripts see time stand still). */
   timeSnapshot: number | null = null;
   activeExpireEnabled = true;
+  /** UNLINK, FLUSHDB ASYNC and the lazyfree-lazy-* options (src/keyspace/lazyfree.ts). */
+  readonly lazyfree = new LazyFree();
   activeExpireEffort = 1;
   /**
    * Set while a background save runs: called before a key is looked up, so the save can copy
@@ -176,12 +179,16 @@ export class Keyspace {
   // ---- expiry -----------------------------------------------------------------------------
 
   expireKey(db: Db, key: string): void {
+    const lazy = this.lazyfree.expire;
+    const v = lazy ? db.dict.get(key) : undefined;
     db.dict.delete(key);
     db.expires.delete(key);
+    if (v !== undefined) this.lazyfree.freeValue(v, true);
     this.stats.expiredKeys++;
     this.notify('x', 'expired', key, db.id);
     this.modified(db, key);
-    this.propagate(db.id, ['DEL', key]);
+    // Propagated as UNLINK when freed lazily (Redis's propagateDeletion).
+    this.propagate(db.id, [lazy ? 'UNLINK' : 'DEL', key]);
   }
 
   /**

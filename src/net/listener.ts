@@ -5,6 +5,8 @@ import { Connection } from './connection';
 
 export class Listener {
   private servers: net.Server[] = [];
+  /** Where it listens (what a failed relisten goes back to). */
+  private current: { port: number; bind: string[] } = { port: 0, bind: [] };
   readonly connections = new Set<Connection>();
 
   constructor(private readonly server: Server) {}
@@ -22,6 +24,7 @@ export class Listener {
         if (!optional) throw e;
       }
     }
+    this.current = { port: bound, bind };
     return bound;
   }
 
@@ -51,12 +54,33 @@ export class Listener {
     socket.on('close', () => this.connections.delete(conn));
   }
 
-  /** CONFIG SET port/bind: listens at the new addresses; connected clients stay (port 0: none). */
-  async relisten(port: number, bind: string[], backlog: number): Promise<number> {
+  /**
+   * CONFIG SET port/bind: listens at the new addresses; connected clients stay (port 0: none).
+   * As Redis: a new port is bound before the old listeners close, so they stay on failure; new
+   * bind addresses (which may overlap the old ones) after, and the old ones are bound again on
+   * failure. Rejects with the listen error.
+   */
+  async relisten(port: number, bind: string[], backlog: number, closeFirst: boolean): Promise<number> {
     const old = this.servers;
+    const was = this.current;
     this.servers = [];
-    for (const s of old) s.close();
-    return port === 0 ? 0 : this.listen(port, bind, backlog);
+    if (closeFirst || port === 0) for (const s of old) s.close();
+    if (port === 0) {
+      this.current = { port, bind };
+      return 0;
+    }
+    try {
+      const bound = await this.listen(port, bind, backlog);
+      if (!closeFirst) for (const s of old) s.close();
+      return bound;
+    } catch (e) {
+      for (const s of this.servers) s.close();
+      this.servers = [];
+      if (!closeFirst) this.servers = old;
+      else if (was.port !== 0) await this.listen(was.port, was.bind, backlog).catch(() => {});
+      this.current = was;
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
