@@ -25,6 +25,12 @@ export interface CommandDef {
   subcommands?: CommandDef[];
   /** Key positions for commands whose keys move (movablekeys): used by COMMAND GETKEYS, WATCH... */
   getKeys?: (argv: string[]) => number[];
+  /**
+   * The flags of one call when they depend on its arguments (Redis's getCommandFlags): a script
+   * that declares its flags replaces EVAL's write/denyoom/may_replicate/stale with its own. The
+   * dispatcher's checks (OOM, pause, stale...) and MULTI's EXEC read these.
+   */
+  callFlags?: (c: Client, argv: string[], flags: number) => number;
 }
 
 // Flag bits, in the order COMMAND INFO prints them.
@@ -121,6 +127,7 @@ export class Command {
   readonly subcommands: Map<string, Command> | null = null;
   readonly meta: Json;
   readonly getKeys: ((argv: string[]) => number[]) | null;
+  readonly callFlags: ((c: Client, argv: string[], flags: number) => number) | null;
   // Statistics for INFO commandstats.
   calls = 0;
   usec = 0;
@@ -162,6 +169,7 @@ export class Command {
     [this.first, this.last, this.step] = def.keys ?? [0, 0, 0];
     this.handler = def.handler ?? null;
     this.getKeys = def.getKeys ?? null;
+    this.callFlags = def.callFlags ?? null;
     this.meta = parent ? (parent.meta?.subcommands ?? []).find((s: Json) => s.name === this.fullName) : META[def.name];
     if (def.subcommands) {
       this.subcommands = new Map();
@@ -179,6 +187,11 @@ export class Command {
 
   get arity(): number {
     return this.def.arity;
+  }
+
+  /** The flags of this call (see CommandDef.callFlags). */
+  flagsOf(c: Client, argv: string[]): number {
+    return this.callFlags === null ? this.flags : this.callFlags(c, argv, this.flags);
   }
 
   has(flag: number): boolean {

@@ -6,6 +6,7 @@ import { SimpleString } from '../resp/reply';
 import type { Reply } from '../resp/reply';
 import * as fn from '../scripting/functions';
 import * as sc from '../scripting/scripts';
+import { evalCallFlags, fcallCallFlags } from '../scripting/call-flags';
 import { CommandDef } from './registry';
 
 const SCRIPT_HELP = [
@@ -72,7 +73,9 @@ const FUNCTION_HELP = [
 ];
 
 const lines = (text: string[]) => (): Reply => text.map((l) => new SimpleString(l));
+// EVAL and FCALL may replicate (a legacy script's writes); the _RO variants are readonly instead.
 const EVAL_FLAGS = 'noscript stale skip_monitor no_mandatory_keys movablekeys';
+const MAY_WRITE = 'may_replicate ' + EVAL_FLAGS;
 
 /**
  * FUNCTION LOAD/DELETE/FLUSH/RESTORE change the dataset (the library is saved with it): like Redis
@@ -87,12 +90,12 @@ function changesLibraries(h: (c: Client, argv: string[]) => Reply): (c: Client, 
 }
 
 export const scriptingCommands: CommandDef[] = [
-  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: EVAL_FLAGS, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys },
-  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys },
-  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys },
-  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys },
-  { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: EVAL_FLAGS, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys },
-  { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys },
+  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
+  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
+  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
+  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
+  { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
+  { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
   {
     name: 'function',
     summary: 'Manages Lua function libraries',

@@ -17,6 +17,8 @@ export const enum ReplyMode {
 export interface QueuedCommand {
   cmd: Command;
   argv: string[];
+  /** The call's flags when queued (a script's declared flags), read by EXEC's checks. */
+  flags: number;
 }
 
 export class Client {

@@ -55,7 +55,7 @@ export function dispatch(c: Client, argv: string[]): void {
   const cmd = resolveCommand(c, argv);
   if (cmd instanceof ReplyError) return reject(c, arityRejected(c, argv), cmd);
   c.lastCommand = cmd;
-  const flags = cmd.flags;
+  const flags = cmd.flagsOf(c, argv);
 
   if (flags & F.PROTECTED) {
     const mode = srv.config.get(cmd.name === 'debug' ? 'enable-debug-command' : 'enable-module-command');
@@ -76,7 +76,7 @@ export function dispatch(c: Client, argv: string[]): void {
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
-  if (srv.maxmemory !== 0 && srv.busyScript === null && refuseForMemory(c, cmd, argv)) return reject(c, cmd, OOM);
+  if (srv.maxmemory !== 0 && srv.busyScript === null && refuseForMemory(c, cmd, flags, argv)) return reject(c, cmd, OOM);
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
   if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
@@ -91,13 +91,13 @@ export function dispatch(c: Client, argv: string[]): void {
   // A script runs past busy-reply-threshold: only commands flagged allow_busy (SCRIPT KILL...).
   if (srv.busyScript !== null && !(flags & F.ALLOW_BUSY)) return reject(c, cmd, srv.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
-  if (srv.clientPause !== null && srv.clientPause.affects(c, cmd)) {
+  if (srv.clientPause !== null && srv.clientPause.affects(c, cmd, flags)) {
     postpone(srv, c, argv);
     return;
   }
   // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)
   if (c.multi !== null && (cmd.parent !== null || !MULTI_PASSTHROUGH.has(cmd.name))) {
-    c.multi.push({ cmd, argv });
+    c.multi.push({ cmd, argv, flags });
     c.reply(QUEUED);
     if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
     return;

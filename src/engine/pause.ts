@@ -23,15 +23,15 @@ export class ClientPause {
   constructor(private readonly server: Server) {}
 
   /** Whether this command from c must wait (Redis's processCommand pause check). */
-  affects(c: Client, cmd: Command): boolean {
+  affects(c: Client, cmd: Command, flags: number): boolean {
     if (this.server.clock.now() >= this.end) {
       end(this.server);
       return false;
     }
     if (this.type === PauseType.All) return true;
-    if (cmd.flags & (F.WRITE | F.MAY_REPLICATE)) return true;
+    if (flags & (F.WRITE | F.MAY_REPLICATE)) return true;
     // EXEC of a transaction holding writes.
-    return cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => (q.cmd.flags & (F.WRITE | F.MAY_REPLICATE)) !== 0);
+    return cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => (q.flags & (F.WRITE | F.MAY_REPLICATE)) !== 0);
   }
 
   arm(): void {

@@ -16,10 +16,6 @@ import type { Client } from '../engine/client';
 import type { Server } from '../engine/server';
 import type { Value } from '../datatypes/value';
 import type { Db } from './db';
-import { ReplyError } from '../errors';
-import { parseShebang } from '../scripting/scripts';
-import { scriptingState } from '../scripting/state';
-import { findFunction } from '../scripting/functions';
 
 /** Bytes a key costs beyond its name and value (Map entry, Dict slots, string headers). */
 const KEY_OVERHEAD = 96;
@@ -159,12 +155,11 @@ export function estimateKeySize(key: string, v: Value): number {
  * allows, then tells whether the command must be refused with -OOM (a denyoom command, an EXEC
  * with one queued, anything but EXEC/DISCARD/QUIT/RESET queued into MULTI).
  */
-export function refuseForMemory(c: Client, cmd: Command, argv: string[]): boolean {
+export function refuseForMemory(c: Client, cmd: Command, flags: number, argv: string[]): boolean {
   const srv = c.server;
   const st = stateOf(srv);
   const oom = performEvictions(srv) === 'fail';
   st.oomAtCommandStart = oom;
-  const flags = cmd.flags;
   if (flags & F.WRITE) {
     // What the write will add, until the next sample measures it.
     let bytes = KEY_OVERHEAD;
@@ -172,36 +167,13 @@ export function refuseForMemory(c: Client, cmd: Command, argv: string[]): boolea
     st.wrote(bytes);
   }
   if (!oom) return false;
-  if (flags & F.DENYOOM || scriptDeniesOom(c, cmd, argv)) return true;
+  if (flags & F.DENYOOM) return true;
   const queued = c.multi;
   if (queued === null) return false;
   const name = cmd.name;
   // EXEC is refused when it would run a denyoom command; queueing anything else is refused.
-  if (name === 'exec') return queued.some((q) => (q.cmd.flags & F.DENYOOM) !== 0);
+  if (name === 'exec') return queued.some((q) => (q.flags & F.DENYOOM) !== 0);
   return name !== 'discard' && name !== 'quit' && name !== 'reset';
-}
-
-/**
- * EVAL/EVALSHA/FCALL of a script declaring its flags (shebang, register_function) are denyoom
- * unless it declares allow-oom or no-writes (Redis's scriptFlagsToCmdFlags).
- */
-function scriptDeniesOom(c: Client, cmd: Command, argv: string[]): boolean {
-  const name = cmd.name;
-  let flags: ReadonlySet<string> | readonly string[];
-  if (name === 'eval' || name === 'evalsha') {
-    const body = name === 'eval' ? argv[1] : scriptingState(c.server).scripts.get(argv[1].toLowerCase());
-    if (body === undefined) return false;
-    const sb = parseShebang(body);
-    if (sb instanceof ReplyError || sb.compat) return false;
-    flags = [...sb.flags];
-  } else if (name === 'fcall') {
-    const fn = findFunction(scriptingState(c.server), argv[1])?.fn;
-    if (fn === undefined) return false;
-    flags = fn.flags;
-  } else {
-    return false;
-  }
-  return !(flags as string[]).includes('allow-oom') && !(flags as string[]).includes('no-writes');
 }
 
 /** Whether the command being run found memory over the limit (scripts' first denyoom write). */
