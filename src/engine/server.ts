@@ -104,7 +104,7 @@ export class Server {
   /** Nesting depth of call() (EXEC and scripts call commands from a command). */
   callDepth = 0;
   /** After an outermost command that propagated: the AOF closes a transaction of nested effects. */
-  endPropagation: (() => void) | null = null;
+  endPropagation: ((cmd?: Command | null) => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */

@@ -12,10 +12,8 @@ import { Client, ReplyMode } from '../engine/client';
 import type { Server } from '../engine/server';
 import { ReplyError } from '../errors';
 import type { Command } from '../commands/registry';
-import type { Reply } from '../resp/reply';
 import { Snapshot } from './snapshot';
 import { Persistence, errText, fsyncDir, tryUnlink, writeAll } from './persistence';
-import { propagationOf } from './propagation';
 import { AofLoadError, ManifestEntry, formatManifest, parseCommands, parseManifest, respCommand } from './aof-format';
 import { CommandRewriter } from './aof-rewrite';
 
@@ -31,8 +29,6 @@ export class Aof {
   rewrites = 0;
   rewriteFailures = 0;
   lastCowSize = 0;
-  /** True while loading: replayed commands are not appended again. */
-  private replaying = false;
   private manifest: ManifestEntry[] = [];
   private fd: number | null = null;
   private incrName = '';
@@ -53,13 +49,7 @@ export class Aof {
     readonly srv: Server,
     readonly p: Persistence,
   ) {
-    srv.keyspace.onPropagate((dbId, argv) => this.feed(dbId, argv));
-    srv.endPropagation = () => this.endTransaction();
-    srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
-      srv.propagations++;
-      if (!this.enabled || this.replaying) return;
-      for (const a of propagationOf(c, cmd.fullName, argv, reply)) srv.keyspace.propagate(c.db.id, a);
-    };
+    p.propagator.addTarget(this);
   }
 
   private get fileBase(): string {
@@ -93,42 +83,27 @@ export class Aof {
 
   // ---- appending ------------------------------------------------------------------------------
 
-  /**
-   * Effects of commands run by a command (EXEC, scripts): kept until the outermost command ends,
-   * then logged as they are (one) or inside MULTI/EXEC (several), as Redis 7.0 does.
-   */
-  private txn: [number, string[]][] = [];
+  // The propagated stream (propagator.ts) feeds the file: SELECT when the db changes, and one
+  // write (and fsync with `always`) per execution unit.
 
-  private endTransaction(): void {
-    const ops = this.txn;
-    if (ops.length === 0) return;
-    this.txn = [];
-    if (ops.length === 1) return this.append(ops[0][0], ops[0][1], true);
-    this.append(ops[0][0], ['MULTI'], false);
-    for (const [db, argv] of ops) this.append(db, argv, false);
-    this.append(this.selectedDb, ['EXEC'], true);
+  wantsPropagation(): boolean {
+    return this.enabled && this.fd !== null;
   }
 
-  private feed(dbId: number, argv: string[]): void {
-    if (!this.enabled || this.replaying || this.fd === null) return;
-    if (this.srv.callDepth > 0) {
-      this.txn.push([dbId, argv]);
-      return;
-    }
-    this.append(dbId, argv, true);
-  }
-
-  /** Buffers one command (SELECT first when the db changes); `always` syncs it when `last`. */
-  private append(dbId: number, argv: string[], last: boolean): void {
+  /** Buffers one command, SELECT first when the db changes. */
+  feed(dbId: number, argv: string[]): void {
     let s = '';
-    if (dbId !== this.selectedDb) {
+    if (dbId !== this.selectedDb && dbId >= 0) {
       s = respCommand(['SELECT', String(dbId)]);
       this.selectedDb = dbId;
     }
     s += respCommand(argv);
     this.pending.push(s);
     this.pendingBytes += s.length;
-    if (!last) return;
+  }
+
+  /** An execution unit is buffered: it reaches the file (synced with `always`) before its reply. */
+  unitDone(): void {
     if (this.srv.holdReplies) {
       // Written (and with `always` synced) once for the whole turn, before the replies are
       // released (Server.flushPending calls beforeReplies first).
@@ -353,6 +328,9 @@ export class Aof {
     const dir = this.dir();
     try {
       fs.mkdirSync(dir, { recursive: true });
+      // With the AOF off the manifest on disk is the one the new base replaces (as in Redis,
+      // which keeps it loaded): its files become history.
+      if (!this.enabled) this.loadManifestIfAny();
       // From now on, writes go to a new incr file, listed in the manifest at once.
       if (this.enabled) {
         this.openIncr();
@@ -431,7 +409,7 @@ export class Aof {
         const keep = this.enabled ? this.incrName : null;
         this.manifest = this.manifest.map((e) => (e.type === 'b' || (e.type === 'i' && e.name !== keep) ? { ...e, type: 'h' as const } : e));
         this.manifest.unshift({ name, seq, type: 'b' });
-        if (this.enabled) this.persistManifest();
+        this.persistManifest();
         this.deleteHistory();
       } catch (e) {
         err = errText(e);
@@ -470,7 +448,7 @@ export class Aof {
     const history = this.manifest.filter((e) => e.type === 'h');
     if (history.length === 0) return;
     this.manifest = this.manifest.filter((e) => e.type !== 'h');
-    if (this.enabled) this.persistManifest();
+    this.persistManifest();
     for (const h of history) tryUnlink(path.join(dir, h.name));
   }
 
@@ -560,10 +538,15 @@ export class Aof {
     this.openAtStartup();
   }
 
-  /** DEBUG LOADAOF: the files again, into the (emptied) dataset, at once. */
+  /**
+   * DEBUG LOADAOF: whatever the manifest on disk lists (written by BGREWRITEAOF even with the AOF
+   * off), into the (emptied) dataset, at once. Throws when there is no AOF to load.
+   */
   reload(): void {
     this.flush(true);
     this.loadManifestIfAny();
+    if (!this.manifest.some((e) => e.type === 'b' || e.type === 'i')) throw new AofLoadError('There is no AOF to load in the AOF directory');
+    this.deleteHistory();
     const steps = this.loadSteps();
     while (!steps.next().done) {
       /* all at once */
@@ -649,11 +632,11 @@ export class Aof {
     let res: { end: number; truncated: boolean; bad: boolean; more?: boolean };
     let pos = start;
     for (;;) {
-      this.replaying = true;
+      this.p.propagator.suspended = true;
       try {
         res = parseCommands(buf, pos, visit, 64);
       } finally {
-        this.replaying = false;
+        this.p.propagator.suspended = false;
       }
       if (!res.more) break;
       pos = res.end;

@@ -12,6 +12,7 @@ import { AccessInfo, LoadSink, RdbLoadError, RdbLoader } from './rdb-file';
 import { LoadLimits } from './rdb-reader';
 import { Snapshot, SnapshotOptions } from './snapshot';
 import { RdbWriteOptions } from './rdb-writer';
+import { Propagator } from './propagator';
 
 const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
@@ -83,8 +84,12 @@ export class Persistence {
   aof: import('./aof').Aof | null = null;
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
+  /** The stream of propagated writes the AOF and replicas are fed from. */
+  readonly propagator: Propagator;
 
-  constructor(readonly srv: Server) {}
+  constructor(readonly srv: Server) {
+    this.propagator = new Propagator(srv);
+  }
 
   // ---- configuration helpers ---------------------------------------------------------------
 

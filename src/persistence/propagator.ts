@@ -1,0 +1,89 @@
+// The one stream of propagated writes that the AOF and replicas are fed from (Redis's
+// alsoPropagate / propagatePendingCommands / propagateNow). A command's effects, in their
+// deterministic form (propagation.ts), and the deletions the keyspace makes on its own (expiry,
+// eviction) are gathered for one execution unit: the outermost command. When it ends they go out
+// as they are (one command) or wrapped in MULTI/EXEC (several), as Redis 7.0 does; outside a
+// command (active expiry, eviction before a command) each goes out alone. Each target tracks its
+// own selected database, so SELECT is emitted per target when the db changes.
+import type { Client } from '../engine/client';
+import type { Server } from '../engine/server';
+import { F, type Command } from '../commands/registry';
+import type { Reply } from '../resp/reply';
+import { propagationOf } from './propagation';
+
+export interface PropagationTarget {
+  /** Whether this target takes writes now (AOF on; replicas or a backlog present). */
+  wantsPropagation(): boolean;
+  /** One command of the stream, in database `dbId` (-1: no database, e.g. PING). */
+  feed(dbId: number, argv: string[]): void;
+  /** An execution unit ended: what was fed since the last call forms one atomic step. */
+  unitDone(): void;
+}
+
+export class Propagator {
+  private readonly targets: PropagationTarget[] = [];
+  /** Effects of the running outermost command, not emitted yet. */
+  private ops: [number, string[]][] = [];
+  /** While the AOF replays: commands already in the file are not propagated again. */
+  suspended = false;
+
+  constructor(private readonly srv: Server) {
+    srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
+    srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
+      srv.propagations++;
+      if (!this.active()) return;
+      for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.add(c.db.id, a);
+    };
+    srv.endPropagation = (cmd?: Command | null) => this.endUnit(cmd ?? null);
+  }
+
+  addTarget(t: PropagationTarget): void {
+    this.targets.push(t);
+  }
+
+  /** True when some target takes writes (otherwise commands are not rewritten at all). */
+  active(): boolean {
+    if (this.suspended) return false;
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) return true;
+    return false;
+  }
+
+  /** One command to propagate: held until the running command ends, or emitted now. */
+  add(dbId: number, argv: string[]): void {
+    if (!this.active()) return;
+    if (this.srv.callDepth > 0) {
+      this.ops.push([dbId, argv]);
+      return;
+    }
+    this.emit(dbId, argv);
+    this.done();
+  }
+
+  /**
+   * The outermost command ended: its effects go out, inside MULTI/EXEC when there are several,
+   * except for commands that may expire arbitrary keys (SCAN, RANDOMKEY), whose lazy deletions
+   * are independent.
+   */
+  endUnit(cmd: Command | null): void {
+    const ops = this.ops;
+    if (ops.length === 0) return;
+    this.ops = [];
+    if (!this.active()) return;
+    const wrap = ops.length > 1 && (cmd === null || !(cmd.flags & F.TOUCHES_ARBITRARY_KEYS));
+    if (wrap) this.emit(ops[0][0], ['MULTI']);
+    for (const [db, argv] of ops) this.emit(db, argv);
+    if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC']);
+    this.done();
+  }
+
+  private emit(dbId: number, argv: string[]): void {
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv);
+  }
+
+  private done(): void {
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].unitDone();
+  }
+}
