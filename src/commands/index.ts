@@ -13,6 +13,7 @@ import { introspectionCommands } from './introspection';
 import { listCommands } from './list';
 import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
+import { replicationCommands } from './replication';
 import { CommandDef } from './registry';
 import { scriptingCommands } from './scripting';
 import { serverCommands } from './server';
@@ -47,5 +48,6 @@ export function allCommandDefs(): CommandDef[] {
     ...hyperloglogCommands,
     ...streamCommands,
     ...persistenceCommands,
+    ...replicationCommands,
   ];
 }

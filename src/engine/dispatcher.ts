@@ -184,7 +184,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   // the outermost call.
   if (ks.dirty !== dirty0 && srv.propagateCommand !== null && srv.propagations === propagations0) srv.propagateCommand(c, cmd, argv, r);
   // The outermost command ended: its effects (and lazy-expiry deletions) go out as one unit.
-  if (srv.callDepth === 0 && srv.endPropagation !== null) srv.endPropagation(cmd);
+  if (srv.callDepth === 0 && srv.endPropagation !== null) srv.endPropagation(cmd, c);
   const t1 = performance.now();
   if (srv.batchClock >= 0) srv.batchClock = t1;
   const micros = (t1 - t0) * 1000;

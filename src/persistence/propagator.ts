@@ -16,8 +16,11 @@ export interface PropagationTarget {
   wantsPropagation(): boolean;
   /** One command of the stream, in database `dbId` (-1: no database, e.g. PING). */
   feed(dbId: number, argv: string[]): void;
-  /** An execution unit ended: what was fed since the last call forms one atomic step. */
-  unitDone(): void;
+  /**
+   * An execution unit ended: what was fed since the last call forms one atomic step. `client`:
+   * the client whose command it was (null for expiry, eviction and other server-side work).
+   */
+  unitDone(client: Client | null): void;
 }
 
 export class Propagator {
@@ -34,7 +37,7 @@ export class Propagator {
       if (!this.active()) return;
       for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.add(c.db.id, a);
     };
-    srv.endPropagation = (cmd?: Command | null) => this.endUnit(cmd ?? null);
+    srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
   }
 
   addTarget(t: PropagationTarget): void {
@@ -57,7 +60,7 @@ export class Propagator {
       return;
     }
     this.emit(dbId, argv);
-    this.done();
+    this.done(null);
   }
 
   /**
@@ -65,7 +68,7 @@ export class Propagator {
    * except for commands that may expire arbitrary keys (SCAN, RANDOMKEY), whose lazy deletions
    * are independent.
    */
-  endUnit(cmd: Command | null): void {
+  endUnit(cmd: Command | null, client: Client | null): void {
     const ops = this.ops;
     if (ops.length === 0) return;
     this.ops = [];
@@ -74,7 +77,7 @@ export class Propagator {
     if (wrap) this.emit(ops[0][0], ['MULTI']);
     for (const [db, argv] of ops) this.emit(db, argv);
     if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC']);
-    this.done();
+    this.done(client);
   }
 
   private emit(dbId: number, argv: string[]): void {
@@ -82,8 +85,8 @@ export class Propagator {
     for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv);
   }
 
-  private done(): void {
+  private done(client: Client | null): void {
     const ts = this.targets;
-    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].unitDone();
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].unitDone(client);
   }
 }
