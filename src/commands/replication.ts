@@ -23,8 +23,8 @@ function sync(c: Client, argv: string[]): Reply {
   // The payload must follow the replies already produced, with nothing in between.
   if (c.writer.pending !== 0) return errorf('ERR SYNC and PSYNC are invalid with pending output');
   const r = replicationOf(c.server);
-  const psync = is(argv[0], 'psync');
-  if (psync && argv.length > 3 && is(argv[3], 'failover')) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
+  const psync = is(argv[0], 'PSYNC');
+  if (psync && argv.length > 3 && is(argv[3], 'FAILOVER')) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
   const offset = psync ? intArg(argv[2]) : 0;
   c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
   if (psync && r.tryPartialResync(c, argv[1], offset)) return NO_REPLY;
@@ -39,25 +39,25 @@ function replconf(c: Client, argv: string[]): Reply {
   for (let j = 1; j < argv.length; j += 2) {
     const opt = argv[j];
     const val = argv[j + 1];
-    if (is(opt, 'listening-port')) {
+    if (is(opt, 'LISTENING-PORT')) {
       r.linkFor(c).listeningPort = intArg(val);
-    } else if (is(opt, 'ip-address')) {
+    } else if (is(opt, 'IP-ADDRESS')) {
       if (val.length >= 256) return errorf(`ERR REPLCONF ip-address provided by replica instance is too long: ${val.length} bytes`);
       r.linkFor(c).ipAddress = val;
-    } else if (is(opt, 'capa')) {
+    } else if (is(opt, 'CAPA')) {
       // Capabilities this master does not know are ignored.
-      if (is(val, 'eof')) r.linkFor(c).capaEof = true;
-      else if (is(val, 'psync2')) r.linkFor(c).capaPsync2 = true;
-    } else if (is(opt, 'ack')) {
+      if (is(val, 'EOF')) r.linkFor(c).capaEof = true;
+      else if (is(val, 'PSYNC2')) r.linkFor(c).capaPsync2 = true;
+    } else if (is(opt, 'ACK')) {
       // From replicas only, and never answered.
       if (!c.isReplica) return NO_REPLY;
       const v = parseIntStrict(val);
       if (v !== null) r.ack(c, Number(v));
       return NO_REPLY;
-    } else if (is(opt, 'getack')) {
+    } else if (is(opt, 'GETACK')) {
       // Only a replica answers GETACK (to its master); a master ignores it.
       return NO_REPLY;
-    } else if (is(opt, 'rdb-only')) {
+    } else if (is(opt, 'RDB-ONLY')) {
       const v = parseIntStrict(val);
       if (v === null) return NOT_INTEGER;
       if (v < 0 || v > 1) return errorf('ERR value is out of range, value must between 0 and 1');

@@ -32,10 +32,12 @@ export class Propagator {
 
   constructor(private readonly srv: Server) {
     srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
+    // A command's own effects join its unit: call() (and the serving of a blocked client) closes
+    // it with endPropagation right after, so they follow the lazy deletions the command caused.
     srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
       srv.propagations++;
       if (!this.active()) return;
-      for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.add(c.db.id, a);
+      for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
     };
     srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
   }
