@@ -160,9 +160,8 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('lfu-log-factor', 0n, INT_MAX, 10, { apply: (s, v) => void (s.keyspace.lfuLogFactor = Number(v)) }),
   num('lfu-decay-time', 0n, INT_MAX, 1, { apply: (s, v) => void (s.keyspace.lfuDecayTime = Number(v)) }),
   num('active-expire-effort', 1n, 10n, 1, { apply: (s, v) => void (s.keyspace.activeExpireEffort = Number(v)) }),
-  // Deletions are synchronous either way; the flags choose how they propagate (UNLINK or DEL).
-  bool('lazyfree-lazy-eviction', false, { apply: (s, v) => void (s.keyspace.lazyfreeEviction = v === 'yes') }),
-  bool('lazyfree-lazy-expire', false, { apply: (s, v) => void (s.keyspace.lazyfreeExpire = v === 'yes') }),
+  bool('lazyfree-lazy-eviction', false, none),
+  bool('lazyfree-lazy-expire', false, none),
   bool('lazyfree-lazy-server-del', false, none),
   bool('lazyfree-lazy-user-del', false, none),
   bool('lazyfree-lazy-user-flush', false, none),

@@ -410,7 +410,6 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
     const srv = st.server;
     const argv = w.client.blockedArgv;
     if (srv.propagateCommand !== null && w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagateCommand(w.client, w.cmd, argv, r);
-    if (srv.callDepth === 0 && srv.endPropagation !== null) srv.endPropagation(w.cmd, w.client);
     finish(w, r);
   }
 }

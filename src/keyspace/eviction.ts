@@ -266,7 +266,7 @@ function evictKey(srv: Server, db: Db, key: string): void {
   db.delete(key);
   ks.stats.evictedKeys++;
   ks.notify('e', 'evicted', key, db.id);
-  ks.propagate(db.id, [ks.lazyfreeEviction ? 'UNLINK' : 'DEL', key]);
+  ks.propagate(db.id, ['DEL', key]);
 }
 
 function pickRandom(srv: Server, st: EvictionState, volatile: boolean): [Db, string] | null {

@@ -45,9 +45,6 @@ export class Keyspace {
   /** When set, "now" for expiry is this value (scripts see time stand still). */
   timeSnapshot: number | null = null;
   activeExpireEnabled = true;
-  /** lazyfree-lazy-expire / -eviction: such deletions propagate as UNLINK instead of DEL. */
-  lazyfreeExpire = false;
-  lazyfreeEviction = false;
   activeExpireEffort = 1;
   /**
    * Set while a background save runs: called before a key is looked up, so the save can copy
@@ -184,7 +181,7 @@ export class Keyspace {
     this.stats.expiredKeys++;
     this.notify('x', 'expired', key, db.id);
     this.modified(db, key);
-    this.propagate(db.id, [this.lazyfreeExpire ? 'UNLINK' : 'DEL', key]);
+    this.propagate(db.id, ['DEL', key]);
   }
 
   /**

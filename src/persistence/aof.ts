@@ -12,6 +12,7 @@ import { Client, ReplyMode } from '../engine/client';
 import type { Server } from '../engine/server';
 import { ReplyError } from '../errors';
 import type { Command } from '../commands/registry';
+import type { Reply } from '../resp/reply';
 import { Snapshot } from './snapshot';
 import { Persistence, errText, fsyncDir, tryUnlink, writeAll } from './persistence';
 import { AofLoadError, ManifestEntry, formatManifest, parseCommands, parseManifest, respCommand } from './aof-format';
@@ -29,6 +30,8 @@ export class Aof {
   rewrites = 0;
   rewriteFailures = 0;
   lastCowSize = 0;
+  /** True while loading: replayed commands are not appended again. */
+  private replaying = false;
   private manifest: ManifestEntry[] = [];
   private fd: number | null = null;
   private incrName = '';
@@ -49,7 +52,9 @@ export class Aof {
     readonly srv: Server,
     readonly p: Persistence,
   ) {
+    // Fed from the propagated stream (propagator.ts), like replicas; nothing while replaying.
     p.propagator.addTarget(this);
+    p.propagator.isSuspended = () => this.replaying;
   }
 
   private get fileBase(): string {
@@ -83,27 +88,26 @@ export class Aof {
 
   // ---- appending ------------------------------------------------------------------------------
 
-  // The propagated stream (propagator.ts) feeds the file: SELECT when the db changes, and one
-  // write (and fsync with `always`) per execution unit.
-
   wantsPropagation(): boolean {
     return this.enabled && this.fd !== null;
   }
 
-  /** Buffers one command, SELECT first when the db changes. */
-  feed(dbId: number, argv: string[]): void {
+  /** One command of the propagated stream; the last of an execution unit schedules the write. */
+  feed(dbId: number, argv: string[], last: boolean): void {
+    this.append(dbId, argv, last);
+  }
+
+  /** Buffers one command (SELECT first when the db changes); `always` syncs it when `last`. */
+  private append(dbId: number, argv: string[], last: boolean): void {
     let s = '';
-    if (dbId !== this.selectedDb && dbId >= 0) {
+    if (dbId !== this.selectedDb) {
       s = respCommand(['SELECT', String(dbId)]);
       this.selectedDb = dbId;
     }
     s += respCommand(argv);
     this.pending.push(s);
     this.pendingBytes += s.length;
-  }
-
-  /** An execution unit is buffered: it reaches the file (synced with `always`) before its reply. */
-  unitDone(): void {
+    if (!last) return;
     if (this.srv.holdReplies) {
       // Written (and with `always` synced) once for the whole turn, before the replies are
       // released (Server.flushPending calls beforeReplies first).
@@ -538,13 +542,12 @@ export class Aof {
     this.openAtStartup();
   }
 
-  /**
-   * DEBUG LOADAOF: whatever the manifest on disk lists (written by BGREWRITEAOF even with the AOF
-   * off), into the (emptied) dataset, at once. Throws when there is no AOF to load.
-   */
+  /** DEBUG LOADAOF: the files again, into the (emptied) dataset, at once. */
   reload(): void {
     this.flush(true);
     this.loadManifestIfAny();
+    // On or off, whatever the manifest on disk lists (BGREWRITEAOF writes one with the AOF off
+    // too), as Redis does; nothing to load is an error (Redis exits then).
     if (!this.manifest.some((e) => e.type === 'b' || e.type === 'i')) throw new AofLoadError('There is no AOF to load in the AOF directory');
     this.deleteHistory();
     const steps = this.loadSteps();
@@ -632,11 +635,11 @@ export class Aof {
     let res: { end: number; truncated: boolean; bad: boolean; more?: boolean };
     let pos = start;
     for (;;) {
-      this.p.propagator.suspended = true;
+      this.replaying = true;
       try {
         res = parseCommands(buf, pos, visit, 64);
       } finally {
-        this.p.propagator.suspended = false;
+        this.replaying = false;
       }
       if (!res.more) break;
       pos = res.end;

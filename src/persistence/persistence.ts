@@ -82,14 +82,15 @@ export class Persistence {
   aofWriteError: string | null = null;
   /** AOF hooks (aof.ts) */
   aof: import('./aof').Aof | null = null;
+  private propagatorInstance: Propagator | null = null;
+  /** The stream of propagated writes the AOF and replicas are fed from (created on first use). */
+  get propagator(): Propagator {
+    return (this.propagatorInstance ??= new Propagator(this.srv));
+  }
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
-  /** The stream of propagated writes the AOF and replicas are fed from. */
-  readonly propagator: Propagator;
 
-  constructor(readonly srv: Server) {
-    this.propagator = new Propagator(srv);
-  }
+  constructor(readonly srv: Server) {}
 
   // ---- configuration helpers ---------------------------------------------------------------
 

@@ -14,30 +14,30 @@ import { propagationOf } from './propagation';
 export interface PropagationTarget {
   /** Whether this target takes writes now (AOF on; replicas or a backlog present). */
   wantsPropagation(): boolean;
-  /** One command of the stream, in database `dbId` (-1: no database, e.g. PING). */
-  feed(dbId: number, argv: string[]): void;
   /**
-   * An execution unit ended: what was fed since the last call forms one atomic step. `client`:
-   * the client whose command it was (null for expiry, eviction and other server-side work).
+   * One command of the stream, in database `dbId` (-1: none, e.g. PING). `last`: it ends an
+   * execution unit (what was fed since the previous `last` is one atomic step); `client` is the
+   * client whose command the unit was (null for expiry, eviction and other server-side work).
    */
-  unitDone(client: Client | null): void;
+  feed(dbId: number, argv: string[], last: boolean, client: Client | null): void;
 }
 
 export class Propagator {
   private readonly targets: PropagationTarget[] = [];
   /** Effects of the running outermost command, not emitted yet. */
   private ops: [number, string[]][] = [];
-  /** While the AOF replays: commands already in the file are not propagated again. */
-  suspended = false;
+  /** True while the AOF replays: commands already in the file are not propagated again. */
+  isSuspended: () => boolean = () => false;
 
   constructor(private readonly srv: Server) {
     srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
-    // A command's own effects join its unit: call() (and the serving of a blocked client) closes
-    // it with endPropagation right after, so they follow the lazy deletions the command caused.
+    // A command's own effects join its unit after the lazy deletions it caused; at the outermost
+    // level (call() after the handler, a served blocked client) the unit ends with them.
     srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
       srv.propagations++;
       if (!this.active()) return;
       for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
+      if (srv.callDepth === 0) this.endUnit(cmd, c);
     };
     srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
   }
@@ -48,7 +48,7 @@ export class Propagator {
 
   /** True when some target takes writes (otherwise commands are not rewritten at all). */
   active(): boolean {
-    if (this.suspended) return false;
+    if (this.isSuspended()) return false;
     const ts = this.targets;
     for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) return true;
     return false;
@@ -61,8 +61,7 @@ export class Propagator {
       this.ops.push([dbId, argv]);
       return;
     }
-    this.emit(dbId, argv);
-    this.done(null);
+    this.emit(dbId, argv, true, null);
   }
 
   /**
@@ -76,19 +75,13 @@ export class Propagator {
     this.ops = [];
     if (!this.active()) return;
     const wrap = ops.length > 1 && (cmd === null || !(cmd.flags & F.TOUCHES_ARBITRARY_KEYS));
-    if (wrap) this.emit(ops[0][0], ['MULTI']);
-    for (const [db, argv] of ops) this.emit(db, argv);
-    if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC']);
-    this.done(client);
+    if (wrap) this.emit(ops[0][0], ['MULTI'], false, client);
+    for (let i = 0; i < ops.length; i++) this.emit(ops[i][0], ops[i][1], !wrap && i === ops.length - 1, client);
+    if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC'], true, client);
   }
 
-  private emit(dbId: number, argv: string[]): void {
+  private emit(dbId: number, argv: string[], last: boolean, client: Client | null): void {
     const ts = this.targets;
-    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv);
-  }
-
-  private done(client: Client | null): void {
-    const ts = this.targets;
-    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].unitDone(client);
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv, last, client);
   }
 }

@@ -101,15 +101,17 @@ export class Replication implements PropagationTarget {
     return this.backlog !== null || this.replicas.length !== 0;
   }
 
-  feed(dbId: number, argv: string[]): void {
+  feed(dbId: number, argv: string[], last: boolean, client: Client | null): void {
     if (dbId >= 0 && dbId !== this.selDb) {
       this.unit += respCommand(['SELECT', String(dbId)]);
       this.selDb = dbId;
     }
     this.unit += respCommand(argv);
+    if (last) this.endUnit(client);
   }
 
-  unitDone(c?: Client | null): void {
+  /** The unit's bytes go to the backlog and the online replicas at once, and count in the offset. */
+  private endUnit(c: Client | null): void {
     const s = this.unit;
     if (s.length === 0) return;
     this.unit = '';
@@ -120,7 +122,7 @@ export class Replication implements PropagationTarget {
       if (r.state !== 'online') continue;
       this.write(r.client, b);
     }
-    if (c != null) this.woff.set(c, this.masterReplOffset);
+    if (c !== null) this.woff.set(c, this.masterReplOffset);
   }
 
   private write(c: Client, b: Buffer): void {
@@ -132,8 +134,7 @@ export class Replication implements PropagationTarget {
 
   /** A command fed outside any client command (PING, GETACK): one unit of its own. */
   private feedStandalone(argv: string[]): void {
-    this.feed(this.selDb, argv);
-    this.unitDone(null);
+    this.feed(this.selDb, argv, true, null);
   }
 
   // ---- SYNC / PSYNC ---------------------------------------------------------------------------
