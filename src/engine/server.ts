@@ -105,6 +105,8 @@ export class Server {
   callDepth = 0;
   /** After an outermost command that propagated: the AOF closes a transaction of nested effects. */
   endPropagation: ((cmd?: Command | null, c?: Client | null) => void) | null = null;
+  /** Drops the effects still pending in the current unit (a killed busy script's writes). */
+  discardPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */

@@ -40,6 +40,9 @@ export class Propagator {
       if (srv.callDepth === 0) this.endUnit(cmd, c);
     };
     srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
+    srv.discardPropagation = () => {
+      this.ops = [];
+    };
   }
 
   addTarget(t: PropagationTarget): void {
