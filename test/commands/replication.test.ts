@@ -273,3 +273,23 @@ test('DEBUG CHANGE-REPL-ID gives a new master_replid', async () => {
     assert.notEqual(a, b);
   });
 });
+
+test('CONFIG SET maxmemory inside MULTI: the transaction runs to its end, evictions follow as their own DELs', async () => {
+  await withMaster(async (s) => {
+    await s.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    const { link } = await attach(s);
+    const c = s.connect();
+    await c.send(['MULTI']);
+    await c.send(['INCR', 'x']);
+    await c.send(['CONFIG', 'SET', 'maxmemory', '1']);
+    await c.send(['INCR', 'x']);
+    assert.deepEqual(await c.call(['EXEC']), [1, 'OK', 2]);
+    for (let i = 0; i < 100 && (await s.call('DBSIZE')) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await s.call('DBSIZE'), 0);
+    await s.call('CONFIG', 'SET', 'maxmemory', '0');
+    const got: string[][] = [];
+    for (let i = 0; i < 6; i++) got.push(await link.readCommand());
+    assert.deepEqual(got, [['SELECT', '0'], ['MULTI'], ['INCR', 'x'], ['INCR', 'x'], ['EXEC'], ['DEL', 'x']]);
+    link.close();
+  });
+});
