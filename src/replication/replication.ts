@@ -197,7 +197,7 @@ export class Replication implements PropagationTarget {
     if (psync) this.write(c, Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`, 'latin1'));
     link.state = 'send_bulk';
     const rdb = this.rdbPayload();
-    this.srv.log.notice(`Starting BGSAVE for SYNC with target: replicas sockets`);
+    this.srv.log.notice(`Full resync: sending the dataset at offset ${offset} (${rdb.length} bytes of RDB) to replica ${this.name(c)}`);
     this.write(c, Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
     this.write(c, rdb);
     if (link.rdbOnly) {
