@@ -16,6 +16,7 @@ import { memoryCommands } from './memory';
 import { moduleCommands } from './module';
 import { persistenceCommands } from './persistence';
 import { pubsubCommands } from './pubsub';
+import { replicationCommands } from './replication';
 import { CommandDef } from './registry';
 import { scriptingCommands } from './scripting';
 import { serverCommands } from './server';
@@ -53,5 +54,6 @@ export function allCommandDefs(): CommandDef[] {
     ...hyperloglogCommands,
     ...streamCommands,
     ...persistenceCommands,
+    ...replicationCommands,
   ];
 }

@@ -167,8 +167,10 @@ export function debugReload(c: Client, argv: string[]): Reply {
 export function debugLoadAof(c: Client): Reply {
   const p = persistenceOf(c.server);
   const aof = p.aof;
-  if (aof === null || !aof.enabled) return errorf('ERR AOF is not enabled');
-  aof.flush(true);
+  if (aof === null) return errorf('ERR AOF is not enabled');
+  // As Redis: with the AOF on its buffer reaches the file first; on or off, the dataset is
+  // emptied and the AOF the manifest on disk lists is loaded.
+  if (aof.enabled) aof.flush(true);
   p.emptyData(true);
   try {
     aof.reload();

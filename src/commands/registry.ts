@@ -59,6 +59,8 @@ export const F = {
   NO_MULTI: 1 << 21,
   MOVABLEKEYS: 1 << 22,
   ALLOW_BUSY: 1 << 23,
+  /** May lazily expire keys it did not name (SCAN, RANDOMKEY): their DELs are not wrapped in MULTI/EXEC. */
+  TOUCHES_ARBITRARY_KEYS: 1 << 24,
 } as const;
 
 const FLAG_NAMES: [number, string, boolean][] = [
@@ -86,6 +88,7 @@ const FLAG_NAMES: [number, string, boolean][] = [
   [F.NO_MULTI, 'no_multi', true],
   [F.MOVABLEKEYS, 'movablekeys', true],
   [F.ALLOW_BUSY, 'allow_busy', true],
+  [F.TOUCHES_ARBITRARY_KEYS, 'touches_arbitrary_keys', false],
 ];
 
 // ACL categories in Redis's bit order (COMMAND INFO prints them in this order).

@@ -69,6 +69,8 @@ export class Client {
   fd = -1;
   /** Flags printed by CLIENT LIST (besides the ones derived from state). */
   isMonitor = false;
+  /** A replica fed the replication stream after SYNC/PSYNC (src/replication): CLIENT LIST flag S. */
+  isReplica = false;
   /** Bytes queued in the transport, not yet sent (CLIENT LIST omem); set by the connection. */
   transportPendingBytes: (() => number) | null = null;
   /** TCP clients: the reply buffer size Redis would have (CLIENT LIST rbs/rbp). */

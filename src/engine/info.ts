@@ -7,6 +7,7 @@
 // external / rss, used_memory_startup = used_memory when the server was created (the dataset
 // figures are relative to it). They describe the whole Node process, which may host other code.
 import { persistenceOf } from '../persistence/persistence';
+import { replicationOf } from '../replication/replication';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -40,7 +41,6 @@ const ALL_SECTIONS = [
 interface InfoState {
   startupMemory: number;
   peakMemory: number;
-  replId: string;
   /** instantaneous_* metrics: samples taken by the cron every 100 ms. */
   samples: { t: number; ops: number; inBytes: number; outBytes: number }[];
 }
@@ -63,7 +63,7 @@ export function infoState(srv: Server): InfoState {
   let st = states.get(srv);
   if (st === undefined) {
     const used = usedMemory();
-    st = { startupMemory: used, peakMemory: used, replId: randomHex(40), samples: [] };
+    st = { startupMemory: used, peakMemory: used, samples: [] };
     states.set(srv, st);
     const s = st;
     srv.cronHooks.push(() => {
@@ -81,7 +81,7 @@ export function infoState(srv: Server): InfoState {
 
 /** DEBUG CHANGE-REPL-ID */
 export function changeReplId(srv: Server): void {
-  infoState(srv).replId = randomHex(40);
+  replicationOf(srv).changeReplId();
 }
 
 /** Per-second rate of a counter over the sampled window (Redis's getInstantaneousMetric). */
@@ -292,6 +292,7 @@ function section(name: string, srv: Server): string {
       const s = srv.stats;
       const ks = srv.keyspace.stats;
       const tr = srv.tracking;
+      const repl = replicationOf(srv);
       lines.push('# Stats');
       add('total_connections_received', s.totalConnections);
       add('total_commands_processed', s.totalCommands);
@@ -299,15 +300,15 @@ function section(name: string, srv: Server): string {
       add('total_net_input_bytes', s.netInputBytes);
       add('total_net_output_bytes', s.netOutputBytes);
       add('total_net_repl_input_bytes', 0);
-      add('total_net_repl_output_bytes', 0);
+      add('total_net_repl_output_bytes', repl.outputBytes);
       add('instantaneous_input_kbps', (rate(st, (x) => x.inBytes) / 1024).toFixed(2));
       add('instantaneous_output_kbps', (rate(st, (x) => x.outBytes) / 1024).toFixed(2));
       add('instantaneous_input_repl_kbps', '0.00');
       add('instantaneous_output_repl_kbps', '0.00');
       add('rejected_connections', s.rejectedConnections);
-      add('sync_full', 0);
-      add('sync_partial_ok', 0);
-      add('sync_partial_err', 0);
+      add('sync_full', repl.syncFull);
+      add('sync_partial_ok', repl.syncPartialOk);
+      add('sync_partial_err', repl.syncPartialErr);
       add('expired_keys', ks.expiredKeys);
       add('expired_stale_perc', (ks.expiredStalePerc * 100).toFixed(2));
       add('expired_time_cap_reached_count', ks.expiredTimeCapReachedCount);
@@ -347,17 +348,7 @@ function section(name: string, srv: Server): string {
     }
     case 'replication':
       lines.push('# Replication');
-      add('role', 'master');
-      add('connected_slaves', 0);
-      add('master_failover_state', 'no-failover');
-      add('master_replid', st.replId);
-      add('master_replid2', '0000000000000000000000000000000000000000');
-      add('master_repl_offset', 0);
-      add('second_repl_offset', -1);
-      add('repl_backlog_active', 0);
-      add('repl_backlog_size', srv.config.get('repl-backlog-size'));
-      add('repl_backlog_first_byte_offset', 0);
-      add('repl_backlog_histlen', 0);
+      for (const [k, v] of replicationOf(srv).infoFields()) add(k, v);
       break;
     case 'cpu': {
       const u = process.cpuUsage();

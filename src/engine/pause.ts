@@ -28,6 +28,8 @@ export class ClientPause {
       end(this.server);
       return false;
     }
+    // Replicas are never paused: their acknowledgements keep flowing.
+    if (c.isReplica) return false;
     if (this.type === PauseType.All) return true;
     if (flags & (F.WRITE | F.MAY_REPLICATE)) return true;
     // EXEC of a transaction holding writes.

@@ -114,7 +114,9 @@ export class Server {
   /** Nesting depth of call() (EXEC and scripts call commands from a command). */
   callDepth = 0;
   /** After an outermost command that propagated: the AOF closes a transaction of nested effects. */
-  endPropagation: (() => void) | null = null;
+  endPropagation: ((cmd?: Command | null, c?: Client | null) => void) | null = null;
+  /** Drops the effects still pending in the current unit (a killed busy script's writes). */
+  discardPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
@@ -263,7 +265,7 @@ export class Server {
       if (timeout > 0) {
         const now = this.clock.now();
         for (const c of this.clients.values()) {
-          if (c.kind !== 'tcp' || c.blocked || c.inPubSubMode || c.isMonitor) continue;
+          if (c.kind !== 'tcp' || c.blocked || c.inPubSubMode || c.isMonitor || c.isReplica) continue;
           if (now - c.lastInteraction > timeout * 1000) {
             this.log.verbose('Closing idle client');
             c.close();

@@ -132,7 +132,9 @@ function stateOf(srv: Server): EvictionState {
 /** CONFIG SET maxmemory: a lower limit evicts at once, as in Redis. */
 export function applyMaxmemory(srv: Server, bytes: number): void {
   srv.maxmemory = bytes;
-  if (bytes !== 0) performEvictions(srv);
+  // As Redis 7.0 (startEvictionTimeProc): eviction starts right after the command, outside it,
+  // so an EXEC that lowers maxmemory runs to its end and the evictions propagate on their own.
+  if (bytes !== 0) stateOf(srv).continueLater();
 }
 
 /** INFO's used_memory: the estimate once maxmemory is in use, the raw process figure before. */

@@ -40,10 +40,10 @@ export interface SoftLimitState {
   softSince: number;
 }
 
-/** The limit class of a client: subscribers (RESP2 or RESP3) are "pubsub", others "normal". */
+/** The limit class of a client: replicas, subscribers (RESP2 or RESP3) "pubsub", others "normal". */
 export function limitClass(server: Server, c: Client): ClassLimit {
   const limits = parseOutputLimits(server.config.get('client-output-buffer-limit'));
-  return c.inPubSubMode ? limits.pubsub : limits.normal;
+  return c.isReplica ? limits.replica : c.inPubSubMode ? limits.pubsub : limits.normal;
 }
 
 /** True when a client with `used` bytes of pending output must be disconnected. */

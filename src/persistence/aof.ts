@@ -15,7 +15,6 @@ import type { Command } from '../commands/registry';
 import type { Reply } from '../resp/reply';
 import { Snapshot } from './snapshot';
 import { Persistence, errText, fsyncDir, tryUnlink, writeAll } from './persistence';
-import { propagationOf } from './propagation';
 import { AofLoadError, ManifestEntry, formatManifest, parseCommands, parseManifest, respCommand } from './aof-format';
 import { CommandRewriter } from './aof-rewrite';
 
@@ -53,13 +52,9 @@ export class Aof {
     readonly srv: Server,
     readonly p: Persistence,
   ) {
-    srv.keyspace.onPropagate((dbId, argv) => this.feed(dbId, argv));
-    srv.endPropagation = () => this.endTransaction();
-    srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
-      srv.propagations++;
-      if (!this.enabled || this.replaying) return;
-      for (const a of propagationOf(c, cmd.fullName, argv, reply)) srv.keyspace.propagate(c.db.id, a);
-    };
+    // Fed from the propagated stream (propagator.ts), like replicas; nothing while replaying.
+    p.propagator.addTarget(this);
+    p.propagator.isSuspended = () => this.replaying;
   }
 
   private get fileBase(): string {
@@ -93,29 +88,13 @@ export class Aof {
 
   // ---- appending ------------------------------------------------------------------------------
 
-  /**
-   * Effects of commands run by a command (EXEC, scripts): kept until the outermost command ends,
-   * then logged as they are (one) or inside MULTI/EXEC (several), as Redis 7.0 does.
-   */
-  private txn: [number, string[]][] = [];
-
-  private endTransaction(): void {
-    const ops = this.txn;
-    if (ops.length === 0) return;
-    this.txn = [];
-    if (ops.length === 1) return this.append(ops[0][0], ops[0][1], true);
-    this.append(ops[0][0], ['MULTI'], false);
-    for (const [db, argv] of ops) this.append(db, argv, false);
-    this.append(this.selectedDb, ['EXEC'], true);
+  wantsPropagation(): boolean {
+    return this.enabled && this.fd !== null;
   }
 
-  private feed(dbId: number, argv: string[]): void {
-    if (!this.enabled || this.replaying || this.fd === null) return;
-    if (this.srv.callDepth > 0) {
-      this.txn.push([dbId, argv]);
-      return;
-    }
-    this.append(dbId, argv, true);
+  /** One command of the propagated stream; the last of an execution unit schedules the write. */
+  feed(dbId: number, argv: string[], last: boolean): void {
+    this.append(dbId, argv, last);
   }
 
   /** Buffers one command (SELECT first when the db changes); `always` syncs it when `last`. */
@@ -353,6 +332,9 @@ export class Aof {
     const dir = this.dir();
     try {
       fs.mkdirSync(dir, { recursive: true });
+      // With the AOF off the manifest on disk is the one the new base replaces (as in Redis,
+      // which keeps it loaded): its files become history.
+      if (!this.enabled) this.loadManifestIfAny();
       // From now on, writes go to a new incr file, listed in the manifest at once.
       if (this.enabled) {
         this.openIncr();
@@ -431,7 +413,7 @@ export class Aof {
         const keep = this.enabled ? this.incrName : null;
         this.manifest = this.manifest.map((e) => (e.type === 'b' || (e.type === 'i' && e.name !== keep) ? { ...e, type: 'h' as const } : e));
         this.manifest.unshift({ name, seq, type: 'b' });
-        if (this.enabled) this.persistManifest();
+        this.persistManifest();
         this.deleteHistory();
       } catch (e) {
         err = errText(e);
@@ -470,7 +452,7 @@ export class Aof {
     const history = this.manifest.filter((e) => e.type === 'h');
     if (history.length === 0) return;
     this.manifest = this.manifest.filter((e) => e.type !== 'h');
-    if (this.enabled) this.persistManifest();
+    this.persistManifest();
     for (const h of history) tryUnlink(path.join(dir, h.name));
   }
 
@@ -564,6 +546,10 @@ export class Aof {
   reload(): void {
     this.flush(true);
     this.loadManifestIfAny();
+    // On or off, whatever the manifest on disk lists (BGREWRITEAOF writes one with the AOF off
+    // too), as Redis does; nothing to load is an error (Redis exits then).
+    if (!this.manifest.some((e) => e.type === 'b' || e.type === 'i')) throw new AofLoadError('There is no AOF to load in the AOF directory');
+    this.deleteHistory();
     const steps = this.loadSteps();
     while (!steps.next().done) {
       /* all at once */

@@ -12,6 +12,7 @@ import { AccessInfo, LoadSink, RdbLoadError, RdbLoader } from './rdb-file';
 import { LoadLimits } from './rdb-reader';
 import { Snapshot, SnapshotOptions } from './snapshot';
 import { RdbWriteOptions } from './rdb-writer';
+import { Propagator } from './propagator';
 
 const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
@@ -81,6 +82,11 @@ export class Persistence {
   aofWriteError: string | null = null;
   /** AOF hooks (aof.ts) */
   aof: import('./aof').Aof | null = null;
+  private propagatorInstance: Propagator | null = null;
+  /** The stream of propagated writes the AOF and replicas are fed from (created on first use). */
+  get propagator(): Propagator {
+    return (this.propagatorInstance ??= new Propagator(this.srv));
+  }
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
 

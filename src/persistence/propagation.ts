@@ -91,22 +91,14 @@ const REWRITES: Record<string, Rewrite> = {
   },
   blmpop: (_c, argv, reply) => mpop('LMPOP', argv, reply, 'list'),
   bzmpop: (_c, argv, reply) => mpop('ZMPOP', argv, reply, 'zset'),
-  xadd: (_c, argv, reply) => {
+  xadd: (c, argv, reply) => {
     if (typeof reply !== 'string') return [argv];
-    // Replace the ID argument (after NOMKSTREAM / MAXLEN|MINID options) by the generated one.
-    const out = argv.slice();
-    let i = 2;
-    while (i < out.length) {
-      const a = lower(out[i]);
-      if (a === 'nomkstream') i++;
-      else if (a === 'maxlen' || a === 'minid') {
-        i += out[i + 1] === '~' || out[i + 1] === '=' ? 3 : 2;
-      } else if (a === 'limit') i += 2;
-      else break;
-    }
-    if (i < out.length) out[i] = reply;
+    const out = approxTrimAsExact(c, argv, true);
+    // The ID argument (after the options) becomes the generated one.
+    out[xaddIdIndex(out)] = reply;
     return [out];
   },
+  xtrim: (c, argv) => [approxTrimAsExact(c, argv, false)],
   xreadgroup: (c, argv, reply) => xreadgroupEffects(c, argv, reply),
   xclaim: (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]),
   xautoclaim: (c, argv, reply) => {
@@ -118,6 +110,53 @@ const REWRITES: Record<string, Rewrite> = {
     return out;
   },
 };
+
+/** Index of XADD's ID argument: after NOMKSTREAM and the MAXLEN|MINID [=|~] n [LIMIT n] options. */
+function xaddIdIndex(argv: string[]): number {
+  let i = 2;
+  while (i < argv.length) {
+    const a = lower(argv[i]);
+    if (a === 'nomkstream') i++;
+    else if (a === 'maxlen' || a === 'minid') i += argv[i + 1] === '~' || argv[i + 1] === '=' ? 3 : 2;
+    else if (a === 'limit') i += 2;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * An approximate trim (`~`, whole nodes, perhaps capped by LIMIT) depends on how entries sit in
+ * nodes, which a replica or an AOF reload with other node sizes does not share. As Redis does, it
+ * is propagated as an exact one down to what is left: MAXLEN = <length now>, MINID = <first ID>.
+ * LIMIT, meaningless for an exact trim (and refused with `=`), is dropped.
+ */
+function approxTrimAsExact(c: Client, argv: string[], xadd: boolean): string[] {
+  let at = -1;
+  let limitAt = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const a = lower(argv[i]);
+    if (xadd && a === 'nomkstream') continue;
+    if (a === 'maxlen' || a === 'minid') {
+      if (argv[i + 1] === '~') at = i;
+      i += argv[i + 1] === '~' || argv[i + 1] === '=' ? 2 : 1;
+    } else if (a === 'limit') {
+      limitAt = i;
+      i++;
+    } else break;
+  }
+  if (at < 0) return argv;
+  const s = c.db.dict.get(argv[1]);
+  if (!(s instanceof StreamValue)) return argv;
+  const out = argv.slice();
+  out[at + 1] = '=';
+  if (lower(argv[at]) === 'maxlen') out[at + 2] = String(s.length);
+  else {
+    const first = s.edgeId(true);
+    out[at + 2] = first === null ? '18446744073709551615-18446744073709551615' : formatId(first.ms, first.seq);
+  }
+  if (limitAt >= 0) out.splice(limitAt, 2);
+  return out;
+}
 
 /**
  * Claimed entries as Redis propagates them: one XCLAIM per ID carrying the owner, delivery time

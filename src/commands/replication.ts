@@ -1,0 +1,107 @@
+// Replication commands, master side (Redis's replication.c): SYNC / PSYNC turn the connection into
+// a replica fed the replication stream, REPLCONF carries the replica's settings and
+// acknowledgements, ROLE and WAIT report and wait on them. The state lives in src/replication.
+import type { Client } from '../engine/client';
+import { blockOnKeys, canBlock, timeoutMsArg } from '../engine/blocking';
+import { NOT_INTEGER, SYNTAX, errorf } from '../errors';
+import { parseIntStrict } from '../resp/format';
+import { NO_REPLY, OK, Reply } from '../resp/reply';
+import { replicationOf } from '../replication/replication';
+import { is } from './args';
+import { CommandDef } from './registry';
+
+function intArg(s: string): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw NOT_INTEGER;
+  return Number(v);
+}
+
+/** SYNC, and PSYNC <replid> <offset>: a partial resync when possible, else a full one. */
+function sync(c: Client, argv: string[]): Reply {
+  // Already a replica: ignored, as Redis does.
+  if (c.isReplica) return NO_REPLY;
+  // The payload must follow the replies already produced, with nothing in between.
+  if (c.writer.pending !== 0) return errorf('ERR SYNC and PSYNC are invalid with pending output');
+  const r = replicationOf(c.server);
+  const psync = is(argv[0], 'PSYNC');
+  if (psync && argv.length > 3 && is(argv[3], 'FAILOVER')) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
+  const offset = psync ? intArg(argv[2]) : 0;
+  c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
+  if (psync && r.tryPartialResync(c, argv[1], offset)) return NO_REPLY;
+  r.fullResync(c, psync);
+  return NO_REPLY;
+}
+
+/** REPLCONF <option> <value> ...: listening-port, ip-address, capa, ack, getack, rdb-only. */
+function replconf(c: Client, argv: string[]): Reply {
+  if (argv.length % 2 === 0) return SYNTAX;
+  const r = replicationOf(c.server);
+  for (let j = 1; j < argv.length; j += 2) {
+    const opt = argv[j];
+    const val = argv[j + 1];
+    if (is(opt, 'LISTENING-PORT')) {
+      r.linkFor(c).listeningPort = intArg(val);
+    } else if (is(opt, 'IP-ADDRESS')) {
+      if (val.length >= 256) return errorf(`ERR REPLCONF ip-address provided by replica instance is too long: ${val.length} bytes`);
+      r.linkFor(c).ipAddress = val;
+    } else if (is(opt, 'CAPA')) {
+      // Capabilities this master does not know are ignored.
+      if (is(val, 'EOF')) r.linkFor(c).capaEof = true;
+      else if (is(val, 'PSYNC2')) r.linkFor(c).capaPsync2 = true;
+    } else if (is(opt, 'ACK')) {
+      // From replicas only, and never answered.
+      if (!c.isReplica) return NO_REPLY;
+      const v = parseIntStrict(val);
+      if (v !== null) r.ack(c, Number(v));
+      return NO_REPLY;
+    } else if (is(opt, 'GETACK')) {
+      // Only a replica answers GETACK (to its master); a master ignores it.
+      return NO_REPLY;
+    } else if (is(opt, 'RDB-ONLY')) {
+      const v = parseIntStrict(val);
+      if (v === null) return NOT_INTEGER;
+      if (v < 0 || v > 1) return errorf('ERR value is out of range, value must between 0 and 1');
+      r.linkFor(c).rdbOnly = Number(v) === 1;
+    } else {
+      return errorf(`ERR Unrecognized REPLCONF option: ${opt}`);
+    }
+  }
+  return OK;
+}
+
+/** WAIT numreplicas timeout: blocks until that many replicas acknowledged this client's writes. */
+function wait(c: Client, argv: string[]): Reply {
+  const numreplicas = intArg(argv[1]);
+  const deadline = timeoutMsArg(c, argv[2]);
+  const r = replicationOf(c.server);
+  const offset = r.writeOffsetOf(c);
+  const acks = r.countAcks(offset);
+  // Enough already, or inside MULTI (which must not block): the count now.
+  if (acks >= numreplicas || !canBlock(c)) return acks;
+  r.addWaiter({ client: c, offset, numreplicas });
+  return blockOnKeys(
+    c,
+    c.db,
+    [],
+    deadline,
+    () => undefined,
+    () => {
+      r.removeWaiter(c);
+      return r.countAcks(offset);
+    },
+  );
+}
+
+export const replicationCommands: CommandDef[] = [
+  { name: 'sync', summary: 'Makes this connection a replica: the dataset as an RDB, then the stream of writes.', arity: 1, flags: 'admin noscript no_async_loading no_multi', handler: sync },
+  {
+    name: 'psync',
+    summary: 'Makes this connection a replica, continuing from an offset of a replication history when the backlog allows.',
+    arity: -3,
+    flags: 'admin noscript no_async_loading no_multi',
+    handler: sync,
+  },
+  { name: 'replconf', summary: "A replica's settings and acknowledgements, sent on its link to the master.", arity: -1, flags: 'admin noscript loading stale allow_busy', handler: replconf },
+  { name: 'role', summary: "This server's replication role, offset and replicas.", arity: 1, flags: 'noscript loading stale fast', acl: '@admin @dangerous', handler: (c) => replicationOf(c.server).roleReply() },
+  { name: 'wait', summary: 'Waits until a number of replicas acknowledged the writes of this connection.', arity: 3, flags: 'noscript', acl: '@connection', handler: wait },
+];

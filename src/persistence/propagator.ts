@@ -1,0 +1,90 @@
+// The one stream of propagated writes that the AOF and replicas are fed from (Redis's
+// alsoPropagate / propagatePendingCommands / propagateNow). A command's effects, in their
+// deterministic form (propagation.ts), and the deletions the keyspace makes on its own (expiry,
+// eviction) are gathered for one execution unit: the outermost command. When it ends they go out
+// as they are (one command) or wrapped in MULTI/EXEC (several), as Redis 7.0 does; outside a
+// command (active expiry, eviction before a command) each goes out alone. Each target tracks its
+// own selected database, so SELECT is emitted per target when the db changes.
+import type { Client } from '../engine/client';
+import type { Server } from '../engine/server';
+import { F, type Command } from '../commands/registry';
+import type { Reply } from '../resp/reply';
+import { propagationOf } from './propagation';
+
+export interface PropagationTarget {
+  /** Whether this target takes writes now (AOF on; replicas or a backlog present). */
+  wantsPropagation(): boolean;
+  /**
+   * One command of the stream, in database `dbId` (-1: none, e.g. PING). `last`: it ends an
+   * execution unit (what was fed since the previous `last` is one atomic step); `client` is the
+   * client whose command the unit was (null for expiry, eviction and other server-side work).
+   */
+  feed(dbId: number, argv: string[], last: boolean, client: Client | null): void;
+}
+
+export class Propagator {
+  private readonly targets: PropagationTarget[] = [];
+  /** Effects of the running outermost command, not emitted yet. */
+  private ops: [number, string[]][] = [];
+  /** True while the AOF replays: commands already in the file are not propagated again. */
+  isSuspended: () => boolean = () => false;
+
+  constructor(private readonly srv: Server) {
+    srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
+    // A command's own effects join its unit after the lazy deletions it caused; at the outermost
+    // level (call() after the handler, a served blocked client) the unit ends with them.
+    srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
+      srv.propagations++;
+      if (!this.active()) return;
+      for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
+      if (srv.callDepth === 0) this.endUnit(cmd, c);
+    };
+    srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
+    srv.discardPropagation = () => {
+      this.ops = [];
+    };
+  }
+
+  addTarget(t: PropagationTarget): void {
+    this.targets.push(t);
+  }
+
+  /** True when some target takes writes (otherwise commands are not rewritten at all). */
+  active(): boolean {
+    if (this.isSuspended()) return false;
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) return true;
+    return false;
+  }
+
+  /** One command to propagate: held until the running command ends, or emitted now. */
+  add(dbId: number, argv: string[]): void {
+    if (!this.active()) return;
+    if (this.srv.callDepth > 0) {
+      this.ops.push([dbId, argv]);
+      return;
+    }
+    this.emit(dbId, argv, true, null);
+  }
+
+  /**
+   * The outermost command ended: its effects go out, inside MULTI/EXEC when there are several,
+   * except for commands that may expire arbitrary keys (SCAN, RANDOMKEY), whose lazy deletions
+   * are independent.
+   */
+  endUnit(cmd: Command | null, client: Client | null): void {
+    const ops = this.ops;
+    if (ops.length === 0) return;
+    this.ops = [];
+    if (!this.active()) return;
+    const wrap = ops.length > 1 && (cmd === null || !(cmd.flags & F.TOUCHES_ARBITRARY_KEYS));
+    if (wrap) this.emit(ops[0][0], ['MULTI'], false, client);
+    for (let i = 0; i < ops.length; i++) this.emit(ops[i][0], ops[i][1], !wrap && i === ops.length - 1, client);
+    if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC'], true, client);
+  }
+
+  private emit(dbId: number, argv: string[], last: boolean, client: Client | null): void {
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv, last, client);
+  }
+}

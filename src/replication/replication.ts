@@ -1,0 +1,424 @@
+// The master side of replication (Redis's replication.c, master half). A client that sends SYNC
+// or PSYNC becomes a replica: it gets the dataset as an RDB payload ($<len>\r\n<bytes>, preceded
+// by +FULLRESYNC <replid> <offset> for PSYNC), then the replication stream: the propagated writes
+// (the same stream the AOF is fed from, src/persistence/propagator.ts) in RESP multibulk form,
+// SELECT when the database changes, PING every repl-ping-replica-period seconds and REPLCONF
+// GETACK * when a WAIT needs fresh acknowledgements. master_repl_offset counts the stream's bytes
+// exactly as Redis does, and the backlog keeps the last repl-backlog-size of them, so a replica
+// that reconnects with PSYNC <replid> <offset> continues (+CONTINUE) when it can.
+//
+// There is no fork(): the RDB is produced synchronously when the replica asks for it (a point in
+// time by construction; the server does not serve other clients meanwhile). It is sent with a
+// length prefix whatever capabilities the replica announced, which every replica accepts.
+import type { Client } from '../engine/client';
+import { ReplyMode } from '../engine/client';
+import type { Server } from '../engine/server';
+import { respCommand } from '../persistence/aof-format';
+import { persistenceOf } from '../persistence/persistence';
+import type { PropagationTarget } from '../persistence/propagator';
+import { Snapshot } from '../persistence/snapshot';
+import { unblockClient } from '../engine/blocking';
+import { Backlog } from './backlog';
+
+export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
+
+/** What the master knows of one replica connection (Redis keeps it in the client struct). */
+export class ReplicaLink {
+  state: ReplicaState = 'wait_bgsave';
+  /** REPLCONF listening-port / ip-address. */
+  listeningPort = 0;
+  ipAddress: string | null = null;
+  capaEof = false;
+  capaPsync2 = false;
+  /** REPLCONF rdb-only 1: wants the RDB only (redis-cli --rdb), disconnected after it. */
+  rdbOnly = false;
+  /** Attached with the old SYNC: sends no REPLCONF ACK, so is never timed out. */
+  prePsync = false;
+  /** Highest offset the replica acknowledged, and when (server clock, ms). */
+  ackOffset = 0;
+  ackTime = 0;
+
+  constructor(readonly client: Client) {}
+
+  /** The address INFO and ROLE show: the announced one, else the peer's IP. */
+  ip(): string {
+    if (this.ipAddress !== null) return this.ipAddress;
+    const a = this.client.addr;
+    const colon = a.lastIndexOf(':');
+    const host = colon < 0 ? a : a.slice(0, colon);
+    return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  }
+}
+
+/** A client blocked in WAIT until `numreplicas` replicas acknowledged `offset`. */
+interface AckWaiter {
+  client: Client;
+  offset: number;
+  numreplicas: number;
+}
+
+const ZERO_ID = '0000000000000000000000000000000000000000';
+
+export class Replication implements PropagationTarget {
+  replId = randomHex(40);
+  replId2 = ZERO_ID;
+  secondReplOffset = -1;
+  masterReplOffset = 0;
+  backlog: Backlog | null = null;
+  /** Replicas in the order they attached. */
+  readonly replicas: ReplicaLink[] = [];
+  /** Database the stream last selected (-1: the next command emits SELECT). */
+  private selDb = -1;
+  /** The current execution unit's bytes, written to the backlog and replicas when it ends. */
+  private unit = '';
+  /** REPLCONF settings of clients that have not sent SYNC/PSYNC yet. */
+  private readonly preSync = new WeakMap<Client, ReplicaLink>();
+  /** Master offset after each client's last write that reached the stream (Redis's c->woff). */
+  private readonly woff = new WeakMap<Client, number>();
+  readonly waiters: AckWaiter[] = [];
+  /** A REPLCONF GETACK is due (sent once per event-loop turn, like Redis's beforeSleep). */
+  private getAckScheduled = false;
+  /** Seconds of cron since this state was created (PING when it reaches a multiple of the period). */
+  private cronLoops = 1;
+  private lastCron = 0;
+  private noReplicasSince: number;
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+  /** Bytes of stream and RDB payload handed to replicas (total_net_repl_output_bytes). */
+  outputBytes = 0;
+
+  constructor(readonly srv: Server) {
+    this.noReplicasSince = srv.clock.now();
+    persistenceOf(srv).propagator.addTarget(this);
+    srv.clientCloseHooks.push((c) => this.clientClosed(c));
+    srv.cronHooks.push(() => this.cron());
+  }
+
+  // ---- the stream -------------------------------------------------------------------------------
+
+  wantsPropagation(): boolean {
+    return this.backlog !== null || this.replicas.length !== 0;
+  }
+
+  feed(dbId: number, argv: string[], last: boolean, client: Client | null): void {
+    if (dbId >= 0 && dbId !== this.selDb) {
+      this.unit += respCommand(['SELECT', String(dbId)]);
+      this.selDb = dbId;
+    }
+    this.unit += respCommand(argv);
+    if (last) this.endUnit(client);
+  }
+
+  /** The unit's bytes go to the backlog and the online replicas at once, and count in the offset. */
+  private endUnit(c: Client | null): void {
+    const s = this.unit;
+    if (s.length === 0) return;
+    this.unit = '';
+    const b = Buffer.from(s, 'latin1');
+    this.masterReplOffset += b.length;
+    this.backlog?.append(b);
+    for (const r of this.replicas) {
+      if (r.state !== 'online') continue;
+      this.write(r.client, b);
+    }
+    if (c !== null) this.woff.set(c, this.masterReplOffset);
+  }
+
+  private write(c: Client, b: Buffer): void {
+    if (c.closed) return;
+    c.writer.raw(b);
+    this.outputBytes += b.length;
+    this.srv.markPendingOutput(c);
+  }
+
+  /** A command fed outside any client command (PING, GETACK): one unit of its own. */
+  private feedStandalone(argv: string[]): void {
+    this.feed(this.selDb, argv, true, null);
+  }
+
+  // ---- SYNC / PSYNC ---------------------------------------------------------------------------
+
+  /** REPLCONF options before (or after) SYNC: the link object they are recorded on. */
+  linkFor(c: Client): ReplicaLink {
+    const existing = this.replicas.find((r) => r.client === c) ?? this.preSync.get(c);
+    if (existing !== undefined) return existing;
+    const link = new ReplicaLink(c);
+    this.preSync.set(c, link);
+    return link;
+  }
+
+  /**
+   * PSYNC: continues from `offset` when the replica follows our history (our replid, or replid2
+   * up to second_repl_offset) and the backlog still holds that offset. Returns true when done.
+   */
+  tryPartialResync(c: Client, replid: string, offset: number): boolean {
+    const sameHistory = replid.toLowerCase() === this.replId || (replid.toLowerCase() === this.replId2 && offset <= this.secondReplOffset);
+    if (!sameHistory) {
+      if (replid !== '?') {
+        this.srv.log.notice(
+          replid.toLowerCase() !== this.replId && replid.toLowerCase() !== this.replId2
+            ? `Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '${replid}', my replication IDs are '${this.replId}' and '${this.replId2}')`
+            : `Partial resynchronization not accepted: Requested offset for second ID was ${offset}, but I can reply up to ${this.secondReplOffset}`,
+        );
+        this.syncPartialErr++;
+      } else this.srv.log.notice(`Full resync requested by replica ${this.name(c)}`);
+      return false;
+    }
+    if (this.backlog === null || !this.backlog.has(offset)) {
+      this.srv.log.notice(`Unable to partial resync with replica ${this.name(c)} for lack of backlog (Replica request was: ${offset}).`);
+      this.syncPartialErr++;
+      return false;
+    }
+    const link = this.attach(c);
+    link.state = 'online';
+    link.ackTime = this.srv.clock.now();
+    const head = link.capaPsync2 ? `+CONTINUE ${this.replId}\r\n` : '+CONTINUE\r\n';
+    const data = this.backlog.since(offset);
+    this.write(c, Buffer.from(head, 'latin1'));
+    if (data.length) this.write(c, data);
+    this.syncPartialOk++;
+    this.srv.log.notice(`Partial resynchronization request from ${this.name(c)} accepted. Sending ${data.length} bytes of backlog starting from offset ${offset}.`);
+    return true;
+  }
+
+  /**
+   * A full resynchronization: the RDB of the dataset now, then the stream from this point.
+   * `psync`: the replica used PSYNC (it gets +FULLRESYNC first and is expected to ACK).
+   */
+  fullResync(c: Client, psync: boolean): void {
+    this.syncFull++;
+    const link = this.attach(c);
+    link.prePsync = !psync;
+    // The RDB describes the dataset at master_repl_offset; the stream continues from there, with
+    // a SELECT first since the replica's selected database is unknown.
+    const offset = this.masterReplOffset;
+    this.selDb = -1;
+    if (psync) this.write(c, Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`, 'latin1'));
+    link.state = 'send_bulk';
+    const rdb = this.rdbPayload();
+    this.srv.log.notice(`Full resync: sending the dataset at offset ${offset} (${rdb.length} bytes of RDB) to replica ${this.name(c)}`);
+    this.write(c, Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
+    this.write(c, rdb);
+    if (link.rdbOnly) {
+      this.srv.log.notice(`RDB transfer completed, rdb only replica (${this.name(c)}) should be disconnected asap`);
+      this.detach(link);
+      c.closeAfterReply = true;
+      return;
+    }
+    link.state = 'online';
+    link.ackTime = this.srv.clock.now();
+    this.srv.log.notice(`Synchronization with replica ${this.name(c)} succeeded`);
+  }
+
+  /** Makes `c` a replica (replies to its own commands are not sent any more). */
+  private attach(c: Client): ReplicaLink {
+    const link = this.linkFor(c);
+    this.preSync.delete(c);
+    c.isReplica = true;
+    c.replyMode = ReplyMode.Off;
+    this.replicas.push(link);
+    if (this.replicas.length === 1 && this.backlog === null) {
+      // A backlog created from scratch starts a new history: new replid, no replid2.
+      this.changeReplId();
+      this.clearReplId2();
+      this.createBacklog();
+      this.srv.log.notice(`Replication backlog created, my new replication IDs are '${this.replId}' and '${this.replId2}'`);
+    }
+    return link;
+  }
+
+  private rdbPayload(): Buffer {
+    const chunks: Buffer[] = [];
+    const p = persistenceOf(this.srv);
+    const snap = new Snapshot(this.srv.keyspace, p.snapshotOptions(false), (b) => chunks.push(Buffer.from(b)), false);
+    snap.step();
+    return Buffer.concat(chunks);
+  }
+
+  private createBacklog(): void {
+    this.backlog = new Backlog(Math.max(16384, this.srv.config.int('repl-backlog-size')), this.masterReplOffset + 1);
+  }
+
+  changeReplId(): void {
+    this.replId = randomHex(40);
+  }
+
+  private clearReplId2(): void {
+    this.replId2 = ZERO_ID;
+    this.secondReplOffset = -1;
+  }
+
+  private name(c: Client): string {
+    const link = this.replicas.find((r) => r.client === c) ?? this.preSync.get(c);
+    return `${link?.ip() ?? c.addr}:${link?.listeningPort ?? 0}`;
+  }
+
+  private detach(link: ReplicaLink): void {
+    const i = this.replicas.indexOf(link);
+    if (i < 0) return;
+    this.replicas.splice(i, 1);
+    if (this.replicas.length === 0) this.noReplicasSince = this.srv.clock.now();
+  }
+
+  private clientClosed(c: Client): void {
+    const link = this.replicas.find((r) => r.client === c);
+    if (link !== undefined) {
+      this.detach(link);
+      this.srv.log.notice(`Connection with replica ${link.ip()}:${link.listeningPort} lost.`);
+    }
+    const w = this.waiters.findIndex((x) => x.client === c);
+    if (w >= 0) this.waiters.splice(w, 1);
+  }
+
+  // ---- acknowledgements and WAIT -----------------------------------------------------------------
+
+  /** REPLCONF ACK <offset> from a replica. */
+  ack(c: Client, offset: number): void {
+    const link = this.replicas.find((r) => r.client === c);
+    if (link === undefined) return;
+    if (offset > link.ackOffset) link.ackOffset = offset;
+    link.ackTime = this.srv.clock.now();
+    this.serveWaiters();
+  }
+
+  /** Online replicas that acknowledged at least `offset` (replicationCountAcksByOffset). */
+  countAcks(offset: number): number {
+    let n = 0;
+    for (const r of this.replicas) if (r.state === 'online' && r.ackOffset >= offset) n++;
+    return n;
+  }
+
+  /** The offset a WAIT from `c` waits for: the end of its last write in the stream. */
+  writeOffsetOf(c: Client): number {
+    return this.woff.get(c) ?? 0;
+  }
+
+  addWaiter(w: AckWaiter): void {
+    this.waiters.push(w);
+    this.requestAcks();
+  }
+
+  removeWaiter(c: Client): void {
+    const i = this.waiters.findIndex((x) => x.client === c);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  private serveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    for (const w of [...this.waiters]) {
+      if (this.countAcks(w.offset) >= w.numreplicas) {
+        this.removeWaiter(w.client);
+        // Answered with its timeout reply: the number of replicas that acknowledged.
+        unblockClient(w.client, 'timeout');
+      }
+    }
+  }
+
+  /** Asks every replica for an ACK before the event loop goes on (REPLCONF GETACK *). */
+  requestAcks(): void {
+    if (this.getAckScheduled) return;
+    this.getAckScheduled = true;
+    setImmediate(() => {
+      this.getAckScheduled = false;
+      // Not while clients are paused: the GETACK would move the offset (Redis waits too).
+      if (this.srv.clientPause !== null) {
+        this.pendingGetAck = true;
+        return;
+      }
+      if (this.replicas.length !== 0) this.feedStandalone(['REPLCONF', 'GETACK', '*']);
+    });
+  }
+
+  private pendingGetAck = false;
+
+  // ---- cron ---------------------------------------------------------------------------------------
+
+  /** Once a second: PING replicas, drop timed-out ones, free an unused backlog, resize it. */
+  private cron(): void {
+    const now = Date.now();
+    if (now - this.lastCron < 1000) return;
+    this.lastCron = now;
+    const loops = this.cronLoops++;
+    const cfg = this.srv.config;
+    if (this.pendingGetAck && this.srv.clientPause === null) {
+      this.pendingGetAck = false;
+      this.requestAcks();
+    }
+    const period = cfg.int('repl-ping-replica-period');
+    if (this.replicas.length !== 0 && loops % period === 0) this.feedStandalone(['PING']);
+    const clockNow = this.srv.clock.now();
+    const timeoutMs = cfg.int('repl-timeout') * 1000;
+    for (const r of [...this.replicas]) {
+      if (r.state !== 'online' || r.prePsync) continue;
+      if (clockNow - r.ackTime > timeoutMs) {
+        this.srv.log.warning(`Disconnecting timedout replica (streaming sync): ${r.ip()}:${r.listeningPort}`);
+        r.client.close();
+      }
+    }
+    const b = this.backlog;
+    if (b !== null) {
+      const size = Math.max(16384, cfg.int('repl-backlog-size'));
+      if (size !== b.size) b.resize(size);
+      const ttl = cfg.int('repl-backlog-ttl');
+      if (this.replicas.length === 0 && ttl > 0 && clockNow - this.noReplicasSince > ttl * 1000) {
+        this.changeReplId();
+        this.clearReplId2();
+        this.backlog = null;
+        this.srv.log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
+      }
+    }
+  }
+
+  // ---- introspection --------------------------------------------------------------------------------
+
+  /** INFO replication, in Redis's order (master role). */
+  infoFields(): [string, string | number][] {
+    const out: [string, string | number][] = [
+      ['role', 'master'],
+      ['connected_slaves', this.replicas.length],
+    ];
+    const nowSec = Math.floor(this.srv.clock.now() / 1000);
+    this.replicas.forEach((r, i) => {
+      const lag = r.state === 'online' ? nowSec - Math.floor(r.ackTime / 1000) : 0;
+      out.push([`slave${i}`, `ip=${r.ip()},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${lag}`]);
+    });
+    const b = this.backlog;
+    out.push(
+      ['master_failover_state', 'no-failover'],
+      ['master_replid', this.replId],
+      ['master_replid2', this.replId2],
+      ['master_repl_offset', this.masterReplOffset],
+      ['second_repl_offset', this.secondReplOffset],
+      ['repl_backlog_active', b !== null ? 1 : 0],
+      ['repl_backlog_size', this.srv.config.get('repl-backlog-size')],
+      ['repl_backlog_first_byte_offset', b !== null ? b.offset : 0],
+      ['repl_backlog_histlen', b !== null ? b.histlen : 0],
+    );
+    return out;
+  }
+
+  /** ROLE on a master: offset and the online replicas as [ip, port, acked offset]. */
+  roleReply(): (string | number | string[][])[] {
+    const list = this.replicas.filter((r) => r.state === 'online').map((r) => [r.ip(), String(r.listeningPort), String(r.ackOffset)]);
+    return ['master', this.masterReplOffset, list];
+  }
+}
+
+function randomHex(n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+const states = new WeakMap<Server, Replication>();
+
+/** The replication state of a server, created (and wired to the propagated stream) on first use. */
+export function replicationOf(srv: Server): Replication {
+  let r = states.get(srv);
+  if (r === undefined) {
+    r = new Replication(srv);
+    states.set(srv, r);
+  }
+  return r;
+}

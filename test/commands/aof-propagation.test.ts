@@ -1,0 +1,85 @@
+// The AOF side of the propagated stream: DEBUG LOADAOF with the AOF off (it loads what
+// BGREWRITEAOF left on disk, as Redis does), approximate stream trims that replay to the same
+// length whatever the node size, and lazy-expiry deletions written at once, not held back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startServer, RespiteServer } from '../../src/index';
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'respite-aofprop-'));
+}
+
+async function withServer(opts: Record<string, unknown>, body: (s: RespiteServer, dir: string) => Promise<void>): Promise<void> {
+  const dir = tmpDir();
+  const s = await startServer({ port: null, dir, enableDebugCommand: 'yes', ...opts });
+  try {
+    await body(s, dir);
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function rewriteDone(s: RespiteServer): Promise<void> {
+  for (;;) {
+    const text = String(await s.call('INFO', 'persistence'));
+    if (text.includes('aof_rewrite_in_progress:0') && !text.includes('aof_rewrite_scheduled:1')) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('DEBUG LOADAOF with the AOF off empties the dataset and loads the AOF that BGREWRITEAOF wrote', async () => {
+  await withServer({}, async (s, dir) => {
+    await s.call('SET', 'k', 'v');
+    await s.call('RPUSH', 'l', 'a', 'b');
+    await s.call('BGREWRITEAOF');
+    await rewriteDone(s);
+    assert.ok(fs.existsSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest')));
+    await s.call('SET', 'later', 'x');
+    assert.equal(await s.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await s.call('GET', 'k'), 'v');
+    assert.deepEqual(await s.call('LRANGE', 'l', '0', '-1'), ['a', 'b']);
+    assert.equal(await s.call('EXISTS', 'later'), 0);
+  });
+});
+
+test('DEBUG LOADAOF with no AOF on disk answers an error', async () => {
+  await withServer({}, async (s) => {
+    await assert.rejects(s.call('DEBUG', 'LOADAOF'), /ERR Error trying to load the AOF files/);
+  });
+});
+
+test('XADD / XTRIM with ~ reload from the AOF to the same length with other stream node sizes', async () => {
+  await withServer({ appendonly: 'yes', 'stream-node-max-entries': 100 }, async (s) => {
+    for (let i = 0; i < 100; i++) await s.call('XADD', 'st', '*', 'f', 'v');
+    await s.call('XADD', 'st', 'MAXLEN', '~', '100', '*', 'f', 'v');
+    assert.equal(await s.call('XLEN', 'st'), 101);
+    for (let i = 0; i < 100; i++) await s.call('XADD', 'tr', '*', 'f', 'v');
+    await s.call('XTRIM', 'tr', 'MAXLEN', '~', '85');
+    assert.equal(await s.call('XLEN', 'tr'), 100);
+    await s.call('CONFIG', 'SET', 'stream-node-max-entries', '10');
+    await s.call('XTRIM', 'tr', 'MAXLEN', '~', '85', 'LIMIT', '10');
+    const trimmed = await s.call('XLEN', 'tr');
+    await s.call('CONFIG', 'SET', 'stream-node-max-entries', '1');
+    assert.equal(await s.call('DEBUG', 'LOADAOF'), 'OK');
+    assert.equal(await s.call('XLEN', 'st'), 101);
+    assert.equal(await s.call('XLEN', 'tr'), trimmed);
+  });
+});
+
+test('a key expired lazily by a read command is deleted in the AOF at once, not with a later write', async () => {
+  await withServer({ appendonly: 'yes' }, async (s, dir) => {
+    await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    await s.call('SET', 'k', 'v', 'PX', '1');
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await s.call('GET', 'k'), null);
+    await new Promise((r) => setTimeout(r, 20));
+    const aofDir = path.join(dir, 'appendonlydir');
+    const incr = fs.readdirSync(aofDir).filter((f) => f.endsWith('.incr.aof'));
+    const text = incr.map((f) => fs.readFileSync(path.join(aofDir, f), 'latin1')).join('');
+    assert.ok(text.endsWith('*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n'), JSON.stringify(text));
+  });
+});
