@@ -52,6 +52,8 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    // Closing after a reply: what arrives meanwhile is never read (Redis stops reading too).
+    if (this.client.closeAfterReply) return;
     this.server.stats.netInputBytes += chunk.length;
     // Once per read, as Redis does: a clock read per command is measurable at high rates.
     this.client.lastInteraction = this.server.clock.now();
@@ -113,8 +115,13 @@ export class Connection {
       }
     }
     this.checkOutputLimits();
-    // Close once the reply is out; the 'close' event then releases the client.
-    if (c.closeAfterReply && !this.socket.writableEnded) this.socket.end();
+    // Close once the reply is out, fully as Redis does: a half-close (end() alone) would leave a
+    // client that keeps writing (after a protocol error) talking to a socket that never ends.
+    // The 'close' event then releases the client.
+    if (c.closeAfterReply && !this.socket.writableEnded) {
+      const socket = this.socket;
+      socket.end(() => socket.destroy());
+    }
   }
 
   /**
