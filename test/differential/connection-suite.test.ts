@@ -1,7 +1,8 @@
 // Connection-level behaviours that Redis's own suite (unit/protocol, multi, pubsub, tracking,
 // type/stream-cgroups) checks, compared with the reference byte for byte: DEBUG PROTOCOL samples,
 // the full close after a protocol error, WATCH of stale keys, pub/sub confirmations under CLIENT
-// REPLY OFF, tracking of expired keys and of scripts, XREADGROUP woken by FLUSHALL.
+// REPLY OFF, tracking of expired keys and of scripts, XREADGROUP woken by FLUSHALL, EXEC's fixed
+// time, and a stream restored from a pre-RDB-10 payload.
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { test } from 'node:test';
@@ -242,5 +243,24 @@ differential('connection behaviours from the Tcl suite', (ctx) => {
       await p.next('reply of the blocked XREADGROUP');
       await p.run('PING');
     }
+  });
+
+  test('a stream DUMPed by Redis 5 (RDB < 10) restores with estimated group read counters', async () => {
+    // XADD x 1-0..6-0, XDEL x 3-0, XGROUP CREATE x g1 0 and g2 0, XREADGROUP GROUP g1 c11 COUNT 4,
+    // XTRIM x MAXLEN = 2 (the payload of Redis's stream-cgroups test).
+    const payload = Buffer.from(
+    '0f011000000000000000010000000000000000c3404a4057165700000023000201040101018464617461050001030100' +
+    '20010381610204200a0001400a0062600a0002400a0063600a4022018164200a4039200a0065600a0005400a0066200a' +
+    '00ff02060002026731050004000000000000000100000000000000003ef783437a010000010000000000000002000000' +
+    '00000000003ef783437a01000001000000000000000400000000000000003ef783437a01000001000000000000000500' +
+    '000000000000003ef783437a0100000101036331313ef783437a01000004000000000000000100000000000000000000' +
+    '000000000002000000000000000000000000000000040000000000000000000000000000000500000000000000000267' +
+    '320000000009003d52ef6867521dfa',
+      'hex',
+    );
+    const p = await ctx.pair();
+    await p.run('RESTORE', 'x', '0', payload);
+    await p.run('XINFO', 'STREAM', 'x', 'FULL');
+    await p.run('XINFO', 'GROUPS', 'x');
   });
 });
