@@ -108,8 +108,17 @@ export async function serve(server: Server, port: number | null, opts: { persist
     // An ephemeral port is reported as the one actually bound.
     server.config.setRaw('port', String(bound));
     const active = listener;
-    server.onListenChange = () => {
+    server.onListenChange = (what) => {
       const p = server.config.int('port');
+      const now = active.relistenNow(p, bindList(), server.config.int('tcp-backlog'));
+      if (now === false) {
+        server.log.warning(`Could not create server TCP listening socket on port ${p} (bind ${bindList().join(' ')})`);
+        return what === 'port' ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+      }
+      if (now === true) {
+        server.boundPort = p;
+        return;
+      }
       void active.relisten(p, bindList(), server.config.int('tcp-backlog')).then(
         (n) => void (server.boundPort = n),
         (e) => server.log.warning(`Unable to listen on port ${p}: ${e instanceof Error ? e.message : e}`),

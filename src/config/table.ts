@@ -51,7 +51,7 @@ const SHUTDOWN_FLAGS: Extra = {
 
 export const CONFIG_TABLE: ConfigDef[] = [
   // ---- network -----------------------------------------------------------------------------
-  num('port', 0n, 65535n, 6379, { apply: (s) => s.rebindListeners() }),
+  num('port', 0n, 65535n, 6379, { apply: (s) => s.rebindListeners('port') }),
   {
     name: 'bind',
     type: 'special',
@@ -59,7 +59,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     multiArg: true,
     parse: S.parseBind,
     rewrite: S.rewriteBind,
-    apply: (s) => s.rebindListeners(),
+    apply: (s) => s.rebindListeners('bind'),
   },
   str('bind-source-addr', '', { nullable: true, noEffect: true }),
   bool('protected-mode', true, none),

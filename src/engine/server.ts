@@ -164,10 +164,10 @@ export class Server {
   }
 
   /** Set by the TCP transport: listens again after CONFIG SET port/bind. */
-  onListenChange: (() => string | void) | null = null;
+  onListenChange: ((what: 'port' | 'bind') => string | void) | null = null;
 
-  rebindListeners(): string | void {
-    return this.onListenChange?.();
+  rebindListeners(what: 'port' | 'bind'): string | void {
+    return this.onListenChange?.(what);
   }
 
   // ---- clients ------------------------------------------------------------------------------

@@ -59,9 +59,76 @@ export class Listener {
     return port === 0 ? 0 : this.listen(port, bind, backlog);
   }
 
+  /**
+   * CONFIG SET port/bind as Redis does it: the new sockets are bound and listening before the
+   * reply (a client may connect to the new port as soon as it has the OK), and the old ones are
+   * closed only then; if any required address fails, nothing changes and false is returned.
+   * Returns null where this Node version offers no synchronous bind (then use relisten()).
+   */
+  relistenNow(port: number, bind: string[], backlog: number): boolean | null {
+    const tcp = tcpWrap();
+    if (tcp === null) return null;
+    const handles: TcpHandle[] = [];
+    if (port !== 0) {
+      for (const spec of bind) {
+        const optional = spec.startsWith('-');
+        const host = optional ? spec.slice(1) : spec;
+        const addr = host === '*' ? '0.0.0.0' : host === '::*' ? '::' : host;
+        const h = new tcp.TCP(tcp.constants.SERVER);
+        const v6 = net.isIPv6(addr);
+        const err = (v6 ? h.bind6(addr, port, tcp.constants.UV_TCP_IPV6ONLY ?? 1) : h.bind(addr, port)) || h.listen(backlog);
+        if (err === 0) {
+          handles.push(h);
+          continue;
+        }
+        h.close();
+        if (optional) continue;
+        for (const done of handles) done.close();
+        return false;
+      }
+    }
+    const old = this.servers;
+    this.servers = [];
+    for (const s of old) s.close();
+    for (const h of handles) {
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      srv.on('error', (e) => this.server.log.warning(`Listening socket error: ${e.message}`));
+      srv.listen(h);
+      this.servers.push(srv);
+    }
+    return true;
+  }
+
   async close(): Promise<void> {
     for (const conn of this.connections) conn.client.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers = [];
   }
+}
+
+// Node's public listen() binds after a DNS lookup, on a later tick, and reports a busy port
+// asynchronously. Its internal TCP handle binds and listens at once and returns the error code;
+// net.Server adopts such a handle. Missing on another Node version: the caller falls back.
+interface TcpHandle {
+  bind(addr: string, port: number): number;
+  bind6(addr: string, port: number, flags: number): number;
+  listen(backlog: number): number;
+  close(): void;
+}
+interface TcpWrap {
+  TCP: new (type: number) => TcpHandle;
+  constants: { SERVER: number; UV_TCP_IPV6ONLY?: number };
+}
+let tcpWrapCache: TcpWrap | null | undefined;
+
+function tcpWrap(): TcpWrap | null {
+  if (tcpWrapCache !== undefined) return tcpWrapCache;
+  tcpWrapCache = null;
+  try {
+    const b = (process as unknown as { binding(name: string): TcpWrap }).binding('tcp_wrap');
+    if (typeof b.TCP === 'function' && typeof b.constants?.SERVER === 'number') tcpWrapCache = b;
+  } catch {
+    tcpWrapCache = null;
+  }
+  return tcpWrapCache;
 }
