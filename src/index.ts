@@ -129,7 +129,8 @@ export async function serve(server: Server, port: number | null, opts: { persist
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
-  const shared = new EmbeddedConnection(server);
+  // Created on first use: a client that nobody uses must not show up in CLIENT LIST / INFO.
+  let shared: EmbeddedConnection | null = null;
   let closed = false;
   const handle: RespiteServer = {
     port: bound,
@@ -137,8 +138,8 @@ export async function serve(server: Server, port: number | null, opts: { persist
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     clock: server.clock,
     server,
-    call: (...args) => shared.call(args, false),
-    callBuffer: (...args) => shared.call(args, true),
+    call: (...args) => (shared ??= new EmbeddedConnection(server)).call(args, false),
+    callBuffer: (...args) => (shared ??= new EmbeddedConnection(server)).call(args, true),
     connect: () => new EmbeddedConnection(server),
     async close() {
       if (closed) return;
