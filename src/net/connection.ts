@@ -6,11 +6,13 @@ import { dispatch } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
 import { protocolError } from '../errors';
 import { ProtocolError, RespParser } from '../resp/parser';
-import { SoftLimitState, closeForOutputLimits, overOutputLimits } from './output-limits';
+import { SoftLimitState, closeForOutputLimits, limitClass, overOutputLimits } from './output-limits';
 import { readIntoSharedBuffer } from './shared-read-buffer';
 
 /** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** Reply bytes Redis keeps in its fixed per-client buffer, outside the output limits. */
+const REPLY_BUFFER_FREE = 16 * 1024;
 
 export class Connection {
   readonly client: Client;
@@ -37,6 +39,7 @@ export class Connection {
     c.transportPendingBytes = () => this.socket.writableLength;
     c.onAsyncOutput = () => this.resume();
     c.checkOutputLimits = () => this.checkOutputLimits();
+    c.outputHardLimit = () => limitClass(server, c).hard;
     watchSoftLimits(server);
     socket.setNoDelay(true);
     if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -93,6 +96,13 @@ export class Connection {
       }
       c.queryBufferBytes = parser.buffered;
       dispatch(c, argv);
+      // Replies past the output limit close the client before any of them is sent, and the
+      // commands after it in the pipeline do not run (Redis's CLIENT_CLOSE_ASAP). Below 16 KiB
+      // (Redis's per-client reply buffer, not counted) there is nothing to check.
+      if (c.writer.pending > REPLY_BUFFER_FREE) {
+        this.checkOutputLimits();
+        if (c.closed) break;
+      }
     }
   }
 
@@ -105,6 +115,11 @@ export class Connection {
 
   private flush(): void {
     const c = this.client;
+    // Over the limit with what is about to be written: closed, and none of it is sent.
+    if (c.writer.pending > REPLY_BUFFER_FREE) {
+      this.checkOutputLimits();
+      if (c.closed) return;
+    }
     const out = c.writer.take();
     if (out !== null && !this.socket.destroyed) {
       this.server.stats.netOutputBytes += out.length;
