@@ -54,6 +54,7 @@ const NULL_RESP2 = new RawReply(Buffer.from('$-1\r\n'));
 const NULL_RESP3 = new RawReply(Buffer.from('_\r\n'));
 
 const READONLY_SCRIPT_COMMANDS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
+const NO_ARGS: string[] = [];
 
 export class Tracking {
   /** Clients with tracking on (INFO tracking_clients). */
@@ -72,7 +73,7 @@ export class Tracking {
   private pendingSelf: Reply[] = [];
   /** The command `current` runs (EVAL for a script's commands): its keys are what it tracks. */
   private callerCmd: Command | null = null;
-  private callerArgv: string[] = [];
+  private callerArgv: string[] = NO_ARGS;
   private broadcastScheduled = false;
   /** Consecutive runs of the table limit that could not get under it (Redis's effort). */
   private limitTimeouts = 0;
@@ -188,6 +189,8 @@ export class Tracking {
       if (c !== tracker && c.kind === 'lua' && this.callerCmd !== null) this.rememberKeys(st, tracker, this.callerCmd, this.callerArgv);
       else this.rememberKeys(st, tracker, cmd, argv);
     }
+    // The outermost command is over: do not keep its arguments (they may be large) alive.
+    if (outer === null) this.callerArgv = NO_ARGS;
     if (outer === null && this.pendingSelf.length !== 0) {
       const pending = this.pendingSelf;
       this.pendingSelf = [];
