@@ -37,7 +37,7 @@ function flushIsAsync(c: Client, argv: string[]): boolean {
 function emptyDb(c: Client, db: Db, lazy: boolean): void {
   if (db.size === 0) return;
   // Watched keys that exist now are about to disappear.
-  c.server.watches.touchDb(db, () => false);
+  c.server.watches.touchDb(db, null);
   c.server.keyspace.dirty += db.flush(lazy);
 }
 
@@ -74,8 +74,8 @@ function swapdb(c: Client, argv: string[]): Reply {
     const a = ks.dbs[id1];
     const b = ks.dbs[id2];
     // A watched key fails EXEC if it exists on either side of the swap.
-    c.server.watches.touchDb(a, (key) => b.dict.has(key));
-    c.server.watches.touchDb(b, (key) => a.dict.has(key));
+    c.server.watches.touchDb(a, b);
+    c.server.watches.touchDb(b, a);
     [a.dict, b.dict] = [b.dict, a.dict];
     [a.expires, b.expires] = [b.expires, a.expires];
     [a.avgTtl, b.avgTtl] = [b.avgTtl, a.avgTtl];

@@ -5,7 +5,6 @@ import { changeReplId } from '../engine/info';
 import { DEFAULT_PEAK_RESET_MS, replyBufferSettings } from '../engine/reply-buffer';
 import { intArg, is } from './args';
 import { errorf } from '../errors';
-import { OK, Reply, SimpleString } from '../resp/reply';
 import {
   debugDigest,
   debugDigestValue,
@@ -18,6 +17,8 @@ import {
   debugQuicklist,
   debugStringmatchTest,
 } from './debug-inspect';
+import { DoubleReply, MapReply, OK, PushReply, RawReply, Reply, SetReply, SimpleString, VerbatimReply } from '../resp/reply';
+import { keywordOf } from './args';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
 import { scriptingState } from '../scripting/state';
@@ -162,6 +163,17 @@ const SUBS: DebugSub[] = [
     handler: debugPackedThreshold,
   },
   {
+    name: 'protocol',
+    argc: 3,
+    help: [
+      'PROTOCOL <type>',
+      '    Reply with a test value of the specified type. <type> can be: string,',
+      '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+      '    true, false.',
+    ],
+    handler: (c, argv) => protocolSample(c, keywordOf(argv[2])),
+  },
+  {
     name: 'reload',
     argc: -2,
     help: [
@@ -249,6 +261,52 @@ const SUBS: DebugSub[] = [
     handler: () => debugStringmatchTest(),
   },
 ];
+
+/** One sample reply per RESP type, for client libraries' tests (DEBUG PROTOCOL <type>). */
+function protocolSample(c: Client, type: string): Reply {
+  const resp3 = c.protocol === 3;
+  switch (type) {
+    case 'STRING':
+      return 'Hello World';
+    case 'INTEGER':
+      return 12345;
+    case 'DOUBLE':
+      return new DoubleReply(3.141);
+    case 'BIGNUM': {
+      // RESP3 big number; a bulk string in RESP2. No reply type of ours carries it: written raw.
+      const n = '1234567999999999999999999999999999999';
+      return resp3 ? new RawReply(Buffer.from(`(${n}\r\n`, 'latin1')) : n;
+    }
+    case 'NULL':
+      return null;
+    case 'ARRAY':
+      return [0, 1, 2];
+    case 'SET':
+      return new SetReply([0, 1, 2]);
+    case 'MAP':
+      return new MapReply([0, false, 1, true, 2, false]);
+    case 'ATTRIB':
+      // An attribute is metadata before a reply (RESP3 only); the reply itself always follows.
+      return resp3 ? new RawReply(ATTRIB_SAMPLE) : ATTRIB_FOLLOWING;
+    case 'PUSH':
+      if (!resp3) return errorf('ERR RESP2 is not supported by this command');
+      // Out of band, like any push: it goes out even under CLIENT REPLY OFF/SKIP.
+      c.push(new PushReply(['server-cpu-usage', 42]));
+      return 'Some real reply following the push reply';
+    case 'VERBATIM':
+      return new VerbatimReply('txt', 'This is a verbatim\nstring');
+    case 'TRUE':
+      return true;
+    case 'FALSE':
+      return false;
+  }
+  return errorf(
+    'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+  );
+}
+
+const ATTRIB_FOLLOWING = 'Some real reply following the attribute';
+const ATTRIB_SAMPLE = Buffer.from(`|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\n${ATTRIB_FOLLOWING}\r\n`, 'latin1');
 
 const BY_NAME = new Map(SUBS.map((s) => [s.name, s]));
 

@@ -256,9 +256,16 @@ function hrandfieldWithCount(c: Client, key: string, n: number, withValues: bool
     else if (resp3) out.push([field, h.get(field) as string]);
     else out.push(field, h.get(field) as string);
   };
-  // Negative count: that many independent picks, repeats allowed.
+  // Negative count: that many independent picks, repeats allowed. A reply past the client's
+  // hard output limit is never sent (the client is closed): stop building it there.
   if (n < 0 || n === 1) {
-    for (let i = Math.abs(n); i > 0; i--) emit(h.randomField() as string);
+    const limit = c.outputHardLimit?.() ?? 0;
+    let bytes = 0; // at most the encoded size: a bulk costs its length + 6 bytes or more
+    for (let i = Math.abs(n); i > 0; i--) {
+      const f = h.randomField() as string;
+      emit(f);
+      if (limit !== 0 && (bytes += f.length + 6 + (withValues ? (h.get(f) as string).length + 6 : 0)) > limit) break;
+    }
     return out;
   }
   // A count covering the hash returns all of it, in the hash's own order (as Redis does).

@@ -22,6 +22,7 @@ function count(c: Client, kind: Kind): number {
   return kind === 'shardChannels' ? c.shardChannels.size : c.channels.size + c.patterns.size;
 }
 
+/** Confirmations are pushes, in RESP2 too: they go out even under CLIENT REPLY OFF/SKIP (as in Redis). */
 function subscribeTo(kind: Kind) {
   return (c: Client, argv: string[]): Reply => {
     const h = hub(c);
@@ -32,7 +33,7 @@ function subscribeTo(kind: Kind) {
         mine.add(name);
         h.add(h[kind], name, c);
       }
-      c.reply(new PushReply([VERBS[kind][0], name, count(c, kind)]));
+      c.push(new PushReply([VERBS[kind][0], name, count(c, kind)]));
     }
     return NO_REPLY;
   };
@@ -44,12 +45,12 @@ function unsubscribeFrom(kind: Kind) {
     const mine = c[kind];
     const names = argv.length > 1 ? argv.slice(1) : [...mine];
     if (names.length === 0) {
-      c.reply(new PushReply([VERBS[kind][1], null, count(c, kind)]));
+      c.push(new PushReply([VERBS[kind][1], null, count(c, kind)]));
       return NO_REPLY;
     }
     for (const name of names) {
       if (mine.delete(name)) h.remove(h[kind], name, c);
-      c.reply(new PushReply([VERBS[kind][1], name, count(c, kind)]));
+      c.push(new PushReply([VERBS[kind][1], name, count(c, kind)]));
     }
     return NO_REPLY;
   };

@@ -46,10 +46,16 @@ function exec(c: Client): Reply {
   c.server.watches.unwatchAll(c);
   c.inExec = true;
   if (c.replyMode === ReplyMode.On) c.writer.arrayHeader(queued.length);
+  // One point in time for the whole transaction, as Redis caches the time for the outermost
+  // command: a key does not expire between two queued commands (even after a DEBUG SLEEP).
+  const ks = c.server.keyspace;
+  const outerSnapshot = ks.timeSnapshot;
+  ks.timeSnapshot = outerSnapshot ?? ks.clock.now();
   try {
     for (const q of queued) call(c, q.cmd, q.argv);
   } finally {
     c.inExec = false;
+    ks.timeSnapshot = outerSnapshot;
   }
   return NO_REPLY;
 }

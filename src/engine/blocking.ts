@@ -96,6 +96,11 @@ function stateOf(server: Server): BlockingState {
           signalDbAsReady(ls.server, b);
         }
       });
+      // FLUSHDB/FLUSHALL drop keys without a per-key write: XREADGROUP waiters must still learn
+      // that their stream is gone (others find nothing and keep waiting).
+      databaseHooks.flushed.push((dbs) => {
+        for (const ls of liveStates) for (const db of dbs) signalDbAsReady(ls.server, db);
+      });
     }
     // Every write to a key that somebody waits on makes it ready: pushes, but also a key created
     // by RENAME/MOVE/COPY/RESTORE, or overwritten with another type.

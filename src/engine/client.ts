@@ -81,6 +81,12 @@ export class Client {
   onAsyncOutput: (() => void) | null = null;
   /** Set by the TCP transport: enforces client-output-buffer-limit (net/output-limits.ts). */
   checkOutputLimits: (() => void) | null = null;
+  /**
+   * Set by the TCP transport: the hard output limit of the client's class in bytes (0: none).
+   * A command whose reply can be huge (HRANDFIELD with a negative count) stops building it past
+   * this, as Redis stops once the client is to be closed; the reply is then never sent.
+   */
+  outputHardLimit: (() => number) | null = null;
 
   constructor(
     readonly server: Server,

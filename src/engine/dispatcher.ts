@@ -166,9 +166,16 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   if (c.noTouch) ks.noTouch = true;
   // Client-side caching needs the client whose command runs (NOLOOP, self-invalidations).
   const tracking = srv.tracking;
+  // current stays the outermost client (Redis's current_client: NOLOOP and self-invalidations
+  // are about it, also for a script's writes); executing is the one running this command.
   const outer = tracking.current;
-  tracking.current = c;
-  if (outer === null && tracking.clients !== 0) tracking.beforeCommand();
+  const outerExecuting = tracking.executing;
+  tracking.current = outer ?? c;
+  tracking.executing = c;
+  if (tracking.clients !== 0) {
+    if (outer === null) tracking.beforeCommand();
+    if (tracking.current === c) tracking.callerCommand(cmd, argv);
+  }
   const dirty0 = ks.dirty;
   const propagations0 = srv.propagations;
   // A background save copies the collections this write may change in place first.
@@ -206,6 +213,7 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   }
   c.reply(r);
   tracking.current = outer;
+  tracking.executing = outerExecuting;
   if (tracking.active) tracking.afterCall(c, cmd, argv, outer);
   const slowlog = srv.slowlog;
   if (micros >= slowlog.slowerThan && slowlog.slowerThan >= 0 && !blocked && !(cmd.flags & F.SKIP_SLOWLOG)) {

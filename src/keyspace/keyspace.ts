@@ -16,7 +16,8 @@ export interface KeyspaceStats {
   expireCycleCpuMs: number;
 }
 
-export type ModifiedHook = (db: Db, key: string) => void;
+/** expired: the key was deleted by lazy or active expiry (no client modified it). */
+export type ModifiedHook = (db: Db, key: string, expired: boolean) => void;
 export type EventHook = (channel: string, message: string) => void;
 export type PropagateHook = (dbId: number, argv: string[]) => void;
 
@@ -109,9 +110,9 @@ export class Keyspace {
     return this.notifyFlags;
   }
 
-  modified(db: Db, key: string): void {
+  modified(db: Db, key: string, expired = false): void {
     const hooks = this.modifiedHooks;
-    for (let i = 0; i < hooks.length; i++) hooks[i](db, key);
+    for (let i = 0; i < hooks.length; i++) hooks[i](db, key, expired);
   }
 
   notify(type: string, event: string, key: string, dbId: number): void {
@@ -186,7 +187,7 @@ export class Keyspace {
     if (v !== undefined) this.lazyfree.freeValue(v, true);
     this.stats.expiredKeys++;
     this.notify('x', 'expired', key, db.id);
-    this.modified(db, key);
+    this.modified(db, key, true);
     // Propagated as UNLINK when freed lazily (Redis's propagateDeletion).
     this.propagate(db.id, [lazy ? 'UNLINK' : 'DEL', key]);
   }

@@ -7,11 +7,13 @@ import { dispatch } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
 import { protocolError } from '../errors';
 import { ProtocolError, RespParser } from '../resp/parser';
-import { SoftLimitState, closeForOutputLimits, overOutputLimits } from './output-limits';
+import { SoftLimitState, closeForOutputLimits, limitClass, overOutputLimits } from './output-limits';
 import { readIntoSharedBuffer } from './shared-read-buffer';
 
 /** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
+/** Reply bytes Redis keeps in its fixed per-client buffer, outside the output limits. */
+const REPLY_BUFFER_FREE = 16 * 1024;
 
 export class Connection {
   readonly client: Client;
@@ -40,6 +42,7 @@ export class Connection {
     c.transportPendingBytes = () => this.socket.writableLength;
     c.onAsyncOutput = () => this.resume();
     c.checkOutputLimits = () => this.checkOutputLimits();
+    c.outputHardLimit = () => limitClass(server, c).hard;
     watchSoftLimits(server);
     socket.setNoDelay(true);
     if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -55,6 +58,8 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    // Closing after a reply: what arrives meanwhile is never read (Redis stops reading too).
+    if (this.client.closeAfterReply) return;
     this.server.stats.netInputBytes += chunk.length;
     // Once per read, as Redis does: a clock read per command is measurable at high rates.
     this.client.lastInteraction = this.server.clock.now();
@@ -94,6 +99,13 @@ export class Connection {
       }
       c.queryBufferBytes = parser.buffered;
       dispatch(c, argv);
+      // Replies past the output limit close the client before any of them is sent, and the
+      // commands after it in the pipeline do not run (Redis's CLIENT_CLOSE_ASAP). Below 16 KiB
+      // (Redis's per-client reply buffer, not counted) there is nothing to check.
+      if (c.writer.pending > REPLY_BUFFER_FREE) {
+        this.checkOutputLimits();
+        if (c.closed) break;
+      }
     }
   }
 
@@ -106,6 +118,11 @@ export class Connection {
 
   private flush(): void {
     const c = this.client;
+    // Over the limit with what is about to be written: closed, and none of it is sent.
+    if (c.writer.pending > REPLY_BUFFER_FREE) {
+      this.checkOutputLimits();
+      if (c.closed) return;
+    }
     const out = c.writer.take();
     if (out !== null && !this.socket.destroyed) {
       this.server.stats.netOutputBytes += out.length;
@@ -117,8 +134,13 @@ export class Connection {
       }
     }
     this.checkOutputLimits();
-    // Close once the reply is out; the 'close' event then releases the client.
-    if (c.closeAfterReply && !this.socket.writableEnded) this.socket.end();
+    // Close once the reply is out, fully as Redis does: a half-close (end() alone) would leave a
+    // client that keeps writing (after a protocol error) talking to a socket that never ends.
+    // The 'close' event then releases the client.
+    if (c.closeAfterReply && !this.socket.writableEnded) {
+      const socket = this.socket;
+      socket.end(() => socket.destroy());
+    }
   }
 
   /**

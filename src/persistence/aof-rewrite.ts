@@ -90,8 +90,9 @@ function streamCommands(key: string, s: StreamValue): string[][] {
   const idStr = (id: { ms: unknown; seq: unknown }) => `${id.ms}-${id.seq}`;
   for (const [id, fv] of s.range({ ms: 0, seq: 0 }, { ms: 18446744073709551615n, seq: 18446744073709551615n }, 0, false)) out.push(['XADD', key, id, ...fv]);
   if (s.length === 0) {
-    // An empty stream still exists: create it with a throwaway entry, as Redis does.
-    out.push(['XADD', key, 'MAXLEN', '0', idStr(s.lastId), 'x', 'y']);
+    // An empty stream still exists: create it with a throwaway entry, as Redis does. Its ID is
+    // 0-1 (XSETID below restores the real last ID): the last ID may be 0-0, which XADD refuses.
+    out.push(['XADD', key, 'MAXLEN', '0', '0-1', 'x', 'y']);
   }
   out.push(['XSETID', key, idStr(s.lastId), 'ENTRIESADDED', String(s.entriesAdded), 'MAXDELETEDID', idStr(s.maxDeletedId)]);
   if (s.groups !== null) {

@@ -188,9 +188,11 @@ function xreadgroupEffects(c: Client, argv: string[], reply: Reply): string[][] 
   let group = '';
   let consumer = '';
   let streams = -1;
+  let noack = false;
   for (let i = 1; i < argv.length; i++) {
     const a = lower(argv[i]);
-    if (a === 'group' && i + 2 < argv.length) {
+    if (a === 'noack') noack = true;
+    else if (a === 'group' && i + 2 < argv.length) {
       group = argv[i + 1];
       consumer = argv[i + 2];
       i += 2;
@@ -213,7 +215,10 @@ function xreadgroupEffects(c: Client, argv: string[], reply: Reply): string[][] 
     const s = c.db.dict.get(key);
     const g = s instanceof StreamValue ? s.group(group) : undefined;
     if (g === undefined) continue;
-    // NOACK reads leave nothing pending: only the group's position is propagated then.
+    // NOACK reads leave nothing pending, so no XCLAIM would create the consumer on replay:
+    // Redis propagates XGROUP CREATECONSUMER when such a read created it. Whether this read
+    // created it is not known here; CREATECONSUMER of an existing consumer changes nothing.
+    if (noack) out.push(['XGROUP', 'CREATECONSUMER', key, group, consumer]);
     out.push(...claimEffects(c, key, group, consumer, entries));
     const lastId = formatId(g.lastId.ms, g.lastId.seq);
     out.push(['XGROUP', 'SETID', key, group, lastId, 'ENTRIESREAD', String(g.entriesRead)]);

@@ -198,7 +198,9 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       const v = lenU64(inp);
       entriesRead = v === norm(U64_ALL) ? -1 : v;
     } else {
-      entriesRead = -1;
+      // Files before RDB 10 keep no read counter: estimated from the group's position, as Redis
+      // does when it loads them.
+      entriesRead = s.estimateDistance(lastId);
     }
     const cg = new ConsumerGroup(lastId, entriesRead);
     if (s.groups!.has(name)) bad('duplicate consumer group');

@@ -46,12 +46,15 @@ export interface TrackingOptions {
 
 interface BcastState {
   clients: Set<Client>;
-  /** Keys modified since the last broadcast -> the client that modified them (null: several). */
+  /** Keys modified since the last broadcast -> the client that modified them last (null: expiry or no client). */
   keys: Map<string, Client | null>;
 }
 
 const NULL_RESP2 = new RawReply(Buffer.from('$-1\r\n'));
 const NULL_RESP3 = new RawReply(Buffer.from('_\r\n'));
+
+const READONLY_SCRIPT_COMMANDS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
+const NO_ARGS: string[] = [];
 
 export class Tracking {
   /** Clients with tracking on (INFO tracking_clients). */
@@ -61,18 +64,25 @@ export class Tracking {
   /** Sum of the id-set sizes (INFO tracking_total_items). */
   totalItems = 0;
   readonly prefixTable = new Map<string, BcastState>();
-  /** The client whose command is running (Redis's server.current_client), or null. */
+  /** The outermost client whose command is running (Redis's server.current_client), or null. */
   current: Client | null = null;
+  /** The client running the innermost command (a script's client inside EVAL); it is the
+   *  modifier BCAST's NOLOOP compares with, as Redis records the client that wrote the key. */
+  executing: Client | null = null;
   /** Invalidations for the running client, sent after its reply (keys, or null for a flush). */
   private pendingSelf: Reply[] = [];
+  /** The command `current` runs (EVAL for a script's commands): its keys are what it tracks. */
+  private callerCmd: Command | null = null;
+  private callerArgv: string[] = NO_ARGS;
   private broadcastScheduled = false;
   /** Consecutive runs of the table limit that could not get under it (Redis's effort). */
   private limitTimeouts = 0;
   private trimming = false;
 
   constructor(private readonly server: Server) {
-    server.keyspace.onModified((_db, key) => {
-      if (this.table.size !== 0 || this.prefixTable.size !== 0) this.invalidateKey(key);
+    server.keyspace.onModified((_db, key, expired) => {
+      // An expired key was changed by no client: NOLOOP clients hear of it too (BCAST).
+      if (this.table.size !== 0 || this.prefixTable.size !== 0) this.invalidateKey(key, true, expired ? null : this.executing);
     });
     server.clientCloseHooks.push((c) => this.disable(c));
     databaseHooks.flushed.push(() => this.invalidateOnFlush());
@@ -169,16 +179,29 @@ export class Tracking {
    * after the outermost command (outer: the client of the enclosing command, if any), send the invalidations meant for the client that ran it.
    */
   afterCall(c: Client, cmd: Command, argv: string[], outer: Client | null): void {
-    // Like Redis, the tracking client is the one whose command is running (EXEC, scripts), the
-    // keys are those of the command that just ran.
+    // Like Redis, the tracking client is the one whose command is running (EXEC, scripts). The
+    // keys are those of the command that just ran, but for a script's read-only commands they
+    // are the keys its caller declared (EVAL's, not the ones the script touched). The read-only
+    // script commands track nothing themselves: their read-only commands do.
     const tracker = outer ?? c;
     const st = tracker.tracking;
-    if (st !== null && !st.bcast && cmd.flags & F.READONLY && !(cmd.flags & F.PUBSUB)) this.rememberKeys(st, tracker, cmd, argv);
+    if (st !== null && !st.bcast && cmd.flags & F.READONLY && !(cmd.flags & F.PUBSUB) && !READONLY_SCRIPT_COMMANDS.has(cmd.name)) {
+      if (c !== tracker && c.kind === 'lua' && this.callerCmd !== null) this.rememberKeys(st, tracker, this.callerCmd, this.callerArgv);
+      else this.rememberKeys(st, tracker, cmd, argv);
+    }
+    // The outermost command is over: do not keep its arguments (they may be large) alive.
+    if (outer === null) this.callerArgv = NO_ARGS;
     if (outer === null && this.pendingSelf.length !== 0) {
       const pending = this.pendingSelf;
       this.pendingSelf = [];
       for (const payload of pending) this.send(c, payload);
     }
+  }
+
+  /** Called for each command the outermost client runs itself (queued ones in EXEC too). */
+  callerCommand(cmd: Command, argv: string[]): void {
+    this.callerCmd = cmd;
+    this.callerArgv = argv;
   }
 
   private rememberKeys(st: TrackingState, c: Client, cmd: Command, argv: string[]): void {
@@ -198,8 +221,8 @@ export class Tracking {
   // ---- invalidation ----------------------------------------------------------------------------
 
   /** A key changed (Redis's trackingInvalidateKey). */
-  invalidateKey(key: string, bcast = true): void {
-    if (bcast && this.prefixTable.size !== 0) this.rememberForBroadcast(key);
+  invalidateKey(key: string, bcast = true, modifier: Client | null = this.executing): void {
+    if (bcast && this.prefixTable.size !== 0) this.rememberForBroadcast(key, modifier);
     const ids = this.table.get(key);
     if (ids === undefined) return;
     const clients = this.server.clients;
@@ -235,11 +258,12 @@ export class Tracking {
     this.totalItems = 0;
   }
 
-  private rememberForBroadcast(key: string): void {
+  private rememberForBroadcast(key: string, modifier: Client | null): void {
     for (const [prefix, bs] of this.prefixTable) {
       if (!key.startsWith(prefix)) continue;
-      const who = bs.keys.get(key);
-      bs.keys.set(key, who === undefined || who === this.current ? this.current : null);
+      // The last modifier is kept, as in Redis: a NOLOOP client that wrote the key last is not
+      // told about it, even when others wrote it earlier in the same event-loop turn.
+      bs.keys.set(key, modifier);
       if (!this.broadcastScheduled) {
         this.broadcastScheduled = true;
         setImmediate(() => this.broadcast());
