@@ -91,6 +91,38 @@ export function parseCommandLine(args: string[]): CommandLine {
   return { configFile, stdin, options };
 }
 
+/** Redis writes its pid file once listening succeeded, before loading the dataset. */
+function writePidfile(server: Server, logger: Logger): void {
+  const pidfile = server.config.get('pidfile');
+  if (pidfile === '') return;
+  try {
+    fs.writeFileSync(pidfile, `${process.pid}\n`);
+  } catch (e) {
+    logger.warning(`Failed to write PID file: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The startup banner. Like redis-server, a multi-line banner (written raw) when the log goes to a
+ * terminal or always-show-logo is set, else one line. Redis's test suite waits for its " PID: <pid>"
+ * line to know the process it spawned is up.
+ */
+function startupBanner(server: Server, logger: Logger, port: number): void {
+  const cfg = server.config;
+  const tty = cfg.get('logfile') === '' && !cfg.bool('syslog-enabled') && process.stdout.isTTY === true;
+  if (!tty && !cfg.bool('always-show-logo')) {
+    logger.notice(`Running mode=standalone, port=${port}.`);
+    return;
+  }
+  const lines = [
+    `respite ${VERSION} (Redis ${REDIS_VERSION} compatible) on Node.js ${process.version}, 64 bit`,
+    'Running in standalone mode',
+    `Port: ${port}`,
+    `PID: ${process.pid}`,
+  ];
+  logger.raw('\n' + lines.map((l) => `        ${l}\n`).join('') + '\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
@@ -134,7 +166,14 @@ async function main(): Promise<void> {
   }
   let handle: RespiteServer;
   try {
-    handle = await serve(server, port, { persistence: true });
+    handle = await serve(server, port, {
+      persistence: true,
+      listening: (bound) => {
+        writePidfile(server, logger);
+        startupBanner(server, logger, bound);
+        logger.notice('Server initialized');
+      },
+    });
   } catch (e) {
     if (e instanceof Error && e.name.endsWith('LoadError')) {
       // A corrupt or unreadable data file: stop without touching it (Redis exits the same way).
@@ -148,15 +187,6 @@ async function main(): Promise<void> {
   }
 
   const pidfile = cfg.get('pidfile');
-  if (pidfile !== '') {
-    try {
-      fs.writeFileSync(pidfile, `${process.pid}\n`);
-    } catch (e) {
-      logger.warning(`Failed to write PID file: ${(e as Error).message}`);
-    }
-  }
-  logger.notice(`Running mode=standalone, port=${handle.port}.`);
-  logger.notice('Server initialized');
   logger.notice('Ready to accept connections');
 
   let stopping = false;
