@@ -177,6 +177,8 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof Error && e.name.endsWith('LoadError')) {
       // A corrupt or unreadable data file: stop without touching it (Redis exits the same way).
+      if (e.name === 'AofManifestLoadError') logger.warning('\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+      for (const line of (e as { context?: string[] }).context ?? []) logger.warning(line);
       logger.warning(e.message);
       process.exit(1);
     }

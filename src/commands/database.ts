@@ -44,6 +44,8 @@ function flushdb(c: Client, argv: string[]): Reply {
   checkFlushArgs(argv);
   emptyDb(c, c.db);
   for (const hook of databaseHooks.flushed) hook([c.db]);
+  // Logged even when the database was already empty, as Redis does.
+  c.server.forcePropagation = true;
   return OK;
 }
 

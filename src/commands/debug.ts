@@ -4,6 +4,7 @@ import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
 import { errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
+import { persistenceOf } from '../persistence/persistence';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
 
@@ -17,6 +18,16 @@ interface DebugSub {
 }
 
 const SUBS: DebugSub[] = [
+  {
+    name: 'aof-flush-sleep',
+    argc: 3,
+    help: ['AOF-FLUSH-SLEEP <microsec>', '    Stall the server for <microsec> before each write to the AOF (for tests).'],
+    handler: (c, argv) => {
+      // atoi: junk and negatives read as no pause.
+      persistenceOf(c.server).aofFlushSleepUs = Math.max(0, parseInt(argv[2], 10) || 0);
+      return OK;
+    },
+  },
   {
     name: 'change-repl-id',
     argc: 2,

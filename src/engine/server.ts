@@ -96,6 +96,8 @@ export class Server {
    * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.
    */
   propagateCommand: ((c: Client, cmd: Command, argv: string[], reply: Reply) => void) | null = null;
+  /** Set by a handler whose command must propagate even though nothing changed (FLUSHDB on an empty db). */
+  forcePropagation = false;
   /** SHUTDOWN's save step (src/persistence): an error text refuses the shutdown. */
   prepareShutdown: ((save: boolean, nosave: boolean, force: boolean) => string | null) | null = null;
   /** AOF on: TCP replies wait for flushPending, which first runs beforeReplies (AOF write/fsync). */
@@ -236,7 +238,8 @@ export class Server {
     if (this.busyScript !== null) return;
     this.cronLoops++;
     this.keyspace.refreshLruClock();
-    this.keyspace.activeExpireCycle(hz);
+    // Nothing expires while the dataset is loading (the AOF's later commands may use the key).
+    if (!this.loading) this.keyspace.activeExpireCycle(hz);
     // Idle client timeout, checked about once a second.
     if (this.cronLoops % hz === 0) {
       const timeout = this.config.int('timeout');

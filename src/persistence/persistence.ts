@@ -83,6 +83,8 @@ export class Persistence {
   aof: import('./aof').Aof | null = null;
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds the server stalls before each AOF write (tests). */
+  aofFlushSleepUs = 0;
 
   constructor(readonly srv: Server) {}
 

@@ -163,6 +163,13 @@ export interface LoadSink {
 
 export class RdbLoadError extends Error {
   override name = 'RdbLoadError';
+  /** Log lines that come before the message. */
+  constructor(
+    message: string,
+    readonly context: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -275,8 +282,14 @@ export class RdbLoader {
       inp.need(8);
       let zero = true;
       for (let i = 0; i < 8; i++) if (inp.buf[crcEnd + i] !== 0) zero = false;
-      if (!zero && this.verifyChecksum && !new Crc64().update(inp.buf, 0, crcEnd).matches(inp.buf, crcEnd)) {
-        throw new RdbLoadError('Wrong RDB checksum. Aborting now.');
+      if (!zero && this.verifyChecksum) {
+        const expected = new Crc64().update(inp.buf, 0, crcEnd).digest();
+        const got = Buffer.from(inp.buf.buffer, inp.buf.byteOffset + crcEnd, 8).readBigUInt64LE(0);
+        if (expected !== got) {
+          throw new RdbLoadError(`Corrupt RDB file at offset ${crcEnd}: RDB CRC error`, [
+            `Wrong RDB checksum expected: (${expected.toString(16)}) but got (${got.toString(16)}). Aborting now.`,
+          ]);
+        }
       }
       inp.pos += 8;
     }
