@@ -178,8 +178,10 @@ async function main(): Promise<void> {
     if (e instanceof Error && e.name.endsWith('LoadError')) {
       // A corrupt or unreadable data file: stop without touching it (Redis exits the same way).
       if (e.name === 'AofManifestLoadError') logger.warning('\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
-      for (const line of (e as { context?: string[] }).context ?? []) logger.warning(line);
+      const lines = e as { context?: string[]; trailer?: string[] };
+      for (const line of lines.context ?? []) logger.warning(line);
       logger.warning(e.message);
+      for (const line of lines.trailer ?? []) logger.warning(line);
       process.exit(1);
     }
     const err = e as NodeJS.ErrnoException;

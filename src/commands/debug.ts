@@ -93,6 +93,15 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'set-skip-checksum-validation',
+    argc: 3,
+    help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Turns off (1) or back on (0) the CRC checks of RDB files and RESTORE payloads.'],
+    handler: (c, argv) => {
+      persistenceOf(c.server).skipChecksumValidation = (parseInt(argv[2], 10) || 0) !== 0;
+      return OK;
+    },
+  },
+  {
     name: 'sleep',
     argc: 3,
     help: ['SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.'],

@@ -148,7 +148,9 @@ function readNode(key: Buffer, blob: Buffer): StreamNode {
       if (nf < 0 || nf > e.length) bad('bad field count');
       for (let i = 0; i < 2 * nf; i++) fv.push(next());
     }
-    next(); // lp-count
+    // lp-count: how many listpack elements the entry spans, for walking backwards.
+    const span = flags & FLAG_SAMEFIELDS ? master.length + 3 : fv.length + 4;
+    if (Number(toInt(next())) !== span) bad('bad entry lp-count');
     if (node.total === 0 && (ms !== mMs || seq !== mSeq)) bad('master ID mismatch');
     node.append(ms, seq, fv, 0);
     if (flags & FLAG_DELETED) {
@@ -170,7 +172,15 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
   const nodes = inp.len();
   for (let i = 0; i < nodes; i++) {
     const key = inp.stringBuf();
-    const node = readNode(key, inp.stringBuf());
+    if (key.length !== 16) bad('Stream node key entry is not the size of a stream ID');
+    const blob = inp.stringBuf();
+    let node: StreamNode;
+    try {
+      node = readNode(key, blob);
+    } catch (e) {
+      if (e instanceof CorruptError || e instanceof RangeError) bad(`Stream listpack integrity check failed (${e.message}).`);
+      throw e;
+    }
     if (node.live === 0) continue; // Redis drops empty nodes too
     s.nodes.push(node);
   }
@@ -201,7 +211,7 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       entriesRead = -1;
     }
     const cg = new ConsumerGroup(lastId, entriesRead);
-    if (s.groups!.has(name)) bad('duplicate consumer group');
+    if (s.groups!.has(name)) bad(`Duplicated consumer group name ${name}`);
     s.groups!.set(name, cg);
     const npel = inp.len();
     for (let i = 0; i < npel; i++) {
@@ -216,7 +226,7 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       const cname = inp.string();
       const seen = inp.i64le();
       const c = new Consumer(cname, seen);
-      if (cg.consumers.has(cname)) bad('duplicate consumer');
+      if (cg.consumers.has(cname)) bad('Duplicate stream consumer detected.');
       cg.consumers.set(cname, c);
       const n = inp.len();
       for (let j = 0; j < n; j++) {
