@@ -4,6 +4,7 @@
 // rebuilt entry for entry.
 import { Consumer, ConsumerGroup, Nack, StreamValue, U64, norm, big, subS } from '../datatypes/stream';
 import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode } from '../datatypes/stream/node';
+import { cmp } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
 import { CorruptError, ListpackBuilder, listpackEntries } from './encodings';
 import * as R from './rdb-format';
@@ -152,6 +153,7 @@ function readNode(key: Buffer, blob: Buffer): StreamNode {
     const span = flags & FLAG_SAMEFIELDS ? master.length + 3 : fv.length + 4;
     if (Number(toInt(next())) !== span) bad('bad entry lp-count');
     if (node.total === 0 && (ms !== mMs || seq !== mSeq)) bad('master ID mismatch');
+    if (node.total > 0 && cmp(ms, seq, node.msAt(node.total - 1), node.seqAt(node.total - 1)) <= 0) bad('entry IDs not in order');
     node.append(ms, seq, fv, 0);
     if (flags & FLAG_DELETED) {
       node.markDeleted(node.total - 1);
@@ -181,6 +183,10 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       if (e instanceof CorruptError || e instanceof RangeError) bad(`Stream listpack integrity check failed (${e.message}).`);
       throw e;
     }
+    if (node.total === 0) bad('Stream node without entries');
+    // Nodes follow each other in ID order (a repeated or earlier node key is corruption).
+    const last = s.nodes[s.nodes.length - 1];
+    if (last !== undefined && cmp(node.msAt(0), node.seqAt(0), last.msAt(last.total - 1), last.seqAt(last.total - 1)) <= 0) bad('Stream node IDs not in order');
     if (node.live === 0) continue; // Redis drops empty nodes too
     s.nodes.push(node);
   }
