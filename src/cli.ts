@@ -8,6 +8,7 @@ import { REDIS_VERSION } from './commands/connection';
 import { ConfigFileError, loadServerConfig } from './config/conf-file';
 import { quoteRepr } from './config/config';
 import { Logger } from './engine/logger';
+import { installCrashHandlers } from './engine/crash-report';
 import { Server } from './engine/server';
 import { RespiteServer, serve } from './index';
 import { Clock } from './keyspace/clock';
@@ -148,6 +149,7 @@ async function main(): Promise<void> {
   }
   server.configFile = cl.configFile;
   logger.notice('Configuration loaded');
+  installCrashHandlers(server, VERSION);
 
   const cfg = server.config;
   if (cfg.bool('daemonize')) {

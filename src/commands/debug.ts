@@ -3,7 +3,8 @@
 import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
 import { errorf } from '../errors';
-import { OK, Reply, SimpleString } from '../resp/reply';
+import { NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
+import { crashHandlersInstalled } from '../engine/crash-report';
 import { persistenceOf } from '../persistence/persistence';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
@@ -77,6 +78,17 @@ const SUBS: DebugSub[] = [
       '      file to the database.',
     ],
     handler: (c, argv) => debugReload(c, argv),
+  },
+  {
+    name: 'segfault',
+    argc: 2,
+    help: ['SEGFAULT', '    Crash the server with sigsegv (after writing the crash report to the log).'],
+    handler: () => {
+      // An embedded server shares its process with the application: it is not crashed.
+      if (!crashHandlersInstalled()) return errorf('ERR DEBUG SEGFAULT is only available in respite-server');
+      process.kill(process.pid, 'SIGSEGV');
+      return NO_REPLY;
+    },
   },
   {
     name: 'set-active-expire',
