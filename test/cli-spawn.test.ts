@@ -152,7 +152,7 @@ test('an RDB file with a wrong checksum stops startup with the CRC error and the
   const q = launch(dir, defaultConf(dir, await freePort()));
   assert.deepEqual(await q.exited, [1, null]);
   const lines = q.log().trimEnd().split('\n').slice(-3);
-  assert.match(lines[0], /# Wrong RDB checksum expected: \([0-9a-f]+\) but got \(30306172626f6f66\)\. Aborting now\./);
+  assert.match(lines[0], /# Wrong RDB checksum expected: \([0-9a-f]+\) but got \(30307261626f6f66\)\. Aborting now\./);
   assert.match(lines[1], /RDB CRC error/);
   assert.match(lines[2], /# Terminating server after rdb file reading failure\.$/);
   fs.rmSync(dir, { recursive: true, force: true });
