@@ -8,6 +8,7 @@ import { REDIS_VERSION } from './commands/connection';
 import { ConfigFileError, loadServerConfig } from './config/conf-file';
 import { quoteRepr } from './config/config';
 import { Logger } from './engine/logger';
+import { installCrashHandlers } from './engine/crash-report';
 import { Server } from './engine/server';
 import { RespiteServer, serve } from './index';
 import { Clock } from './keyspace/clock';
@@ -91,6 +92,38 @@ export function parseCommandLine(args: string[]): CommandLine {
   return { configFile, stdin, options };
 }
 
+/** Redis writes its pid file once listening succeeded, before loading the dataset. */
+function writePidfile(server: Server, logger: Logger): void {
+  const pidfile = server.config.get('pidfile');
+  if (pidfile === '') return;
+  try {
+    fs.writeFileSync(pidfile, `${process.pid}\n`);
+  } catch (e) {
+    logger.warning(`Failed to write PID file: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The startup banner. Like redis-server, a multi-line banner (written raw) when the log goes to a
+ * terminal or always-show-logo is set, else one line. Redis's test suite waits for its " PID: <pid>"
+ * line to know the process it spawned is up.
+ */
+function startupBanner(server: Server, logger: Logger, port: number): void {
+  const cfg = server.config;
+  const tty = cfg.get('logfile') === '' && !cfg.bool('syslog-enabled') && process.stdout.isTTY === true;
+  if (!tty && !cfg.bool('always-show-logo')) {
+    logger.notice(`Running mode=standalone, port=${port}.`);
+    return;
+  }
+  const lines = [
+    `respite ${VERSION} (Redis ${REDIS_VERSION} compatible) on Node.js ${process.version}, 64 bit`,
+    'Running in standalone mode',
+    `Port: ${port}`,
+    `PID: ${process.pid}`,
+  ];
+  logger.raw('\n' + lines.map((l) => `        ${l}\n`).join('') + '\n');
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
@@ -116,6 +149,7 @@ async function main(): Promise<void> {
   }
   server.configFile = cl.configFile;
   logger.notice('Configuration loaded');
+  installCrashHandlers(server, VERSION);
 
   const cfg = server.config;
   if (cfg.bool('daemonize')) {
@@ -134,11 +168,22 @@ async function main(): Promise<void> {
   }
   let handle: RespiteServer;
   try {
-    handle = await serve(server, port, { persistence: true });
+    handle = await serve(server, port, {
+      persistence: true,
+      listening: (bound) => {
+        writePidfile(server, logger);
+        startupBanner(server, logger, bound);
+        logger.notice('Server initialized');
+      },
+    });
   } catch (e) {
     if (e instanceof Error && e.name.endsWith('LoadError')) {
       // A corrupt or unreadable data file: stop without touching it (Redis exits the same way).
+      if (e.name === 'AofManifestLoadError') logger.warning('\n*** FATAL AOF MANIFEST FILE ERROR ***\n');
+      const lines = e as { context?: string[]; trailer?: string[] };
+      for (const line of lines.context ?? []) logger.warning(line);
       logger.warning(e.message);
+      for (const line of lines.trailer ?? []) logger.warning(line);
       process.exit(1);
     }
     const err = e as NodeJS.ErrnoException;
@@ -148,15 +193,6 @@ async function main(): Promise<void> {
   }
 
   const pidfile = cfg.get('pidfile');
-  if (pidfile !== '') {
-    try {
-      fs.writeFileSync(pidfile, `${process.pid}\n`);
-    } catch (e) {
-      logger.warning(`Failed to write PID file: ${(e as Error).message}`);
-    }
-  }
-  logger.notice(`Running mode=standalone, port=${handle.port}.`);
-  logger.notice('Server initialized');
   logger.notice('Ready to accept connections');
 
   let stopping = false;

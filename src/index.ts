@@ -95,7 +95,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
  * at the configured bind addresses, starts the cron, and returns the handle. Used by
  * startServer() and the respite-server command line.
  */
-export async function serve(server: Server, port: number | null, opts: { persistence?: boolean } = {}): Promise<RespiteServer> {
+export interface ServeOptions {
+  /** Load the data directory at startup and save like redis-server (see src/persistence). */
+  persistence?: boolean;
+  /** Called once listening succeeded, before the dataset is loaded (the command line logs here). */
+  listening?: (port: number) => void;
+}
+
+export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
   await loadInlineVm(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
@@ -153,6 +160,7 @@ export async function serve(server: Server, port: number | null, opts: { persist
     },
   };
   server.onShutdown = () => void handle.close();
+  opts.listening?.(bound);
   // Load the dataset (clients already connected get -LOADING meanwhile). A corrupt file stops
   // the startup and is left untouched.
   if (opts.persistence === true) {

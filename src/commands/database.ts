@@ -4,6 +4,7 @@ import type { Client } from '../engine/client';
 import { DB_INDEX_OUT_OF_RANGE, SYNTAX, errorf } from '../errors';
 import type { Db } from '../keyspace/db';
 import { OK, Reply } from '../resp/reply';
+import { persistenceOf } from '../persistence/persistence';
 import { int32Arg, is } from './args';
 import { CommandDef } from './registry';
 
@@ -45,6 +46,8 @@ function flushdb(c: Client, argv: string[]): Reply {
   const lazy = flushIsAsync(c, argv);
   emptyDb(c, c.db, lazy);
   for (const hook of databaseHooks.flushed) hook([c.db]);
+  // Logged even when the database was already empty, as Redis does.
+  c.server.forcePropagation = true;
   return OK;
 }
 
@@ -53,7 +56,13 @@ function flushall(c: Client, argv: string[]): Reply {
   const dbs = c.server.keyspace.dbs;
   for (const db of dbs) emptyDb(c, db, lazy);
   for (const hook of databaseHooks.flushed) hook(dbs);
-  c.server.keyspace.dirty++;
+  // As Redis 7.0: a background save in progress is aborted, and with save points configured the
+  // empty dataset is saved at once (which zeroes the dirty counter).
+  const p = persistenceOf(c.server);
+  p.killBgsave();
+  if (p.owned && p.saveParams().length > 0) p.save();
+  // Logged even when every database was already empty.
+  c.server.forcePropagation = true;
   return OK;
 }
 

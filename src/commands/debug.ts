@@ -17,8 +17,10 @@ import {
   debugQuicklist,
   debugStringmatchTest,
 } from './debug-inspect';
-import { DoubleReply, MapReply, OK, PushReply, RawReply, Reply, SetReply, SimpleString, VerbatimReply } from '../resp/reply';
+import { DoubleReply, MapReply, NO_REPLY, OK, PushReply, RawReply, Reply, SetReply, SimpleString, VerbatimReply } from '../resp/reply';
 import { keywordOf } from './args';
+import { crashHandlersInstalled } from '../engine/crash-report';
+import { persistenceOf } from '../persistence/persistence';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
 import { scriptingState } from '../scripting/state';
@@ -35,6 +37,16 @@ interface DebugSub {
 }
 
 const SUBS: DebugSub[] = [
+  {
+    name: 'aof-flush-sleep',
+    argc: 3,
+    help: ['AOF-FLUSH-SLEEP <microsec>', '    Stall the server for <microsec> before each write to the AOF (for tests).'],
+    handler: (c, argv) => {
+      // atoi: junk and negatives read as no pause.
+      persistenceOf(c.server).aofFlushSleepUs = Math.max(0, parseInt(argv[2], 10) || 0);
+      return OK;
+    },
+  },
   {
     name: 'change-repl-id',
     argc: 2,
@@ -219,6 +231,17 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'segfault',
+    argc: 2,
+    help: ['SEGFAULT', '    Crash the server with sigsegv (after writing the crash report to the log).'],
+    handler: () => {
+      // An embedded server shares its process with the application: it is not crashed.
+      if (!crashHandlersInstalled()) return errorf('ERR DEBUG SEGFAULT is only available in respite-server');
+      process.kill(process.pid, 'SIGSEGV');
+      return NO_REPLY;
+    },
+  },
+  {
     name: 'set-active-expire',
     argc: 3,
     help: [
@@ -239,6 +262,15 @@ const SUBS: DebugSub[] = [
     handler: (c, argv) => {
       // Lets scripts run commands flagged noscript (the suite uses CLIENT LIST, DEBUG PROTOCOL...).
       scriptingState(c.server).denyScriptsDisabled = (parseInt(argv[2], 10) || 0) !== 0;
+      return OK;
+    },
+  },
+  {
+    name: 'set-skip-checksum-validation',
+    argc: 3,
+    help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Turns off (1) or back on (0) the CRC checks of RDB files and RESTORE payloads.'],
+    handler: (c, argv) => {
+      persistenceOf(c.server).skipChecksumValidation = (parseInt(argv[2], 10) || 0) !== 0;
       return OK;
     },
   },

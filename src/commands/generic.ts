@@ -314,8 +314,8 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     if (flags & EXPIRE_GT && (current === -1 || when <= current)) return 0;
     if (flags & EXPIRE_LT && current !== -1 && when >= current) return 0;
   }
-  if (when <= c.server.keyspace.now()) {
-    // A time in the past deletes the key at once.
+  if (when <= c.server.keyspace.now() && !c.server.keyspace.loading) {
+    // A time in the past deletes the key at once (except while the AOF is replayed).
     db.delete(key);
     db.notify('g', 'del', key);
     return 1;

@@ -4,7 +4,7 @@ import type { Client } from '../engine/client';
 import { NOT_INTEGER, ReplyError, SYNTAX, errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
 import { dumpPayload, restorePayload, verifyDumpPayload } from '../persistence/rdb-file';
-import { CorruptError } from '../persistence/encodings';
+import { CorruptError, EmptyKeyError } from '../persistence/encodings';
 import * as fs from 'node:fs';
 import { errText, persistenceOf } from '../persistence/persistence';
 import { int64Arg, is } from './args';
@@ -83,13 +83,17 @@ function restore(c: Client, argv: string[]): Reply {
   let ttl = int64Arg(argv[2], NOT_INTEGER);
   if (ttl < 0) return errorf('ERR Invalid TTL value, must be >= 0');
   const payload = Buffer.from(argv[3], 'latin1');
-  if (!verifyDumpPayload(payload)) return errorf('ERR DUMP payload version or checksum are wrong');
   const p = persistenceOf(c.server);
+  if (!verifyDumpPayload(payload, p.skipChecksumValidation)) return errorf('ERR DUMP payload version or checksum are wrong');
   let value;
   try {
     value = restorePayload(payload, p.loadLimits());
   } catch (e) {
-    if (e instanceof CorruptError || e instanceof RangeError) return errorf('ERR Bad data format');
+    if (e instanceof CorruptError || e instanceof RangeError) {
+      // Logged for the curious (verbose, as Redis does); the client only learns it was bad data.
+      if (!(e instanceof EmptyKeyError)) c.server.log.verbose(`RESTORE: corrupt DUMP payload: ${e.message}`);
+      return errorf('ERR Bad data format');
+    }
     throw e;
   }
   let deleted = false;

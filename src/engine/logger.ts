@@ -25,13 +25,23 @@ export class Logger {
     this.write(3, msg);
   }
 
+  /** Text written as is, without the pid/time prefix (the startup banner), at notice level. */
+  raw(text: string): void {
+    if (LEVELS.notice < LEVELS[this.level]) return;
+    this.emit(text);
+  }
+
   private write(level: number, msg: string): void {
     if (level < LEVELS[this.level]) return;
     if (this.file === null && this.sink === null) return;
     const d = new Date();
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
     const ts = `${pad(d.getDate())} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:M ${ts} ${MARK[level]} ${msg}\n`;
+    this.emit(`${process.pid}:M ${ts} ${MARK[level]} ${msg}\n`);
+  }
+
+  private emit(line: string): void {
+    if (this.file === null && this.sink === null) return;
     this.sink?.(line);
     if (this.file === '') process.stdout.write(line);
     else if (this.file) fs.appendFileSync(this.file, line);

@@ -106,6 +106,8 @@ export class Server {
    * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.
    */
   propagateCommand: ((c: Client, cmd: Command, argv: string[], reply: Reply) => void) | null = null;
+  /** Set by a handler whose command must propagate even though nothing changed (FLUSHDB on an empty db). */
+  forcePropagation = false;
   /** SHUTDOWN's save step (src/persistence): an error text refuses the shutdown. */
   prepareShutdown: ((save: boolean, nosave: boolean, force: boolean) => string | null) | null = null;
   /** AOF on: TCP replies wait for flushPending, which first runs beforeReplies (AOF write/fsync). */
@@ -255,10 +257,13 @@ export class Server {
     if (this.busyScript !== null || this.pauseCron) return;
     this.cronLoops++;
     this.keyspace.refreshLruClock();
+    // Nothing expires while the dataset is loading (the AOF's later commands may use the key).
     // Redis samples the expire cycle's duration as the "expire-cycle" latency event.
-    const t0 = performance.now();
-    this.keyspace.activeExpireCycle(hz);
-    if (this.latency.threshold !== 0) this.latency.addIfNeeded('expire-cycle', performance.now() - t0, this.clock.now());
+    if (!this.loading) {
+      const t0 = performance.now();
+      this.keyspace.activeExpireCycle(hz);
+      if (this.latency.threshold !== 0) this.latency.addIfNeeded('expire-cycle', performance.now() - t0, this.clock.now());
+    }
     // Idle client timeout, checked about once a second.
     if (this.cronLoops % hz === 0) {
       const timeout = this.config.int('timeout');

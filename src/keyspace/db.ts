@@ -165,7 +165,7 @@ export class Db {
   /** True if the key had expired and was deleted now. */
   expireIfNeeded(key: string): boolean {
     const when = this.expires.get(key);
-    if (when === undefined || when > this.ks.now()) return false;
+    if (when === undefined || when > this.ks.now() || this.ks.loading) return false;
     // While writes are paused the key is treated as missing but not deleted (Redis does the same).
     if (!this.ks.expireAllowed()) return true;
     this.ks.expireKey(this, key);

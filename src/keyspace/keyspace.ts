@@ -44,6 +44,12 @@ export class Keyspace {
   noTouch = false;
   /** Expiry is suspended while writes are paused (CLIENT PAUSE) and on replicas. */
   expirePaused = false;
+  /**
+   * Set while the AOF is replayed: nothing expires (a key whose TTL passed stays, so later
+   * commands of the file still apply to it) and EXPIRE with a past time sets the TTL instead of
+   * deleting, as Redis does while loading. Expiry happens once loading is over.
+   */
+  loading = false;
   /** When set, "now" for expiry is this value (scripts see time stand still). */
   timeSnapshot: number | null = null;
   activeExpireEnabled = true;

@@ -1,6 +1,8 @@
 // The AOF's file formats: the multi-part manifest ("file <name> seq <n> type <b|h|i>" lines)
 // and commands as RESP multibulks, parsed with truncation detection (aof-load-truncated).
 
+import { splitArgs } from '../resp/parser';
+
 export interface ManifestEntry {
   name: string;
   seq: number;
@@ -9,63 +11,80 @@ export interface ManifestEntry {
 
 export class AofLoadError extends Error {
   override name = 'AofLoadError';
+  /** Log lines that come before the message (where in the file the error is). */
+  constructor(
+    message: string,
+    readonly context: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
-/** Parses a manifest (Redis's aofLoadManifestFromFile). */
+/** A malformed manifest: the server does not start (logged as a fatal manifest error). */
+export class AofManifestLoadError extends AofLoadError {
+  override name = 'AofManifestLoadError';
+}
+
+/** Longest manifest line Redis reads in one piece; a longer one is an error. */
+const MANIFEST_MAX_LINE = 1024;
+
+/**
+ * Parses a manifest with Redis's rules (aofLoadManifestFromFile): the file is read in pieces of
+ * up to 1024 bytes ending at a newline; '#' lines are comments; a piece with no newline (a line
+ * too long, or a last line without one) and a blank line are errors; each entry needs at least
+ * "file", "seq" (non-zero) and "type" (keys in any case, the file a bare name); incr files must
+ * have increasing sequence numbers, and there is at most one base. An error names the line.
+ */
 export function parseManifest(text: string): ManifestEntry[] {
   const out: ManifestEntry[] = [];
-  let bases = 0;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const parts = splitManifestLine(line);
-    if (parts === null || parts.length % 2 !== 0) throw new AofLoadError('Invalid AOF manifest file format');
-    const e: Partial<ManifestEntry> = {};
-    for (let i = 0; i < parts.length; i += 2) {
-      const k = parts[i];
-      const v = parts[i + 1];
-      if (k === 'file') e.name = v;
-      else if (k === 'seq') e.seq = Number(v);
-      else if (k === 'type') e.type = v as ManifestEntry['type'];
+  let hasBase = false;
+  let maxIncrSeq = 0;
+  let linenum = 0;
+  let pos = 0;
+  for (;;) {
+    if (pos >= text.length) {
+      if (linenum === 0) throw new AofManifestLoadError('Found an empty AOF manifest');
+      return out;
     }
-    if (e.name === undefined || e.seq === undefined || !Number.isInteger(e.seq) || (e.type !== 'b' && e.type !== 'h' && e.type !== 'i')) {
-      throw new AofLoadError('Invalid AOF manifest file format');
+    const nl = text.indexOf('\n', pos);
+    const end = Math.min(nl < 0 ? text.length : nl + 1, pos + MANIFEST_MAX_LINE);
+    const piece = text.slice(pos, end);
+    pos = end;
+    linenum++;
+    if (piece[0] === '#') continue;
+    if (!piece.includes('\n')) throw new AofManifestLoadError('The AOF manifest file contains too long line');
+    const line = piece.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+    const fail = (msg: string) => new AofManifestLoadError(msg, [`Reading the manifest file, at line ${linenum}`, `>>> '${line}'`]);
+    const argv = line === '' ? null : splitArgs(line);
+    // Fewer than 6 words or an odd count is malformed (more pairs are allowed, for later versions).
+    if (argv === null || argv.length < 6 || argv.length % 2 !== 0) throw fail('Invalid AOF manifest file format');
+    let name: string | undefined;
+    let seq = 0;
+    let type = '';
+    for (let i = 0; i < argv.length; i += 2) {
+      const k = argv[i].toLowerCase();
+      if (k === 'file') {
+        name = argv[i + 1];
+        if (name.includes('/') || name.includes('\\')) throw fail("File can't be a path, just a filename");
+      } else if (k === 'seq') seq = atoll(argv[i + 1]);
+      else if (k === 'type') type = argv[i + 1].charAt(0);
     }
-    if (e.type === 'b' && ++bases > 1) throw new AofLoadError('Found duplicate base file information');
-    out.push(e as ManifestEntry);
+    if (name === undefined || seq === 0 || type === '') throw fail('Invalid AOF manifest file format');
+    if (type === 'b') {
+      if (hasBase) throw fail('Found duplicate base file information');
+      hasBase = true;
+    } else if (type === 'i') {
+      if (seq <= maxIncrSeq) throw fail('Found a non-monotonic sequence number');
+      maxIncrSeq = seq;
+    } else if (type !== 'h') throw fail('Unknown AOF file type');
+    out.push({ name, seq, type });
   }
-  return out;
 }
 
-function splitManifestLine(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    while (line[i] === ' ') i++;
-    if (i >= line.length) break;
-    if (line[i] === '"') {
-      let s = '';
-      i++;
-      while (i < line.length && line[i] !== '"') {
-        if (line[i] === '\\' && i + 1 < line.length) {
-          const n = line[++i];
-          if (n === 'x') {
-            s += String.fromCharCode(parseInt(line.slice(i + 1, i + 3), 16));
-            i += 2;
-          } else s += n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n;
-        } else s += line[i];
-        i++;
-      }
-      if (line[i] !== '"') return null;
-      i++;
-      out.push(s);
-    } else {
-      const j = line.indexOf(' ', i);
-      out.push(line.slice(i, j < 0 ? line.length : j));
-      i = j < 0 ? line.length : j;
-    }
-  }
-  return out;
+/** C's atoll: optional sign and leading digits, 0 when there are none. */
+function atoll(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : Number(m[1]);
 }
 
 function manifestName(n: string): string {

@@ -17,10 +17,12 @@ export class CommandRewriter {
   constructor(
     private readonly srv: Server,
     private readonly sink: (b: Buffer) => void,
+    /** aof-timestamp-enabled: the unix time annotated at the start of the file. */
+    private readonly timestamp: number | null = null,
   ) {}
 
   run(): void {
-    const chunks: string[] = [];
+    const chunks: string[] = this.timestamp === null ? [] : [`#TS:${this.timestamp}\r\n`];
     let size = 0;
     const emit = (argv: string[]) => {
       const s = respCommand(argv);

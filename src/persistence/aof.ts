@@ -47,6 +47,8 @@ export class Aof {
   private rewriteStart = 0;
   private rewriteSnapshot: Snapshot | null = null;
   private rewriteWaiters: ((ok: boolean) => void)[] = [];
+  /** The second of the last "#TS:" annotation written (aof-timestamp-enabled). */
+  private annotatedSecond = 0;
 
   constructor(
     readonly srv: Server,
@@ -100,8 +102,17 @@ export class Aof {
   /** Buffers one command (SELECT first when the db changes); `always` syncs it when `last`. */
   private append(dbId: number, argv: string[], last: boolean): void {
     let s = '';
+    // aof-timestamp-enabled: a "#TS:<unix time>" line before the first command of each second
+    // (redis-check-aof --truncate-to-timestamp cuts the file there).
+    if (this.srv.config.bool('aof-timestamp-enabled')) {
+      const sec = Math.floor(this.srv.clock.now() / 1000);
+      if (sec > this.annotatedSecond) {
+        this.annotatedSecond = sec;
+        s = `#TS:${sec}\r\n`;
+      }
+    }
     if (dbId !== this.selectedDb) {
-      s = respCommand(['SELECT', String(dbId)]);
+      s += respCommand(['SELECT', String(dbId)]);
       this.selectedDb = dbId;
     }
     s += respCommand(argv);
@@ -136,6 +147,8 @@ export class Aof {
       if (sync && this.fd !== null && this.needFsync) this.fsyncNow();
       return;
     }
+    // DEBUG AOF-FLUSH-SLEEP: a test stretches the gap between running a command and its write.
+    if (this.p.aofFlushSleepUs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.p.aofFlushSleepUs / 1000);
     const data = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(''), 'latin1');
     this.pending = [];
     this.pendingBytes = 0;
@@ -367,7 +380,8 @@ export class Aof {
     };
     const preamble = this.preamble();
     const snap = preamble ? new Snapshot(srv.keyspace, this.p.snapshotOptions(true), sink, true) : null;
-    const cmds = preamble ? null : new CommandRewriter(srv, sink);
+    const stamp = srv.config.bool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null;
+    const cmds = preamble ? null : new CommandRewriter(srv, sink, stamp);
     this.rewriteSnapshot = snap;
     if (snap !== null) srv.keyspace.beforeAccess = (db, key) => snap.beforeAccess(db, key);
     srv.log.notice('Background append only file rewriting started');
@@ -505,6 +519,7 @@ export class Aof {
    */
   async loadAtStartup(): Promise<void> {
     this.loadManifestIfAny();
+    this.upgradeOldAof();
     // No AOF yet: start empty and create it (as Redis does, an RDB file is not read then).
     if (this.manifest.length !== 0) {
       const srv = this.srv;
@@ -540,6 +555,27 @@ export class Aof {
       }
     }
     this.openAtStartup();
+  }
+
+  /**
+   * A single-file AOF of Redis before 7.0 (<appendfilename> in the working directory) becomes
+   * the base of a new AOF directory, when that directory has no files of its own yet (Redis's
+   * upgrade rules): moved in and listed as base 1, incr files follow.
+   */
+  private upgradeOldAof(): void {
+    const name = this.fileBase;
+    if (!isFile(path.resolve(name))) return;
+    const dir = this.dir();
+    const base = this.manifest.find((e) => e.type === 'b');
+    const noIncr = !this.manifest.some((e) => e.type === 'i');
+    const upgrade =
+      !fs.existsSync(dir) || (base === undefined && noIncr) || (base !== undefined && noIncr && base.name === name && !isFile(path.join(dir, name)));
+    if (!upgrade) return;
+    fs.mkdirSync(dir, { recursive: true });
+    this.manifest = [{ name, seq: 1, type: 'b' }, ...this.manifest.filter((e) => e.type !== 'b')];
+    this.persistManifest();
+    fs.renameSync(path.resolve(name), path.join(dir, name));
+    this.srv.log.notice(`Successfully migrated an old-style AOF file (${name}) into the AOF directory (${path.basename(dir)}).`);
   }
 
   /** DEBUG LOADAOF: the files again, into the (emptied) dataset, at once. */
@@ -636,10 +672,12 @@ export class Aof {
     let pos = start;
     for (;;) {
       this.replaying = true;
+      srv.keyspace.loading = true;
       try {
         res = parseCommands(buf, pos, visit, 64);
       } finally {
         this.replaying = false;
+        srv.keyspace.loading = false;
       }
       if (!res.more) break;
       pos = res.end;
@@ -661,6 +699,14 @@ export class Aof {
       fs.truncateSync(file, validEnd);
       srv.log.warning(`AOF ${path.basename(file)} loaded anyway because aof-load-truncated is enabled`);
     }
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }
 

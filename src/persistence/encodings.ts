@@ -6,6 +6,12 @@ import { parseIntStrict } from '../resp/format';
 
 export class CorruptError extends Error {}
 
+/**
+ * A value with no elements (older Redis versions could write them): RESTORE refuses it as bad
+ * data, loading an RDB file skips the key with a warning, as Redis 7.0 does.
+ */
+export class EmptyKeyError extends CorruptError {}
+
 function corrupt(what: string): never {
   throw new CorruptError(what);
 }
@@ -73,8 +79,10 @@ export function listpackEntries(b: Buffer): string[] {
       corrupt('bad listpack encoding');
     }
     p += entryLen;
-    p += backlenSize(entryLen);
-    if (p > total) corrupt('listpack entry overflow');
+    const blen = backlenSize(entryLen);
+    if (p + blen > total) corrupt('listpack entry overflow');
+    checkBacklen(b, p, blen, entryLen);
+    p += blen;
   }
   if (p !== total - 1) corrupt('listpack trailing bytes');
   if (count !== 0xffff && count !== out.length) corrupt('listpack count mismatch');
@@ -83,6 +91,20 @@ export function listpackEntries(b: Buffer): string[] {
 
 function need(b: Buffer, p: number, n: number, total: number): void {
   if (p + n > total) corrupt('listpack entry overflow');
+}
+
+/**
+ * The back-length after an entry (read from its last byte backwards, 7 bits per byte, the high
+ * bit set on every byte but the first stored) must give the entry's length.
+ */
+function checkBacklen(b: Buffer, at: number, size: number, entryLen: number): void {
+  let val = 0;
+  for (let i = 0; i < size; i++) {
+    const x = b[at + size - 1 - i];
+    if ((x & 0x80) !== 0 !== i < size - 1) corrupt('listpack bad back-length');
+    val += (x & 0x7f) * 2 ** (7 * i);
+  }
+  if (val !== entryLen) corrupt('listpack back-length mismatch');
 }
 
 function backlenSize(l: number): number {
@@ -206,13 +228,28 @@ export function ziplistEntries(b: Buffer): string[] {
   if (b.length < 11) corrupt('ziplist too short');
   const total = b.readUInt32LE(0);
   if (total !== b.length) corrupt('ziplist size mismatch');
+  const tail = b.readUInt32LE(4);
   const count = b.readUInt16LE(8);
   const out: string[] = [];
   let p = 10;
+  // Each entry records the length of the one before it, and the header the offset of the last
+  // one: both are checked, so a payload is only accepted if Redis would read it the same way.
+  let prevStart = 10;
+  let prevLen = 0;
   for (;;) {
     if (p >= total) corrupt('ziplist without terminator');
     if (b[p] === 0xff) break;
-    p += b[p] < 254 ? 1 : 5; // prevlen
+    const start = p;
+    let storedPrev: number;
+    if (b[p] < 254) {
+      storedPrev = b[p];
+      p += 1;
+    } else {
+      zneed(p + 5, total);
+      storedPrev = b.readUInt32LE(p + 1);
+      p += 5;
+    }
+    if (storedPrev !== prevLen) corrupt('ziplist prevlen mismatch');
     if (p >= total) corrupt('ziplist entry overflow');
     const c = b[p];
     const hi = c >> 6;
@@ -253,8 +290,11 @@ export function ziplistEntries(b: Buffer): string[] {
       corrupt('bad ziplist encoding');
     }
     p = end;
+    prevStart = start;
+    prevLen = end - start;
   }
   if (p !== total - 1) corrupt('ziplist trailing bytes');
+  if (tail !== prevStart) corrupt('ziplist tail offset mismatch');
   if (count !== 0xffff && count !== out.length) corrupt('ziplist count mismatch');
   return out;
 }

@@ -75,6 +75,8 @@ export class Persistence {
   lastCowSize = 0;
   lastLoadKeysExpired = 0;
   lastLoadKeysLoaded = 0;
+  /** Keys without elements skipped by the last load (see EmptyKeyError). */
+  lastLoadEmptySkipped = 0;
   bgsaveScheduled = false;
   bg: BgSave | null = null;
   loading: LoadingState | null = null;
@@ -89,6 +91,10 @@ export class Persistence {
   }
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
+  /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RDB files and RESTORE payloads load without a CRC check. */
+  skipChecksumValidation = false;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds the server stalls before each AOF write (tests). */
+  aofFlushSleepUs = 0;
 
   constructor(readonly srv: Server) {}
 
@@ -394,6 +400,10 @@ export class Persistence {
         if (functionStore === null) throw new RdbLoadError('The RDB file contains functions, but function support is not available');
         functionStore.load(srv, code, merge);
       },
+      // Older Redis versions could save keys without elements: skipped (first ten logged).
+      emptyKey: (key: string, n: number) => {
+        if (n <= 10) srv.log.warning(`RDB loading skipping empty key: ${key}`);
+      },
     };
   }
 
@@ -405,13 +415,18 @@ export class Persistence {
     return mark;
   }
 
+  private verifyChecksums(): boolean {
+    return this.srv.config.bool('rdbchecksum') && !this.skipChecksumValidation;
+  }
+
   /** Loads an RDB image synchronously into the (empty) databases. Returns keys loaded. */
   loadRdbBuffer(buf: Buffer, merge = false): RdbLoader {
     const expired = { n: 0 };
-    const loader = new RdbLoader(buf, this.loadSink(expired, merge), this.loadLimits(), this.srv.config.bool('rdbchecksum'));
+    const loader = new RdbLoader(buf, this.loadSink(expired, merge), this.loadLimits(), this.verifyChecksums());
     loader.step();
     this.lastLoadKeysLoaded = loader.keys - expired.n;
     this.lastLoadKeysExpired = expired.n;
+    this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
     return loader;
   }
 
@@ -422,7 +437,7 @@ export class Persistence {
   loadRdbAsync(buf: Buffer): Promise<void> {
     const srv = this.srv;
     const expired = { n: 0 };
-    const loader = new RdbLoader(buf, this.loadSink(expired), this.loadLimits(), srv.config.bool('rdbchecksum'));
+    const loader = new RdbLoader(buf, this.loadSink(expired), this.loadLimits(), this.verifyChecksums());
     this.loading = { startMs: Date.now(), totalBytes: buf.length, progress: () => loader.progress };
     srv.loading = true;
     const delayUs = srv.config.int('key-load-delay');
@@ -457,6 +472,7 @@ export class Persistence {
         srv.loading = false;
         this.lastLoadKeysLoaded = loader.keys - expired.n;
         this.lastLoadKeysExpired = expired.n;
+        this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
         resolve();
       };
       let lastLogged = 0;
@@ -485,7 +501,9 @@ export class Persistence {
     }
     await this.loadRdbAsync(buf);
     this.rdbSaves = 0;
-    srv.log.notice(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}.`);
+    if (this.lastLoadEmptySkipped > 0) {
+      srv.log.warning(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}, empty keys skipped: ${this.lastLoadEmptySkipped}.`);
+    } else srv.log.notice(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}.`);
     srv.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
   }
 

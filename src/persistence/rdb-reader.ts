@@ -6,12 +6,12 @@ import { ListValue } from '../datatypes/list';
 import { SetValue } from '../datatypes/set';
 import { Value } from '../datatypes/value';
 import { ListpackLimits, ZSet } from '../datatypes/zset';
-import { CorruptError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from './encodings';
+import { CorruptError, EmptyKeyError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from './encodings';
 import { lzfDecompress } from './lzf';
 import * as R from './rdb-format';
 import { readStream } from './rdb-stream';
 
-export { CorruptError };
+export { CorruptError, EmptyKeyError };
 
 export interface LoadLimits {
   hash: HashLimits;
@@ -28,8 +28,29 @@ export const DEFAULT_LIMITS: LoadLimits = {
   streamNode: { maxEntries: 100, maxBytes: 4096 },
 };
 
+/** The reason given when the data ends in the middle of a value. */
+export const UNEXPECTED_END = 'unexpected end of data';
+
 function bad(what: string): never {
   throw new CorruptError(what);
+}
+
+function empty(): never {
+  throw new EmptyKeyError('empty key');
+}
+
+/**
+ * Decodes a packed blob (ziplist, listpack, intset, zipmap) into a value; any inconsistency,
+ * including duplicates, is reported as "<what> integrity check failed" like Redis's messages.
+ */
+function checked<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof CorruptError && !(e instanceof EmptyKeyError)) throw new CorruptError(`${what} integrity check failed (${e.message}).`);
+    if (e instanceof RangeError) throw new CorruptError(`${what} integrity check failed (out of range read).`);
+    throw e;
+  }
 }
 
 export class RdbInput {
@@ -44,7 +65,7 @@ export class RdbInput {
   }
 
   need(n: number): void {
-    if (this.pos + n > this.end) bad('unexpected end of data');
+    if (this.pos + n > this.end) bad(UNEXPECTED_END);
   }
 
   u8(): number {
@@ -171,60 +192,67 @@ export class RdbInput {
         return this.string();
       case R.T_LIST: {
         const n = this.len();
+        if (n === 0) empty();
         const l = new ListValue();
         for (let i = 0; i < n; i++) l.pushTail(this.string());
-        return nonEmpty(l);
+        return l;
       }
-      case R.T_LIST_ZIPLIST:
-        return nonEmpty(ListValue.from(ziplistEntries(this.stringBuf())));
+      case R.T_LIST_ZIPLIST: {
+        const blob = this.stringBuf();
+        return nonEmpty(checked('List ziplist', () => ListValue.from(ziplistEntries(blob))));
+      }
       case R.T_LIST_QUICKLIST:
       case R.T_LIST_QUICKLIST_2: {
         const nodes = this.len();
+        if (nodes === 0) empty();
         const l = new ListValue();
         for (let i = 0; i < nodes; i++) {
           let container = R.QL_PACKED;
           if (type === R.T_LIST_QUICKLIST_2) {
             container = this.len();
-            if (container !== R.QL_PACKED && container !== R.QL_PLAIN) bad('bad quicklist container');
+            if (container !== R.QL_PACKED && container !== R.QL_PLAIN) bad('Quicklist integrity check failed (bad container).');
           }
           const blob = this.stringBuf();
+          if (blob.length === 0) bad('empty quicklist node');
           if (container === R.QL_PLAIN) {
             l.pushTail(blob.latin1Slice());
             continue;
           }
-          const items = type === R.T_LIST_QUICKLIST ? ziplistEntries(blob) : listpackEntries(blob);
-          // Redis 7.0 skips empty nodes silently; an empty ziplist node is corruption.
-          if (items.length === 0 && type === R.T_LIST_QUICKLIST) bad('empty quicklist node');
+          // Empty nodes are skipped (a list left with none is an empty key), as Redis 7.0 does.
+          const items = type === R.T_LIST_QUICKLIST ? checked('Ziplist', () => ziplistEntries(blob)) : checked('Listpack', () => listpackEntries(blob));
           for (const s of items) l.pushTail(s);
         }
         return nonEmpty(l);
       }
       case R.T_SET: {
         const n = this.len();
-        if (n === 0) bad('empty set');
+        if (n === 0) empty();
         let s: SetValue | null = null;
         for (let i = 0; i < n; i++) {
           const m = this.string();
           s ??= n > limits.setMaxIntset ? new SetValue(false) : SetValue.for(m);
-          if (!s.add(m, limits.setMaxIntset)) bad('duplicate set member');
+          if (!s.add(m, limits.setMaxIntset)) bad('Duplicate set members detected');
         }
         return s!;
       }
       case R.T_SET_INTSET: {
-        const items = intsetEntries(this.stringBuf());
-        if (items.length === 0) bad('empty intset');
-        const s = new SetValue(true);
-        for (const m of items) s.add(m, limits.setMaxIntset);
-        return s;
+        const blob = this.stringBuf();
+        return checked('Intset', () => {
+          const items = intsetEntries(blob);
+          if (items.length === 0) bad('empty intset');
+          const s = new SetValue(true);
+          for (const m of items) s.add(m, limits.setMaxIntset);
+          return s;
+        });
       }
       case R.T_HASH: {
         const n = this.len();
-        if (n === 0) bad('empty hash');
+        if (n === 0) empty();
         const h = new Hash();
         for (let i = 0; i < n; i++) {
           const f = this.string();
           const v = this.string();
-          if (!h.set(f, v, limits.hash)) bad('duplicate hash field');
+          if (!h.set(f, v, limits.hash)) bad('Duplicate hash fields detected');
         }
         return h;
       }
@@ -232,35 +260,45 @@ export class RdbInput {
       case R.T_HASH_ZIPLIST:
       case R.T_HASH_LISTPACK: {
         const blob = this.stringBuf();
-        const items = type === R.T_HASH_ZIPMAP ? zipmapEntries(blob) : type === R.T_HASH_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
-        if (items.length === 0 || items.length & 1) bad('bad hash blob');
-        const h = new Hash();
-        for (let i = 0; i < items.length; i += 2) if (!h.set(items[i], items[i + 1], limits.hash)) bad('duplicate hash field');
+        const what = type === R.T_HASH_ZIPMAP ? 'Zipmap' : type === R.T_HASH_ZIPLIST ? 'Hash ziplist' : 'Hash listpack';
+        const h = checked(what, () => {
+          const items = type === R.T_HASH_ZIPMAP ? zipmapEntries(blob) : type === R.T_HASH_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
+          if (items.length & 1) bad('odd number of elements');
+          if (items.length === 0 && type === R.T_HASH_ZIPMAP) bad('empty zipmap');
+          const h = new Hash();
+          for (let i = 0; i < items.length; i += 2) if (!h.set(items[i], items[i + 1], limits.hash)) bad('duplicate field');
+          return h;
+        });
+        if (h.size === 0) empty();
         return h;
       }
       case R.T_ZSET:
       case R.T_ZSET_2: {
         const n = this.len();
-        if (n === 0) bad('empty zset');
+        if (n === 0) empty();
         const z = new ZSet(n > limits.zset.maxEntries ? 'skiplist' : 'listpack');
         for (let i = 0; i < n; i++) {
           const m = this.string();
           const sc = type === R.T_ZSET_2 ? this.doubleLE() : this.doubleString();
-          if (Number.isNaN(sc)) bad('NaN score');
-          if (!z.set(m, sc, limits.zset)) bad('duplicate zset member');
+          if (Number.isNaN(sc)) bad('Zset with NAN score detected');
+          if (!z.set(m, sc, limits.zset)) bad('Duplicate zset fields detected');
         }
         return z;
       }
       case R.T_ZSET_ZIPLIST:
       case R.T_ZSET_LISTPACK: {
         const blob = this.stringBuf();
-        const items = type === R.T_ZSET_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
-        if (items.length === 0 || items.length & 1) bad('bad zset blob');
-        const z = new ZSet('listpack');
-        for (let i = 0; i < items.length; i += 2) {
-          const sc = parseScore(items[i + 1]);
-          if (!z.set(items[i], sc, limits.zset)) bad('duplicate zset member');
-        }
+        const z = checked(type === R.T_ZSET_ZIPLIST ? 'Zset ziplist' : 'Zset listpack', () => {
+          const items = type === R.T_ZSET_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
+          if (items.length & 1) bad('odd number of elements');
+          const z = new ZSet('listpack');
+          for (let i = 0; i < items.length; i += 2) {
+            const sc = parseScore(items[i + 1]);
+            if (!z.set(items[i], sc, limits.zset)) bad('duplicate member');
+          }
+          return z;
+        });
+        if (z.size === 0) empty();
         return z;
       }
       case R.T_STREAM_LISTPACKS:
@@ -275,7 +313,7 @@ export class RdbInput {
 }
 
 function nonEmpty(l: ListValue): ListValue {
-  if (l.size === 0) bad('empty list');
+  if (l.size === 0) empty();
   return l;
 }
 

@@ -4,6 +4,7 @@
 // rebuilt entry for entry.
 import { Consumer, ConsumerGroup, Nack, StreamValue, U64, norm, big, subS } from '../datatypes/stream';
 import { FLAG_DELETED, FLAG_SAMEFIELDS, StreamNode } from '../datatypes/stream/node';
+import { cmp } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
 import { CorruptError, ListpackBuilder, listpackEntries } from './encodings';
 import * as R from './rdb-format';
@@ -148,8 +149,11 @@ function readNode(key: Buffer, blob: Buffer): StreamNode {
       if (nf < 0 || nf > e.length) bad('bad field count');
       for (let i = 0; i < 2 * nf; i++) fv.push(next());
     }
-    next(); // lp-count
+    // lp-count: how many listpack elements the entry spans, for walking backwards.
+    const span = flags & FLAG_SAMEFIELDS ? master.length + 3 : fv.length + 4;
+    if (Number(toInt(next())) !== span) bad('bad entry lp-count');
     if (node.total === 0 && (ms !== mMs || seq !== mSeq)) bad('master ID mismatch');
+    if (node.total > 0 && cmp(ms, seq, node.msAt(node.total - 1), node.seqAt(node.total - 1)) <= 0) bad('entry IDs not in order');
     node.append(ms, seq, fv, 0);
     if (flags & FLAG_DELETED) {
       node.markDeleted(node.total - 1);
@@ -170,7 +174,19 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
   const nodes = inp.len();
   for (let i = 0; i < nodes; i++) {
     const key = inp.stringBuf();
-    const node = readNode(key, inp.stringBuf());
+    if (key.length !== 16) bad('Stream node key entry is not the size of a stream ID');
+    const blob = inp.stringBuf();
+    let node: StreamNode;
+    try {
+      node = readNode(key, blob);
+    } catch (e) {
+      if (e instanceof CorruptError || e instanceof RangeError) bad(`Stream listpack integrity check failed (${e.message}).`);
+      throw e;
+    }
+    if (node.total === 0) bad('Stream node without entries');
+    // Nodes follow each other in ID order (a repeated or earlier node key is corruption).
+    const last = s.nodes[s.nodes.length - 1];
+    if (last !== undefined && cmp(node.msAt(0), node.seqAt(0), last.msAt(last.total - 1), last.seqAt(last.total - 1)) <= 0) bad('Stream node IDs not in order');
     if (node.live === 0) continue; // Redis drops empty nodes too
     s.nodes.push(node);
   }
@@ -203,7 +219,7 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       entriesRead = s.estimateDistance(lastId);
     }
     const cg = new ConsumerGroup(lastId, entriesRead);
-    if (s.groups!.has(name)) bad('duplicate consumer group');
+    if (s.groups!.has(name)) bad(`Duplicated consumer group name ${name}`);
     s.groups!.set(name, cg);
     const npel = inp.len();
     for (let i = 0; i < npel; i++) {
@@ -218,7 +234,7 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
       const cname = inp.string();
       const seen = inp.i64le();
       const c = new Consumer(cname, seen);
-      if (cg.consumers.has(cname)) bad('duplicate consumer');
+      if (cg.consumers.has(cname)) bad('Duplicate stream consumer detected.');
       cg.consumers.set(cname, c);
       const n = inp.len();
       for (let j = 0; j < n; j++) {

@@ -1,7 +1,7 @@
 // Encodes reply values as RESP2 or RESP3 into a slab buffer. Replies for one read event are
 // gathered and handed to the socket as one Buffer (take()). Slabs are never reused after a
 // take(): the socket may still hold the slice, so a full slab is simply replaced.
-import { ReplyError } from '../errors';
+import { ReplyError, oneLine } from '../errors';
 import {
   DoubleReply,
   MapReply,
@@ -103,7 +103,8 @@ export class RespWriter {
   }
 
   error(e: ReplyError): void {
-    const s = e.message;
+    // An error reply is one line; a message quoting client data (a group name) could hold CR/LF.
+    const s = oneLine(e.message);
     this.ensure(s.length + 3);
     this.buf[this.pos++] = 45; // '-'
     this.ascii(s);

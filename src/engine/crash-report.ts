@@ -1,0 +1,46 @@
+// What respite-server writes to its log when a fatal signal reaches it (SIGSEGV, SIGABRT, ...,
+// sent by kill(2) or raised by DEBUG SEGFAULT): a report of the process state, then the signal's
+// default action, so the process still dies by that signal (exit status, core dump) as
+// redis-server does. Only the command line installs it; an embedded server leaves the host
+// process's signals alone.
+import type { Server } from './server';
+
+const FATAL = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT'] as const;
+type FatalSignal = (typeof FATAL)[number];
+
+const NUMBER: Record<FatalSignal, number> = { SIGILL: 4, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11 };
+
+let installed: Server | null = null;
+
+/** Installs the handlers for the process (once). */
+export function installCrashHandlers(server: Server, version: string): void {
+  if (installed !== null) return;
+  installed = server;
+  for (const sig of FATAL) {
+    process.on(sig, () => {
+      if (server.config.bool('crash-log-enabled')) writeReport(server, version, sig);
+      // Back to the default action, then the same signal again: the process ends by it.
+      process.removeAllListeners(sig);
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+/** True when a fatal signal would be reported (the process is a respite-server). */
+export function crashHandlersInstalled(): boolean {
+  return installed !== null;
+}
+
+function writeReport(server: Server, version: string, sig: FatalSignal): void {
+  const log = server.log;
+  const mem = process.memoryUsage();
+  log.warning('');
+  log.warning('=== RESPITE BUG REPORT START: Cut & paste starting from here ===');
+  log.warning(`respite ${version} crashed by signal: ${NUMBER[sig]} (${sig})`);
+  log.warning(`node ${process.version}, pid ${process.pid}, uptime ${server.uptimeSeconds()} seconds`);
+  log.warning(`clients: ${server.clients.size}, keys: ${server.keyspace.dbs.reduce((n, db) => n + db.size, 0)}`);
+  log.warning(`memory: rss ${mem.rss}, heap used ${mem.heapUsed} of ${mem.heapTotal}, external ${mem.external}`);
+  log.warning('------ STACK TRACE (JavaScript, at the signal) ------');
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) log.warning(line.trim());
+  log.warning('=== RESPITE BUG REPORT END. Make sure to include from START to END. ===');
+}
