@@ -52,6 +52,7 @@ export const TIMEOUT_NOT_INTEGER = err('ERR timeout is not an integer or out of 
 export const TIMEOUT_NEGATIVE = err('ERR timeout is negative');
 export const SOURCE_DEST_SAME = err('ERR source and destination objects are the same');
 export const WRONGPASS = err('WRONGPASS invalid username-password pair or user is disabled.');
+export const NOREPLICAS = err('NOREPLICAS Not enough good replicas to write.');
 export const OOM = err("OOM command not allowed when used memory > 'maxmemory'.");
 
 export function wrongArity(fullName: string): ReplyError {

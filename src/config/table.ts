@@ -281,8 +281,8 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('repl-diskless-sync-delay', 0n, INT_MAX, 5, none),
   num('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0, none),
   enm('repl-diskless-load', ['disabled', 'on-empty-db', 'swapdb'], 'disabled', none),
-  num('min-replicas-to-write', 0n, INT_MAX, 0, { alias: 'min-slaves-to-write', noEffect: true }),
-  num('min-replicas-max-lag', 0n, INT_MAX, 10, { alias: 'min-slaves-max-lag', noEffect: true }),
+  num('min-replicas-to-write', 0n, INT_MAX, 0, { alias: 'min-slaves-to-write', apply: (s, v) => void (s.minReplicasToWrite = Number(v)) }),
+  num('min-replicas-max-lag', 0n, INT_MAX, 10, { alias: 'min-slaves-max-lag', apply: (s, v) => void (s.minReplicasMaxLag = Number(v)) }),
   enm('propagation-error-behavior', ['ignore', 'panic', 'panic-on-replicas'], 'ignore', none),
   // ---- cluster (not supported: accepted, no effect) ----------------------------------------
   bool('cluster-enabled', false, IMM_NONE),

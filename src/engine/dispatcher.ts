@@ -8,6 +8,7 @@ import {
   BUSY_FUNCTION,
   LOADING,
   NOAUTH,
+  NOREPLICAS,
   NOT_ALLOWED_IN_MULTI,
   OOM,
   ReplyError,
@@ -25,6 +26,7 @@ import { LatencyHistogram } from './latency';
 import { postpone } from './pause';
 import { handleReadyKeys } from './blocking';
 import { refuseForMemory } from '../keyspace/eviction';
+import { tooFewGoodReplicas } from '../replication/replication';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -79,6 +81,8 @@ export function dispatch(c: Client, argv: string[]): void {
   if (srv.maxmemory !== 0 && srv.busyScript === null && refuseForMemory(c, cmd, flags, argv)) return reject(c, cmd, OOM);
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
   if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
+  // min-replicas-to-write: writes (and EXEC of queued writes) need enough replicas acking in time.
+  if (srv.minReplicasToWrite !== 0 && isWrite(c, cmd, flags) && tooFewGoodReplicas(srv)) return reject(c, cmd, NOREPLICAS);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
     return reject(
       c,
@@ -110,6 +114,12 @@ export function dispatch(c: Client, argv: string[]): void {
   // counter check when nothing is ready. Not while a script is busy: keys it made ready so far
   // are served when it ends (Redis >= 7.2 checks isInsideYieldingLongCommand), or it would not be atomic.
   if (srv.busyScript === null) handleReadyKeys(srv);
+}
+
+/** A write, or an EXEC whose queue holds one (Redis's is_write_command). */
+function isWrite(c: Client, cmd: Command, flags: number): boolean {
+  if (flags & F.WRITE) return true;
+  return cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => (q.flags & F.WRITE) !== 0);
 }
 
 /** The known command an arity error is about: Redis counts it as that command's rejected call. */

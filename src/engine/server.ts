@@ -101,6 +101,9 @@ export class Server {
   diskError: ReplyError | null = null;
   /** CONFIG maxmemory in bytes (0: no limit), kept as a number for the per-command check. */
   maxmemory = 0;
+  /** CONFIG min-replicas-to-write / min-replicas-max-lag, as numbers for the per-command check. */
+  minReplicasToWrite = 0;
+  minReplicasMaxLag = 10;
   /**
    * Called by call() after a command that changed the dataset (dirty counter moved) and whose
    * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.

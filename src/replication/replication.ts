@@ -398,6 +398,15 @@ export class Replication implements PropagationTarget {
     return out;
   }
 
+  /** Online replicas whose last ACK is at most min-replicas-max-lag seconds old (Redis's good slaves). */
+  goodReplicas(): number {
+    const nowSec = Math.floor(this.srv.clock.now() / 1000);
+    const maxLag = this.srv.minReplicasMaxLag;
+    let n = 0;
+    for (const r of this.replicas) if (r.state === 'online' && nowSec - Math.floor(r.ackTime / 1000) <= maxLag) n++;
+    return n;
+  }
+
   /** ROLE on a master: offset and the online replicas as [ip, port, acked offset]. */
   roleReply(): (string | number | string[][])[] {
     const list = this.replicas.filter((r) => r.state === 'online').map((r) => [r.ip(), String(r.listeningPort), String(r.ackOffset)]);
@@ -412,6 +421,16 @@ function randomHex(n: number): string {
 }
 
 const states = new WeakMap<Server, Replication>();
+
+/**
+ * Whether min-replicas-to-write refuses writes now (Redis's checkGoodReplicasStatus): both
+ * settings non-zero and fewer good replicas than asked for.
+ */
+export function tooFewGoodReplicas(srv: Server): boolean {
+  if (srv.minReplicasToWrite === 0 || srv.minReplicasMaxLag === 0) return false;
+  const r = states.get(srv);
+  return (r === undefined ? 0 : r.goodReplicas()) < srv.minReplicasToWrite;
+}
 
 /** The replication state of a server, created (and wired to the propagated stream) on first use. */
 export function replicationOf(srv: Server): Replication {

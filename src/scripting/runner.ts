@@ -6,7 +6,8 @@ import { Client, ReplyMode } from '../engine/client';
 import { call, countError, resolveCommand } from '../engine/dispatcher';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
-import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
+import { tooFewGoodReplicas } from '../replication/replication';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
@@ -93,6 +94,8 @@ class RunHost implements LuaHost {
     // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
     if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return this.rejected(cmd, READONLY_ERROR);
     if (cmd.flags & F.WRITE) {
+      // min-replicas-to-write, checked until the script's first write (Redis's scriptVerifyWriteCommandAllow).
+      if (!this.wrote && sc.server.minReplicasToWrite !== 0 && tooFewGoodReplicas(sc.server)) return this.rejected(cmd, NOREPLICAS);
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).
       if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return this.rejected(cmd, OOM);
       this.wrote = true;
