@@ -20,6 +20,7 @@ import { MutableString } from '../datatypes/mutable-string';
 import { Value } from '../datatypes/value';
 import { parseIntStrict } from '../resp/format';
 import { Reply } from '../resp/reply';
+import { countGrowth } from '../keyspace/eviction';
 import { CommandDef } from './registry';
 
 const BIT_OFFSET_ERR = errorf('ERR bit offset is not an integer or out of range');
@@ -87,6 +88,7 @@ function writableBits(c: Client, key: string, maxbit: number): Writable {
   if (cur === undefined) {
     const bits = MutableString.fromBuffer(Buffer.alloc(len));
     db.add(key, bits);
+    countGrowth(c.server, len);
     return { bits, dirty: true, created: true };
   }
   const v = asBits(cur);
@@ -98,7 +100,10 @@ function writableBits(c: Client, key: string, maxbit: number): Writable {
     bits = v;
   }
   const grow = len > bits.length;
-  if (grow) bits.resize(len);
+  if (grow) {
+    countGrowth(c.server, len - bits.length);
+    bits.resize(len);
+  }
   return { bits, dirty: grow, created: false };
 }
 

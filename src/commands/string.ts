@@ -20,6 +20,7 @@ import { lcsTable, lcsMatches } from '../datatypes/lcs';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, OK, Reply } from '../resp/reply';
 import { int64Arg, keywordOf } from './args';
+import { countGrowth } from '../keyspace/eviction';
 import { CommandDef } from './registry';
 
 const INT64_MAX = 9223372036854775807n;
@@ -293,6 +294,7 @@ function setrange(c: Client, argv: string[]): Reply {
     checkLength(c, offset, patch.length);
     next = '\0'.repeat(offset) + patch;
     db.add(key, next);
+    countGrowth(c.server, offset); // the zero padding (the patch is counted with the arguments)
   } else {
     if (typeof cur !== 'string') throw WRONGTYPE;
     if (patch.length === 0) return cur.length;
@@ -302,6 +304,7 @@ function setrange(c: Client, argv: string[]): Reply {
         ? cur + '\0'.repeat(offset - cur.length) + patch
         : cur.slice(0, offset) + patch + cur.slice(offset + patch.length);
     db.replace(key, next);
+    countGrowth(c.server, offset - cur.length);
   }
   db.notify('$', 'setrange', key);
   return next.length;

@@ -436,7 +436,16 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
       continue;
     }
     const t0 = performance.now();
-    const r = w.tryServe(key);
+    // The served client is the one whose command runs (Redis's current_client while it serves
+    // a blocked client): invalidations of keys it tracks itself follow its reply, NOLOOP applies.
+    const tracking = st.server.tracking;
+    tracking.current = tracking.executing = w.client;
+    let r: Reply | undefined;
+    try {
+      r = w.tryServe(key);
+    } finally {
+      tracking.current = tracking.executing = null;
+    }
     if (r === undefined) continue;
     const serveMicros = (performance.now() - t0) * 1000;
     detach(st, w);
@@ -446,6 +455,7 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
     if (srv.propagateCommand !== null && w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagateCommand(w.client, w.cmd, argv, r);
     statsOnUnblock(w, serveMicros, r instanceof ReplyError);
     finish(w, r, w.cmd === null);
+    tracking.flushPending(w.client);
   }
 }
 

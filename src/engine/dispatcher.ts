@@ -25,7 +25,7 @@ import { feedMonitors } from './monitor';
 import { LatencyHistogram } from './latency';
 import { postpone } from './pause';
 import { handleReadyKeys } from './blocking';
-import { refuseForMemory } from '../keyspace/eviction';
+import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -78,7 +78,10 @@ export function dispatch(c: Client, argv: string[]): void {
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
-  if (srv.maxmemory !== 0 && srv.busyScript === null && refuseForMemory(c, cmd, flags, argv)) return reject(c, cmd, OOM);
+  if (srv.maxmemory !== 0) {
+    if (srv.busyScript === null && refuseForMemory(c, cmd, flags, argv)) return reject(c, cmd, OOM);
+  } else if (flags & F.WRITE) countWrite(srv, argv); // for INFO's used_memory estimate
+
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
   if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
   // min-replicas-to-write: writes (and EXEC of queued writes) need enough replicas acking in time.
@@ -101,6 +104,7 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)
   if (c.multi !== null && (cmd.parent !== null || !MULTI_PASSTHROUGH.has(cmd.name))) {
+    if (srv.tracking.clients !== 0) srv.tracking.beforeQueue(c);
     c.multi.push({ cmd, argv, flags });
     c.reply(QUEUED);
     if (c.replyMode === ReplyMode.Skip) countDownSkip(c);

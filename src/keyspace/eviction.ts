@@ -93,7 +93,6 @@ class EvictionState {
   }
 
   private cron(): void {
-    if (this.srv.maxmemory === 0) return;
     this.cronSample = processMemory();
     this.writtenSinceCron = 0;
   }
@@ -137,10 +136,30 @@ export function applyMaxmemory(srv: Server, bytes: number): void {
   if (bytes !== 0) stateOf(srv).continueLater();
 }
 
-/** INFO's used_memory: the estimate once maxmemory is in use, the raw process figure before. */
+/**
+ * INFO's used_memory: the estimate, whether maxmemory is set or not, so the figure a client reads
+ * before CONFIG SET maxmemory is the one eviction then works from (Redis's suite sets limits
+ * relative to it).
+ */
 export function usedMemory(srv: Server): number {
+  return stateOf(srv).used();
+}
+
+/**
+ * What a write command adds, for the estimate (argument bytes plus the per-key overhead): called
+ * by the dispatcher for writes when maxmemory is off (refuseForMemory counts them otherwise).
+ */
+export function countWrite(srv: Server, argv: string[]): void {
   const st = states.get(srv);
-  return st === undefined || srv.maxmemory === 0 ? processMemory() : st.used();
+  if (st === undefined) return;
+  let bytes = KEY_OVERHEAD;
+  for (let i = 1; i < argv.length; i++) bytes += argv[i].length + 8;
+  st.wrote(bytes);
+}
+
+/** A value grown in place beyond what its command's arguments say (SETBIT, SETRANGE offsets). */
+export function countGrowth(srv: Server, bytes: number): void {
+  if (bytes > 0) states.get(srv)?.wrote(bytes);
 }
 
 /** Estimated bytes a key holds (name, value, overhead); collections by element count. */
@@ -162,12 +181,8 @@ export function refuseForMemory(c: Client, cmd: Command, flags: number, argv: st
   const st = stateOf(srv);
   const oom = performEvictions(srv) === 'fail';
   st.oomAtCommandStart = oom;
-  if (flags & F.WRITE) {
-    // What the write will add, until the next sample measures it.
-    let bytes = KEY_OVERHEAD;
-    for (let i = 1; i < argv.length; i++) bytes += argv[i].length + 8;
-    st.wrote(bytes);
-  }
+  // What the write will add, until the next sample measures it.
+  if (flags & F.WRITE) countWrite(srv, argv);
   if (!oom) return false;
   if (flags & F.DENYOOM) return true;
   const queued = c.multi;

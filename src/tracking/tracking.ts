@@ -85,6 +85,11 @@ export class Tracking {
       if (this.table.size !== 0 || this.prefixTable.size !== 0) this.invalidateKey(key, true, expired ? null : this.executing);
     });
     server.clientCloseHooks.push((c) => this.disable(c));
+    // Also from the cron, as Redis does: a lowered tracking-table-max-keys takes effect on an idle
+    // server, outside any client's command (so NOLOOP clients hear of the evicted keys too).
+    server.cronHooks.push(() => {
+      if (this.clients !== 0 && this.current === null) this.beforeCommand();
+    });
     databaseHooks.flushed.push(() => this.invalidateOnFlush());
   }
 
@@ -145,7 +150,18 @@ export class Tracking {
 
   // ---- the command path (called by the dispatcher) ---------------------------------------------
 
-  /** Before the outermost command: keep the table within tracking-table-max-keys. */
+  /** A command about to be queued in MULTI: the table limit applies first, as in processCommand. */
+  beforeQueue(c: Client): void {
+    const prev = this.current;
+    this.current = c;
+    try {
+      this.beforeCommand();
+    } finally {
+      this.current = prev;
+    }
+  }
+
+  /** Before the outermost command, and from the cron: keep the table within tracking-table-max-keys. */
   beforeCommand(): void {
     if (this.table.size === 0) return;
     const max = this.server.config.int('tracking-table-max-keys');
@@ -191,11 +207,15 @@ export class Tracking {
     }
     // The outermost command is over: do not keep its arguments (they may be large) alive.
     if (outer === null) this.callerArgv = NO_ARGS;
-    if (outer === null && this.pendingSelf.length !== 0) {
-      const pending = this.pendingSelf;
-      this.pendingSelf = [];
-      for (const payload of pending) this.send(c, payload);
-    }
+    if (outer === null) this.flushPending(c);
+  }
+
+  /** Sends the invalidations held for `c` while its command ran (after its reply, e.g. a served BLMOVE). */
+  flushPending(c: Client): void {
+    if (this.pendingSelf.length === 0) return;
+    const pending = this.pendingSelf;
+    this.pendingSelf = [];
+    for (const payload of pending) this.send(c, payload);
   }
 
   /** Called for each command the outermost client runs itself (queued ones in EXEC too). */
