@@ -1,4 +1,5 @@
 // Every command family, in one list for the registry.
+import { aclCommands } from './acl';
 import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
 import { configCommands } from './config';
@@ -30,6 +31,7 @@ import { transactionCommands } from './transactions';
 export function allCommandDefs(): CommandDef[] {
   return [
     ...connectionCommands,
+    ...aclCommands,
     ...clientCommands,
     ...stringCommands,
     ...genericCommands,
