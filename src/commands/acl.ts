@@ -253,7 +253,8 @@ export function loadStartupUsers(srv: Server): string | null {
     return 'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.';
   }
   for (const [name, ...rules] of acl.configUsers) {
-    const staged = acl.stage(name, rules);
+    // A configured user starts from scratch, the default user too (Redis resets it first).
+    const staged = acl.stage(name, ['reset', ...rules]);
     if (typeof staged === 'string') return staged;
     acl.commit(staged);
   }
@@ -290,7 +291,15 @@ const CATEGORY_NAMES = [
   'geo', 'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
 ];
 
+/** CAT, GENPASS and LOG take at most one argument; more is Redis's subcommand syntax error. */
+function syntax(argv: string[]): Reply | null {
+  if (argv.length <= 3) return null;
+  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ACL HELP.`);
+}
+
 function cat(c: Client, argv: string[]): Reply {
+  const bad = syntax(argv);
+  if (bad) return bad;
   if (argv.length === 2) return CATEGORY_NAMES.slice();
   const i = CATEGORY_NAMES.indexOf(argv[2].toLowerCase());
   if (i < 0) return errorf(`ERR Unknown category '${argv[2].slice(0, 128)}'`);
@@ -304,6 +313,8 @@ function cat(c: Client, argv: string[]): Reply {
 }
 
 function genpass(_c: Client, argv: string[]): Reply {
+  const bad = syntax(argv);
+  if (bad) return bad;
   let bits = 256;
   if (argv.length === 3) bits = intArg(argv[2]);
   if (bits <= 0 || bits > 4096) return errorf('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
@@ -312,6 +323,8 @@ function genpass(_c: Client, argv: string[]): Reply {
 }
 
 function log(c: Client, argv: string[]): Reply {
+  const bad = syntax(argv);
+  if (bad) return bad;
   const acl = c.server.acl;
   let count = 10;
   if (argv.length === 3) {

@@ -1,5 +1,6 @@
 // Every command family, in one list for the registry.
 import { aclCommands } from './acl';
+import { clusterModeCommands } from './cluster-mode';
 import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
 import { configCommands } from './config';
@@ -32,6 +33,7 @@ export function allCommandDefs(): CommandDef[] {
   return [
     ...connectionCommands,
     ...aclCommands,
+    ...clusterModeCommands,
     ...clientCommands,
     ...stringCommands,
     ...genericCommands,
