@@ -1,7 +1,6 @@
 // The set of ACL users and the ACL LOG, plus the ACL file format (one `user <name> rules...` per
 // line). Pure logic: the server wires it to the command table and to its clients.
 import { AclCommands, Denied, RuleError, UNKNOWN, User, mergeSelectorArgs } from './user';
-import { splitArgs } from '../resp/parser';
 
 export const enum LogContext {
   Toplevel = 'toplevel',
@@ -145,45 +144,45 @@ export class AclStore {
     const lines = text.split('\n');
     const errors: string[] = [];
     for (let i = 0; i < lines.length; i++) {
-      const line = lines[i].trim();
-      if (line === '' || line[0] === '#') continue;
-      const argv = splitArgs(line);
-      if (argv === null) {
-        errors.push(`${file}:${i + 1}: unbalanced quotes in acl line. `);
-        continue;
-      }
-      if (argv.length === 0) continue;
+      const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+      const no = i + 1;
+      if (line === '') continue;
+      // Words are separated by single spaces: no quoting, no comments (as Redis reads the file).
+      const argv = line.split(' ');
       if (argv[0] !== 'user' || argv.length < 2) {
-        errors.push(`${file}:${i + 1}: line should start with user keyword. `);
+        errors.push(`${file}:${no} should start with user keyword followed by the username. `);
         continue;
       }
       const name = argv[1];
       if (/[\s\0]/.test(name)) {
-        errors.push(`${file}:${i + 1}: username '${name}' contains invalid characters. `);
+        errors.push(`'${file}:${no}: username '${name}' contains invalid characters. `);
         continue;
       }
       if (users.has(name)) {
-        errors.push(`${file}:${i + 1}: Duplicate user '${name}' found. `);
+        errors.push(`WARNING: Duplicate user '${name}' found on line ${no}. `);
         continue;
       }
       const m = mergeSelectorArgs(argv.slice(2));
       if ('bad' in m) {
-        errors.push(`${file}:${i + 1}: Unmatched parenthesis in acl selector starting at '${argv[2 + m.bad]}'. `);
+        errors.push(`${file}:${no}: Unmatched parenthesis in selector definition.`);
         continue;
       }
       const u = this.newUser(name);
-      let bad = false;
-      for (const op of m.merged) {
+      let syntax = false;
+      for (const raw of m.merged) {
+        const op = raw.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '');
         try {
           u.apply(this.table, op, this.pubsubAllChannels);
         } catch (e) {
           if (!(e instanceof RuleError)) throw e;
-          errors.push(`${file}:${i + 1}: ${e.message}. `);
-          bad = true;
-          break;
+          if (e.message === UNKNOWN) errors.push(`${file}:${no}: Error in applying operation '${op}': ${e.message}. `);
+          else if (!syntax) {
+            errors.push(`${file}:${no}: ${e.message}. `);
+            syntax = true;
+          }
         }
       }
-      if (!bad) users.set(name, u);
+      users.set(name, u);
     }
     if (errors.length) return errors.join('') + 'WARNING: ACL errors detected, no change to the previously active ACL rules was performed';
     return users;
@@ -200,7 +199,11 @@ export class AclStore {
     this.users.clear();
     const d = users.get('default');
     if (d) this.defaultUser.copyFrom(d);
-    else for (const op of ['reset', '+@all', '~*', '&*', 'on', 'nopass']) this.defaultUser.apply(this.table, op, false);
+    else {
+      const fresh = new User('default');
+      for (const op of ['+@all', '~*', '&*', 'on', 'nopass']) fresh.apply(this.table, op, false);
+      this.defaultUser.copyFrom(fresh);
+    }
     this.users.set('default', this.defaultUser);
     for (const [name, u] of users) if (name !== 'default') this.users.set(name, u);
     return removed;

@@ -254,7 +254,7 @@ export function loadStartupUsers(srv: Server): string | null {
   }
   for (const [name, ...rules] of acl.configUsers) {
     // A configured user starts from scratch, the default user too (Redis resets it first).
-    const staged = acl.stage(name, ['reset', ...rules]);
+    const staged = acl.stage(name, acl.users.has(name) ? ['reset', ...rules] : rules);
     if (typeof staged === 'string') return staged;
     acl.commit(staged);
   }
