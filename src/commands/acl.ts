@@ -62,6 +62,23 @@ export function aclCheck(c: Client, cmd: Command, argv: string[]): Denied {
   return u.check(c.server.acl.table, cmd, argv, pos, (cmd.flags & F.NO_AUTH) !== 0);
 }
 
+/**
+ * Whether the client's user may run this command line with `perm` access to every key (some
+ * selector allows the command and has ~* or %R~* style access): SORT's BY and GET need it.
+ */
+export function hasUnrestrictedKeyAccess(c: Client, argv: string[], perm: number): boolean {
+  const u = c.aclUser;
+  if (u.unrestricted) return true;
+  const cmd = c.server.registry.lookup(argv[0]);
+  if (cmd === undefined) return false;
+  const cache = { keys: null as { pos: number; flags: string[] }[] | null };
+  const at = { pos: 0 };
+  for (const s of u.selectors) {
+    if (s.check(c.server.acl.table, cmd, argv, at, cache, false) === Denied.OK && s.unrestrictedKeys(perm)) return true;
+  }
+  return false;
+}
+
 /** The dispatcher's check (processCommand): null, or the NOPERM error after logging it. */
 export function aclDeny(c: Client, cmd: Command, argv: string[]): ReplyError | null {
   const r = aclCheck(c, cmd, argv);

@@ -1,6 +1,7 @@
 // Every command family, in one list for the registry.
 import { aclCommands } from './acl';
 import { clusterModeCommands } from './cluster-mode';
+import { migrateCommands } from './migrate';
 import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
 import { configCommands } from './config';
@@ -34,6 +35,7 @@ export function allCommandDefs(): CommandDef[] {
     ...connectionCommands,
     ...aclCommands,
     ...clusterModeCommands,
+    ...migrateCommands,
     ...clientCommands,
     ...stringCommands,
     ...genericCommands,
