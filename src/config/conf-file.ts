@@ -198,6 +198,12 @@ export function rewriteConfigContent(server: Server, file: string, forceAll = fa
     if (lines.length === 0) st.rewritten.add(def.name);
     for (const l of lines) st.rewriteLine(def.name, `${def.name} ${l.line}`, l.force || forceAll);
   }
+  // ACL users (Redis's rewriteConfigUserOption): with an aclfile they live there and the file's
+  // user lines go; otherwise every user, the default one included, is written as a user line.
+  if (server.config.get('aclfile') === '') {
+    for (const u of server.acl.sortedUsers()) st.rewriteLine('user', `user ${u.name} ${u.describe(server.acl.table)}`, true);
+  }
+  st.rewritten.add('user');
   // Lines of rewritten options that were not reused (an extra `save`, a duplicate) go blank.
   for (const [option, at] of st.optionLines) {
     if (!st.rewritten.has(option)) continue;
