@@ -12,7 +12,7 @@ import { DoubleReply, MapReply, OK, Reply, SetReply, SimpleString } from '../res
 import { globMatch as globMatchCh } from '../datatypes/glob';
 import { Command, CommandDef, F, Registry } from './registry';
 import { commandKeys, hasKeys } from './introspection';
-import { clientInfoString } from './client';
+import type * as ClientModule from './client';
 import { intArg, is } from './args';
 
 /** The command table as the ACL code sees it: original names, whatever rename-command did. */
@@ -39,6 +39,17 @@ export function createAclStore(registry: Registry): AclStore {
 
 // ---- permission checks --------------------------------------------------------------------------
 
+/**
+ * CLIENT LIST's line for ACL LOG entries. Loaded on first use: the engine imports this module
+ * (dispatcher, server), and loading the CLIENT family from here at startup would close an
+ * import cycle through engine/blocking.
+ */
+function clientInfoString(c: Client): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const m = require('./client') as typeof ClientModule;
+  return m.clientInfoString(c, null, null);
+}
+
 const pos = { pos: 0 };
 
 /** The client whose connection a log entry describes: a script's caller, not the script client. */
@@ -52,7 +63,7 @@ function logDenied(c: Client, r: Denied, cmd: Command, argv: string[], context: 
   const reason = r === Denied.Cmd ? 'command' : r === Denied.Key ? 'key' : 'channel';
   const object = r === Denied.Cmd ? cmd.fullName : argv[at];
   const rc = realClient(c);
-  srv.acl.addLog(reason, context, object, c.aclUser.name, clientInfoString(rc, null, null), Date.now());
+  srv.acl.addLog(reason, context, object, c.aclUser.name, clientInfoString(rc), Date.now());
 }
 
 /** Checks a command line against the client's user: Denied.OK, or why not (pos in `pos.pos`). */
@@ -127,7 +138,7 @@ export function authenticate(c: Client, name: string, pass: string): boolean {
     c.user = u.name;
     return true;
   }
-  c.server.acl.addLog('auth', c.multi !== null ? 'multi' : 'toplevel', 'AUTH', name, clientInfoString(c, null, null), Date.now());
+  c.server.acl.addLog('auth', c.multi !== null ? 'multi' : 'toplevel', 'AUTH', name, clientInfoString(c), Date.now());
   return false;
 }
 
