@@ -129,8 +129,8 @@ export function aclScriptDeny(c: Client, cmd: Command, argv: string[]): ReplyErr
 
 // ---- authentication ------------------------------------------------------------------------------
 
-/** AUTH / HELLO AUTH: switches the client to the user, or logs the failure (reason auth). */
-export function authenticate(c: Client, name: string, pass: string): boolean {
+/** AUTH / HELLO AUTH: switches the client to the user, or logs the failure (reason auth, object: the command name as typed). */
+export function authenticate(c: Client, name: string, pass: string, typed = 'AUTH'): boolean {
   const u = c.server.acl.authenticate(name, pass);
   if (u !== null) {
     c.authenticated = true;
@@ -138,7 +138,7 @@ export function authenticate(c: Client, name: string, pass: string): boolean {
     c.user = u.name;
     return true;
   }
-  c.server.acl.addLog('auth', c.multi !== null ? 'multi' : 'toplevel', 'AUTH', name, clientInfoString(c), Date.now());
+  c.server.acl.addLog('auth', c.multi !== null || c.inExec ? 'multi' : 'toplevel', typed, name, clientInfoString(c), Date.now());
   return false;
 }
 

@@ -45,7 +45,7 @@ function auth(c: Client, argv: string[]): Reply {
     user = argv[1];
     pass = argv[2];
   }
-  if (!authenticate(c, user, pass)) {
+  if (!authenticate(c, user, pass, argv[0])) {
     c.server.log.verbose('Authentication failed');
     return WRONGPASS;
   }
@@ -65,7 +65,7 @@ function hello(c: Client, argv: string[]): Reply {
     const more = argv.length - 1 - i;
     if (is(argv[i], 'AUTH') && more >= 2) {
       // Authenticated at once, as Redis does: a later bad option still leaves the client logged in.
-      if (!authenticate(c, argv[i + 1], argv[i + 2])) return WRONGPASS;
+      if (!authenticate(c, argv[i + 1], argv[i + 2], argv[0])) return WRONGPASS;
       i += 2;
     } else if (is(argv[i], 'SETNAME') && more >= 1) {
       name = argv[i + 1];

@@ -116,6 +116,10 @@ differential('ACL users', (ctx) => {
       ['GET', 'b'],
       ['SET', 'a', 'b'],
       ['AUTH', 'default', 'x'],
+      ['hello', '2', 'AUTH', 'lg', 'bad'],
+      ['MULTI'],
+      ['auth', 'lg', 'bad'],
+      ['EXEC'],
     ]);
     const a = (await p.redis.call('ACL', 'LOG')) as unknown[];
     const b = (await p.respite.call('ACL', 'LOG')) as unknown[];
