@@ -116,9 +116,9 @@ differential('ACL users', (ctx) => {
       ['GET', 'b'],
       ['SET', 'a', 'b'],
       ['AUTH', 'default', 'x'],
-      ['hello', '2', 'AUTH', 'lg', 'bad'],
+      ['hello', '2', 'AUTH', 'nosuch', 'bad'],
       ['MULTI'],
-      ['auth', 'lg', 'bad'],
+      ['auth', 'nosuch', 'bad'],
       ['EXEC'],
     ]);
     const a = (await p.redis.call('ACL', 'LOG')) as unknown[];
