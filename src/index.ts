@@ -4,6 +4,7 @@
 //   await s.call('SET', 'k', 'v');
 //   s.clock.freeze(); s.clock.advance(60_000);
 //   await s.close();
+import { loadStartupUsers } from './commands/acl';
 import { Arg, EmbeddedConnection, JsReply, RespiteError } from './embedded';
 import { Server } from './engine/server';
 import { Clock } from './keyspace/clock';
@@ -84,6 +85,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     const key = i >= 0 ? given[i] : r.name;
     throw new Error(r.unknown ? `respite: unknown option '${key}'` : `respite: invalid option '${key}': ${r.error}`);
   }
+  // ACL users: the aclfile, as redis-server loads it at startup.
+  const aclError = loadStartupUsers(server);
+  if (aclError !== null) throw new Error(`respite: ${aclError}`);
   // Persistence: an embedded server given a data directory (or appendonly) loads it at startup
   // and saves like redis-server; otherwise it is ephemeral (see src/persistence/index.ts).
   const owned = options.dir !== undefined || options.appendonly === true || options.appendonly === 'yes';

@@ -158,8 +158,7 @@ function kill(c: Client, argv: string[]): Reply {
       } else if (is(opt, 'LADDR')) {
         laddr = val;
       } else if (is(opt, 'USER')) {
-        // Only the default user exists until ACL users are defined.
-        if (val !== 'default') return errorf(`ERR No such user '${val}'`);
+        if (!c.server.acl.users.has(val)) return errorf(`ERR No such user '${val}'`);
         user = val;
       } else if (is(opt, 'SKIPME')) {
         if (is(val, 'YES')) skipme = true;

@@ -6,6 +6,7 @@ import { MapReply, OK, PONG, Reply, SimpleString } from '../resp/reply';
 import { int32Arg, intArg, is } from './args';
 import { CommandDef } from './registry';
 import { resetClientHooks } from './client-hooks';
+import { authenticate } from './acl';
 
 export const REDIS_VERSION = '7.0.15';
 
@@ -28,19 +29,13 @@ function select(c: Client, argv: string[]): Reply {
   return OK;
 }
 
-/** Checks a username/password pair against the default user (requirepass). */
-export function checkAuth(c: Client, user: string, pass: string): boolean {
-  const required = c.server.requirePass;
-  if (user !== 'default') return false;
-  return required === null || pass === required;
-}
-
 function auth(c: Client, argv: string[]): Reply {
   if (argv.length > 3) return SYNTAX;
   let user = 'default';
   let pass: string;
   if (argv.length === 2) {
-    if (c.server.requirePass === null) {
+    // The old one-argument form only makes sense when the default user has a password.
+    if (c.server.acl.defaultUser.nopass) {
       return errorf(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
@@ -50,12 +45,10 @@ function auth(c: Client, argv: string[]): Reply {
     user = argv[1];
     pass = argv[2];
   }
-  if (!checkAuth(c, user, pass)) {
+  if (!authenticate(c, user, pass, argv[0])) {
     c.server.log.verbose('Authentication failed');
     return WRONGPASS;
   }
-  c.authenticated = true;
-  c.user = user;
   return OK;
 }
 
@@ -67,14 +60,12 @@ function hello(c: Client, argv: string[]): Reply {
     i = 2;
     if (ver < 2 || ver > 3) return errorf('NOPROTO unsupported protocol version');
   }
-  let user: string | null = null;
-  let pass = '';
   let name: string | null = null;
   for (; i < argv.length; i++) {
     const more = argv.length - 1 - i;
     if (is(argv[i], 'AUTH') && more >= 2) {
-      user = argv[i + 1];
-      pass = argv[i + 2];
+      // Authenticated at once, as Redis does: a later bad option still leaves the client logged in.
+      if (!authenticate(c, argv[i + 1], argv[i + 2], argv[0])) return WRONGPASS;
       i += 2;
     } else if (is(argv[i], 'SETNAME') && more >= 1) {
       name = argv[i + 1];
@@ -85,14 +76,9 @@ function hello(c: Client, argv: string[]): Reply {
       return errorf(`ERR Syntax error in HELLO option '${argv[i]}'`);
     }
   }
-  if (user !== null) {
-    if (!checkAuth(c, user, pass)) return WRONGPASS;
-    c.authenticated = true;
-    c.user = user;
-  }
   if (!c.authenticated) {
     return errorf(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
   if (name !== null) c.name = name;
@@ -145,6 +131,7 @@ function reset(c: Client): Reply {
     c.server.monitors.delete(c);
   }
   c.user = 'default';
+  c.aclUser = c.server.acl.defaultUser;
   c.authenticated = !c.server.authRequired();
   return new SimpleString('RESET');
 }

@@ -1,4 +1,7 @@
 // Every command family, in one list for the registry.
+import { aclCommands } from './acl';
+import { clusterModeCommands } from './cluster-mode';
+import { migrateCommands } from './migrate';
 import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
 import { configCommands } from './config';
@@ -30,6 +33,9 @@ import { transactionCommands } from './transactions';
 export function allCommandDefs(): CommandDef[] {
   return [
     ...connectionCommands,
+    ...aclCommands,
+    ...clusterModeCommands,
+    ...migrateCommands,
     ...clientCommands,
     ...stringCommands,
     ...genericCommands,

@@ -148,7 +148,7 @@ function keysFromSpecs(cmd: Command, argv: string[]): KeyRef[] | null {
 }
 
 /** Whether any key spec can name a key (Redis's doesCommandHaveKeys). */
-function hasKeys(cmd: Command): boolean {
+export function hasKeys(cmd: Command): boolean {
   if (cmd.getKeys !== null || cmd.first !== 0) return true;
   return (cmd.meta?.key_specs ?? []).some((s: Json) => !s.flags.includes('not_key'));
 }

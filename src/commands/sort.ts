@@ -11,6 +11,8 @@ import { SYNTAX, WRONGTYPE, errorf } from '../errors';
 import { Reply } from '../resp/reply';
 import { intArg, is } from './args';
 import { CommandDef } from './registry';
+import { hasUnrestrictedKeyAccess } from './acl';
+import { READ } from '../acl/user';
 
 const NOT_DOUBLE = errorf("ERR One or more scores can't be converted into double");
 
@@ -35,7 +37,10 @@ interface SortOptions {
   gets: string[];
 }
 
-function parseOptions(argv: string[], readonly: boolean): SortOptions {
+function parseOptions(c: Client, argv: string[], readonly: boolean): SortOptions {
+  // BY/GET patterns read arbitrary keys: only for users that may read every key (Redis's check).
+  let fullAccess: boolean | null = null;
+  const mayReadAll = () => (fullAccess ??= hasUnrestrictedKeyAccess(c, argv, READ));
   const o: SortOptions = { desc: false, alpha: false, limitStart: 0, limitCount: -1, sortBy: null, dontSort: false, store: null, gets: [] };
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
@@ -52,7 +57,9 @@ function parseOptions(argv: string[], readonly: boolean): SortOptions {
     } else if (is(a, 'BY') && left >= 1) {
       o.sortBy = argv[++j];
       o.dontSort = cString(o.sortBy).indexOf('*') < 0;
+      if (!o.dontSort && !mayReadAll()) throw errorf('ERR BY option of SORT denied due to insufficient ACL permissions.');
     } else if (is(a, 'GET') && left >= 1) {
+      if (!mayReadAll()) throw errorf('ERR GET option of SORT denied due to insufficient ACL permissions.');
       o.gets.push(argv[++j]);
     } else {
       throw SYNTAX;
@@ -151,7 +158,7 @@ function collate(a: string, b: string): number {
 }
 
 function sortGeneric(c: Client, argv: string[], readonly: boolean): Reply {
-  const o = parseOptions(argv, readonly);
+  const o = parseOptions(c, argv, readonly);
   const found = c.db.lookupRead(argv[1]);
   if (found !== undefined && !(found instanceof SetValue) && !(found instanceof ZSet) && !(found instanceof ListValue)) throw WRONGTYPE;
   const val = found as Collection | undefined;

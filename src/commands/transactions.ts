@@ -2,7 +2,8 @@
 // rejected while queueing poison the transaction: EXEC answers EXECABORT).
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
-import { call } from '../engine/dispatcher';
+import { call, countError } from '../engine/dispatcher';
+import { aclExecDeny } from './acl';
 import { errorf } from '../errors';
 import { NO_REPLY, NULL_ARRAY, OK, Reply } from '../resp/reply';
 import { resetClientHooks } from './client-hooks';
@@ -52,7 +53,14 @@ function exec(c: Client): Reply {
   const outerSnapshot = ks.timeSnapshot;
   ks.timeSnapshot = outerSnapshot ?? ks.clock.now();
   try {
-    for (const q of queued) call(c, q.cmd, q.argv);
+    for (const q of queued) {
+      // The user's rules may have changed since the command was queued (Redis re-checks).
+      const denied = c.aclUser.unrestricted ? null : aclExecDeny(c, q.cmd, q.argv);
+      if (denied !== null) {
+        countError(c, denied);
+        c.reply(denied);
+      } else call(c, q.cmd, q.argv);
+    }
   } finally {
     c.inExec = false;
     ks.timeSnapshot = outerSnapshot;

@@ -10,6 +10,7 @@ import { splitArgs } from '../resp/parser';
 import { REDIS_VERSION } from '../commands/connection';
 import { allConfigDefs, configEntry, parseConfigValue, rewriteLines } from './config';
 import { strerror } from './special';
+import { loadStartupUsers, queueConfigUser } from '../commands/acl';
 
 /** A fatal configuration error: `report` is what redis-server prints before exiting with 1. */
 export class ConfigFileError extends Error {
@@ -95,7 +96,10 @@ export function loadConfigFromString(server: Server, text: string, state: LoadSt
       const r = server.registry.rename(argv[1], argv[2]);
       if (r === 'no such command') throw fatal('No such command in rename-command', i + 1, line);
       if (r === 'target exists') throw fatal('Target command name already exists', i + 1, line);
-    } else if ((name === 'user' || name === 'loadmodule' || name === 'sentinel') && argv.length >= 2) {
+    } else if (name === 'user' && argv.length >= 2) {
+      const e = queueConfigUser(server, argv);
+      if (e) throw fatal(e, i + 1, line);
+    } else if ((name === 'loadmodule' || name === 'sentinel') && argv.length >= 2) {
       throw fatal(`'${name}' directives are not supported by respite`, i + 1, line);
     } else {
       throw fatal('Bad directive or wrong number of arguments', i + 1, line);
@@ -109,6 +113,8 @@ export function loadServerConfig(server: Server, file: string | null, stdin: str
   if (stdin !== null) text += stdin;
   if (options) text += '\n' + options;
   loadConfigFromString(server, text);
+  const e = loadStartupUsers(server);
+  if (e) throw new ConfigFileError(e, 'log');
   const logfile = server.config.get('logfile');
   if (logfile !== '') {
     try {
@@ -192,6 +198,12 @@ export function rewriteConfigContent(server: Server, file: string, forceAll = fa
     if (lines.length === 0) st.rewritten.add(def.name);
     for (const l of lines) st.rewriteLine(def.name, `${def.name} ${l.line}`, l.force || forceAll);
   }
+  // ACL users (Redis's rewriteConfigUserOption): with an aclfile they live there and the file's
+  // user lines go; otherwise every user, the default one included, is written as a user line.
+  if (server.config.get('aclfile') === '') {
+    for (const u of server.acl.sortedUsers()) st.rewriteLine('user', `user ${u.name} ${u.describe(server.acl.table)}`, true);
+  }
+  st.rewritten.add('user');
   // Lines of rewritten options that were not reused (an extra `save`, a duplicate) go blank.
   for (const [option, at] of st.optionLines) {
     if (!st.rewritten.has(option)) continue;

@@ -133,10 +133,21 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('io-threads', 1n, 128n, 1, IMM_NONE),
   bool('io-threads-do-reads', false, IMM_NONE),
   // ---- security ----------------------------------------------------------------------------
-  nstr('requirepass', { sensitive: true, apply: (s, v) => void (s.requirePass = v === '' ? null : v) }),
+  nstr('requirepass', {
+    sensitive: true,
+    apply: (s, v) => {
+      s.requirePass = v === '' ? null : v;
+      s.acl.setDefaultPassword(s.requirePass);
+    },
+  }),
   str('aclfile', '', IMM_NONE),
-  num('acllog-max-len', 0n, LONG_MAX, 128),
-  enm('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels'),
+  num('acllog-max-len', 0n, LONG_MAX, 128, {
+    apply: (s, v) => {
+      s.acl.logMaxLen = Number(v);
+      if (s.acl.log.length > s.acl.logMaxLen) s.acl.log.length = s.acl.logMaxLen;
+    },
+  }),
+  enm('acl-pubsub-default', ['allchannels', 'resetchannels'], 'resetchannels', { apply: (s, v) => void (s.acl.pubsubAllChannels = v === 'allchannels') }),
   // ---- limits and memory -------------------------------------------------------------------
   num('proto-max-bulk-len', MB, LONG_MAX, 512n * MB, { memory: true, apply: (s, v) => void (s.protoMaxBulkLen = Number(v)) }),
   num('client-query-buffer-limit', MB, LONG_MAX, 1024n * MB, mem),

@@ -1,5 +1,6 @@
 // Per-connection state. A Client never touches a socket: replies go to its RespWriter (TCP) or
 // to a callback (in-process calls); the net layer drains the writer once per read event.
+import type { User } from '../acl/user';
 import type { Command } from '../commands/registry';
 import type { Db } from '../keyspace/db';
 import { Reply } from '../resp/reply';
@@ -28,6 +29,8 @@ export class Client {
   libName = '';
   libVer = '';
   user = 'default';
+  /** The ACL user this connection runs as (src/acl); its name is `user`. */
+  aclUser: User;
   authenticated: boolean;
   readonly createdAt: number;
   lastInteraction: number;
@@ -95,6 +98,7 @@ export class Client {
   ) {
     this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0];
+    this.aclUser = server.acl.defaultUser;
     this.authenticated = !server.authRequired();
     this.createdAt = server.clock.now();
     this.lastInteraction = this.createdAt;

@@ -27,6 +27,7 @@ import { postpone } from './pause';
 import { handleReadyKeys } from './blocking';
 import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
+import { aclDeny } from '../commands/acl';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -76,6 +77,11 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   if (!c.authenticated && !(flags & F.NO_AUTH)) return reject(c, cmd, NOAUTH);
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
+  // ACL (src/acl): a single flag test for users allowed every command, key and channel.
+  if (!c.aclUser.unrestricted) {
+    const denied = aclDeny(c, cmd, argv);
+    if (denied !== null) return reject(c, cmd, denied);
+  }
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
   if (srv.maxmemory !== 0) {

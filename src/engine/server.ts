@@ -3,6 +3,8 @@
 // in-process clients, both through the same dispatcher.
 import { allCommandDefs } from '../commands';
 import { Command, Registry } from '../commands/registry';
+import type { AclStore } from '../acl/store';
+import { createAclStore } from '../commands/acl';
 import type { ReplyError } from '../errors';
 import type { Reply } from '../resp/reply';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
@@ -76,6 +78,8 @@ export class Server {
   protoMaxBulkLen = 536870912;
   maxClients = 10000;
   requirePass: string | null = null;
+  /** ACL users and log (src/acl); requirepass is the default user's password. */
+  readonly acl: AclStore;
   /** Port actually bound (port 0 picks a free one). */
   boundPort = 0;
   stats: ServerStats;
@@ -138,6 +142,7 @@ export class Server {
     this.keyspace = new Keyspace(this.clock, 16);
     this.slowlog = new SlowLog();
     this.registry.register(allCommandDefs());
+    this.acl = createAclStore(this.registry);
     this.stats = this.freshStats();
     this.lastSave = Math.floor(this.clock.now() / 1000);
     this.runId = randomHex(40);
@@ -197,7 +202,7 @@ export class Server {
   // ---- clients ------------------------------------------------------------------------------
 
   authRequired(): boolean {
-    return this.requirePass !== null;
+    return this.acl.authRequired();
   }
 
   addClient(c: Client): void {

@@ -46,7 +46,7 @@ const FORMAT = [
 ].join(' ');
 
 // redis.set_repl (validated like Redis; respite has no replication to steer) and
-// redis.acl_check_cmd (every client runs as the default user).
+// redis.acl_check_cmd (checked against the calling connection's ACL user).
 const REDIS_EXTRAS =
   "local redis = (function(r, pc, tp, err, smt) return smt({" +
   "set_repl = function(...) if select('#', ...) ~= 1 then err('redis.set_repl() requires one argument.', 0) end local f = ... " +

@@ -16,11 +16,15 @@ import { LuaHost, LuaValue } from './engine';
 import { luaVm, scriptingState, ScriptingState } from './state';
 import type { Keyspace } from '../keyspace/keyspace';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
+import { aclCheck, aclScriptDeny } from '../commands/acl';
+import { Denied } from '../acl/user';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
 /** The client a script's commands run as. Replies are captured as values, never encoded. */
 export class ScriptClient extends Client {
   last: Reply = null;
+  /** The client running the script: ACL LOG entries describe it. */
+  caller: Client | null = null;
   constructor(server: Server) {
     super(server, 'lua');
     this.addr = 'lua'; // MONITOR prints script commands as [db lua]
@@ -92,6 +96,10 @@ class RunHost implements LuaHost {
       return this.rejected(cmd, NOSCRIPT_ERROR);
     // Read-only scripts (no-writes, *_RO) may not run may-replicate commands either (PUBLISH,
     // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
+    if (!sc.aclUser.unrestricted) {
+      const denied = aclScriptDeny(sc, cmd, argv);
+      if (denied !== null) return this.rejected(cmd, denied);
+    }
     if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return this.rejected(cmd, READONLY_ERROR);
     if (cmd.flags & F.WRITE) {
       // min-replicas-to-write, checked until the script's first write (Redis's scriptVerifyWriteCommandAllow).
@@ -129,9 +137,11 @@ class RunHost implements LuaHost {
         this.raisedErr = argv[1] ?? null;
         return null;
       case '\0acl': {
-        const cmd = this.sc.server.registry.lookup(argv[1] ?? '');
+        const args = argv.slice(1);
+        const base = this.sc.server.registry.lookup(args[0] ?? '');
+        const cmd = base?.subcommands && args.length >= 2 ? base.lookupSub(args[1]) : base;
         if (cmd === undefined) return new ReplyError('ERR Invalid command passed to redis.acl_check_cmd()');
-        return 1; // every connection runs as the default user, allowed everything
+        return aclCheck(this.sc, cmd, args) === Denied.OK ? 1 : null;
       }
     }
     return UNKNOWN_ERROR;
@@ -166,6 +176,8 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const sc = (st.client ??= new ScriptClient(srv));
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
+  sc.aclUser = caller.aclUser; // commands run with the caller's permissions
+  sc.caller = caller;
   sc.protocol = 2;
   const nullMarkers = run.nullMarkers === true;
   let host = new RunHost(sc, run);
