@@ -19,7 +19,7 @@ import {
 } from './debug-inspect';
 import { DoubleReply, MapReply, NO_REPLY, OK, PushReply, RawReply, Reply, SetReply, SimpleString, VerbatimReply } from '../resp/reply';
 import { keywordOf } from './args';
-import { crashHandlersInstalled } from '../engine/crash-report';
+import { crashBySignal, crashHandlersInstalled } from '../engine/crash-report';
 import { persistenceOf } from '../persistence/persistence';
 import { debugLoadAof, debugReload } from './persistence';
 import { CommandDef } from './registry';
@@ -237,7 +237,7 @@ const SUBS: DebugSub[] = [
     handler: () => {
       // An embedded server shares its process with the application: it is not crashed.
       if (!crashHandlersInstalled()) return errorf('ERR DEBUG SEGFAULT is only available in respite-server');
-      process.kill(process.pid, 'SIGSEGV');
+      crashBySignal('SIGSEGV');
       return NO_REPLY;
     },
   },

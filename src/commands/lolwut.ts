@@ -65,6 +65,9 @@ class Canvas {
 
 const rand = (n: number) => Math.floor(Math.random() * n);
 
+/** The largest canvas LOLWUT draws (pixels). */
+const MAX_PIXELS = 1 << 24;
+
 /** Two columns by four rows of pixels per braille character (U+2800 + dot bits), UTF-8 encoded. */
 function brailleText(cv: Canvas): string {
   const DOTS: [number, number, number][] = [
@@ -183,7 +186,11 @@ function lolwut(_c: Client, argv: string[]): Reply {
   if (v5) {
     const cols = clamp(num(0, 66), 1, 1000);
     const perRow = clamp(num(1, 8), 1, 200);
-    const perCol = clamp(num(2, 12), 1, 200);
+    let perCol = clamp(num(2, 12), 1, 200);
+    // Redis would draw up to 2000 x 400,000 pixels (800 MB); the canvas is capped at 16M pixels
+    // by drawing fewer rows of squares (the art is random anyway).
+    const side = Math.max(1, (cols * 2 - 4) / perRow);
+    perCol = Math.max(1, Math.min(perCol, Math.floor(MAX_PIXELS / (cols * 2) / side)));
     const art = brailleText(schotter(cols, perRow, perCol));
     return new VerbatimReply('txt', bytes(`${art}\nGeorg Nees - schotter, plotter on paper, 1968. Redis ver. ${REDIS_VERSION}\n`));
   }

@@ -6,7 +6,7 @@ import { SimpleString } from '../resp/reply';
 import type { Reply } from '../resp/reply';
 import * as fn from '../scripting/functions';
 import * as sc from '../scripting/scripts';
-import { evalCallFlags, fcallCallFlags } from '../scripting/call-flags';
+import { evalCallFlags, evalshaCallFlags, fcallCallFlags } from '../scripting/call-flags';
 import { CommandDef } from './registry';
 
 const SCRIPT_HELP = [
@@ -92,8 +92,8 @@ function changesLibraries(h: (c: Client, argv: string[]) => Reply): (c: Client, 
 export const scriptingCommands: CommandDef[] = [
   { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
   { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
-  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
-  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
+  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags },
+  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags },
   { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
   { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
   {

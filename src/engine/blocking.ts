@@ -355,14 +355,14 @@ function statsOnUnblock(w: Waiter, serveMicros: number, failed: boolean): void {
  * Unblocks a blocked client from outside (CLIENT UNBLOCK): 'timeout' answers with the command's
  * timeout reply, 'error' with -UNBLOCKED. Returns false if the client was not blocked on keys.
  */
-export function unblockClient(c: Client, how: 'timeout' | 'error'): boolean {
+export function unblockClient(c: Client, how: 'timeout' | 'error', failed = true): boolean {
   const st = states.get(c.server);
   const w = st?.byClient.get(c);
   if (st === undefined || w === undefined) return false;
   detach(st, w);
   const r = how === 'timeout' ? w.onTimeout() : UNBLOCKED;
-  // Redis 7.0 counts an unblocked call as failed whichever reply it gets.
-  statsOnUnblock(w, 0, true);
+  // Redis 7.0 counts a call unblocked by CLIENT UNBLOCK as failed whichever reply it gets.
+  statsOnUnblock(w, 0, failed);
   finish(w, r, false);
   return true;
 }

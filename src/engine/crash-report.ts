@@ -1,12 +1,13 @@
-// What respite-server writes to its log when a fatal signal reaches it (SIGSEGV, SIGABRT, ...,
-// sent by kill(2) or raised by DEBUG SEGFAULT): a report of the process state, then the signal's
-// default action, so the process still dies by that signal (exit status, core dump) as
-// redis-server does. Only the command line installs it; an embedded server leaves the host
+// What respite-server writes to its log when it is made to crash (SIGABRT sent by kill(2), or
+// DEBUG SEGFAULT): a report of the process state, then the signal's default action, so the
+// process still dies by that signal (exit status, core dump) as redis-server does. No listener is
+// installed for SIGSEGV/SIGBUS/SIGFPE/SIGILL: V8 handles real faults itself (WebAssembly bounds
+// traps of the Lua VM arrive as SIGSEGV), and Node warns that a JS listener for a real fault can
+// hang the process. Only the command line installs it; an embedded server leaves the host
 // process's signals alone.
 import type { Server } from './server';
 
-const FATAL = ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT'] as const;
-type FatalSignal = (typeof FATAL)[number];
+type FatalSignal = 'SIGSEGV' | 'SIGBUS' | 'SIGFPE' | 'SIGILL' | 'SIGABRT';
 
 const NUMBER: Record<FatalSignal, number> = { SIGILL: 4, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11 };
 
@@ -16,14 +17,19 @@ let installed: Server | null = null;
 export function installCrashHandlers(server: Server, version: string): void {
   if (installed !== null) return;
   installed = server;
-  for (const sig of FATAL) {
-    process.on(sig, () => {
-      if (server.config.bool('crash-log-enabled')) writeReport(server, version, sig);
-      // Back to the default action, then the same signal again: the process ends by it.
-      process.removeAllListeners(sig);
-      process.kill(process.pid, sig);
-    });
-  }
+  installedVersion = version;
+  process.on('SIGABRT', () => crashBySignal('SIGABRT'));
+}
+
+let installedVersion = '';
+
+/** Writes the crash report (if crash-log-enabled), then dies by `sig` (its default action). */
+export function crashBySignal(sig: FatalSignal): void {
+  const server = installed;
+  if (server === null) return;
+  if (server.config.bool('crash-log-enabled')) writeReport(server, installedVersion, sig);
+  process.removeAllListeners(sig);
+  process.kill(process.pid, sig);
 }
 
 /** True when a fatal signal would be reported (the process is a respite-server). */

@@ -310,7 +310,7 @@ export class Replication implements PropagationTarget {
       if (this.countAcks(w.offset) >= w.numreplicas) {
         this.removeWaiter(w.client);
         // Answered with its timeout reply: the number of replicas that acknowledged.
-        unblockClient(w.client, 'timeout');
+        unblockClient(w.client, 'timeout', false);
       }
     }
   }

@@ -246,3 +246,15 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
     assert.equal(await s.call('DEBUG', 'STRINGMATCH-TEST'), 'Apparently Redis did not crash: test passed');
   });
 });
+
+test('LOLWUT with the largest arguments Redis accepts draws a bounded canvas and the server goes on', async () => {
+  const s = await startServer({ port: null });
+  try {
+    const art = String(await s.call('LOLWUT', 'VERSION', '5', '1000', '1', '200'));
+    assert.match(art, /Georg Nees - schotter/);
+    assert.ok(art.length < 20_000_000, `art of ${art.length} chars`);
+    assert.equal(await s.call('PING'), 'PONG');
+  } finally {
+    await s.close();
+  }
+});

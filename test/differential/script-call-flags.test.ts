@@ -91,6 +91,9 @@ differential('script call flags', (ctx) => {
       await p.run('EVAL', '#!lua\nreturn 1', '0');
       await p.run('EVAL', '#!lua flags=allow-oom\nreturn 1', '0');
       await p.run('EVAL', '#!lua flags=no-writes\nreturn 1', '0');
+      // EVAL_RO reads its body from argv[1] too (not a SHA): a shebang without no-writes is a write.
+      await p.run('EVAL_RO', '#!lua\nreturn 1', '0');
+      await p.run('EVAL_RO', '#!lua flags=no-writes\nreturn 1', '0');
     } finally {
       await p.run('CONFIG', 'SET', 'maxmemory', '0');
     }
