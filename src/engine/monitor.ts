@@ -36,13 +36,35 @@ export function repr(s: string): string {
   return out + '"';
 }
 
+/** Parameters whose values CONFIG SET keeps out of logs (Redis's SENSITIVE_CONFIG). */
+const SENSITIVE_CONFIG = new Set(['masteruser', 'masterauth', 'requirepass']);
+
 /**
  * The arguments as MONITOR and SLOWLOG show them: credentials replaced by "(redacted)", as
- * Redis's redactClientCommandArgument does for AUTH and HELLO ... AUTH.
+ * Redis's redactClientCommandArgument does for AUTH, HELLO ... AUTH, ACL SETUSER (everything after
+ * the subcommand), MIGRATE's AUTH/AUTH2 and CONFIG SET of sensitive parameters.
  */
 export function redacted(argv: string[]): string[] {
   const name = argv[0].toLowerCase();
   if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
+  if (name === 'acl' && argv.length >= 3 && argv[1].toLowerCase() === 'setuser') return argv.map((a, i) => (i < 2 ? a : '(redacted)'));
+  if (name === 'migrate') {
+    const out = argv.slice();
+    for (let i = 6; i < out.length; i++) {
+      const kw = out[i].toLowerCase();
+      if (kw === 'auth' && i + 1 < out.length) out[++i] = '(redacted)';
+      else if (kw === 'auth2' && i + 2 < out.length) {
+        out[++i] = '(redacted)';
+        out[++i] = '(redacted)';
+      } else if (kw === 'keys') break;
+    }
+    return out;
+  }
+  if (name === 'config' && argv.length >= 4 && argv[1].toLowerCase() === 'set') {
+    const out = argv.slice();
+    for (let i = 2; i + 1 < out.length; i += 2) if (SENSITIVE_CONFIG.has(out[i].toLowerCase())) out[i + 1] = '(redacted)';
+    return out;
+  }
   if (name === 'hello') {
     const out = argv.slice();
     for (let i = 2; i < out.length; i++) {

@@ -89,8 +89,11 @@ const REWRITES: Record<string, Rewrite> = {
     const k = poppedKey(reply);
     return k === null ? [] : [['ZPOPMAX', k]];
   },
-  blmpop: (_c, argv, reply) => mpop('LMPOP', argv, reply, 'list'),
-  bzmpop: (_c, argv, reply) => mpop('ZMPOP', argv, reply, 'zset'),
+  // [B]LMPOP and [B]ZMPOP replicate as the pop with a count they amounted to, as Redis does.
+  lmpop: (_c, argv, reply) => mpop(argv, 1, reply),
+  blmpop: (_c, argv, reply) => mpop(argv, 2, reply),
+  zmpop: (_c, argv, reply) => mpop(argv, 1, reply),
+  bzmpop: (_c, argv, reply) => mpop(argv, 2, reply),
   xadd: (c, argv, reply) => {
     if (typeof reply !== 'string') return [argv];
     const out = approxTrimAsExact(c, argv, true);
@@ -232,13 +235,12 @@ function toU64(s: string): number | bigint {
 }
 
 /** B[LZ]MPOP -> [LZ]MPOP 1 <key> <where> COUNT <n popped>. */
-function mpop(name: string, argv: string[], reply: Reply, kind: 'list' | 'zset'): string[][] {
+/** LPOP/RPOP/ZPOPMIN/ZPOPMAX <key> <count> for an MPOP whose numkeys is at argv[at]. */
+function mpop(argv: string[], at: number, reply: Reply): string[][] {
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !Array.isArray(reply[1])) return [];
-  const numkeys = parseInt(argv[2], 10);
-  const where = argv[3 + numkeys];
-  const n = (reply[1] as Reply[]).length;
-  void kind;
-  return [[name, '1', reply[0], where, 'COUNT', String(n)]];
+  const where = argv[at + 1 + parseInt(argv[at], 10)].toUpperCase();
+  const pop = where === 'LEFT' ? 'LPOP' : where === 'RIGHT' ? 'RPOP' : where === 'MIN' ? 'ZPOPMIN' : 'ZPOPMAX';
+  return [[pop, reply[0], String((reply[1] as Reply[]).length)]];
 }
 
 /** The command lines that reproduce this command's effect. */

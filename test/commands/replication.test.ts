@@ -296,3 +296,29 @@ test('CONFIG SET maxmemory inside MULTI: the transaction runs to its end, evicti
     link.close();
   });
 });
+
+test('LMPOP/BLMPOP/ZMPOP/BZMPOP replicate as the pop with a count they amounted to', async () => {
+  await withMaster(async (s) => {
+    const { link } = await attach(s);
+    await s.call('RPUSH', 'l', 'a', 'b', 'c');
+    await s.call('ZADD', 'z', '1', 'one', '2', 'two', '3', 'three');
+    await s.call('LMPOP', '2', 'missing', 'l', 'left', 'count', '2');
+    await s.call('LMPOP', '1', 'l', 'RIGHT');
+    await s.call('LMPOP', '1', 'l', 'left'); // nothing left: not propagated
+    await s.call('ZMPOP', '1', 'z', 'MIN');
+    await s.call('BZMPOP', '0', '1', 'z', 'max', 'COUNT', '10');
+    await s.call('RPUSH', 'l2', 'x');
+    await s.call('BLMPOP', '0', '2', 'l', 'l2', 'RIGHT', 'COUNT', '5');
+    assert.deepEqual(await link.readCommand(), ['SELECT', '0']);
+    assert.deepEqual(await link.readCommand(), ['RPUSH', 'l', 'a', 'b', 'c']);
+    assert.deepEqual(await link.readCommand(), ['ZADD', 'z', '1', 'one', '2', 'two', '3', 'three']);
+    assert.deepEqual(await link.readCommand(), ['LPOP', 'l', '2']);
+    assert.deepEqual(await link.readCommand(), ['RPOP', 'l', '1']);
+    assert.deepEqual(await link.readCommand(), ['ZPOPMIN', 'z', '1']);
+    assert.deepEqual(await link.readCommand(), ['ZPOPMAX', 'z', '2']);
+    assert.deepEqual(await link.readCommand(), ['RPUSH', 'l2', 'x']);
+    assert.deepEqual(await link.readCommand(), ['RPOP', 'l2', '1']);
+    assert.ok(await link.quiet());
+    link.close();
+  });
+});
