@@ -69,6 +69,11 @@ export function unknownSubcommand(container: string, sub: string): ReplyError {
   return err(oneLine(`ERR unknown subcommand '${cstr(sub).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`));
 }
 
+/** Redis's addReplySubcommandSyntaxError: an unknown subcommand, or a known one with the wrong arguments. */
+export function subcommandSyntax(container: string, sub: string): ReplyError {
+  return err(oneLine(`ERR unknown subcommand or wrong number of arguments for '${cstr(sub).slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`));
+}
+
 /** Redis formats these arguments with printf("%s"): the text stops at the first NUL byte. */
 function cstr(s: string): string {
   const z = s.indexOf('\0');

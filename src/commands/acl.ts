@@ -7,7 +7,7 @@ import type { Client } from '../engine/client';
 import type { Server } from '../engine/server';
 import { AclCommands, Denied, User } from '../acl/user';
 import { AclStore } from '../acl/store';
-import { ReplyError, errorf } from '../errors';
+import { ReplyError, errorf, subcommandSyntax } from '../errors';
 import { DoubleReply, MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { globMatch as globMatchCh } from '../datatypes/glob';
 import { Command, CommandDef, F, Registry } from './registry';
@@ -322,7 +322,7 @@ const CATEGORY_NAMES = [
 /** CAT, GENPASS and LOG take at most one argument; more is Redis's subcommand syntax error. */
 function syntax(argv: string[]): Reply | null {
   if (argv.length <= 3) return null;
-  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ACL HELP.`);
+  return subcommandSyntax('ACL', argv[1]);
 }
 
 function cat(c: Client, argv: string[]): Reply {

@@ -4,7 +4,7 @@
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import { PauseType, end as endPause, pauseClients } from '../engine/pause';
-import { SYNTAX, TIMEOUT_NEGATIVE, errorf, TIMEOUT_NOT_INTEGER } from '../errors';
+import { SYNTAX, TIMEOUT_NEGATIVE, errorf, TIMEOUT_NOT_INTEGER, subcommandSyntax } from '../errors';
 import { NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { validateClientName } from './connection';
@@ -240,7 +240,7 @@ function reply(c: Client, argv: string[]): Reply {
 }
 
 function pause(c: Client, argv: string[]): Reply {
-  if (argv.length > 4) return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try CLIENT HELP.`);
+  if (argv.length > 4) return subcommandSyntax('CLIENT', argv[1]);
   const timeout = int64Arg(argv[2], TIMEOUT_NOT_INTEGER);
   if (timeout < 0) return TIMEOUT_NEGATIVE;
   let type = PauseType.All;

@@ -4,7 +4,7 @@ import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
 import { DEFAULT_PEAK_RESET_MS, replyBufferSettings } from '../engine/reply-buffer';
 import { intArg, is } from './args';
-import { errorf } from '../errors';
+import { errorf, subcommandSyntax } from '../errors';
 import {
   debugDigest,
   debugDigestValue,
@@ -225,7 +225,7 @@ const SUBS: DebugSub[] = [
       } else if (is(argv[2], 'RESIZING')) {
         st.resizing = parseInt(argv[3], 10) !== 0;
       } else {
-        return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+        return subcommandSyntax('DEBUG', argv[1]);
       }
       return OK;
     },
@@ -350,7 +350,7 @@ const HELP_REPLY: Reply = [
 ].map((l) => new SimpleString(l));
 
 function unknownSub(argv: string[]): Reply {
-  return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+  return subcommandSyntax('DEBUG', argv[1]);
 }
 
 function debug(c: Client, argv: string[]): Reply {

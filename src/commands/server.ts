@@ -2,7 +2,7 @@
 import type { Client } from '../engine/client';
 import { infoText } from '../engine/info';
 import { latencyGraphText } from '../engine/latency';
-import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, SYNTAX, errorf, subcommandSyntax } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
@@ -33,7 +33,7 @@ function lastsave(c: Client): Reply {
 // ---- SLOWLOG ------------------------------------------------------------------------------
 
 function slowlogGet(c: Client, argv: string[]): Reply {
-  if (argv.length > 3) return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try SLOWLOG HELP.`);
+  if (argv.length > 3) return subcommandSyntax('SLOWLOG', argv[1]);
   let count = 10;
   if (argv.length === 3) {
     const bad = errorf('ERR count should be greater than or equal to -1');

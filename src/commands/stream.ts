@@ -9,7 +9,7 @@ import { ConsumerGroup, Consumer, ENTRIES_READ_INVALID, Entry, Nack, NodeLimits,
 // Straight from the module: a re-export through datatypes/stream costs a getter call per use.
 import { MAX_ID, MIN_ID, StreamId, U64, cmpId, decrId, formatId, inc, incrId, isMax, isZero, parseId } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
-import { NOT_INTEGER, ReplyError, SYNTAX, WRONGTYPE, errorf, wrongArity } from '../errors';
+import { NOT_INTEGER, ReplyError, SYNTAX, WRONGTYPE, errorf, wrongArity, subcommandSyntax } from '../errors';
 import { parseIntStrict } from '../resp/format';
 import { MapReply, NULL_ARRAY, OK, Reply, SimpleString } from '../resp/reply';
 import { int64Arg, is } from './args';
@@ -115,9 +115,6 @@ function noGroup(key: string, group: string): ReplyError {
   return errorf(`NOGROUP No such key '${key}' or consumer group '${group}'`);
 }
 
-function subcommandSyntax(cmd: string, sub: string): ReplyError {
-  return errorf(`ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd} HELP.`);
-}
 
 /** A consumer, created (with its event) when missing. */
 function consumerFor(c: Client, key: string, g: ConsumerGroup, name: string): Consumer {

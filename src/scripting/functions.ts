@@ -6,7 +6,7 @@
 // same line, so error line numbers are Redis's.
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
-import { BUSY_EVAL, ReplyError, errorf } from '../errors';
+import { BUSY_EVAL, ReplyError, errorf, subcommandSyntax } from '../errors';
 import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { splitArgs } from '../resp/parser';
@@ -251,11 +251,10 @@ export function functionDelete(c: Client, argv: string[]): Reply {
   return OK;
 }
 
-const subcommandSyntax = (argv: string[]): ReplyError =>
-  errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try FUNCTION HELP.`);
+const functionSyntax = (argv: string[]): ReplyError => subcommandSyntax('FUNCTION', argv[1]);
 
 export function functionFlush(c: Client, argv: string[]): Reply {
-  if (argv.length > 3) return subcommandSyntax(argv);
+  if (argv.length > 3) return functionSyntax(argv);
   if (argv.length === 3 && !/^(sync|async)$/i.test(argv[2]))
     return errorf('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
   const st = scriptingState(c.server);
@@ -311,7 +310,7 @@ export function functionDump(c: Client): Reply {
 
 export function functionRestore(c: Client, argv: string[]): Reply {
   let policy = 'append';
-  if (argv.length > 4) return subcommandSyntax(argv);
+  if (argv.length > 4) return functionSyntax(argv);
   if (argv.length === 4) {
     policy = argv[3].toLowerCase();
     if (policy !== 'flush' && policy !== 'append' && policy !== 'replace')
