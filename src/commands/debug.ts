@@ -137,10 +137,7 @@ const SUBS: DebugSub[] = [
     name: 'pause-cron',
     argc: 3,
     help: ['PAUSE-CRON <0|1>', '    Stop periodic cron job processing.'],
-    handler: (c, argv) => {
-      c.server.pauseCron = parseInt(argv[2], 10) !== 0;
-      return OK;
-    },
+    handler: toggle((c, on) => void (c.server.pauseCron = on)),
   },
   {
     name: 'populate',
@@ -250,29 +247,20 @@ const SUBS: DebugSub[] = [
       '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
       '    default.',
     ],
-    handler: (c, argv) => {
-      c.server.keyspace.activeExpireEnabled = parseInt(argv[2], 10) !== 0;
-      return OK;
-    },
+    handler: toggle((c, on) => void (c.server.keyspace.activeExpireEnabled = on)),
   },
   {
     name: 'set-disable-deny-scripts',
     argc: 3,
     help: [], // not in Redis's DEBUG HELP either
-    handler: (c, argv) => {
-      // Lets scripts run commands flagged noscript (the suite uses CLIENT LIST, DEBUG PROTOCOL...).
-      scriptingState(c.server).denyScriptsDisabled = (parseInt(argv[2], 10) || 0) !== 0;
-      return OK;
-    },
+    // Lets scripts run commands flagged noscript (the suite uses CLIENT LIST, DEBUG PROTOCOL...).
+    handler: toggle((c, on) => void (scriptingState(c.server).denyScriptsDisabled = on)),
   },
   {
     name: 'set-skip-checksum-validation',
     argc: 3,
     help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Turns off (1) or back on (0) the CRC checks of RDB files and RESTORE payloads.'],
-    handler: (c, argv) => {
-      persistenceOf(c.server).skipChecksumValidation = (parseInt(argv[2], 10) || 0) !== 0;
-      return OK;
-    },
+    handler: toggle((c, on) => void (persistenceOf(c.server).skipChecksumValidation = on)),
   },
   {
     name: 'sleep',
@@ -339,6 +327,14 @@ function protocolSample(c: Client, type: string): Reply {
 
 const ATTRIB_FOLLOWING = 'Some real reply following the attribute';
 const ATTRIB_SAMPLE = Buffer.from(`|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\n${ATTRIB_FOLLOWING}\r\n`, 'latin1');
+
+/** A 0|1 switch (Redis reads it with atoi: junk is 0). */
+function toggle(set: (c: Client, on: boolean) => void): (c: Client, argv: string[]) => Reply {
+  return (c, argv) => {
+    set(c, (parseInt(argv[2], 10) || 0) !== 0);
+    return OK;
+  };
+}
 
 const BY_NAME = new Map(SUBS.map((s) => [s.name, s]));
 

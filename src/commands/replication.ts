@@ -3,18 +3,12 @@
 // acknowledgements, ROLE and WAIT report and wait on them. The state lives in src/replication.
 import type { Client } from '../engine/client';
 import { blockOnKeys, canBlock, timeoutMsArg } from '../engine/blocking';
-import { NOT_INTEGER, SYNTAX, errorf } from '../errors';
+import { SYNTAX, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { replicationOf } from '../replication/replication';
-import { is } from './args';
+import { intArg, is } from './args';
 import { CommandDef } from './registry';
-
-function intArg(s: string): number {
-  const v = parseIntStrict(s);
-  if (v === null) throw NOT_INTEGER;
-  return Number(v);
-}
 
 /** SYNC, and PSYNC <replid> <offset>: a partial resync when possible, else a full one. */
 function sync(c: Client, argv: string[]): Reply {
