@@ -3,7 +3,7 @@
 // acknowledgements, ROLE and WAIT report and wait on them. The state lives in src/replication.
 import type { Client } from '../engine/client';
 import { blockOnKeys, canBlock, timeoutMsArg } from '../engine/blocking';
-import { SYNTAX, errorf } from '../errors';
+import { NOT_INTEGER, SYNTAX, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { replicationOf } from '../replication/replication';
