@@ -314,7 +314,10 @@ function expireGeneric(c: Client, argv: string[], basetime: number, seconds: boo
     if (flags & EXPIRE_GT && (current === -1 || when <= current)) return 0;
     if (flags & EXPIRE_LT && current !== -1 && when >= current) return 0;
   }
-  if (when <= c.server.keyspace.now() && !c.server.keyspace.loading) {
+  // One reading of the clock per command: a relative TTL of 1 ms is never "already past" because
+  // the clock moved on between computing it and checking it (a GC pause on a loaded machine).
+  const now = basetime !== 0 ? basetime : c.server.keyspace.now();
+  if (when <= now && !c.server.keyspace.loading) {
     // A time in the past deletes the key at once (except while the AOF is replayed).
     db.delete(key);
     db.notify('g', 'del', key);
