@@ -202,7 +202,7 @@ async function main(): Promise<void> {
     logger.warning('User requested shutdown...');
     // On a signal, the final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed
     // save keeps the server running, as Redis does.
-    if (signal !== undefined && (server.prepareShutdown?.(false, false, false) ?? null) !== null) {
+    if (signal !== undefined && (server.persistence.prepareShutdown(false, false, false)) !== null) {
       logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
       stopping = false;
       return;

@@ -160,7 +160,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();
-      server.shutdownHooks.forEach((h) => h());
+      server.events.emit('shutdown');
     },
   };
   server.onShutdown = () => void handle.close();

@@ -8,17 +8,6 @@ import { persistenceOf } from '../persistence/persistence';
 import { int32Arg, is } from './args';
 import { CommandDef } from './registry';
 
-/**
- * Modules with per-key state outside the keyspace register here: client tracking must
- * invalidate on a flush (Redis's trackingInvalidateKeysOnFlush), blocked clients must be
- * re-checked after a swap (Redis's scanDatabaseForReadyKeys).
- */
-export const databaseHooks = {
-  /** Once per FLUSHDB (one db) or FLUSHALL (every db), even when nothing was removed. */
-  flushed: [] as ((dbs: Db[]) => void)[],
-  swapped: [] as ((a: Db, b: Db) => void)[],
-};
-
 function dbsize(c: Client): Reply {
   return c.db.size;
 }
@@ -45,7 +34,7 @@ function emptyDb(c: Client, db: Db, lazy: boolean): void {
 function flushdb(c: Client, argv: string[]): Reply {
   const lazy = flushIsAsync(c, argv);
   emptyDb(c, c.db, lazy);
-  for (const hook of databaseHooks.flushed) hook([c.db]);
+  c.server.events.emit('dbFlushed', [c.db]);
   // Logged even when the database was already empty, as Redis does.
   c.server.forcePropagation = true;
   return OK;
@@ -55,7 +44,7 @@ function flushall(c: Client, argv: string[]): Reply {
   const lazy = flushIsAsync(c, argv);
   const dbs = c.server.keyspace.dbs;
   for (const db of dbs) emptyDb(c, db, lazy);
-  for (const hook of databaseHooks.flushed) hook(dbs);
+  c.server.events.emit('dbFlushed', dbs);
   // As Redis 7.0: a background save in progress is aborted, and with save points configured the
   // empty dataset is saved at once (which zeroes the dirty counter).
   const p = persistenceOf(c.server);
@@ -88,7 +77,7 @@ function swapdb(c: Client, argv: string[]): Reply {
     [a.dict, b.dict] = [b.dict, a.dict];
     [a.expires, b.expires] = [b.expires, a.expires];
     [a.avgTtl, b.avgTtl] = [b.avgTtl, a.avgTtl];
-    for (const hook of databaseHooks.swapped) hook(a, b);
+    c.server.events.emit('dbSwapped', a, b);
   }
   ks.dirty++;
   return OK;

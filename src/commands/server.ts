@@ -243,7 +243,7 @@ function shutdown(c: Client, argv: string[]): Reply {
   }
   srv.log.warning('User requested shutdown...');
   // Persistence: final save / AOF flush (src/persistence); a failed save refuses the shutdown.
-  const refused = srv.prepareShutdown?.(save, nosave, argv.some((a) => is(a, 'FORCE'))) ?? null;
+  const refused = srv.persistence.prepareShutdown(save, nosave, argv.some((a) => is(a, 'FORCE')));
   if (refused !== null) return errorf(refused);
   srv.shuttingDown = true;
   setImmediate(() => srv.onShutdown?.());

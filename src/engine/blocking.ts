@@ -15,14 +15,12 @@
 //   timed out (canBlock()).
 import { NOT_INTEGER, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, ReplyError, errorf, TIMEOUT_NOT_INTEGER } from '../errors';
 import { parseDouble } from '../commands/args';
-import { databaseHooks } from '../commands/database';
 import { parseIntStrict } from '../resp/format';
 import { F } from '../commands/registry';
 import type { Command, CommandDef } from '../commands/registry';
 import type { Db } from '../keyspace/db';
 import { NO_REPLY, Reply } from '../resp/reply';
 import type { Client } from './client';
-import { countError } from './dispatcher';
 import { LatencyHistogram } from './latency';
 import type { Server } from './server';
 
@@ -50,7 +48,7 @@ interface ReadyKey {
   key: string;
 }
 
-class BlockingState {
+export class BlockingState {
   /** db -> key -> waiters in the order they blocked (Set iteration order is insertion order). */
   readonly byKey = new Map<Db, Map<string, Set<Waiter>>>();
   readonly byClient = new Map<Client, Waiter>();
@@ -68,62 +66,52 @@ class BlockingState {
   timerDeadline = 0;
   serving = false;
   seq = 0;
+  private watchingKeys = false;
 
-  constructor(readonly server: Server) {}
-}
-
-const states = new WeakMap<Server, BlockingState>();
-/** The states of running servers, for process-wide hooks (SWAPDB). */
-const liveStates = new Set<BlockingState>();
-let swapHookInstalled = false;
-/** Ready keys across all servers in the process: lets handleReadyKeys return at once. */
-let pendingReady = 0;
-
-function stateOf(server: Server): BlockingState {
-  let st = states.get(server);
-  if (st === undefined) {
-    st = new BlockingState(server);
-    states.set(server, st);
-    liveStates.add(st);
-    const s = st;
-    if (!swapHookInstalled) {
-      // SWAPDB exchanges the data under waiting clients: like Redis's scanDatabaseForReadyKeys,
-      // every waited key of both databases gets a chance to serve.
-      swapHookInstalled = true;
-      databaseHooks.swapped.push((a, b) => {
-        for (const ls of liveStates) {
-          signalDbAsReady(ls.server, a);
-          signalDbAsReady(ls.server, b);
-        }
-      });
-      // FLUSHDB/FLUSHALL drop keys without a per-key write: XREADGROUP waiters must still learn
-      // that their stream is gone (others find nothing and keep waiting).
-      databaseHooks.flushed.push((dbs) => {
-        for (const ls of liveStates) for (const db of dbs) signalDbAsReady(ls.server, db);
-      });
-    }
-    // Every write to a key that somebody waits on makes it ready: pushes, but also a key created
-    // by RENAME/MOVE/COPY/RESTORE, or overwritten with another type.
-    server.keyspace.onModified((db, key) => {
-      if (s.blockingKeys !== 0) signalIfWaited(s, db, key);
+  constructor(readonly server: Server) {
+    // SWAPDB exchanges the data under waiting clients: like Redis's scanDatabaseForReadyKeys,
+    // every waited key of both databases gets a chance to serve.
+    server.events.on('dbSwapped', (a, b) => {
+      signalDbAsReady(server, a);
+      signalDbAsReady(server, b);
     });
-    server.clientCloseHooks.push((c) => {
-      const w = s.byClient.get(c);
-      if (w !== undefined) detach(s, w);
+    // FLUSHDB/FLUSHALL drop keys without a per-key write: XREADGROUP waiters must still learn
+    // that their stream is gone (others find nothing and keep waiting).
+    server.events.on('dbFlushed', (dbs) => {
+      for (const db of dbs) signalDbAsReady(server, db);
     });
-    server.cronHooks.push(() => {
-      checkTimeouts(s);
+    server.events.on('clientClosed', (c) => {
+      const w = this.byClient.get(c);
+      if (w !== undefined) detach(this, w);
+    });
+    server.events.on('cron', () => {
+      checkTimeouts(this);
       // Keys made ready outside a command (none today; loading, replication later) are served here.
       handleReadyKeys(server);
     });
-    server.clock.onChange(() => checkTimeouts(s));
-    server.shutdownHooks.push(() => {
-      if (s.timer) clearTimeout(s.timer);
-      s.timer = null;
-      liveStates.delete(s);
+    server.clock.onChange(() => checkTimeouts(this));
+    server.events.on('shutdown', () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
     });
   }
-  return st;
+
+  /**
+   * Every write to a key that somebody waits on makes it ready: pushes, but also a key created
+   * by RENAME/MOVE/COPY/RESTORE, or overwritten with another type. Subscribed when a client
+   * first blocks, so servers that never block pay nothing per write.
+   */
+  watchKeys(): void {
+    if (this.watchingKeys) return;
+    this.watchingKeys = true;
+    this.server.keyspace.onModified((db, key) => {
+      if (this.blockingKeys !== 0) signalIfWaited(this, db, key);
+    });
+  }
+}
+
+function stateOf(server: Server): BlockingState {
+  return server.blocking;
 }
 
 // ---- timeouts -----------------------------------------------------------------------------------
@@ -270,6 +258,7 @@ export function blockOnKeys(
 ): Reply {
   if (!canBlock(c)) return onTimeout();
   const st = stateOf(c.server);
+  st.watchKeys();
   const unique = keys.length === 1 ? keys : [...new Set(keys)];
   const w: Waiter = { client: c, db, keys: unique, deadline, seq: st.seq++, tryServe, onTimeout, cmd: c.lastCommand, serveMissing: opts?.serveMissingKey === true, active: true };
   let perDb = st.byKey.get(db);
@@ -321,7 +310,7 @@ function finish(w: Waiter, r: Reply, countFailed = true): void {
   const c = w.client;
   if (r instanceof ReplyError) {
     if (w.cmd && countFailed) w.cmd.failedCalls++;
-    countError(c, r);
+    c.server.exec.countError(c, r);
   }
   if (r !== NO_REPLY) c.replyAsync(r);
   // The client may have pipelined commands waiting: the transport resumes them on this signal.
@@ -356,9 +345,9 @@ function statsOnUnblock(w: Waiter, serveMicros: number, failed: boolean): void {
  * timeout reply, 'error' with -UNBLOCKED. Returns false if the client was not blocked on keys.
  */
 export function unblockClient(c: Client, how: 'timeout' | 'error', failed = true): boolean {
-  const st = states.get(c.server);
-  const w = st?.byClient.get(c);
-  if (st === undefined || w === undefined) return false;
+  const st = c.server.blocking;
+  const w = st.byClient.get(c);
+  if (w === undefined) return false;
   detach(st, w);
   const r = how === 'timeout' ? w.onTimeout() : UNBLOCKED;
   // Redis 7.0 counts a call unblocked by CLIENT UNBLOCK as failed whichever reply it gets.
@@ -379,23 +368,22 @@ function signalIfWaited(st: BlockingState, db: Db, key: string): void {
   if (set.has(key)) return;
   set.add(key);
   st.ready.push({ db, key });
-  pendingReady++;
 }
 
 /**
  * Marks a key as possibly able to serve blocked clients (Redis's signalKeyAsReady). Writes go
  * through the keyspace's modified hook already, so commands rarely need to call this.
  */
-export function signalKeyAsReady(db: Db, key: string): void {
-  if (liveStates.size === 0) return;
-  for (const st of liveStates) if (st.blockingKeys !== 0) signalIfWaited(st, db, key);
+export function signalKeyAsReady(server: Server, db: Db, key: string): void {
+  const st = server.blocking;
+  if (st.blockingKeys !== 0) signalIfWaited(st, db, key);
 }
 
 /** After SWAPDB (or anything that replaces a database's contents): every waited key is ready. */
 export function signalDbAsReady(server: Server, db: Db): void {
-  const st = states.get(server);
-  const perDb = st?.byKey.get(db);
-  if (st === undefined || perDb === undefined) return;
+  const st = server.blocking;
+  const perDb = st.byKey.get(db);
+  if (perDb === undefined) return;
   for (const key of perDb.keys()) signalIfWaited(st, db, key);
 }
 
@@ -404,15 +392,13 @@ export function signalDbAsReady(server: Server, db: Db): void {
  * dispatcher after every top-level command; costs one comparison when nothing is ready.
  */
 export function handleReadyKeys(server: Server): void {
-  if (pendingReady === 0) return;
-  const st = states.get(server);
-  if (st === undefined || st.ready.length === 0 || st.serving) return;
+  const st = server.blocking;
+  if (st.ready.length === 0 || st.serving) return;
   st.serving = true;
   try {
     while (st.ready.length !== 0) {
       const batch = st.ready;
       st.ready = [];
-      pendingReady -= batch.length;
       for (const { db, key } of batch) {
         // Forget the key first: serving may make it ready again (a BLMOVE onto itself).
         st.readySet.get(db)?.delete(key);
@@ -452,7 +438,7 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
     // Propagation (AOF): a served write (a pop, a move) in its non-blocking form (src/persistence).
     const srv = st.server;
     const argv = w.client.blockedArgv;
-    if (srv.propagateCommand !== null && w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagateCommand(w.client, w.cmd, argv, r);
+    if (w.cmd !== null && w.cmd.flags & F.WRITE && argv !== null && !(r instanceof ReplyError)) srv.propagator.command(w.client, w.cmd, argv, r);
     statsOnUnblock(w, serveMicros, r instanceof ReplyError);
     finish(w, r, w.cmd === null);
     tracking.flushPending(w.client);
@@ -463,17 +449,17 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
 
 /** INFO clients blocked_clients. */
 export function blockedClientCount(server: Server): number {
-  return states.get(server)?.byClient.size ?? 0;
+  return server.blocking.byClient.size;
 }
 
 /** INFO clients clients_in_timeout_table. */
 export function clientsInTimeoutTable(server: Server): number {
-  return states.get(server)?.timed ?? 0;
+  return server.blocking.timed;
 }
 
 /** Number of distinct keys clients are blocked on. */
 export function blockingKeyCount(server: Server): number {
-  return states.get(server)?.blockingKeys ?? 0;
+  return server.blocking.blockingKeys;
 }
 
 /** CLIENT UNBLOCK client-id [TIMEOUT|ERROR] */

@@ -211,10 +211,10 @@ export function call(c: Client, cmd: Command, argv: string[]): void {
   // Propagation (AOF): a command that changed the dataset, unless its nested commands (EXEC,
   // scripts) already propagated their own effects; those are closed (MULTI/EXEC) at the end of
   // the outermost call.
-  if ((ks.dirty !== dirty0 || srv.forcePropagation) && srv.propagateCommand !== null && srv.propagations === propagations0) srv.propagateCommand(c, cmd, argv, r);
+  if ((ks.dirty !== dirty0 || srv.forcePropagation) && srv.propagations === propagations0) srv.propagator.command(c, cmd, argv, r);
   srv.forcePropagation = false;
   // The outermost command ended: its effects (and lazy-expiry deletions) go out as one unit.
-  if (srv.callDepth === 0 && srv.endPropagation !== null) srv.endPropagation(cmd, c);
+  if (srv.callDepth === 0) srv.propagator.endUnit(cmd, c);
   const t1 = performance.now();
   if (srv.batchClock >= 0) srv.batchClock = t1;
   const micros = (t1 - t0) * 1000;

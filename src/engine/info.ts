@@ -37,16 +37,6 @@ const ALL_SECTIONS = [
   'keyspace',
 ];
 
-/** Per-server INFO state that only INFO uses. */
-interface InfoState {
-  startupMemory: number;
-  peakMemory: number;
-  /** instantaneous_* metrics: samples taken by the cron every 100 ms. */
-  samples: { t: number; ops: number; inBytes: number; outBytes: number }[];
-}
-
-const states = new WeakMap<Server, InfoState>();
-
 function usedMemory(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.external;
@@ -58,25 +48,36 @@ function randomHex(n: number): string {
   return s.slice(0, n);
 }
 
-/** Sets up INFO's bookkeeping for a server (memory baseline, instantaneous metrics sampling). */
-export function infoState(srv: Server): InfoState {
-  let st = states.get(srv);
-  if (st === undefined) {
+/**
+ * Per-server state that only INFO uses (Server.info): the memory baseline and peak, and the
+ * instantaneous_* metrics, sampled by the cron every 100 ms.
+ */
+export class InfoState {
+  readonly startupMemory: number;
+  peakMemory: number;
+  readonly samples: { t: number; ops: number; inBytes: number; outBytes: number }[] = [];
+  /** Lua heap size last measured (kept for INFO run while a script runs). */
+  luaHeap = 0;
+
+  constructor(srv: Server) {
     const used = usedMemory();
-    st = { startupMemory: used, peakMemory: used, samples: [] };
-    states.set(srv, st);
-    const s = st;
-    srv.cronHooks.push(() => {
+    this.startupMemory = this.peakMemory = used;
+    srv.events.on('cron', () => {
       const now = performance.now();
-      const last = s.samples[s.samples.length - 1];
+      const s = this.samples;
+      const last = s[s.length - 1];
       if (last && now - last.t < 100) return;
-      s.samples.push({ t: now, ops: srv.stats.totalCommands, inBytes: srv.stats.netInputBytes, outBytes: srv.stats.netOutputBytes });
-      if (s.samples.length > 17) s.samples.shift();
+      s.push({ t: now, ops: srv.stats.totalCommands, inBytes: srv.stats.netInputBytes, outBytes: srv.stats.netOutputBytes });
+      if (s.length > 17) s.shift();
       const u = usedMemory();
-      if (u > s.peakMemory) s.peakMemory = u;
+      if (u > this.peakMemory) this.peakMemory = u;
     });
   }
-  return st;
+}
+
+/** The server's INFO bookkeeping (Server.info). */
+export function infoState(srv: Server): InfoState {
+  return srv.info;
 }
 
 /** DEBUG CHANGE-REPL-ID */
@@ -94,9 +95,6 @@ function rate(st: InfoState, pick: (s: InfoState['samples'][0]) => number): numb
   return dt > 0 ? (pick(b) - pick(a)) / dt : 0;
 }
 
-/** Lua heap size last measured per server (kept for INFO run while a script runs). */
-const luaHeap = new WeakMap<Server, number>();
-
 /**
  * Scripting figures for INFO memory. One Lua VM serves EVAL and FUNCTION (libraries are kept as
  * source and compiled per call), so its heap is reported as the eval VM and the functions VM is 0.
@@ -108,11 +106,11 @@ function scriptingInfo(srv: Server) {
   // needed for a long script, adds its own heap.
   const vm = inlineVm();
   const worker = st.vm;
-  let heap = luaHeap.get(srv) ?? 0;
+  let heap = srv.info.luaHeap;
   if (vm !== null && !vm.running && (worker === null || worker.dead || !worker.busy)) {
     heap = vm.memoryUsed() + (worker === null || worker.dead ? 0 : worker.memoryUsed());
   }
-  luaHeap.set(srv, heap);
+  srv.info.luaHeap = heap;
   let evalBytes = 0;
   for (const body of st.scripts.values()) evalBytes += 40 + body.length;
   let functionBytes = 0;

@@ -4,7 +4,6 @@
 // order. Expiry (lazy and active) is suspended meanwhile so the data set cannot change.
 import { Command, F } from '../commands/registry';
 import type { Client } from './client';
-import { dispatch } from './dispatcher';
 import type { Server } from './server';
 
 export const enum PauseType {
@@ -53,23 +52,18 @@ export class ClientPause {
   }
 }
 
-const hooked = new WeakSet<Server>();
-
-/** Once per server: clock jumps may end a pause; gone clients and shutdown release theirs. */
-function hook(server: Server): void {
-  if (hooked.has(server)) return;
-  hooked.add(server);
+/** Wired by the server: clock jumps may end a pause; gone clients and shutdown release theirs. */
+export function watchPause(server: Server): void {
   server.clock.onChange(() => {
     const p = server.clientPause;
     if (p !== null && server.clock.now() >= p.end) end(server);
   });
-  server.clientCloseHooks.push((c) => server.clientPause?.postponed.delete(c));
-  server.shutdownHooks.push(() => server.clientPause?.stop());
+  server.events.on('clientClosed', (c) => server.clientPause?.postponed.delete(c));
+  server.events.on('shutdown', () => server.clientPause?.stop());
 }
 
 /** Starts or extends a pause: the stronger type and the later end win (Redis's pauseClients). */
 export function pauseClients(server: Server, type: PauseType, endMs: number): void {
-  hook(server);
   let p = server.clientPause;
   if (p === null) {
     p = server.clientPause = new ClientPause(server);
@@ -95,7 +89,7 @@ export function end(server: Server): void {
     c.postponed = null;
     c.blocked = false;
     if (queue === null || c.closed) continue;
-    for (const argv of queue) dispatch(c, argv);
+    for (const argv of queue) server.exec.dispatch(c, argv);
     server.markPendingOutput(c);
   }
 }

@@ -19,6 +19,14 @@ export class ReplyBufferSettings {
   resizing = true;
   shrinks = 0;
   expands = 0;
+
+  /** The clients cron resizes every client's buffer. */
+  constructor(srv: Server) {
+    srv.events.on('cron', () => {
+      const now = srv.clock.now();
+      for (const c of srv.clients.values()) resize(c, this, now);
+    });
+  }
 }
 
 export class ReplyBuffer {
@@ -38,20 +46,9 @@ export class ReplyBuffer {
   }
 }
 
-const settings = new WeakMap<Server, ReplyBufferSettings>();
-
-/** The server's reply buffer settings; the first call installs the resizing cron. */
+/** The server's reply buffer settings (Server.replyBuffers). */
 export function replyBufferSettings(srv: Server): ReplyBufferSettings {
-  let s = settings.get(srv);
-  if (s === undefined) {
-    const st = (s = new ReplyBufferSettings());
-    settings.set(srv, st);
-    srv.cronHooks.push(() => {
-      const now = srv.clock.now();
-      for (const c of srv.clients.values()) resize(c, st, now);
-    });
-  }
-  return s;
+  return srv.replyBuffers;
 }
 
 /** clientsCronResizeOutputBuffer: the buffer is empty between events, so it can always move. */

@@ -1,16 +1,20 @@
-// The server instance: configuration, keyspace, command registry, connected clients, statistics
-// and the periodic cron. Transport-free: net/ attaches TCP connections, the embedded API attaches
-// in-process clients, both through the same dispatcher.
+// The server instance and the composition root: the one place that builds a server. Every
+// subsystem (keyspace, registry, pub/sub, tracking, blocking, eviction, scripting, persistence,
+// replication, INFO bookkeeping, ...) is a readonly field created here and handed the server; they
+// hear about each other through `events` (engine/events.ts), never through module-level state, so
+// servers in one process share nothing and a closed one can be collected. Transport-free: net/
+// attaches TCP connections, the embedded API attaches in-process clients, both through the same
+// dispatcher.
 import { allCommandDefs } from '../commands';
-import { Command, Registry } from '../commands/registry';
+import { Registry } from '../commands/registry';
 import type { AclStore } from '../acl/store';
 import { createAclStore } from '../commands/acl';
 import type { ReplyError } from '../errors';
-import type { Reply } from '../resp/reply';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
+import { ServerEvents } from './events';
 import { Logger } from './logger';
 import { SlowLog } from './slowlog';
 import { LatencyMonitor } from './latency';
@@ -18,6 +22,17 @@ import type { ClientPause } from './pause';
 import { WatchRegistry } from './watch';
 import { PubSubHub } from '../pubsub/hub';
 import { Tracking } from '../tracking/tracking';
+import * as dispatcher from './dispatcher';
+import type { CommandExecutor } from './executor';
+import { BlockingState } from './blocking';
+import { InfoState } from './info';
+import { ReplyBufferSettings } from './reply-buffer';
+import { watchPause } from './pause';
+import { EvictionState } from '../keyspace/eviction';
+import { Persistence } from '../persistence/persistence';
+import { Propagator } from '../persistence/propagator';
+import { Replication } from '../replication/replication';
+import { ScriptingState } from '../scripting/state';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -58,6 +73,8 @@ export class Server {
   readonly clock: Clock;
   readonly keyspace: Keyspace;
   readonly registry = new Registry();
+  /** How subsystems hear about each other (cron, client closed, shutdown, flush, swap). */
+  readonly events = new ServerEvents();
   readonly clients = new Map<number, Client>();
   readonly monitors = new Set<Client>();
   readonly slowlog: SlowLog;
@@ -98,6 +115,24 @@ export class Server {
   readonly pubsub = new PubSubHub();
   /** Client-side caching: tracked keys, BCAST prefixes, invalidation messages. */
   readonly tracking: Tracking;
+  /** Runs commands for the subsystems below the dispatcher (scripts, AOF, blocked clients). */
+  readonly exec: CommandExecutor = { dispatch: dispatcher.dispatch, call: dispatcher.call, resolveCommand: dispatcher.resolveCommand, countError: dispatcher.countError };
+  /** Clients blocked on keys (BLPOP, XREAD BLOCK, ...). */
+  readonly blocking: BlockingState;
+  /** maxmemory: the memory estimate and the eviction pool. */
+  readonly eviction: EvictionState;
+  /** The stream of propagated writes the AOF and replicas are fed from. */
+  readonly propagator: Propagator;
+  /** RDB and AOF files, saves, loading. */
+  readonly persistence: Persistence;
+  /** The master side of replication: replication ids, backlog, replicas. */
+  readonly replication: Replication;
+  /** Cached scripts, function libraries, the Lua VM. */
+  readonly scripting: ScriptingState;
+  /** Reply buffer sizing (client-query/reply buffer resizing in the cron). */
+  readonly replyBuffers: ReplyBufferSettings;
+  /** What only INFO keeps: memory baseline and peak, instantaneous metrics. */
+  readonly info: InfoState;
   // ---- persistence (src/persistence) ----
   /** True while the dataset loads: commands without the loading flag get -LOADING. */
   loading = false;
@@ -108,24 +143,12 @@ export class Server {
   /** CONFIG min-replicas-to-write / min-replicas-max-lag, as numbers for the per-command check. */
   minReplicasToWrite = 0;
   minReplicasMaxLag = 10;
-  /**
-   * Called by call() after a command that changed the dataset (dirty counter moved) and whose
-   * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.
-   */
-  propagateCommand: ((c: Client, cmd: Command, argv: string[], reply: Reply) => void) | null = null;
   /** Set by a handler whose command must propagate even though nothing changed (FLUSHDB on an empty db). */
   forcePropagation = false;
-  /** SHUTDOWN's save step (src/persistence): an error text refuses the shutdown. */
-  prepareShutdown: ((save: boolean, nosave: boolean, force: boolean) => string | null) | null = null;
-  /** AOF on: TCP replies wait for flushPending, which first runs beforeReplies (AOF write/fsync). */
+  /** AOF on: TCP replies wait for flushPending, which first writes (and fsyncs) the AOF. */
   holdReplies = false;
-  beforeReplies: (() => void) | null = null;
   /** Nesting depth of call() (EXEC and scripts call commands from a command). */
   callDepth = 0;
-  /** After an outermost command that propagated: the AOF closes a transaction of nested effects. */
-  endPropagation: ((cmd?: Command | null, c?: Client | null) => void) | null = null;
-  /** Drops the effects still pending in the current unit (a killed busy script's writes). */
-  discardPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
@@ -148,8 +171,17 @@ export class Server {
     this.runId = randomHex(40);
     this.watches = new WatchRegistry(this);
     this.tracking = new Tracking(this);
-    this.clientCloseHooks.push((c) => this.pubsub.forget(c));
-    this.shutdownHooks.push(() => this.keyspace.lazyfree.stop());
+    this.blocking = new BlockingState(this);
+    this.eviction = new EvictionState(this);
+    this.propagator = new Propagator(this);
+    this.persistence = new Persistence(this);
+    this.replication = new Replication(this);
+    this.scripting = new ScriptingState(this);
+    this.replyBuffers = new ReplyBufferSettings(this);
+    this.info = new InfoState(this);
+    watchPause(this);
+    this.events.on('clientClosed', (c) => this.pubsub.forget(c));
+    this.events.on('shutdown', () => this.keyspace.lazyfree.stop());
     this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
     this.clock.onChange(() => {
       if (this.busyScript === null) this.keyspace.expireAllDue();
@@ -213,11 +245,8 @@ export class Server {
     this.clients.delete(c.id);
     this.monitors.delete(c);
     this.pendingOutput.delete(c);
-    for (const fn of this.clientCloseHooks) fn(c);
+    this.events.emit('clientClosed', c);
   }
-
-  /** Modules that keep per-client state (pub/sub, blocking, tracking) clean up here. */
-  readonly clientCloseHooks: ((c: Client) => void)[] = [];
 
   /** Output produced outside the client's own read event: flushed once, soon. */
   markPendingOutput(c: Client): void {
@@ -230,7 +259,7 @@ export class Server {
 
   flushPending(): void {
     this.flushScheduled = false;
-    if (this.beforeReplies !== null) this.beforeReplies();
+    if (this.holdReplies) this.persistence.aof?.beforeReplies();
     if (this.pendingOutput.size === 0) return;
     const list = [...this.pendingOutput];
     this.pendingOutput.clear();
@@ -255,10 +284,6 @@ export class Server {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.cronTimer = null;
   }
-
-  readonly cronHooks: (() => void)[] = [];
-  /** Run when the server stops (close timers, flush files). */
-  readonly shutdownHooks: (() => void)[] = [];
 
   private cron(hz: number): void {
     // A busy script is still one atomic command: no expiry, timeouts or background steps meanwhile.
@@ -286,7 +311,7 @@ export class Server {
         }
       }
     }
-    for (const h of this.cronHooks) h();
+    this.events.emit('cron');
   }
 
   uptimeSeconds(): number {

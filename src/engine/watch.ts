@@ -26,7 +26,7 @@ export class WatchRegistry {
 
   constructor(server: Server) {
     server.keyspace.onModified((db, key) => this.touch(db, key));
-    server.clientCloseHooks.push((c) => this.unwatchAll(c));
+    server.events.on('clientClosed', (c) => this.unwatchAll(c));
   }
 
   get size(): number {

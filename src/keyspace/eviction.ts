@@ -58,7 +58,7 @@ interface PoolEntry {
   db: Db;
 }
 
-class EvictionState {
+export class EvictionState {
   gcEpoch = -1;
   base = 0;
   /** Latest cron sample (garbage included), and what write commands added since it. */
@@ -82,7 +82,11 @@ class EvictionState {
     const now = processMemory();
     this.rebase(gc.epoch, now);
     this.cronSample = now;
-    srv.cronHooks.push(() => this.cron());
+    srv.events.on('cron', () => this.cron());
+    srv.events.on('shutdown', () => {
+      if (this.continuation !== null) clearImmediate(this.continuation);
+      this.continuation = null;
+    });
   }
 
   private rebase(epoch: number, sample: number): void {
@@ -120,12 +124,8 @@ class EvictionState {
   }
 }
 
-const states = new WeakMap<Server, EvictionState>();
-
 function stateOf(srv: Server): EvictionState {
-  let st = states.get(srv);
-  if (st === undefined) states.set(srv, (st = new EvictionState(srv)));
-  return st;
+  return srv.eviction;
 }
 
 /** CONFIG SET maxmemory: a lower limit evicts at once, as in Redis. */
@@ -150,8 +150,7 @@ export function usedMemory(srv: Server): number {
  * by the dispatcher for writes when maxmemory is off (refuseForMemory counts them otherwise).
  */
 export function countWrite(srv: Server, argv: string[]): void {
-  const st = states.get(srv);
-  if (st === undefined) return;
+  const st = srv.eviction;
   let bytes = KEY_OVERHEAD;
   for (let i = 1; i < argv.length; i++) bytes += argv[i].length + 8;
   st.wrote(bytes);
@@ -159,7 +158,7 @@ export function countWrite(srv: Server, argv: string[]): void {
 
 /** A value grown in place beyond what its command's arguments say (SETBIT, SETRANGE offsets). */
 export function countGrowth(srv: Server, bytes: number): void {
-  if (bytes > 0) states.get(srv)?.wrote(bytes);
+  if (bytes > 0) srv.eviction.wrote(bytes);
 }
 
 /** Estimated bytes a key holds (name, value, overhead); collections by element count. */
@@ -196,7 +195,7 @@ export function refuseForMemory(c: Client, cmd: Command, flags: number, argv: st
 /** Whether the command being run found memory over the limit (scripts' first denyoom write). */
 export function oomAtCommandStart(srv: Server): boolean {
   if (srv.maxmemory === 0) return false;
-  return states.get(srv)?.oomAtCommandStart ?? false;
+  return srv.eviction.oomAtCommandStart;
 }
 
 // ---- eviction -------------------------------------------------------------------------------

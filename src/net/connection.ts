@@ -1,6 +1,6 @@
 // One TCP connection: bytes in -> parser -> dispatcher -> writer -> one socket write per read
 // event. The only place (with listener.ts) that touches sockets.
-import { ReplyBuffer, replyBufferSettings } from '../engine/reply-buffer';
+import { ReplyBuffer } from '../engine/reply-buffer';
 import type * as net from 'node:net';
 import { Client } from '../engine/client';
 import { dispatch } from '../engine/dispatcher';
@@ -30,7 +30,6 @@ export class Connection {
     c.addr = formatAddr(socket.remoteAddress, socket.remotePort);
     c.laddr = formatAddr(socket.localAddress, socket.localPort);
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
-    replyBufferSettings(server);
     c.replyBuffer = new ReplyBuffer();
     this.parser = new RespParser({
       get maxBulkLen() {
@@ -43,7 +42,6 @@ export class Connection {
     c.onAsyncOutput = () => this.resume();
     c.checkOutputLimits = () => this.checkOutputLimits();
     c.outputHardLimit = () => limitClass(server, c).hard;
-    watchSoftLimits(server);
     socket.setNoDelay(true);
     if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => c.close());
@@ -159,17 +157,6 @@ export class Connection {
   get outputBytes(): number {
     return this.socket.writableLength + this.client.writer.pending;
   }
-}
-
-const softLimitWatched = new WeakSet<Server>();
-
-/** Once per server: the cron re-checks soft limits of clients that stopped getting output. */
-function watchSoftLimits(server: Server): void {
-  if (softLimitWatched.has(server)) return;
-  softLimitWatched.add(server);
-  server.cronHooks.push(() => {
-    for (const c of server.clients.values()) c.checkOutputLimits?.();
-  });
 }
 
 function formatAddr(host: string | undefined, port: number | undefined): string {

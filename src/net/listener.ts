@@ -9,7 +9,12 @@ export class Listener {
   private current: { port: number; bind: string[] } = { port: 0, bind: [] };
   readonly connections = new Set<Connection>();
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: Server) {
+    // The cron re-checks the soft output limits of clients that stopped getting output.
+    server.events.on('cron', () => {
+      for (const c of server.clients.values()) c.checkOutputLimits?.();
+    });
+  }
 
   /** Listens on every address in `bind` ("127.0.0.1 -::1"; '-' marks an optional one). */
   async listen(port: number, bind: string[], backlog: number): Promise<number> {

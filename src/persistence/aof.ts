@@ -225,8 +225,16 @@ export class Aof {
     const on = this.enabled;
     const always = this.srv.config.get('appendfsync') === 'always';
     this.srv.holdReplies = on;
-    this.srv.beforeReplies = on ? () => this.flush(always) : null;
+    this.syncAlways = always;
   }
+
+  /** Before replies held for the AOF are released (Server.flushPending): write, and maybe fsync. */
+  beforeReplies(): void {
+    if (this.enabled) this.flush(this.syncAlways);
+  }
+
+  /** appendfsync always, as of the last updateSyncMode(). */
+  private syncAlways = false;
 
   private startTimers(): void {
     if (this.fsyncTimer === null) {

@@ -31,12 +31,11 @@ export function attachPersistence(srv: Server, owned: boolean): Persistence {
   if (p.aof !== null) return p;
   p.aof = new Aof(srv, p);
   p.owned = owned;
-  srv.cronHooks.push(() => p.cron());
-  srv.shutdownHooks.push(() => {
+  srv.events.on('cron', () => p.cron());
+  srv.events.on('shutdown', () => {
     p.killBgsave();
     p.aof?.close();
   });
-  srv.prepareShutdown = (save, nosave, force) => p.prepareShutdown(save, nosave, force);
   p.refreshDiskError();
   return p;
 }

@@ -12,7 +12,7 @@ import { AccessInfo, LoadSink, RdbLoadError, RdbLoader } from './rdb-file';
 import { LoadLimits } from './rdb-reader';
 import { Snapshot, SnapshotOptions } from './snapshot';
 import { RdbWriteOptions } from './rdb-writer';
-import { Propagator } from './propagator';
+import type { Propagator } from './propagator';
 
 const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
@@ -56,15 +56,9 @@ interface LoadingState {
   progress: () => number;
 }
 
-const states = new WeakMap<Server, Persistence>();
-
+/** The server's persistence (Server.persistence; kept as a function for its many callers). */
 export function persistenceOf(srv: Server): Persistence {
-  let p = states.get(srv);
-  if (p === undefined) {
-    p = new Persistence(srv);
-    states.set(srv, p);
-  }
-  return p;
+  return srv.persistence;
 }
 
 export class Persistence {
@@ -84,10 +78,9 @@ export class Persistence {
   aofWriteError: string | null = null;
   /** AOF hooks (aof.ts) */
   aof: import('./aof').Aof | null = null;
-  private propagatorInstance: Propagator | null = null;
-  /** The stream of propagated writes the AOF and replicas are fed from (created on first use). */
+  /** The stream of propagated writes the AOF and replicas are fed from (Server.propagator). */
   get propagator(): Propagator {
-    return (this.propagatorInstance ??= new Propagator(this.srv));
+    return this.srv.propagator;
   }
   /** The server owns its data directory: automatic saves and loading (see attachPersistence). */
   owned = false;
@@ -328,10 +321,12 @@ export class Persistence {
   /**
    * SHUTDOWN's persistence step (Redis's prepareForShutdown): stop a background save, flush the
    * AOF, save a snapshot when asked (SAVE) or when save points exist (unless NOSAVE). Returns an
-   * error text when saving failed and FORCE was not given.
+   * error text when saving failed and FORCE was not given. Nothing to do before persistence is
+   * attached (a bare Server built by a test).
    */
   prepareShutdown(save: boolean, nosave: boolean, force: boolean): string | null {
     const srv = this.srv;
+    if (this.aof === null) return null;
     this.killBgsave();
     if (this.aof?.enabled) this.aof.flush(true);
     const auto = this.owned && this.saveParams().length > 0;

@@ -31,18 +31,25 @@ export class Propagator {
 
   constructor(private readonly srv: Server) {
     srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
-    // A command's own effects join its unit after the lazy deletions it caused; at the outermost
-    // level (call() after the handler, a served blocked client) the unit ends with them.
-    srv.propagateCommand = (c: Client, cmd: Command, argv: string[], reply: Reply) => {
-      srv.propagations++;
-      if (!this.active()) return;
-      for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
-      if (srv.callDepth === 0) this.endUnit(cmd, c);
-    };
-    srv.endPropagation = (cmd?: Command | null, c?: Client | null) => this.endUnit(cmd ?? null, c ?? null);
-    srv.discardPropagation = () => {
-      this.ops = [];
-    };
+  }
+
+  /**
+   * Called by call() after a command that changed the dataset (dirty counter moved) and whose
+   * nested commands (EXEC, scripts) propagated nothing themselves. A command's own effects join
+   * its unit after the lazy deletions it caused; at the outermost level (call() after the
+   * handler, a served blocked client) the unit ends with them.
+   */
+  command(c: Client, cmd: Command, argv: string[], reply: Reply): void {
+    const srv = this.srv;
+    srv.propagations++;
+    if (!this.active()) return;
+    for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
+    if (srv.callDepth === 0) this.endUnit(cmd, c);
+  }
+
+  /** Drops the effects still pending in the current unit (a killed busy script's writes). */
+  discard(): void {
+    this.ops = [];
   }
 
   addTarget(t: PropagationTarget): void {

@@ -90,9 +90,9 @@ export class Replication implements PropagationTarget {
 
   constructor(readonly srv: Server) {
     this.noReplicasSince = srv.clock.now();
-    persistenceOf(srv).propagator.addTarget(this);
-    srv.clientCloseHooks.push((c) => this.clientClosed(c));
-    srv.cronHooks.push(() => this.cron());
+    srv.propagator.addTarget(this);
+    srv.events.on('clientClosed', (c) => this.clientClosed(c));
+    srv.events.on('cron', () => this.cron());
   }
 
   // ---- the stream -------------------------------------------------------------------------------
@@ -420,7 +420,6 @@ function randomHex(n: number): string {
   return s.slice(0, n);
 }
 
-const states = new WeakMap<Server, Replication>();
 
 /**
  * Whether min-replicas-to-write refuses writes now (Redis's checkGoodReplicasStatus): both
@@ -428,16 +427,10 @@ const states = new WeakMap<Server, Replication>();
  */
 export function tooFewGoodReplicas(srv: Server): boolean {
   if (srv.minReplicasToWrite === 0 || srv.minReplicasMaxLag === 0) return false;
-  const r = states.get(srv);
-  return (r === undefined ? 0 : r.goodReplicas()) < srv.minReplicasToWrite;
+  return srv.replication.goodReplicas() < srv.minReplicasToWrite;
 }
 
-/** The replication state of a server, created (and wired to the propagated stream) on first use. */
+/** The replication state of a server (Server.replication). */
 export function replicationOf(srv: Server): Replication {
-  let r = states.get(srv);
-  if (r === undefined) {
-    r = new Replication(srv);
-    states.set(srv, r);
-  }
-  return r;
+  return srv.replication;
 }

@@ -243,8 +243,8 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
     endRun(st, ks, outerSnapshot);
     srv.busyScript = null;
     srv.callDepth--;
-    if (propagate && srv.callDepth === 0 && srv.propagations !== propagations0 && srv.endPropagation !== null) srv.endPropagation();
-    if (!propagate) srv.discardPropagation?.(); // as in Redis, a killed script's writes are not propagated
+    if (propagate && srv.callDepth === 0 && srv.propagations !== propagations0) srv.propagator.endUnit(null, null);
+    if (!propagate) srv.propagator.discard(); // as in Redis, a killed script's writes are not propagated
     if (returnedAt !== 0) accountWholeRun(caller, run, startedAt, returnedAt, slowId);
     caller.blocked = false;
     caller.blockedArgv = null;

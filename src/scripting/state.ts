@@ -1,4 +1,4 @@
-// Per-server scripting state, kept beside the Server (not in it): the EVAL script cache, the
+// Per-server scripting state (Server.scripting): the EVAL script cache, the
 // function libraries, the client scripts run as, and the PRNG Redis's math.random uses.
 import type { Server } from '../engine/server';
 import type { Library } from './functions';
@@ -31,30 +31,33 @@ export class Lrand48 {
   }
 }
 
-export interface ScriptingState {
+/** Server.scripting */
+export class ScriptingState {
   /** SHA1 -> script body (as given, shebang included). */
-  scripts: Map<string, string>;
-  libraries: Map<string, Library>;
+  readonly scripts = new Map<string, string>();
+  readonly libraries = new Map<string, Library>();
   /** Lower-cased function name -> its library (function names are case-insensitive). */
-  functions: Map<string, Library>;
-  client: ScriptClient | null;
-  running: ScriptRun | null;
-  prng: Lrand48;
+  readonly functions = new Map<string, Library>();
+  client: ScriptClient | null = null;
+  running: ScriptRun | null = null;
+  readonly prng = new Lrand48();
   /** DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may run commands flagged noscript. */
-  denyScriptsDisabled: boolean;
+  denyScriptsDisabled = false;
   /** This server's Lua VM (a worker thread), started on first use and after SCRIPT KILL. */
-  vm: LuaVm | null;
+  vm: LuaVm | null = null;
+
+  constructor(srv: Server) {
+    srv.events.on('shutdown', () => {
+      // A busy script ends as if killed (the server state is released; no client is left to answer).
+      srv.busyScript?.kill();
+      this.vm?.terminate();
+    });
+  }
 }
 
-const states = new WeakMap<Server, ScriptingState>();
-
+/** The server's scripting state (Server.scripting). */
 export function scriptingState(srv: Server): ScriptingState {
-  let st = states.get(srv);
-  if (st === undefined) {
-    st = { scripts: new Map(), libraries: new Map(), functions: new Map(), client: null, running: null, prng: new Lrand48(), vm: null, denyScriptsDisabled: false };
-    states.set(srv, st);
-  }
-  return st;
+  return srv.scripting;
 }
 
 /** The server's Lua VM, started (synchronously, in a worker thread) when first needed. */
@@ -68,18 +71,8 @@ export function luaVm(srv: Server): LuaVm {
       srv.log.warning(`The working directory no longer exists; changing to ${to} to start the Lua VM`);
       process.chdir(to);
     }
-    const vm = (st.vm = new LuaVm());
-    if (!hooked.has(srv)) {
-      hooked.add(srv);
-      srv.shutdownHooks.push(() => {
-        // A busy script ends as if killed (the server state is released; no client is left to answer).
-        srv.busyScript?.kill();
-        scriptingState(srv).vm?.terminate();
-      });
-    }
-    return vm;
+    return (st.vm = new LuaVm());
   }
   return st.vm;
 }
 
-const hooked = new WeakSet<Server>();

@@ -12,7 +12,6 @@
 // dispatcher checks `clients` once per command.
 import type { Command } from '../commands/registry';
 import { F } from '../commands/registry';
-import { databaseHooks } from '../commands/database';
 import type { Client } from '../engine/client';
 import type { Server } from '../engine/server';
 import { PushReply, RawReply, Reply } from '../resp/reply';
@@ -84,13 +83,13 @@ export class Tracking {
       // An expired key was changed by no client: NOLOOP clients hear of it too (BCAST).
       if (this.table.size !== 0 || this.prefixTable.size !== 0) this.invalidateKey(key, true, expired ? null : this.executing);
     });
-    server.clientCloseHooks.push((c) => this.disable(c));
+    server.events.on('clientClosed', (c) => this.disable(c));
     // Also from the cron, as Redis does: a lowered tracking-table-max-keys takes effect on an idle
     // server, outside any client's command (so NOLOOP clients hear of the evicted keys too).
-    server.cronHooks.push(() => {
+    server.events.on('cron', () => {
       if (this.clients !== 0 && this.current === null) this.beforeCommand();
     });
-    databaseHooks.flushed.push(() => this.invalidateOnFlush());
+    server.events.on('dbFlushed', () => this.invalidateOnFlush());
   }
 
   /** Whether the dispatcher must call afterCall (someone tracks, or invalidations wait). */

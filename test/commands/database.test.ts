@@ -1,7 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startServer, RespiteServer } from '../../src/index';
-import { databaseHooks } from '../../src/commands/database';
 import type { Db } from '../../src/keyspace/db';
 
 describe('database commands (embedded)', () => {
@@ -109,24 +108,24 @@ describe('database commands (embedded)', () => {
     await assert.rejects(s.call('SWAPDB', '0'), /ERR wrong number of arguments for 'swapdb' command/);
   });
 
-  test('flush and swap hooks run once per command', async () => {
+  test('flush and swap events fire once per command, on their own server only', async () => {
     const flushed: number[][] = [];
     const swapped: number[][] = [];
-    const onFlush = (dbs: Db[]) => void flushed.push(dbs.map((d) => d.id));
-    const onSwap = (a: Db, b: Db) => void swapped.push([a.id, b.id]);
-    databaseHooks.flushed.push(onFlush);
-    databaseHooks.swapped.push(onSwap);
+    const other = await startServer({ port: null });
     try {
+      s.server.events.on('dbFlushed', (dbs) => void flushed.push(dbs.map((d) => d.id)));
+      s.server.events.on('dbSwapped', (a: Db, b: Db) => void swapped.push([a.id, b.id]));
       await s.call('SELECT', '2');
       await s.call('FLUSHDB');
       await s.call('FLUSHALL');
       await s.call('SWAPDB', '3', '1');
       await s.call('SWAPDB', '1', '1'); // a no-op swap
+      await other.call('FLUSHALL');
+      await other.call('SWAPDB', '0', '1');
       assert.deepEqual(flushed, [[2], Array.from({ length: 16 }, (_, i) => i)]);
       assert.deepEqual(swapped, [[3, 1]]);
     } finally {
-      databaseHooks.flushed.splice(databaseHooks.flushed.indexOf(onFlush), 1);
-      databaseHooks.swapped.splice(databaseHooks.swapped.indexOf(onSwap), 1);
+      await other.close();
     }
   });
 });

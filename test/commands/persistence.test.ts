@@ -212,12 +212,12 @@ test('SHUTDOWN: an ephemeral server saves only with SAVE; a server with dir save
   const eph = await startServer({ port: null });
   const p = persistenceOf(eph.server);
   assert.equal(p.owned, false);
-  assert.equal(eph.server.prepareShutdown!(false, false, false), null);
+  assert.equal(eph.server.persistence.prepareShutdown(false, false, false), null);
   await eph.close();
 
   const s = await startServer({ port: null, dir });
   await s.call('SET', 'k', 'v');
-  assert.equal(s.server.prepareShutdown!(false, true, false), null);
+  assert.equal(s.server.persistence.prepareShutdown(false, true, false), null);
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
   assert.equal(await s.call('SHUTDOWN'), 'OK');
   await new Promise((r) => setTimeout(r, 20));
