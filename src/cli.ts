@@ -4,7 +4,7 @@
 // more configuration from stdin. Logs like redis-server, shuts down cleanly on SIGINT/SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { REDIS_VERSION } from './commands/connection';
+import { REDIS_VERSION } from './version';
 import { ConfigFileError, loadServerConfig } from './config/conf-file';
 import { quoteRepr } from './config/config';
 import { Logger } from './engine/logger';

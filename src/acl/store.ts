@@ -1,5 +1,6 @@
 // The set of ACL users and the ACL LOG, plus the ACL file format (one `user <name> rules...` per
 // line). Pure logic: the server wires it to the command table and to its clients.
+import type { Client } from '../engine/client';
 import { AclCommands, Denied, RuleError, UNKNOWN, User, mergeSelectorArgs } from './user';
 
 export const enum LogContext {
@@ -33,7 +34,11 @@ export class AclStore {
   /** redis.conf `user` lines (name, rules...), applied after the whole config is read. */
   configUsers: string[][] = [];
 
-  constructor(readonly table: AclCommands) {
+  constructor(
+    readonly table: AclCommands,
+    /** A client's CLIENT LIST line, as ACL LOG entries show it. */
+    readonly describeClient: (c: Client) => string,
+  ) {
     const u = new User('default');
     for (const op of ['+@all', '~*', '&*', 'on', 'nopass']) u.apply(table, op, false);
     this.defaultUser = u;

@@ -6,9 +6,11 @@ import { MapReply, OK, PONG, Reply, SimpleString } from '../resp/reply';
 import { int32Arg, intArg, is } from './args';
 import { CommandDef } from './registry';
 import { resetClientHooks } from './client-hooks';
-import { authenticate } from './acl';
+import { authenticate } from '../acl/access';
 
-export const REDIS_VERSION = '7.0.15';
+import { REDIS_VERSION } from '../version';
+
+export { REDIS_VERSION };
 
 function ping(c: Client, argv: string[]): Reply {
   if (argv.length > 2) return wrongArity('ping');

@@ -8,7 +8,6 @@ import { intArg, is } from './args';
 import { CommandDef } from './registry';
 import { dumpPayload } from '../persistence/rdb-file';
 import { persistenceOf } from '../persistence/persistence';
-import { migrateExchange } from '../net/migrate-link';
 
 /** Key positions: argv[3], or everything after KEYS when argv[3] is empty (Redis's migrateGetKeys). */
 export function migrateKeys(argv: string[]): number[] {
@@ -100,7 +99,7 @@ function migrate(c: Client, argv: string[]): Reply {
   }
   if (found === 0) return status('NOKEY');
 
-  const out = migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect);
+  const out = c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect);
   if (out.error === 'connect') return errorf('IOERR error or timeout connecting to the client');
   if (out.error === 'write') return errorf('IOERR error or timeout writing to target instance');
   const lines = out.lines;

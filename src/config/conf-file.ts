@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import type { Server } from '../engine/server';
 import { globMatch } from '../datatypes/glob';
 import { splitArgs } from '../resp/parser';
-import { REDIS_VERSION } from '../commands/connection';
+import { REDIS_VERSION } from '../version';
 import { allConfigDefs, configEntry, parseConfigValue, rewriteLines } from './config';
 import { strerror } from './special';
-import { loadStartupUsers, queueConfigUser } from '../commands/acl';
+import { loadStartupUsers, queueConfigUser } from '../acl/access';
 
 /** A fatal configuration error: `report` is what redis-server prints before exiting with 1. */
 export class ConfigFileError extends Error {

@@ -3,7 +3,7 @@
 // or Redis's error text.
 import * as fs from 'node:fs';
 import type { ConfigDef, ParseContext } from './config';
-import { formatMemoryForFile, memtoull, quoteRepr, strtollFull } from './config';
+import { formatMemoryForFile, memtoull, quoteRepr, strtollFull } from './values';
 import { formatNotifyFlags, parseNotifyFlags } from '../keyspace/notify';
 
 type Parsed = string | { error: string };

@@ -27,7 +27,7 @@ import { postpone } from './pause';
 import { handleReadyKeys } from './blocking';
 import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
-import { aclDeny } from '../commands/acl';
+import { aclDeny } from '../acl/access';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);

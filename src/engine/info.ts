@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from '../commands/registry';
-import { REDIS_VERSION } from '../commands/connection';
+import { REDIS_VERSION } from '../version';
 import { blockedClientCount, clientsInTimeoutTable } from './blocking';
 import type { Server } from './server';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';

@@ -9,6 +9,7 @@ import { allCommandDefs } from '../commands';
 import { Registry } from '../commands/registry';
 import type { AclStore } from '../acl/store';
 import { createAclStore } from '../commands/acl';
+import { clientInfoString } from '../commands/client';
 import type { ReplyError } from '../errors';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
@@ -33,6 +34,7 @@ import { Persistence } from '../persistence/persistence';
 import { Propagator } from '../persistence/propagator';
 import { Replication } from '../replication/replication';
 import { ScriptingState } from '../scripting/state';
+import { migrateExchange } from '../net/migrate-link';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -117,6 +119,8 @@ export class Server {
   readonly tracking: Tracking;
   /** Runs commands for the subsystems below the dispatcher (scripts, AOF, blocked clients). */
   readonly exec: CommandExecutor = { dispatch: dispatcher.dispatch, call: dispatcher.call, resolveCommand: dispatcher.resolveCommand, countError: dispatcher.countError };
+  /** MIGRATE's synchronous exchange with the target (net/: the only code that opens sockets). */
+  readonly migrateExchange = migrateExchange;
   /** Clients blocked on keys (BLPOP, XREAD BLOCK, ...). */
   readonly blocking: BlockingState;
   /** maxmemory: the memory estimate and the eviction pool. */
@@ -165,7 +169,7 @@ export class Server {
     this.keyspace = new Keyspace(this.clock, 16);
     this.slowlog = new SlowLog();
     this.registry.register(allCommandDefs());
-    this.acl = createAclStore(this.registry);
+    this.acl = createAclStore(this.registry, (c) => clientInfoString(c, null, null));
     this.stats = this.freshStats();
     this.lastSave = Math.floor(this.clock.now() / 1000);
     this.runId = randomHex(40);

@@ -7,7 +7,6 @@
 // the manifest; the old files become history and are deleted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveCommand, call } from '../engine/dispatcher';
 import { Client, ReplyMode } from '../engine/client';
 import type { Server } from '../engine/server';
 import { ReplyError } from '../errors';
@@ -662,7 +661,7 @@ export class Aof {
     let multi: { cmd: Command; argv: string[] }[] | null = null;
     let multiStart = 0;
     const visit = (argv: string[], offset: number) => {
-      const cmd = resolveCommand(c, argv);
+      const cmd = srv.exec.resolveCommand(c, argv);
       if (cmd instanceof ReplyError) throw new AofLoadError(`Unknown command '${argv[0]}' reading the append only file ${path.basename(file)}`);
       const name = cmd.fullName;
       if (name === 'multi') {
@@ -671,10 +670,10 @@ export class Aof {
       } else if (name === 'exec') {
         const q = multi ?? [];
         multi = null;
-        for (const x of q) call(c, x.cmd, x.argv);
+        for (const x of q) srv.exec.call(c, x.cmd, x.argv);
       } else if (multi !== null) {
         (multi as { cmd: Command; argv: string[] }[]).push({ cmd, argv });
-      } else call(c, cmd, argv);
+      } else srv.exec.call(c, cmd, argv);
     };
     let res: { end: number; truncated: boolean; bad: boolean; more?: boolean };
     let pos = start;

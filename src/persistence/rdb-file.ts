@@ -3,7 +3,7 @@
 // with an RDB preamble). Loading is resumable between top-level records, so a large file can be
 // loaded in slices while clients get -LOADING.
 import { Value } from '../datatypes/value';
-import { REDIS_VERSION } from '../commands/connection';
+import { REDIS_VERSION } from '../version';
 import { Crc64 } from './crc64';
 import * as R from './rdb-format';
 import { CorruptError, EmptyKeyError, LoadLimits, RdbInput, UNEXPECTED_END, isValueType } from './rdb-reader';

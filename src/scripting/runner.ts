@@ -3,7 +3,6 @@
 // the shared PRNG, and error decoration (`... script: <sha>, on @user_script:<line>.`).
 import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
-import { call, countError, resolveCommand } from '../engine/dispatcher';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
 import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
@@ -16,7 +15,7 @@ import { LuaHost, LuaValue } from './engine';
 import { luaVm, scriptingState, ScriptingState } from './state';
 import type { Keyspace } from '../keyspace/keyspace';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
-import { aclCheck, aclScriptDeny } from '../commands/acl';
+import { aclCheck, aclScriptDeny } from '../acl/access';
 import { Denied } from '../acl/user';
 import type { LuaVm, StartResult } from './vm/lua-vm';
 
@@ -86,7 +85,7 @@ class RunHost implements LuaHost {
     if (argv.length === 0) return NO_ARGS_ERROR;
     if (argv[0].charCodeAt(0) === 0) return this.internal(argv);
     const sc = this.sc;
-    const cmd = resolveCommand(sc, argv);
+    const cmd = sc.server.exec.resolveCommand(sc, argv);
     if (cmd instanceof ReplyError) {
       if (!cmd.message.startsWith('ERR wrong number of arguments')) return this.rejected(null, UNKNOWN_ERROR);
       return this.rejected(sc.server.registry.lookup(argv[0]) ?? null, ARITY_ERROR);
@@ -109,7 +108,7 @@ class RunHost implements LuaHost {
       this.wrote = true;
     }
     sc.lastCommand = cmd;
-    call(sc, cmd, argv);
+    sc.server.exec.call(sc, cmd, argv);
     const r = sc.last;
     sc.last = null;
     if (r instanceof ReplyError) this.callError = r.message;
@@ -119,7 +118,7 @@ class RunHost implements LuaHost {
   /** A command refused before it ran: counted as the command's rejected call and as an error reply. */
   private rejected(cmd: Command | null, e: ReplyError): ReplyError {
     if (cmd !== null) cmd.rejectedCalls++;
-    countError(this.sc, e);
+    this.sc.server.exec.countError(this.sc, e);
     this.callError = e.message;
     return e;
   }
@@ -250,7 +249,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
     caller.blockedArgv = null;
     if (r instanceof ReplyError) {
       if (caller.lastCommand !== null) caller.lastCommand.failedCalls++;
-      if (!(r instanceof CountedReplyError)) countError(caller, r);
+      if (!(r instanceof CountedReplyError)) srv.exec.countError(caller, r);
     }
     if (caller.closed) {
       // Nobody to answer.
