@@ -148,8 +148,7 @@ function gcFunction(): () => void {
  */
 async function useAndClose(): Promise<WeakRef<object>[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-gc-'));
-  const s = await startServer({ port: 0, enableDebugCommand: 'yes' });
-  await s.call('CONFIG', 'SET', 'dir', dir);
+  const s = await startServer({ port: 0, enableDebugCommand: 'yes', dir, save: '' });
   await s.call('DEBUG', 'POPULATE', '20000', 'key', '100');
   const c = await resp3(s);
   await c.send(['CLIENT', 'TRACKING', 'ON']);
