@@ -77,16 +77,32 @@ export class EvictionState {
   /** Whether memory could not be brought under the limit before the current command. */
   oomAtCommandStart = false;
 
+  /**
+   * Whether the estimate runs: from the first time something needs it (INFO, maxmemory), with
+   * the process's memory at that moment as its base, as Redis's figure starts from what the
+   * process holds when it is first read. Until then writes are not counted.
+   */
+  started = false;
+
   constructor(private readonly srv: Server) {
-    watchGc();
-    const now = processMemory();
-    this.rebase(gc.epoch, now);
-    this.cronSample = now;
-    srv.events.on('cron', () => this.cron());
+    srv.events.on('cron', () => {
+      if (this.started) this.cron();
+    });
     srv.events.on('shutdown', () => {
       if (this.continuation !== null) clearImmediate(this.continuation);
       this.continuation = null;
     });
+  }
+
+  /** Starts the estimate (see `started`); returns this. */
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    watchGc();
+    const now = processMemory();
+    this.rebase(gc.epoch, now);
+    this.cronSample = now;
+    return this;
   }
 
   private rebase(epoch: number, sample: number): void {
@@ -125,7 +141,7 @@ export class EvictionState {
 }
 
 function stateOf(srv: Server): EvictionState {
-  return srv.eviction;
+  return srv.eviction.start();
 }
 
 /** CONFIG SET maxmemory: a lower limit evicts at once, as in Redis. */
@@ -151,6 +167,7 @@ export function usedMemory(srv: Server): number {
  */
 export function countWrite(srv: Server, argv: string[]): void {
   const st = srv.eviction;
+  if (!st.started) return;
   let bytes = KEY_OVERHEAD;
   for (let i = 1; i < argv.length; i++) bytes += argv[i].length + 8;
   st.wrote(bytes);
@@ -158,7 +175,7 @@ export function countWrite(srv: Server, argv: string[]): void {
 
 /** A value grown in place beyond what its command's arguments say (SETBIT, SETRANGE offsets). */
 export function countGrowth(srv: Server, bytes: number): void {
-  if (bytes > 0) srv.eviction.wrote(bytes);
+  if (bytes > 0 && srv.eviction.started) srv.eviction.wrote(bytes);
 }
 
 /** Estimated bytes a key holds (name, value, overhead); collections by element count. */
