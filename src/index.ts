@@ -55,7 +55,7 @@ export interface RespiteServer {
   connect(): EmbeddedConnection;
   /** Stops listening, disconnects every client, stops timers. */
   close(): Promise<void>;
-  /** The engine itself, for advanced use and tests. */
+  /** The engine itself, for tests: internal, not part of the API (its shape changes freely). */
   readonly server: Server;
 }
 
@@ -178,4 +178,3 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   return handle;
 }
 
-export type { Server };
