@@ -289,6 +289,15 @@ export class Server {
     this.cronTimer = null;
   }
 
+  /**
+   * Runs `ticks` cron passes now, at the configured hz: with a frozen clock, tests step the
+   * server's background work (idle timeouts, active expiry, sampling) instead of sleeping.
+   */
+  runCron(ticks = 1): void {
+    const hz = this.config.int('hz');
+    for (let i = 0; i < ticks; i++) this.cron(hz);
+  }
+
   private cron(hz: number): void {
     // A busy script is still one atomic command: no expiry, timeouts or background steps meanwhile.
     if (this.busyScript !== null || this.pauseCron) return;
