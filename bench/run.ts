@@ -10,7 +10,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchTest, runBenchmark } from './redis-benchmark';
-import { BenchServer, machineInfo, rssBytes, startRedis, startRespite } from './servers';
+import { BenchServer, cpuSeconds, machineInfo, rssBytes, startRedis, startRespite } from './servers';
+import { SCRIPT_TESTS } from './script-tests';
 import { command, loadCollection, loadKeys } from './memory';
 
 /** Settings shared by the collection tests. */
@@ -60,6 +61,8 @@ export const TESTS: BenchTest[] = [
     requests: { plain: 30_000, pipelined: 60_000 },
     setup: () => [['DEL', 'bench:list'], ...chunked(['RPUSH', 'bench:list'], 100, () => 'xxx')],
   },
+  // Scripts (issue 18): EVALSHA / FCALL, trivial and ten redis.calls.
+  ...SCRIPT_TESTS,
 ];
 
 interface Mode {
@@ -78,6 +81,14 @@ const MODES: Mode[] = [
 const TARGETS: Record<Mode['key'], Record<string, number>> = {
   plain: { SET: 0.75, GET: 0.75, INCR: 0.75, LPUSH: 0.7, RPOP: 0.7, SADD: 0.7, SPOP: 0.7, HSET: 0.7, ZADD: 0.7, ZRANGE: 0.7, LRANGE_100: 0.7 },
   pipelined: { SET: 0.6, GET: 0.6, INCR: 0.6 },
+};
+/**
+ * Goals on server CPU per request (ratio respite/redis, at most): scripts are measured by the CPU
+ * they cost the server, which the machine's other load disturbs less than requests per second.
+ */
+const CPU_TARGETS: Record<Mode['key'], Record<string, number>> = {
+  plain: { EVALSHA: 3, EVALSHA_10: 2.5, FCALL: 3, FCALL_10: 2.5 },
+  pipelined: { EVALSHA: 3, EVALSHA_10: 2.5, FCALL: 3, FCALL_10: 2.5 },
 };
 const MEMORY_TARGET = 2.5;
 const CLIENTS = 50;
@@ -121,12 +132,16 @@ interface Row {
   redis: number[];
   respite: number[];
   ratios: number[];
+  /** Server CPU (user + system) per request, in microseconds. */
+  redisCpu: number[];
+  respiteCpu: number[];
+  cpuRatios: number[];
 }
 
 async function throughput(args: Args): Promise<Row[]> {
   const tests = TESTS.filter((t) => !args.only || args.only.has(t.name));
   const rows: Row[] = [];
-  for (const mode of MODES) for (const t of tests) rows.push({ test: t.name, mode, redis: [], respite: [], ratios: [] });
+  for (const mode of MODES) for (const t of tests) rows.push({ test: t.name, mode, redis: [], respite: [], ratios: [], redisCpu: [], respiteCpu: [], cpuRatios: [] });
   const redis = await startRedis();
   const respite = await startRespite();
   try {
@@ -139,14 +154,23 @@ async function throughput(args: Args): Promise<Row[]> {
         let requests = t.requests?.[row.mode.key] ?? row.mode.requests;
         if (args.quick) requests = Math.max(5_000, Math.floor(requests / 10));
         const rps: Record<string, number> = {};
+        const cpu: Record<string, number> = {};
         for (const srv of order) {
           for (const cmd of t.setup?.(requests) ?? []) await command(srv.port, ...cmd);
+          const cpu0 = cpuSeconds(srv.proc.pid!);
           rps[srv.name] = await runBenchmark(t, { port: srv.port, clients: CLIENTS, requests, pipeline: row.mode.pipeline, keyspace: KEYSPACE });
+          cpu[srv.name] = ((cpuSeconds(srv.proc.pid!) - cpu0) * 1e6) / requests;
         }
         row.redis.push(rps.redis);
         row.respite.push(rps.respite);
         row.ratios.push(rps.respite / rps.redis);
-        log(`round ${round + 1} ${row.test.padEnd(5)} ${row.mode.label.padEnd(11)} redis ${fmt(rps.redis)} respite ${fmt(rps.respite)} ratio ${(rps.respite / rps.redis).toFixed(2)}`);
+        row.redisCpu.push(cpu.redis);
+        row.respiteCpu.push(cpu.respite);
+        row.cpuRatios.push(cpu.respite / cpu.redis);
+        log(
+          `round ${round + 1} ${row.test.padEnd(5)} ${row.mode.label.padEnd(11)} redis ${fmt(rps.redis)} respite ${fmt(rps.respite)} ratio ${(rps.respite / rps.redis).toFixed(2)}` +
+            `  cpu us/req redis ${cpu.redis.toFixed(1)} respite ${cpu.respite.toFixed(1)} (${(cpu.respite / cpu.redis).toFixed(2)}x)`,
+        );
       }
     }
   } finally {
@@ -265,6 +289,14 @@ function report(args: Args, rows: Row[], mem: MemoryResult | null, cmem: Collect
     const verdict = target === undefined ? '' : `${target}x ${med >= target ? 'met' : '**missed**'}`;
     out.push(`| ${r.test} | ${r.mode.label} | ${fmt(median(r.redis)).trim()} | ${fmt(median(r.respite)).trim()} | ${r.ratios.map((x) => x.toFixed(2)).join(' ')} | ${med.toFixed(2)}x | ${verdict} |`);
   }
+  out.push('', '## Server CPU per request (µs of user + system time, /proc/<pid>/stat, median of the rounds)', '');
+  out.push('| test | mode | redis | respite | ratio per round | median ratio | target |', '| --- | --- | ---: | ---: | --- | ---: | --- |');
+  for (const r of rows) {
+    const target = CPU_TARGETS[r.mode.key][r.test];
+    const med = median(r.cpuRatios);
+    const verdict = target === undefined ? '' : `<= ${target}x ${med <= target ? 'met' : '**missed**'}`;
+    out.push(`| ${r.test} | ${r.mode.label} | ${median(r.redisCpu).toFixed(1)} | ${median(r.respiteCpu).toFixed(1)} | ${r.cpuRatios.map((x) => x.toFixed(2)).join(' ')} | ${med.toFixed(2)}x | ${verdict} |`);
+  }
   out.push('', '## Targets', '');
   for (const mode of MODES) {
     for (const [test, target] of Object.entries(TARGETS[mode.key])) {
@@ -273,6 +305,15 @@ function report(args: Args, rows: Row[], mem: MemoryResult | null, cmem: Collect
       const med = median(r.ratios);
       const spread = `${Math.min(...r.ratios).toFixed(2)}-${Math.max(...r.ratios).toFixed(2)}`;
       out.push(`- ${test}, ${mode.label}: ${med.toFixed(2)}x of redis (rounds ${spread}); target >= ${target}x: ${med >= target ? 'met' : 'not met'}.`);
+    }
+  }
+  for (const mode of MODES) {
+    for (const [test, target] of Object.entries(CPU_TARGETS[mode.key])) {
+      const r = rows.find((x) => x.test === test && x.mode === mode);
+      if (!r) continue;
+      const med = median(r.cpuRatios);
+      const spread = `${Math.min(...r.cpuRatios).toFixed(2)}-${Math.max(...r.cpuRatios).toFixed(2)}`;
+      out.push(`- ${test}, ${mode.label}: server CPU per request ${med.toFixed(2)}x of redis (rounds ${spread}); target <= ${target}x: ${med <= target ? 'met' : 'not met'}.`);
     }
   }
   if (mem) {

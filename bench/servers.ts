@@ -14,7 +14,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
+/** BENCH_PORTS=7900-7999: hand out ports from that range (in turn) instead of any free one. */
+const RANGE = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
+let nextInRange = RANGE ? Number(RANGE[1]) : 0;
+
+export async function freePort(): Promise<number> {
+  if (RANGE) {
+    for (let tries = Number(RANGE[2]) - Number(RANGE[1]) + 1; tries > 0; tries--) {
+      const port = nextInRange;
+      nextInRange = port >= Number(RANGE[2]) ? Number(RANGE[1]) : port + 1;
+      if (await portIsFree(port)) return port;
+    }
+    throw new Error(`no free port in BENCH_PORTS=${process.env.BENCH_PORTS}`);
+  }
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -24,6 +36,29 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** Seconds of CPU (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name (which may hold spaces): utime is the 14th field.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 async function waitForPort(port: number, proc: ChildProcess, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

@@ -1,4 +1,4 @@
-import { errorHelper, helperNames, nullHelper, numberArgsHelper, rewriteCallArgs } from './call-args';
+import { errorHelper, helperNames, nullHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -143,12 +143,24 @@ export const RETURN_FIXUP =
 
 /**
  * The light form of RETURN_FIXUP for bodies that cannot build special tables or tables with a
- * metatable: only the nesting guard and a NaN returned as such. The engine compiles the text on every run (about 20 us per KB),
- * so the full fixup is added only when a body mentions one of the special keys or setresp.
+ * metatable: only a NaN returned as such, and the nesting guard. The engine compiles the whole
+ * text on every run (tens of ns per token: most of what a small script costs), so what is rarely
+ * needed is not compiled in: the guard against tables nested deeper than 200 levels (the engine's
+ * converter would recurse without end on a table that contains itself) is kept as a string and
+ * compiled only when the returned table holds a table.
  */
+const DEEP_GUARD =
+  'local v=... local function d(x,n) if n>200 then return 1 end for i=1,#x do local e=x[i] ' +
+  "if type(e)=='table' and d(e,n+1) then return 1 end end end if d(v,0) then return {err='ERR reached lua stack limit'} end return v";
 const LIGHT_FIXUP =
-  " if __v ~= __v then return -2^63 end if t == 'table' then local function d(x, n) if n > 200 then return true end for i = 1, #x do local v = x[i] " +
-  "if type(v) == 'table' and d(v, n + 1) then return true end end return false end if d(__v, 0) then return {err = 'ERR reached lua stack limit'} end end";
+  " if __v ~= __v then return -2^63 end if t == 'table' then for i = 1, #__v do if type(__v[i]) == 'table' then return loadstring(" +
+  luaQuote(DEEP_GUARD) +
+  ')(__v) end end end';
+
+/** A Lua string literal for a text of plain ASCII (quotes and backslashes escaped). */
+function luaQuote(text: string): string {
+  return "'" + text.replace(/[\\']/g, (c) => '\\' + c) + "'";
+}
 
 // A special key being assigned (`{map = ...}`, `t['set'] = ...`), an error or status table whose
 // value may not be a string (`{err = code}`), setresp, a way to make a NaN, or a table with a
@@ -169,11 +181,74 @@ export function wrapEval(body: string): WrappedScript {
   let w = wrapped.get(body);
   if (w === undefined) {
     const p = prepareBody(body);
-    const source = p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
+    const source =
+      p.fixup === LIGHT_FIXUP && returnsPlainValues(p.body)
+        ? p.prelude + p.body
+        : p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
     w = { source, nullMarkers: p.nullMarkers };
     remember(wrapped, body, w);
   }
   return w;
+}
+
+// What may follow a `return` for the wrapper to be unnecessary: a redis.call / redis.pcall (one
+// value: a reply, never a function, a NaN or a table nested past the guard), or a literal.
+const PLAIN_RETURN = /return\s+(?:redis\s*\.\s*p?call\s*\(|(?:nil|true|false|-?\d+)\b|['"])/y;
+const RETURN_WORD = /(?<![\w.:])return(?!\w)/y;
+const BLOCK_END = /(?:;|\s+)*(?:(?:end|else|elseif|until)(?!\w)|$)/y;
+/** `redis` used other than as `redis.x` (it may be a local of the body), or `error` (a level-2 error names the wrapper): keep the wrapper. */
+const UNSURE = /(?<![\w.:])redis(?!\s*\.)|\berror\b/;
+
+/**
+ * Whether every `return` of a body gives one value the engine converts exactly as Redis does: the
+ * wrapper of wrapEval (first value only, functions to nil, NaN, the nesting guard) is then a no-op,
+ * and the body runs as it is. Conservative: any `return` not followed by a redis.call / pcall or a
+ * literal, and then the end of its block, keeps the wrapper.
+ */
+export function returnsPlainValues(body: string): boolean {
+  if (UNSURE.test(body)) return false;
+  for (let i = 0; i < body.length; ) {
+    const skip = skipNonCode(body, i);
+    if (skip >= 0) {
+      i = skip;
+      continue;
+    }
+    RETURN_WORD.lastIndex = i;
+    if (body.charCodeAt(i) !== 114 || !RETURN_WORD.test(body)) {
+      i++;
+      continue;
+    }
+    PLAIN_RETURN.lastIndex = i;
+    if (!PLAIN_RETURN.test(body)) return false;
+    let j = PLAIN_RETURN.lastIndex;
+    const last = body[j - 1];
+    if (last === '(') {
+      // The call's arguments, to the matching parenthesis (strings and comments skipped).
+      for (let depth = 1; depth > 0; ) {
+        if (j >= body.length) return false;
+        const sk = skipNonCode(body, j);
+        if (sk >= 0) {
+          j = sk;
+          continue;
+        }
+        const c = body[j++];
+        if (c === '(') depth++;
+        else if (c === ')') depth--;
+      }
+    } else if (last === "'" || last === '"') {
+      j = skipNonCode(body, j - 1);
+    }
+    // Then the block must end: nothing may be appended to the value (`.. x`, `, y`, `[1]`).
+    for (;;) {
+      const sk = /\s/.test(body[j] ?? '') ? j + 1 : skipNonCode(body, j);
+      if (sk < 0 || sk <= j || body[j] === "'" || body[j] === '"' || body[j] === '[') break;
+      j = sk;
+    }
+    BLOCK_END.lastIndex = j;
+    if (!BLOCK_END.test(body)) return false;
+    i = j;
+  }
+  return true;
 }
 
 /** Lua text ready to run, and whether its call sites turn RESP3 null markers into nil. */

@@ -24,6 +24,20 @@ export function sha1hex(s: string): string {
   return createHash('sha1').update(s, 'latin1').digest('hex');
 }
 
+/** Shebangs of bodies run before (EVALSHA runs the same bodies over and over); never mutated. */
+const shebangs = new Map<string, ScriptFlags>();
+
+/** parseShebang of a body that is known to parse (it is in the script cache). */
+function cachedShebang(body: string): ScriptFlags {
+  let sb = shebangs.get(body);
+  if (sb === undefined) {
+    sb = parseShebang(body) as ScriptFlags;
+    if (shebangs.size >= 1000) shebangs.clear();
+    shebangs.set(body, sb);
+  }
+  return sb;
+}
+
 /** Parses a leading `#!lua flags=a,b` line (Redis's evalExtractShebangFlags). */
 export function parseShebang(body: string): ScriptFlags | ReplyError {
   if (!body.startsWith('#!')) return { compat: true, flags: new Set(), code: body };
@@ -94,7 +108,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
     if (r instanceof ReplyError) return r;
     sha = r;
   }
-  const sb = parseShebang(body) as ScriptFlags;
+  const sb = cachedShebang(body);
   if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const w = wrapEval(sb.code);

@@ -24,6 +24,9 @@ export class InlineVm {
   private readonly heap: Buffer;
   private readonly out = new ReplyEncoder(Buffer.allocUnsafe(64 * 1024));
   private readonly retPtr: number;
+  /** The last chunk's text, kept in the heap: EVALSHA and FCALL run the same text over and over. */
+  private srcText = '';
+  private srcPtr = 0;
 
   constructor(private readonly x: Exports) {
     this.heap = heapOf(x);
@@ -66,8 +69,13 @@ export class InlineVm {
     }
     const heap = this.heap;
     const argLen = argsBlockLength(keys, args);
-    const sp = x._alloc(source.length || 1);
-    heap.latin1Write(source, sp);
+    if (source !== this.srcText) {
+      if (this.srcPtr !== 0) x._free_mem(this.srcPtr);
+      this.srcPtr = x._alloc(source.length || 1);
+      heap.latin1Write(source, this.srcPtr);
+      this.srcText = source;
+    }
+    const sp = this.srcPtr;
     const ap = x._alloc(argLen);
     writeArgsBlock(heap, ap, keys, args);
     const outer = this.host;
@@ -78,7 +86,6 @@ export class InlineVm {
     } finally {
       this.running = false;
       this.host = outer;
-      x._free_mem(sp);
       x._free_mem(ap);
     }
     const rp = heap.readUInt32LE(this.retPtr);
