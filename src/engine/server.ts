@@ -18,6 +18,7 @@ import type { ClientPause } from './pause';
 import { WatchRegistry } from './watch';
 import { PubSubHub } from '../pubsub/hub';
 import { Tracking } from '../tracking/tracking';
+import type { ReplicaGate } from '../replication/replica';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -108,6 +109,8 @@ export class Server {
   /** CONFIG min-replicas-to-write / min-replicas-max-lag, as numbers for the per-command check. */
   minReplicasToWrite = 0;
   minReplicasMaxLag = 10;
+  /** Set while this server is a replica (src/replication/replica.ts): the dispatcher's checks. */
+  replicaGate: ReplicaGate | null = null;
   /**
    * Called by call() after a command that changed the dataset (dirty counter moved) and whose
    * nested commands (EXEC, scripts) propagated nothing themselves: feeds the AOF.

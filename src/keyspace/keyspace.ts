@@ -45,6 +45,15 @@ export class Keyspace {
   /** Expiry is suspended while writes are paused (CLIENT PAUSE) and on replicas. */
   expirePaused = false;
   /**
+   * This server is a replica (src/replication/replica.ts): it never expires keys on its own (it
+   * waits for the master's DEL); reads see expired keys as missing, the master's commands see
+   * them as present; writes of a writable replica delete them (Redis's expireIfNeeded).
+   */
+  replicaMode = false;
+  replicaWritable = false;
+  /** True while a command of the master's replication stream runs. */
+  obeyingMaster = false;
+  /**
    * Set while the AOF is replayed: nothing expires (a key whose TTL passed stays, so later
    * commands of the file still apply to it) and EXPIRE with a past time sets the TTL instead of
    * deleting, as Redis does while loading. Expiry happens once loading is over.
@@ -88,7 +97,7 @@ export class Keyspace {
   }
 
   expireAllowed(): boolean {
-    return !this.expirePaused;
+    return !this.expirePaused && !this.replicaMode;
   }
 
   // ---- hooks -------------------------------------------------------------------------------
