@@ -122,8 +122,7 @@ const ALREADY_CONNECTED = new SimpleString('OK Already connected to specified ma
 /** getRangeLongFromObjectOrReply: an integer within [min, max], else `msg`. */
 function rangeArg(s: string, min: number, max: number, msg: string): number {
   const v = parseIntStrict(s);
-  if (v === null) throw NOT_INTEGER;
-  if (v < min || v > max) throw errorf(msg);
+  if (v === null || v < min || v > max) throw errorf(msg);
   return Number(v);
 }
 

@@ -465,6 +465,8 @@ export class ReplicaOf {
   /** The master client was closed (CLIENT KILL TYPE master, a timeout, a protocol error). */
   private masterClientClosed(): void {
     if (this.master === null) return;
+    // The cached master keeps its selected db: a +CONTINUE goes on without a SELECT.
+    this.streamDb = this.master.db.id;
     this.master = null;
     this.parser = null;
     this.link?.close();
@@ -478,6 +480,7 @@ export class ReplicaOf {
     if (this.master !== null) {
       srv.log.notice('Connection with master lost.');
       const c = this.master;
+      this.streamDb = c.db.id;
       this.master = null;
       this.parser = null;
       c.close();
@@ -518,7 +521,6 @@ export class ReplicaOf {
     this.steps = [];
     this.state = 'connect';
     this.gate.linkUp = false;
-    if (this.downSince === 0) this.downSince = this.srv.clock.now();
   }
 
   /** REPLICAOF NO ONE or another master: closes everything (no reconnection). */
