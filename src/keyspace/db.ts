@@ -141,6 +141,7 @@ export class Db {
 
   setExpire(key: string, whenMs: number): void {
     this.expires.set(key, whenMs);
+    if (this.ks.replicaWritable && !this.ks.obeyingMaster) this.ks.rememberReplicaKey(this, key);
     this.ks.modified(this, key);
   }
 

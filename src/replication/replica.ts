@@ -364,6 +364,7 @@ export class ReplicaOf {
     const srv = this.srv;
     for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
     persistenceOf(srv).emptyData(true);
+    srv.keyspace.replicaKeysWithExpire = null;
     for (const hook of databaseHooks.flushed) hook(srv.keyspace.dbs);
   }
 

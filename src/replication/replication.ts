@@ -333,6 +333,7 @@ export class Replication implements PropagationTarget {
     this.srv.replicaGate = null;
     this.srv.keyspace.replicaMode = false;
     this.srv.keyspace.replicaWritable = false;
+    this.srv.keyspace.replicaKeysWithExpire = null;
     this.srv.config.setRaw('replicaof', '');
     this.replId2 = this.replId;
     this.secondReplOffset = this.masterReplOffset + 1;

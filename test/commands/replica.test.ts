@@ -150,3 +150,31 @@ test('a chained replica gets the master stream verbatim and continues partially 
     for (const s of servers.reverse()) await s.close();
   }
 });
+
+test("a writable replica expires the TTLs its own clients set, and its writes delete the master's expired keys", async () => {
+  const master = await startServer({ port: 0, 'enable-debug-command': 'yes' });
+  const replica = await startServer({ port: 0, replicaof: ['127.0.0.1', master.port], 'replica-read-only': 'no' });
+  const m = await RespClient.connect(master.port);
+  const r = await RespClient.connect(replica.port);
+  try {
+    await linkUp(r);
+    await r.call('SET', 'mine', '1', 'PX', 50);
+    assert.equal(await r.call('DBSIZE'), 1);
+    await until('the replica to expire its own key', async () => (await r.call('DBSIZE')) === 0, 3000);
+    await m.call('DEBUG', 'SET-ACTIVE-EXPIRE', 0);
+    await m.call('SET', 'k1', '5', 'PX', 10);
+    await m.call('SET', 'k2', '5', 'PX', 10);
+    assert.equal(await m.call('WAIT', 1, 5000), 1);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.equal(await r.call('DBSIZE'), 2);
+    assert.equal(await r.call('INCR', 'k1'), 1); // expired: deleted and created again, without TTL
+    assert.equal(await r.call('TTL', 'k1'), -1);
+    assert.equal(await r.call('GET', 'k2'), null);
+    assert.equal(await r.call('DBSIZE'), 2);
+  } finally {
+    r.close();
+    m.close();
+    await replica.close();
+    await master.close();
+  }
+});
