@@ -17,7 +17,7 @@ import { respCommand } from '../persistence/aof-format';
 import { persistenceOf } from '../persistence/persistence';
 import type { PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
-import { unblockClient } from '../engine/blocking';
+import { unblockAllOnRoleChange, unblockClient } from '../engine/blocking';
 import { Backlog } from './backlog';
 import { ReplicaOf } from './replica';
 
@@ -299,6 +299,8 @@ export class Replication implements PropagationTarget {
   setMaster(host: string, port: number, connectNow = true): void {
     const old = this.replicaOf;
     const next = new ReplicaOf(this, host, port);
+    // Clients blocked while this was a master (BLPOP, WAIT) cannot be served by a replica.
+    unblockAllOnRoleChange(this.srv);
     if (old !== null) {
       next.masterReplId = old.masterReplId;
       next.reploff = old.reploff;
