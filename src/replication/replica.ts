@@ -3,7 +3,7 @@
 // replies, offsets counted byte by byte, REPLCONF ACK every second, reconnection with PSYNC after
 // the link drops, and the role change back to master (REPLICAOF NO ONE). The socket is in
 // src/net/master-link.ts; this file only sees bytes.
-import { Client, ReplyMode } from '../engine/client';
+import { Client } from '../engine/client';
 import { dispatch } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
 import { MasterLink } from '../net/master-link';
@@ -380,7 +380,7 @@ export class ReplicaOf {
     c.fd = link.fd;
     c.isMaster = true;
     c.authenticated = true;
-    c.replyMode = ReplyMode.Off;
+    // Replies are produced (and dropped after each command) so that error replies can be logged.
     c.db = srv.keyspace.dbs[this.streamDb] ?? srv.keyspace.dbs[0];
     c.onClose = () => this.masterClientClosed();
     // A paused or blocked master client resumes here (CLIENT PAUSE ends).
@@ -427,10 +427,22 @@ export class ReplicaOf {
         } finally {
           ks.obeyingMaster = false;
         }
+        // Replies are never sent to the master; an error one means the data sets diverge.
+        const out = c.writer.take();
+        if (out !== null && out[0] === 45 /* '-' */) this.criticalError(out, argv);
       }
       // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged).
       if (c.multi === null) this.applied(this.readOff - parser.buffered);
     }
+  }
+
+  private criticalError(out: Buffer, argv: string[]): void {
+    const end = out.indexOf('\r\n');
+    const text = out.latin1Slice(1, Math.min(end < 0 ? out.length : end, 4097));
+    const known = this.srv.registry.lookup(argv[0]) !== undefined;
+    const cmd = (known ? this.master?.lastCommand?.fullName : undefined) ?? '<unknown>';
+    this.srv.log.warning(`== CRITICAL == This replica is sending an error to its master: '${text}' after processing the command '${cmd}'`);
+    this.srv.stats.unexpectedErrorReplies++;
   }
 
   /** The stream up to `off` was applied: it goes on verbatim to our backlog and replicas. */

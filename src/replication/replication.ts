@@ -147,6 +147,11 @@ export class Replication implements PropagationTarget {
     this.srv.markPendingOutput(c);
   }
 
+  /** DEBUG REPLICATE: a command sent to the replicas only (not applied here, not in the AOF). */
+  debugReplicate(argv: string[]): void {
+    if (this.wantsPropagation()) this.feedStandalone(argv);
+  }
+
   /** A command fed outside any client command (PING, GETACK): one unit of its own. */
   private feedStandalone(argv: string[]): void {
     this.feed(this.selDb, argv, true, null);

@@ -178,3 +178,32 @@ test("a writable replica expires the TTLs its own clients set, and its writes de
     await master.close();
   }
 });
+
+test('an error reply to a command of the master is logged as CRITICAL; GETSET reaches the replica as SET', async () => {
+  const lines: string[] = [];
+  const master = await startServer({ port: 0, 'enable-debug-command': 'yes' });
+  const replica = await startServer({ port: 0, replicaof: ['127.0.0.1', master.port], log: (l: string) => void lines.push(l) });
+  const m = await RespClient.connect(master.port);
+  const r = await RespClient.connect(replica.port);
+  try {
+    await linkUp(r);
+    await r.call('CONFIG', 'RESETSTAT');
+    await m.call('SET', 'k', 'a');
+    assert.equal(await m.call('GETSET', 'k', 'b'), 'a');
+    assert.deepEqual(await m.call('DEBUG', 'REPLICATE', 'fake-command-1'), new SimpleString('OK'));
+    await m.call('SET', 'foo', 'bar');
+    assert.equal(await m.call('WAIT', 1, 5000), 1);
+    assert.equal(await r.call('GET', 'k'), 'b');
+    const stats = String(await r.call('INFO', 'commandstats'));
+    assert.match(stats, /cmdstat_set:calls=3,/);
+    assert.doesNotMatch(stats, /cmdstat_getset/);
+    const critical = lines.filter((l) => l.includes('== CRITICAL =='));
+    assert.equal(critical.length, 1);
+    assert.match(critical[0], /This replica is sending an error to its master: 'ERR unknown command 'fake-command-1'.*after processing the command '<unknown>'/);
+  } finally {
+    r.close();
+    m.close();
+    await replica.close();
+    await master.close();
+  }
+});
