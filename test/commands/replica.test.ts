@@ -215,10 +215,10 @@ test('scripts on a replica: writes get -READONLY, non-stale commands on a stale 
     const dead = await startServer({ port: 0 });
     const port = dead.port;
     await dead.close();
+    await r.call('FUNCTION', 'LOAD', "#!lua name=t\nredis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}");
     await r.call('REPLICAOF', '127.0.0.1', port);
     const w = (await r.call('EVAL', "return redis.call('set','a','1')", 0)) as ReplyError;
     assert.match(w.message, /^READONLY You can't write against a read only replica\. script: /);
-    await r.call('FUNCTION', 'LOAD', "#!lua name=t\nredis.register_function{function_name='f3', callback=function() return redis.call('get', 'x') end, flags={'allow-stale', 'no-writes'}}");
     await r.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no');
     const e = (await r.call('FCALL', 'f3', 0)) as ReplyError;
     assert.match(e.message, /^ERR Can not execute the command on a stale replica script: f3/);
