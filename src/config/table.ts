@@ -62,7 +62,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     rewrite: S.rewriteBind,
     apply: (s) => void (s.listenChange |= ListenChange.Bind),
   },
-  str('bind-source-addr', '', { nullable: true, noEffect: true }),
+  str('bind-source-addr', '', { nullable: true }),
   bool('protected-mode', true, none),
   num('tcp-backlog', 0n, INT_MAX, 511, IMM),
   num('tcp-keepalive', 0n, INT_MAX, 300),

@@ -77,7 +77,8 @@ export class ReplicaOf {
     this.state = 'connecting';
     this.lastIo = srv.clock.now();
     srv.log.notice(`MASTER <-> REPLICA sync started`);
-    const bind = srv.config.get('bind').split(' ').filter(Boolean)[0]?.replace(/^-/, '') ?? null;
+    // bind-source-addr: the address the link leaves from (else the system picks one).
+    const source = srv.config.get('bind-source-addr');
     const link = new MasterLink(
       this.host,
       this.port,
@@ -86,7 +87,7 @@ export class ReplicaOf {
         data: (chunk) => this.onData(chunk),
         closed: (why) => this.linkClosed(why),
       },
-      bind === '*' || bind === '::*' || bind === null || bind === '127.0.0.1' || bind === '::1' ? null : bind,
+      source === '' ? null : source,
     );
     this.link = link;
   }

@@ -227,3 +227,17 @@ test('scripts on a replica: writes get -READONLY, non-stale commands on a stale 
     await replica.close();
   }
 });
+
+test('the link to the master leaves from bind-source-addr', async () => {
+  const master = await startServer({ port: 0, bind: '127.0.0.1 127.0.0.2' });
+  const replica = await startServer({ port: 0, 'bind-source-addr': '127.0.0.2', replicaof: ['127.0.0.1', master.port] });
+  const m = await RespClient.connect(master.port);
+  try {
+    await until('the replica to attach', async () => info(await m.call('INFO', 'replication')).connected_slaves === '1');
+    assert.match(info(await m.call('INFO', 'replication')).slave0, /^ip=127\.0\.0\.2,/);
+  } finally {
+    m.close();
+    await replica.close();
+    await master.close();
+  }
+});
