@@ -53,6 +53,8 @@ export const TIMEOUT_NEGATIVE = err('ERR timeout is negative');
 export const SOURCE_DEST_SAME = err('ERR source and destination objects are the same');
 export const WRONGPASS = err('WRONGPASS invalid username-password pair or user is disabled.');
 export const NOREPLICAS = err('NOREPLICAS Not enough good replicas to write.');
+export const READONLY_REPLICA = err("READONLY You can't write against a read only replica.");
+export const MASTERDOWN = err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
 export const OOM = err("OOM command not allowed when used memory > 'maxmemory'.");
 
 export function wrongArity(fullName: string): ReplyError {

@@ -13,6 +13,7 @@ import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
+import { startReplicaOfConfig } from './replication/replication';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -165,6 +166,8 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   };
   server.onShutdown = () => void handle.close();
   opts.listening?.(bound);
+  // replicaof in the configuration: a replica from the start (it connects once the data is loaded).
+  startReplicaOfConfig(server);
   // Load the dataset (clients already connected get -LOADING meanwhile). A corrupt file stops
   // the startup and is left untouched.
   if (opts.persistence === true) {

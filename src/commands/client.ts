@@ -34,6 +34,7 @@ function typeByName(name: string): ClientType | null {
 
 /** Redis's getClientType (monitors count as normal clients). */
 function typeOf(c: Client): ClientType {
+  if (c.isMaster) return 'master';
   if (c.isReplica) return 'replica';
   return c.inPubSubMode ? 'pubsub' : 'normal';
 }
@@ -63,6 +64,7 @@ export function clientInfoString(c: Client, self: Client | null, running: string
   const now = srv.clock.now();
   let flags = '';
   if (c.isReplica) flags += 'S';
+  if (c.isMaster) flags += 'M';
   if (c.isMonitor) flags += 'O';
   if (c.inPubSubMode) flags += 'P';
   if (c.multi !== null) flags += 'x';

@@ -2,6 +2,7 @@
 // subcommands (name, argument count check, handler); the help text is derived from it.
 import type { Client } from '../engine/client';
 import { changeReplId } from '../engine/info';
+import { replicationOf } from '../replication/replication';
 import { DEFAULT_PEAK_RESET_MS, replyBufferSettings } from '../engine/reply-buffer';
 import { intArg, is } from './args';
 import { errorf, subcommandSyntax } from '../errors';
@@ -201,6 +202,15 @@ const SUBS: DebugSub[] = [
       '      file to the database.',
     ],
     handler: (c, argv) => debugReload(c, argv),
+  },
+  {
+    name: 'replicate',
+    argc: -3,
+    help: ['REPLICATE <string>', '    Replicates the provided string to replicas, allowing data divergence.'],
+    handler: (c, argv) => {
+      replicationOf(c.server).debugReplicate(argv.slice(2));
+      return OK;
+    },
   },
   {
     name: 'replybuffer',

@@ -5,7 +5,7 @@ import type { Client } from '../engine/client';
 import { blockOnKeys, canBlock, timeoutMsArg } from '../engine/blocking';
 import { NOT_INTEGER, SYNTAX, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
-import { NO_REPLY, OK, Reply } from '../resp/reply';
+import { NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
 import { replicationOf } from '../replication/replication';
 import { intArg, is } from './args';
 import { CommandDef } from './registry';
@@ -17,6 +17,8 @@ function sync(c: Client, argv: string[]): Reply {
   // The payload must follow the replies already produced, with nothing in between.
   if (c.writer.pending !== 0) return errorf('ERR SYNC and PSYNC are invalid with pending output');
   const r = replicationOf(c.server);
+  // A replica serves replicas only while it follows its master (they get that stream).
+  if (r.replicaOf !== null && r.replicaOf.state !== 'connected') return errorf("NOMASTERLINK Can't SYNC while not connected with my master");
   const psync = is(argv[0], 'PSYNC');
   if (psync && argv.length > 3 && is(argv[3], 'FAILOVER')) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
   const offset = psync ? intArg(argv[2]) : 0;
@@ -49,7 +51,8 @@ function replconf(c: Client, argv: string[]): Reply {
       if (v !== null) r.ack(c, Number(v));
       return NO_REPLY;
     } else if (is(opt, 'GETACK')) {
-      // Only a replica answers GETACK (to its master); a master ignores it.
+      // Only a replica answers GETACK, on its link to the master; a master ignores it.
+      if (c.isMaster) r.replicaOf?.sendAck();
       return NO_REPLY;
     } else if (is(opt, 'RDB-ONLY')) {
       const v = parseIntStrict(val);
@@ -65,9 +68,10 @@ function replconf(c: Client, argv: string[]): Reply {
 
 /** WAIT numreplicas timeout: blocks until that many replicas acknowledged this client's writes. */
 function wait(c: Client, argv: string[]): Reply {
+  const r = replicationOf(c.server);
+  if (r.replicaOf !== null) return WAIT_ON_REPLICA;
   const numreplicas = intArg(argv[1]);
   const deadline = timeoutMsArg(c, argv[2]);
-  const r = replicationOf(c.server);
   const offset = r.writeOffsetOf(c);
   const acks = r.countAcks(offset);
   // Enough already, or inside MULTI (which must not block): the count now.
@@ -86,7 +90,47 @@ function wait(c: Client, argv: string[]): Reply {
   );
 }
 
+const WAIT_ON_REPLICA = errorf(
+  'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+);
+
+/** REPLICAOF host port / REPLICAOF NO ONE (and SLAVEOF). */
+function replicaof(c: Client, argv: string[]): Reply {
+  const srv = c.server;
+  const r = replicationOf(srv);
+  if (is(argv[1], 'NO') && is(argv[2], 'ONE')) {
+    if (r.replicaOf !== null) {
+      r.unsetMaster();
+      srv.log.notice(`MASTER MODE enabled (user request from 'id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}')`);
+    }
+    return OK;
+  }
+  if (c.isReplica) return errorf('ERR Command is not valid when client is a replica.');
+  const port = rangeArg(argv[2], 0, 65535, 'ERR Invalid master port');
+  const ro = r.replicaOf;
+  if (ro !== null && ro.host.toLowerCase() === argv[1].toLowerCase() && ro.port === port) {
+    srv.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
+    return ALREADY_CONNECTED;
+  }
+  r.setMaster(argv[1], port);
+  srv.log.notice(`REPLICAOF ${argv[1]}:${port} enabled (user request from 'id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}')`);
+  return OK;
+}
+
+const ALREADY_CONNECTED = new SimpleString('OK Already connected to specified master');
+
+/** getRangeLongFromObjectOrReply: an integer within [min, max], else `msg`. */
+function rangeArg(s: string, min: number, max: number, msg: string): number {
+  const v = parseIntStrict(s);
+  if (v === null || v < min || v > max) throw errorf(msg);
+  return Number(v);
+}
+
+const REPLICAOF_ARGS = 'admin noscript stale no_async_loading';
+
 export const replicationCommands: CommandDef[] = [
+  { name: 'replicaof', summary: 'Makes this server a replica of another, or a master again (NO ONE).', arity: 3, flags: REPLICAOF_ARGS, handler: replicaof },
+  { name: 'slaveof', summary: 'Makes this server a replica of another, or a master again (NO ONE). Deprecated alias of REPLICAOF.', arity: 3, flags: REPLICAOF_ARGS, handler: replicaof },
   { name: 'sync', summary: 'Makes this connection a replica: the dataset as an RDB, then the stream of writes.', arity: 1, flags: 'admin noscript no_async_loading no_multi', handler: sync },
   {
     name: 'psync',

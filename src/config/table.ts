@@ -62,7 +62,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     rewrite: S.rewriteBind,
     apply: (s) => void (s.listenChange |= ListenChange.Bind),
   },
-  str('bind-source-addr', '', { nullable: true, noEffect: true }),
+  str('bind-source-addr', '', { nullable: true }),
   bool('protected-mode', true, none),
   num('tcp-backlog', 0n, INT_MAX, 511, IMM),
   num('tcp-keepalive', 0n, INT_MAX, 300),
@@ -253,7 +253,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   bool('aof-rewrite-incremental-fsync', true),
   bool('aof-timestamp-enabled', false),
   bool('aof-disable-auto-gc', false),
-  // ---- replication (respite has no replication: accepted, no effect) ------------------------
+  // ---- replication (src/replication) -------------------------------------------------------
   {
     name: 'replicaof',
     alias: 'slaveof',
@@ -261,37 +261,47 @@ export const CONFIG_TABLE: ConfigDef[] = [
     default: '',
     multiArg: true,
     immutable: true,
-    noEffect: true,
     parse: S.parseReplicaOf,
     rewrite: S.rewriteReplicaOf,
   },
-  nstr('masterauth', { sensitive: true, noEffect: true }),
-  nstr('masteruser', { sensitive: true, noEffect: true }),
-  bool('replica-serve-stale-data', true, { alias: 'slave-serve-stale-data', noEffect: true }),
-  bool('replica-read-only', true, { alias: 'slave-read-only', noEffect: true }),
+  nstr('masterauth', { sensitive: true }),
+  nstr('masteruser', { sensitive: true }),
+  bool('replica-serve-stale-data', true, {
+    alias: 'slave-serve-stale-data',
+    apply: (s, v) => {
+      if (s.replicaGate !== null) s.replicaGate.serveStale = v === 'yes';
+    },
+  }),
+  bool('replica-read-only', true, {
+    alias: 'slave-read-only',
+    apply: (s, v) => {
+      if (s.replicaGate === null) return;
+      s.replicaGate.readOnly = v === 'yes';
+      s.keyspace.replicaWritable = v !== 'yes';
+    },
+  }),
   bool('replica-lazy-flush', false, { alias: 'slave-lazy-flush', noEffect: true }),
   bool('replica-ignore-maxmemory', true, { alias: 'slave-ignore-maxmemory', noEffect: true }),
   bool('replica-ignore-disk-write-errors', false, none),
-  bool('replica-announced', true, none),
-  nstr('replica-announce-ip', { alias: 'slave-announce-ip', noEffect: true }),
-  num('replica-announce-port', 0n, 65535n, 0, { alias: 'slave-announce-port', noEffect: true }),
-  num('replica-priority', 0n, INT_MAX, 100, { alias: 'slave-priority', noEffect: true }),
-  num('repl-ping-replica-period', 1n, INT_MAX, 10, { alias: 'repl-ping-slave-period', noEffect: true }),
-  num('repl-timeout', 1n, INT_MAX, 60, none),
+  bool('replica-announced', true),
+  nstr('replica-announce-ip', { alias: 'slave-announce-ip' }),
+  num('replica-announce-port', 0n, 65535n, 0, { alias: 'slave-announce-port' }),
+  num('replica-priority', 0n, INT_MAX, 100, { alias: 'slave-priority' }),
+  num('repl-ping-replica-period', 1n, INT_MAX, 10, { alias: 'repl-ping-slave-period' }),
+  num('repl-timeout', 1n, INT_MAX, 60),
   bool('repl-disable-tcp-nodelay', false, none),
   num('repl-backlog-size', 1n, LONG_MAX, MB, {
     memory: true,
-    noEffect: true,
     // Redis's resizeReplicationBacklog keeps at least 16kb.
     apply: (s, v) => {
       if (BigInt(v) < 16384n) s.config.setRaw('repl-backlog-size', '16384');
     },
   }),
-  num('repl-backlog-ttl', 0n, LONG_MAX, 3600, none),
+  num('repl-backlog-ttl', 0n, LONG_MAX, 3600),
   bool('repl-diskless-sync', true, none),
   num('repl-diskless-sync-delay', 0n, INT_MAX, 5, none),
   num('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0, none),
-  enm('repl-diskless-load', ['disabled', 'on-empty-db', 'swapdb'], 'disabled', none),
+  enm('repl-diskless-load', ['disabled', 'on-empty-db', 'swapdb'], 'disabled'),
   num('min-replicas-to-write', 0n, INT_MAX, 0, { alias: 'min-slaves-to-write', apply: (s, v) => void (s.minReplicasToWrite = Number(v)) }),
   num('min-replicas-max-lag', 0n, INT_MAX, 10, { alias: 'min-slaves-max-lag', apply: (s, v) => void (s.minReplicasMaxLag = Number(v)) }),
   enm('propagation-error-behavior', ['ignore', 'panic', 'panic-on-replicas'], 'ignore', none),

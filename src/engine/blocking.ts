@@ -358,6 +358,21 @@ export function unblockClient(c: Client, how: 'timeout' | 'error', failed = true
 
 const UNBLOCKED = errorf('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 
+/**
+ * The server became a replica (Redis's disconnectAllBlockedClients): every blocked client gets
+ * -UNBLOCKED and is closed once the reply is out, since its command can no longer be served.
+ */
+export function unblockAllOnRoleChange(server: Server): void {
+  const st = server.blocking;
+  for (const w of [...st.byClient.values()]) {
+    detach(st, w);
+    finish(w, ROLE_CHANGED, false);
+    w.client.closeAfterReply = true;
+  }
+}
+
+const ROLE_CHANGED = errorf('UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+
 // ---- ready keys ---------------------------------------------------------------------------------
 
 function signalIfWaited(st: BlockingState, db: Db, key: string): void {

@@ -74,6 +74,8 @@ export class Client {
   isMonitor = false;
   /** A replica fed the replication stream after SYNC/PSYNC (src/replication): CLIENT LIST flag S. */
   isReplica = false;
+  /** On a replica: the client the master's replication stream runs as (CLIENT LIST flag M). */
+  isMaster = false;
   /** Bytes queued in the transport, not yet sent (CLIENT LIST omem); set by the connection. */
   transportPendingBytes: (() => number) | null = null;
   /** TCP clients: the reply buffer size Redis would have (CLIENT LIST rbs/rbp). */

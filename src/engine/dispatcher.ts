@@ -7,6 +7,8 @@ import {
   BUSY_EVAL,
   BUSY_FUNCTION,
   LOADING,
+  MASTERDOWN,
+  READONLY_REPLICA,
   NOAUTH,
   NOREPLICAS,
   NOT_ALLOWED_IN_MULTI,
@@ -78,20 +80,24 @@ export function dispatch(c: Client, argv: string[]): void {
   if (!c.authenticated && !(flags & F.NO_AUTH)) return reject(c, cmd, NOAUTH);
   if (c.multi !== null && flags & F.NO_MULTI) return reject(c, cmd, NOT_ALLOWED_IN_MULTI);
   // ACL (src/acl): a single flag test for users allowed every command, key and channel.
-  if (!c.aclUser.unrestricted) {
+  if (!c.aclUser.unrestricted && !c.isMaster) {
     const denied = aclDeny(c, cmd, argv);
     if (denied !== null) return reject(c, cmd, denied);
   }
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
-  if (srv.maxmemory !== 0) {
+  const gate = srv.replicaGate;
+  // A replica leaves eviction to its master (replica-ignore-maxmemory, Redis's default).
+  if (srv.maxmemory !== 0 && gate === null) {
     if (srv.busyScript === null && refuseForMemory(c, cmd, flags, argv)) return reject(c, cmd, OOM);
   } else if (flags & F.WRITE) countWrite(srv, argv); // for INFO's used_memory estimate
 
   // Saving to disk fails (MISCONF): write commands, and PING, are refused (Redis's order).
-  if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping')) return reject(c, cmd, srv.diskError);
+  if (srv.diskError !== null && (flags & F.WRITE || cmd.name === 'ping') && !c.isMaster) return reject(c, cmd, srv.diskError);
   // min-replicas-to-write: writes (and EXEC of queued writes) need enough replicas acking in time.
-  if (srv.minReplicasToWrite !== 0 && isWrite(c, cmd, flags) && tooFewGoodReplicas(srv)) return reject(c, cmd, NOREPLICAS);
+  if (srv.minReplicasToWrite !== 0 && gate === null && isWrite(c, cmd, flags) && tooFewGoodReplicas(srv)) return reject(c, cmd, NOREPLICAS);
+  // A read-only replica takes writes from its master only.
+  if (gate !== null && gate.readOnly && !c.isMaster && isWrite(c, cmd, flags)) return reject(c, cmd, READONLY_REPLICA);
   if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
     return reject(
       c,
@@ -99,6 +105,8 @@ export function dispatch(c: Client, argv: string[]): void {
       errorf(`ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
     );
   }
+  // replica-serve-stale-data no: while the link is down only commands flagged 'stale' run.
+  if (gate !== null && !gate.linkUp && !gate.serveStale && !c.isMaster && isDenyStale(c, cmd, flags)) return reject(c, cmd, MASTERDOWN);
   // The dataset is loading: only commands flagged 'loading' run.
   if (srv.loading && !(flags & F.LOADING)) return reject(c, cmd, LOADING);
   // A script runs past busy-reply-threshold: only commands flagged allow_busy (SCRIPT KILL...).
@@ -124,6 +132,12 @@ export function dispatch(c: Client, argv: string[]): void {
   // counter check when nothing is ready. Not while a script is busy: keys it made ready so far
   // are served when it ends (Redis >= 7.2 checks isInsideYieldingLongCommand), or it would not be atomic.
   if (srv.busyScript === null) handleReadyKeys(srv);
+}
+
+/** Not flagged 'stale', or an EXEC whose queue holds such a command (Redis's is_denystale_command). */
+function isDenyStale(c: Client, cmd: Command, flags: number): boolean {
+  if (!(flags & F.STALE)) return true;
+  return cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => (q.flags & F.STALE) === 0);
 }
 
 /** A write, or an EXEC whose queue holds one (Redis's is_write_command). */

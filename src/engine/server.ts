@@ -35,6 +35,7 @@ import { Propagator } from '../persistence/propagator';
 import { Replication } from '../replication/replication';
 import { ScriptingState } from '../scripting/state';
 import { migrateExchange } from '../net/migrate-link';
+import type { ReplicaGate } from '../replication/replica';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -147,6 +148,8 @@ export class Server {
   /** CONFIG min-replicas-to-write / min-replicas-max-lag, as numbers for the per-command check. */
   minReplicasToWrite = 0;
   minReplicasMaxLag = 10;
+  /** Set while this server is a replica (src/replication/replica.ts): the dispatcher's checks. */
+  replicaGate: ReplicaGate | null = null;
   /** Set by a handler whose command must propagate even though nothing changed (FLUSHDB on an empty db). */
   forcePropagation = false;
   /** AOF on: TCP replies wait for flushPending, which first writes (and fsyncs) the AOF. */

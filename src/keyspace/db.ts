@@ -62,7 +62,7 @@ export class Db {
 
   /** lookupWrite, handing out a MutableString as is (see lookupReadRaw). */
   lookupWriteRaw(key: string): Value | undefined {
-    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key, true)) return undefined;
     return this.access(key);
   }
 
@@ -141,6 +141,7 @@ export class Db {
 
   setExpire(key: string, whenMs: number): void {
     this.expires.set(key, whenMs);
+    if (this.ks.replicaWritable && !this.ks.obeyingMaster) this.ks.rememberReplicaKey(this, key);
     this.ks.modified(this, key);
   }
 
@@ -162,10 +163,19 @@ export class Db {
     this.ks.notify(type, event, key, this.id);
   }
 
-  /** True if the key had expired and was deleted now. */
-  expireIfNeeded(key: string): boolean {
+  /** True if the key had expired (and was deleted now, unless expiry is held back). */
+  expireIfNeeded(key: string, write = false): boolean {
     const when = this.expires.get(key);
     if (when === undefined || when > this.ks.now() || this.ks.loading) return false;
+    if (this.ks.replicaMode) {
+      // The master's commands see the key until its DEL arrives; a writable replica's writes delete it.
+      if (this.ks.obeyingMaster) return false;
+      if (write && this.ks.replicaWritable && !this.ks.expirePaused) {
+        this.ks.expireKey(this, key);
+        return true;
+      }
+      return true;
+    }
     // While writes are paused the key is treated as missing but not deleted (Redis does the same).
     if (!this.ks.expireAllowed()) return true;
     this.ks.expireKey(this, key);

@@ -45,6 +45,20 @@ export class Keyspace {
   /** Expiry is suspended while writes are paused (CLIENT PAUSE) and on replicas. */
   expirePaused = false;
   /**
+   * This server is a replica (src/replication/replica.ts): it never expires keys on its own (it
+   * waits for the master's DEL); reads see expired keys as missing, the master's commands see
+   * them as present; writes of a writable replica delete them (Redis's expireIfNeeded).
+   */
+  replicaMode = false;
+  replicaWritable = false;
+  /** True while a command of the master's replication stream runs. */
+  obeyingMaster = false;
+  /**
+   * A writable replica's keys that its own clients gave a TTL: the replica expires those itself
+   * (Redis's slaveKeysWithExpire), since its master knows nothing of them.
+   */
+  replicaKeysWithExpire: Map<Db, Set<string>> | null = null;
+  /**
    * Set while the AOF is replayed: nothing expires (a key whose TTL passed stays, so later
    * commands of the file still apply to it) and EXPIRE with a past time sets the TTL instead of
    * deleting, as Redis does while loading. Expiry happens once loading is over.
@@ -88,7 +102,7 @@ export class Keyspace {
   }
 
   expireAllowed(): boolean {
-    return !this.expirePaused;
+    return !this.expirePaused && !this.replicaMode;
   }
 
   // ---- hooks -------------------------------------------------------------------------------
@@ -205,6 +219,7 @@ export class Keyspace {
    * tick).
    */
   activeExpireCycle(hz: number): void {
+    if (this.replicaMode && this.activeExpireEnabled && !this.expirePaused) return this.expireReplicaKeys();
     if (!this.activeExpireEnabled || !this.expireAllowed()) return;
     const start = performance.now();
     const budgetMs = (1000 / hz) * (0.25 + 0.02 * (this.activeExpireEffort - 1));
@@ -273,6 +288,33 @@ export class Keyspace {
       if (r.done) return null;
     }
     return r.value;
+  }
+
+  /** A writable replica's client set a TTL on key: tracked for expireReplicaKeys. */
+  rememberReplicaKey(db: Db, key: string): void {
+    const m = (this.replicaKeysWithExpire ??= new Map());
+    let set = m.get(db);
+    if (set === undefined) m.set(db, (set = new Set()));
+    set.add(key);
+  }
+
+  /** On a replica, instead of the active cycle: deletes the tracked keys whose time has passed. */
+  private expireReplicaKeys(): void {
+    const m = this.replicaKeysWithExpire;
+    if (m === null) return;
+    const now = this.now();
+    for (const [db, keys] of m) {
+      for (const k of [...keys]) {
+        const when = db.expires.get(k);
+        if (when === undefined) keys.delete(k);
+        else if (when <= now) {
+          this.expireKey(db, k);
+          keys.delete(k);
+        }
+      }
+      if (keys.size === 0) m.delete(db);
+    }
+    if (m.size === 0) this.replicaKeysWithExpire = null;
   }
 
   /** Expires, in every database, every key whose time has passed (after a clock jump). */

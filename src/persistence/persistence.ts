@@ -378,7 +378,8 @@ export class Persistence {
       key: (dbId: number, key: string, val: Value, expireMs: number, access: AccessInfo) => {
         const db = srv.keyspace.dbs[dbId];
         if (db === undefined) throw new RdbLoadError(`FATAL: Data file was created with a Redis server configured to handle more than ${srv.keyspace.dbs.length} databases. Exiting`);
-        if (expireMs !== -1 && expireMs < now) {
+        // A replica keeps keys whose TTL passed: its master sends their DEL (Redis's iAmMaster()).
+        if (expireMs !== -1 && expireMs < now && srv.replicaGate === null) {
           expiredCounter.n++;
           return true;
         }

@@ -47,6 +47,8 @@ const REWRITES: Record<string, Rewrite> = {
   psetex: (c, argv) => setWithExpire(c, argv[1], argv),
   getex: (c, argv) => expireOrDel(c, argv[1]),
   getdel: (_c, argv) => [['DEL', argv[1]]],
+  // Redis propagates GETSET as SET (same arguments).
+  getset: (_c, argv) => [['SET', argv[1], argv[2]]],
   expire: (c, argv) => expireOrDel(c, argv[1]),
   pexpire: (c, argv) => expireOrDel(c, argv[1]),
   expireat: (c, argv) => expireOrDel(c, argv[1]),

@@ -19,7 +19,14 @@ export interface AccessInfo {
 }
 
 /** Writes the "REDIS0010" header and the aux fields Redis 7.0 writes. */
-export function writeHeader(out: RdbOutput, aofBase: boolean, usedMem: number, nowMs: number): void {
+/** The replication aux fields of an RDB sent to a replica (Redis's rdbSaveInfo). */
+export interface ReplAux {
+  streamDb: number;
+  replId: string;
+  offset: number;
+}
+
+export function writeHeader(out: RdbOutput, aofBase: boolean, usedMem: number, nowMs: number, repl: ReplAux | null = null): void {
   out.latin1(`${RDB_MAGIC}00${R.RDB_VERSION}`);
   const aux = (k: string, v: string) => {
     out.u8(R.OP_AUX);
@@ -30,6 +37,11 @@ export function writeHeader(out: RdbOutput, aofBase: boolean, usedMem: number, n
   aux('redis-bits', '64');
   aux('ctime', String(Math.floor(nowMs / 1000)));
   aux('used-mem', String(usedMem));
+  if (repl !== null) {
+    aux('repl-stream-db', String(repl.streamDb));
+    aux('repl-id', repl.replId);
+    aux('repl-offset', String(repl.offset));
+  }
   aux('aof-base', aofBase ? '1' : '0');
 }
 

@@ -9,7 +9,7 @@
 import type { Db } from '../keyspace/db';
 import type { Keyspace } from '../keyspace/keyspace';
 import { Collection, Value } from '../datatypes/value';
-import { AccessInfo, serializeValue, writeHeader, writeFunctions, writeKeySerialized, writeKeyValue, writeSelectDb, writeTrailer } from './rdb-file';
+import { AccessInfo, ReplAux, serializeValue, writeHeader, writeFunctions, writeKeySerialized, writeKeyValue, writeSelectDb, writeTrailer } from './rdb-file';
 import { RdbOutput, RdbWriteOptions } from './rdb-writer';
 
 export interface SnapshotOptions extends RdbWriteOptions {
@@ -20,6 +20,8 @@ export interface SnapshotOptions extends RdbWriteOptions {
   /** 'lru' / 'lfu' when the eviction policy needs access info saved, else null. */
   accessInfo: 'lru' | 'lfu' | null;
   functions: readonly string[];
+  /** For a replica's RDB: the replication aux fields (src/replication). */
+  replAux?: ReplAux;
 }
 
 interface DbImage {
@@ -98,7 +100,7 @@ export class Snapshot {
     const t0 = performance.now();
     if (!this.started) {
       this.started = true;
-      writeHeader(out, this.opts.aofBase, this.opts.usedMem, this.opts.now);
+      writeHeader(out, this.opts.aofBase, this.opts.usedMem, this.opts.now, this.opts.replAux ?? null);
       writeFunctions(out, this.opts.functions);
     }
     let n = 0;

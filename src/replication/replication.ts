@@ -17,8 +17,9 @@ import { respCommand } from '../persistence/aof-format';
 import { persistenceOf } from '../persistence/persistence';
 import type { PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
-import { unblockClient } from '../engine/blocking';
+import { unblockAllOnRoleChange, unblockClient } from '../engine/blocking';
 import { Backlog } from './backlog';
+import { ReplicaOf } from './replica';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
 
@@ -87,18 +88,32 @@ export class Replication implements PropagationTarget {
   syncPartialErr = 0;
   /** Bytes of stream and RDB payload handed to replicas (total_net_repl_output_bytes). */
   outputBytes = 0;
+  /** Set while this server is a replica (REPLICAOF host port): its link to the master. */
+  replicaOf: ReplicaOf | null = null;
 
   constructor(readonly srv: Server) {
     this.noReplicasSince = srv.clock.now();
     srv.propagator.addTarget(this);
     srv.events.on('clientClosed', (c) => this.clientClosed(c));
     srv.events.on('cron', () => this.cron());
+    srv.events.on('shutdown', () => this.replicaOf?.stop());
   }
 
   // ---- the stream -------------------------------------------------------------------------------
 
   wantsPropagation(): boolean {
-    return this.backlog !== null || this.replicas.length !== 0;
+    // A replica hands on its master's stream verbatim (feedFromMaster), never its own writes.
+    return this.replicaOf === null && (this.backlog !== null || this.replicas.length !== 0);
+  }
+
+  /** Bytes of the master's stream we applied: our offset, backlog and replicas follow them as is. */
+  feedFromMaster(b: Buffer): void {
+    this.masterReplOffset += b.length;
+    this.backlog?.append(b);
+    for (const r of this.replicas) {
+      if (r.state !== 'online') continue;
+      this.write(r.client, b);
+    }
   }
 
   feed(dbId: number, argv: string[], last: boolean, client: Client | null): void {
@@ -130,6 +145,11 @@ export class Replication implements PropagationTarget {
     c.writer.raw(b);
     this.outputBytes += b.length;
     this.srv.markPendingOutput(c);
+  }
+
+  /** DEBUG REPLICATE: a command sent to the replicas only (not applied here, not in the AOF). */
+  debugReplicate(argv: string[]): void {
+    if (this.wantsPropagation()) this.feedStandalone(argv);
   }
 
   /** A command fed outside any client command (PING, GETACK): one unit of its own. */
@@ -231,7 +251,11 @@ export class Replication implements PropagationTarget {
   private rdbPayload(): Buffer {
     const chunks: Buffer[] = [];
     const p = persistenceOf(this.srv);
-    const snap = new Snapshot(this.srv.keyspace, p.snapshotOptions(false), (b) => chunks.push(Buffer.from(b)), false);
+    const opts = p.snapshotOptions(false);
+    // A replica's replicas continue with its master's stream, in the db that stream has selected.
+    const streamDb = this.replicaOf?.master?.db.id ?? -1;
+    opts.replAux = { streamDb, replId: this.replId, offset: this.masterReplOffset };
+    const snap = new Snapshot(this.srv.keyspace, opts, (b) => chunks.push(Buffer.from(b)), false);
     snap.step();
     return Buffer.concat(chunks);
   }
@@ -252,6 +276,80 @@ export class Replication implements PropagationTarget {
   private name(c: Client): string {
     const link = this.replicas.find((r) => r.client === c) ?? this.preSync.get(c);
     return `${link?.ip() ?? c.addr}:${link?.listeningPort ?? 0}`;
+  }
+
+  /** Closes every replica connection (they reconnect and resynchronize). */
+  disconnectReplicas(): void {
+    for (const r of [...this.replicas]) r.client.close();
+  }
+
+  /** After a full sync from our master: its history (id and offset) is ours, with a fresh backlog. */
+  adoptMasterHistory(replid: string | null, offset: number): void {
+    this.replId = replid ?? randomHex(40);
+    this.clearReplId2();
+    this.masterReplOffset = offset;
+    this.backlog = null;
+    this.createBacklog();
+  }
+
+  /** +CONTINUE with a new id (our master was promoted): the old id stays valid up to here. */
+  shiftToNewMasterId(id: string): void {
+    this.replId2 = this.replId;
+    this.secondReplOffset = this.masterReplOffset + 1;
+    this.replId = id;
+    this.disconnectReplicas();
+  }
+
+  /** REPLICAOF host port: follow that master (a PSYNC continues our own history when it can). */
+  setMaster(host: string, port: number, connectNow = true): void {
+    const old = this.replicaOf;
+    const next = new ReplicaOf(this, host, port);
+    // Clients blocked while this was a master (BLPOP, WAIT) cannot be served by a replica.
+    unblockAllOnRoleChange(this.srv);
+    if (old !== null) {
+      next.masterReplId = old.masterReplId;
+      next.reploff = old.reploff;
+      old.stop();
+    } else {
+      // A master turning replica offers its own history to the new master.
+      this.srv.log.notice('Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.');
+      next.masterReplId = this.replId;
+      next.reploff = this.masterReplOffset;
+      // Whatever the current unit holds was never sent: the next stream starts clean.
+      this.unit = '';
+      this.selDb = -1;
+    }
+    next.readOff = next.reploff;
+    next.downSince = 0;
+    this.replicaOf = next;
+    this.srv.replicaGate = next.gate;
+    this.srv.keyspace.replicaMode = true;
+    this.srv.keyspace.replicaWritable = !next.gate.readOnly;
+    this.srv.config.setRaw('replicaof', `${host} ${port}`);
+    this.srv.log.notice(`Connecting to MASTER ${host}:${port}`);
+    // (At startup the cron connects once the data set is loaded.)
+    if (connectNow && !this.srv.loading) next.connect();
+  }
+
+  /** REPLICAOF NO ONE: a master again, starting a new history (the old one stays valid as replid2). */
+  unsetMaster(): void {
+    const r = this.replicaOf;
+    if (r === null) return;
+    r.stop();
+    this.replicaOf = null;
+    this.srv.replicaGate = null;
+    this.srv.keyspace.replicaMode = false;
+    this.srv.keyspace.replicaWritable = false;
+    this.srv.keyspace.replicaKeysWithExpire = null;
+    this.srv.config.setRaw('replicaof', '');
+    this.replId2 = this.replId;
+    this.secondReplOffset = this.masterReplOffset + 1;
+    this.changeReplId();
+    this.srv.log.warning(`Setting secondary replication ID to ${this.replId2}, valid up to offset: ${this.secondReplOffset}. New replication ID is ${this.replId}`);
+    this.disconnectReplicas();
+    this.selDb = -1;
+    this.noReplicasSince = this.srv.clock.now();
+    if (this.backlog === null) this.createBacklog();
   }
 
   private detach(link: ReplicaLink): void {
@@ -341,12 +439,14 @@ export class Replication implements PropagationTarget {
     this.lastCron = now;
     const loops = this.cronLoops++;
     const cfg = this.srv.config;
+    this.replicaOf?.cron();
     if (this.pendingGetAck && this.srv.clientPause === null) {
       this.pendingGetAck = false;
       this.requestAcks();
     }
     const period = cfg.int('repl-ping-replica-period');
-    if (this.replicas.length !== 0 && loops % period === 0) this.feedStandalone(['PING']);
+    // A replica's replicas get the PINGs of its master, in the stream it hands on.
+    if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null) this.feedStandalone(['PING']);
     const clockNow = this.srv.clock.now();
     const timeoutMs = cfg.int('repl-timeout') * 1000;
     for (const r of [...this.replicas]) {
@@ -361,7 +461,7 @@ export class Replication implements PropagationTarget {
       const size = Math.max(16384, cfg.int('repl-backlog-size'));
       if (size !== b.size) b.resize(size);
       const ttl = cfg.int('repl-backlog-ttl');
-      if (this.replicas.length === 0 && ttl > 0 && clockNow - this.noReplicasSince > ttl * 1000) {
+      if (this.replicas.length === 0 && this.replicaOf === null && ttl > 0 && clockNow - this.noReplicasSince > ttl * 1000) {
         this.changeReplId();
         this.clearReplId2();
         this.backlog = null;
@@ -374,11 +474,36 @@ export class Replication implements PropagationTarget {
 
   /** INFO replication, in Redis's order (master role). */
   infoFields(): [string, string | number][] {
-    const out: [string, string | number][] = [
-      ['role', 'master'],
-      ['connected_slaves', this.replicas.length],
-    ];
     const nowSec = Math.floor(this.srv.clock.now() / 1000);
+    const ro = this.replicaOf;
+    const out: [string, string | number][] = [['role', ro === null ? 'master' : 'slave']];
+    if (ro !== null) {
+      const cfg = this.srv.config;
+      const up = ro.state === 'connected';
+      out.push(
+        ['master_host', ro.host],
+        ['master_port', ro.port],
+        ['master_link_status', up ? 'up' : 'down'],
+        ['master_last_io_seconds_ago', ro.master !== null ? nowSec - Math.floor(ro.master.lastInteraction / 1000) : -1],
+        ['master_sync_in_progress', ro.state === 'sync' ? 1 : 0],
+        ['slave_read_repl_offset', ro.readOff],
+        ['slave_repl_offset', ro.reploff],
+      );
+      const t = ro.transferInfo();
+      if (t !== null) {
+        out.push(
+          ['master_sync_total_bytes', t.size],
+          ['master_sync_read_bytes', t.read],
+          ['master_sync_left_bytes', t.size - t.read],
+          ['master_sync_perc', (t.size ? (t.read / t.size) * 100 : 0).toFixed(2)],
+          ['master_sync_last_io_seconds_ago', nowSec - Math.floor(ro.lastIo / 1000)],
+        );
+      }
+      if (!up) out.push(['master_link_down_since_seconds', ro.downSince ? nowSec - Math.floor(ro.downSince / 1000) : -1]);
+      out.push(['slave_priority', cfg.int('replica-priority')], ['slave_read_only', cfg.bool('replica-read-only') ? 1 : 0], ['replica_announced', cfg.bool('replica-announced') ? 1 : 0]);
+    }
+    out.push(['connected_slaves', this.replicas.length]);
+    if (this.srv.minReplicasToWrite !== 0 && this.srv.minReplicasMaxLag !== 0) out.push(['min_slaves_good_slaves', this.goodReplicas()]);
     this.replicas.forEach((r, i) => {
       const lag = r.state === 'online' ? nowSec - Math.floor(r.ackTime / 1000) : 0;
       out.push([`slave${i}`, `ip=${r.ip()},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${lag}`]);
@@ -409,6 +534,8 @@ export class Replication implements PropagationTarget {
 
   /** ROLE on a master: offset and the online replicas as [ip, port, acked offset]. */
   roleReply(): (string | number | string[][])[] {
+    const ro = this.replicaOf;
+    if (ro !== null) return ['slave', ro.host, ro.port, ro.state, ro.master !== null ? ro.reploff : -1];
     const list = this.replicas.filter((r) => r.state === 'online').map((r) => [r.ip(), String(r.listeningPort), String(r.ackOffset)]);
     return ['master', this.masterReplOffset, list];
   }
@@ -428,6 +555,14 @@ function randomHex(n: number): string {
 export function tooFewGoodReplicas(srv: Server): boolean {
   if (srv.minReplicasToWrite === 0 || srv.minReplicasMaxLag === 0) return false;
   return srv.replication.goodReplicas() < srv.minReplicasToWrite;
+}
+
+/** At startup: `replicaof host port` in the configuration makes the server a replica. */
+export function startReplicaOfConfig(srv: Server): void {
+  const v = srv.config.get('replicaof');
+  if (v === '') return;
+  const sp = v.lastIndexOf(' ');
+  replicationOf(srv).setMaster(v.slice(0, sp), Number(v.slice(sp + 1)), false);
 }
 
 /** The replication state of a server (Server.replication). */

@@ -5,7 +5,7 @@ import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { handleReadyKeys } from '../engine/blocking';
 import type { Server } from '../engine/server';
-import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, ReplyError, UNKILLABLE, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
@@ -64,6 +64,7 @@ const ARITY_ERROR = new ReplyError('ERR Wrong number of args calling Redis comma
 const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from script');
 const NOSCRIPT_ERROR = new ReplyError('ERR This Redis command is not allowed from script');
 const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from read-only scripts.');
+const STALE_ERROR = new ReplyError('ERR Can not execute the command on a stale replica');
 /** Commands that run or compile Lua. */
 const SCRIPTING = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'function', 'script']);
 const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
@@ -93,6 +94,9 @@ class RunHost implements LuaHost {
     // (Scripting commands stay refused: the VM does not run scripts within scripts.)
     if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase())))
       return this.rejected(cmd, NOSCRIPT_ERROR);
+    // A stale replica (link down, replica-serve-stale-data no) runs only 'stale' commands (scriptVerifyAllowStale).
+    const gate = sc.server.replicaGate;
+    if (gate !== null && !gate.linkUp && !gate.serveStale && !(cmd.flags & F.STALE)) return this.rejected(cmd, STALE_ERROR);
     // Read-only scripts (no-writes, *_RO) may not run may-replicate commands either (PUBLISH,
     // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
     if (!sc.aclUser.unrestricted) {
@@ -101,6 +105,8 @@ class RunHost implements LuaHost {
     }
     if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return this.rejected(cmd, READONLY_ERROR);
     if (cmd.flags & F.WRITE) {
+      // A read-only replica takes no writes from scripts, except its master's (scriptVerifyWriteCommandAllow).
+      if (!this.wrote && gate !== null && gate.readOnly && !(sc.caller?.isMaster ?? false)) return this.rejected(cmd, READONLY_REPLICA);
       // min-replicas-to-write, checked until the script's first write (Redis's scriptVerifyWriteCommandAllow).
       if (!this.wrote && sc.server.minReplicasToWrite !== 0 && tooFewGoodReplicas(sc.server)) return this.rejected(cmd, NOREPLICAS);
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).
