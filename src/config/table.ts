@@ -63,7 +63,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
     apply: (s) => void (s.listenChange |= ListenChange.Bind),
   },
   str('bind-source-addr', '', { nullable: true, noEffect: true }),
-  bool('protected-mode', true, none),
+  bool('protected-mode', true),
   num('tcp-backlog', 0n, INT_MAX, 511, IMM),
   num('tcp-keepalive', 0n, INT_MAX, 300),
   num('socket-mark-id', 0n, UINT_MAX, 0, { ...IMM_NONE, unsigned: true }),

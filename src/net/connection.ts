@@ -46,8 +46,12 @@ export class Connection {
     watchSoftLimits(server);
     socket.setNoDelay(true);
     if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => c.close());
+    // The client is freed as soon as its connection ends, as Redis frees it on a read of 0 bytes
+    // or an error: 'end' and 'error' come within the same turn, 'close' a turn or more later, and
+    // in between a push or a message could be handed to a client nobody listens to any more.
+    socket.on('end', () => this.onPeerEnd());
     socket.on('error', () => c.close());
+    socket.on('close', () => c.close());
     socket.on('drain', () => {
       if (this.readingPaused) {
         this.readingPaused = false;
@@ -55,6 +59,21 @@ export class Connection {
       }
     });
     server.addClient(c);
+  }
+
+  /**
+   * The peer closed (or half-closed) its side: the client is freed now. Replies to what it sent
+   * before are still written first (Redis writes them before it reads the end of the stream);
+   * with the AOF on they wait for the AOF write, so the group commit runs early.
+   */
+  private onPeerEnd(): void {
+    const c = this.client;
+    if (c.closed) return;
+    if (c.writer.pending > 0) {
+      if (this.server.holdReplies) this.server.flushPending();
+      else this.flush();
+    }
+    c.close();
   }
 
   private onData(chunk: Buffer): void {
