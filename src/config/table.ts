@@ -168,7 +168,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   ),
   num('maxmemory-samples', 1n, INT_MAX, 5),
   num('maxmemory-eviction-tenacity', 0n, 100n, 10),
-  num('maxmemory-clients', -100n, LONG_MAX, 0, { memory: true, percent: true }),
+  num('maxmemory-clients', -100n, LONG_MAX, 0, { memory: true, percent: true, apply: (s) => s.clientMemory?.refreshLimit() }),
   num('lfu-log-factor', 0n, INT_MAX, 10, { apply: (s, v) => void (s.keyspace.lfuLogFactor = Number(v)) }),
   num('lfu-decay-time', 0n, INT_MAX, 1, { apply: (s, v) => void (s.keyspace.lfuDecayTime = Number(v)) }),
   num('active-expire-effort', 1n, 10n, 1, { apply: (s, v) => void (s.keyspace.activeExpireEffort = Number(v)) }),

@@ -1,6 +1,7 @@
 // The server instance: configuration, keyspace, command registry, connected clients, statistics
 // and the periodic cron. Transport-free: net/ attaches TCP connections, the embedded API attaches
 // in-process clients, both through the same dispatcher.
+import type { ClientMemory } from '../net/client-memory';
 import { allCommandDefs } from '../commands';
 import { Command, Registry } from '../commands/registry';
 import type { AclStore } from '../acl/store';
@@ -39,6 +40,8 @@ export interface ServerStats {
   startTime: number;
   totalConnections: number;
   rejectedConnections: number;
+  /** Clients closed by maxmemory-clients (INFO evicted_clients). */
+  evictedClients: number;
   totalCommands: number;
   netInputBytes: number;
   netOutputBytes: number;
@@ -92,6 +95,8 @@ export class Server {
   readonly runId: string;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long are saved as plain nodes. */
   quicklistPackedThreshold = 1 << 30;
+  /** Memory of TCP clients and maxmemory-clients eviction (src/net/client-memory.ts). */
+  clientMemory: ClientMemory | null = null;
   /** DEBUG PAUSE-CRON: while set, the periodic cron does nothing (as Redis's pause_cron). */
   pauseCron = false;
   readonly watches: WatchRegistry;
@@ -161,6 +166,7 @@ export class Server {
       startTime: this.clock.now(),
       totalConnections: 0,
       rejectedConnections: 0,
+      evictedClients: 0,
       totalCommands: 0,
       netInputBytes: 0,
       netOutputBytes: 0,
