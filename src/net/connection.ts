@@ -108,7 +108,9 @@ export class Connection implements MemoryTracked {
     const parser = this.parser;
     const before = parser.buffered;
     const bulkLen = parser.pendingBulkLen;
-    const bigLeft = bulkLen >= 0 ? bulkLen + 2 - before : 0;
+    const qb = this.queryBuffer;
+    const readlen = qb.beforeRead(before, bulkLen >= 0 ? bulkLen + 2 - before : 0);
+    this.client.queryBufferAlloc = qb.alloc;
     parser.feed(chunk);
     this.process();
     // The chunk may be the shared read buffer: keep a copy of what is left unparsed.
@@ -116,9 +118,9 @@ export class Connection implements MemoryTracked {
     const c = this.client;
     if (c.closed) return;
     const left = parser.buffered;
-    this.queryBuffer.onRead(before, chunk.length, bigLeft, left, parser.pendingBulkLen);
+    qb.afterRead(before, chunk.length, readlen, left, parser.pendingBulkLen);
     c.queryBufferBytes = left;
-    c.queryBufferAlloc = this.queryBuffer.alloc;
+    c.queryBufferAlloc = qb.alloc;
     if (left > MIN_QUERY_BUFFER_LIMIT && left > this.server.config.int('client-query-buffer-limit')) {
       this.closeForQueryBufferLimit();
       return;

@@ -48,17 +48,24 @@ export class QueryBufferModel {
   }
 
   /**
-   * One read event of n bytes: `before` bytes were buffered, `bigLeftBefore` bytes of a large
-   * bulk were still expected (0: none); after parsing `after` bytes are left and `bulkLen` is the
-   * length of a large bulk now being filled (-1: none).
+   * Before a read event: `before` bytes are buffered and `bigLeft` bytes of a large bulk are still
+   * expected (0: none). Redis makes room for the read first (so the command it runs sees it).
+   * Returns the read length Redis would use, for afterRead.
    */
-  onRead(before: number, n: number, bigLeftBefore: number, after: number, bulkLen: number): void {
-    const big = bigLeftBefore > 0;
-    const readlen = big ? bigLeftBefore : IOBUF_LEN;
+  beforeRead(before: number, bigLeft: number): number {
+    const readlen = bigLeft > 0 ? bigLeft : IOBUF_LEN;
     if (this.alloc - before < readlen) {
-      if (big || this.alloc < IOBUF_LEN) this.alloc = sdsAlloc(before + readlen);
+      if (bigLeft > 0 || this.alloc < IOBUF_LEN) this.alloc = sdsAlloc(before + readlen);
       else this.grow(before + readlen);
     }
+    return readlen;
+  }
+
+  /**
+   * After the read of n bytes was parsed: `after` bytes are left, and `bulkLen` is the length of
+   * a large bulk being filled (-1: none).
+   */
+  afterRead(before: number, n: number, readlen: number, after: number, bulkLen: number): void {
     // Redis reads at most 16 KiB at a time and trims what it parsed in between: the buffer
     // held the last read on top of what was left.
     const held = Math.max(after, Math.min(before + n, after + readlen));
