@@ -87,12 +87,15 @@ export function clientInfoString(c: Client, self: Client | null, running: string
   const obl = c.writer.pending;
   const omem = c.transportPendingBytes?.() ?? 0;
   const redir = c.tracking !== null ? c.tracking.redirect : -1;
+  // TCP clients: Redis's accounting (net/client-memory.ts); others: the bytes above.
+  const totMem = c.memoryUsage !== null ? c.memoryUsage(isRunning ? argvMem + running!.length * 8 : 0) : qbuf + argvMem + multiMem + obl + omem;
   let line =
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}` +
     ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
     ` flags=${flags} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
-    ` multi=${c.multi !== null ? c.multi.length : -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
-    ` rbs=${c.replyBuffer?.size ?? 0} rbp=${c.replyBuffer?.peak ?? 0} obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + argvMem + multiMem + obl + omem}` +
+    ` multi=${c.multi !== null ? c.multi.length : -1} qbuf=${qbuf} qbuf-free=${Math.max(0, c.queryBufferAlloc - qbuf)}` +
+    ` argv-mem=${argvMem} multi-mem=${multiMem} rbs=${c.replyBuffer?.size ?? 0} rbp=${c.replyBuffer?.peak ?? 0}` +
+    ` obl=${obl} oll=0 omem=${omem} tot-mem=${totMem}` +
     ` events=${obl + omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand ? c.lastCommand.fullName : 'NULL'} user=${c.user}` +
     ` redir=${redir} resp=${c.protocol}`;
   // CLIENT SETINFO (a Redis 7.2 extension) shows up the way 7.2 prints it, once a client used it.

@@ -66,6 +66,13 @@ export class Client {
   readonly writer = new RespWriter();
   /** Bytes buffered by the parser (CLIENT LIST qbuf); set by the connection. */
   queryBufferBytes = 0;
+  /** The capacity Redis's query buffer would have (CLIENT LIST qbuf-free); set by the connection. */
+  queryBufferAlloc = 0;
+  /**
+   * Set by the TCP transport: the client's memory as Redis counts it (CLIENT LIST tot-mem,
+   * maxmemory-clients), with `argvBytes` for the command it is running.
+   */
+  memoryUsage: ((argvBytes: number) => number) | null = null;
   /** Socket-level details for CLIENT LIST / INFO; empty for in-process clients. */
   addr = '';
   laddr = '';

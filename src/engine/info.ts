@@ -312,7 +312,7 @@ function section(name: string, srv: Server): string {
       add('expired_time_cap_reached_count', ks.expiredTimeCapReachedCount);
       add('expire_cycle_cpu_milliseconds', Math.floor(ks.expireCycleCpuMs));
       add('evicted_keys', ks.evictedKeys);
-      add('evicted_clients', 0);
+      add('evicted_clients', s.evictedClients);
       add('total_eviction_exceeded_time', 0);
       add('current_eviction_exceeded_time', 0);
       add('keyspace_hits', ks.keyspaceHits);

@@ -5,6 +5,7 @@
 // servers in one process share nothing and a closed one can be collected. Transport-free: net/
 // attaches TCP connections, the embedded API attaches in-process clients, both through the same
 // dispatcher.
+import type { ClientMemory } from '../net/client-memory';
 import { allCommandDefs } from '../commands';
 import { Registry } from '../commands/registry';
 import type { AclStore } from '../acl/store';
@@ -57,6 +58,8 @@ export interface ServerStats {
   startTime: number;
   totalConnections: number;
   rejectedConnections: number;
+  /** Clients closed by maxmemory-clients (INFO evicted_clients). */
+  evictedClients: number;
   totalCommands: number;
   netInputBytes: number;
   netOutputBytes: number;
@@ -112,6 +115,8 @@ export class Server {
   readonly runId: string;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long are saved as plain nodes. */
   quicklistPackedThreshold = 1 << 30;
+  /** Memory of TCP clients and maxmemory-clients eviction (src/net/client-memory.ts). */
+  clientMemory: ClientMemory | null = null;
   /** DEBUG PAUSE-CRON: while set, the periodic cron does nothing (as Redis's pause_cron). */
   pauseCron = false;
   readonly watches: WatchRegistry;
@@ -200,6 +205,7 @@ export class Server {
       startTime: this.clock.now(),
       totalConnections: 0,
       rejectedConnections: 0,
+      evictedClients: 0,
       totalCommands: 0,
       netInputBytes: 0,
       netOutputBytes: 0,

@@ -8,18 +8,35 @@ import type { Server } from '../engine/server';
 import { protocolError } from '../errors';
 import { ProtocolError, RespParser } from '../resp/parser';
 import { SoftLimitState, closeForOutputLimits, limitClass, overOutputLimits } from './output-limits';
+import { clientInfoString } from '../commands/client';
+import { repr } from '../engine/monitor';
 import { readIntoSharedBuffer } from './shared-read-buffer';
+import { ClientMemory, MemoryTracked, clientMemory, queuedMemory } from './client-memory';
+import { QueryBufferModel } from './query-buffer';
+import type { QueuedCommand } from '../engine/client';
 
 /** Stop reading from a client whose unread replies pile up past this (resumed on drain). */
 const OUTPUT_HIGH_WATER = 64 * 1024 * 1024;
 /** Reply bytes Redis keeps in its fixed per-client buffer, outside the output limits. */
 const REPLY_BUFFER_FREE = 16 * 1024;
 
-export class Connection {
+/** client-query-buffer-limit cannot be set below 1 MiB: under it there is nothing to look up. */
+const MIN_QUERY_BUFFER_LIMIT = 1024 * 1024;
+
+export class Connection implements MemoryTracked {
   readonly client: Client;
   private readonly parser: RespParser;
   private readingPaused = false;
   private readonly softLimit: SoftLimitState = { softSince: 0 };
+  /** The query buffer Redis would have (qbuf, qbuf-free, tot-mem). */
+  private readonly queryBuffer = new QueryBufferModel();
+  private readonly memory: ClientMemory;
+  /** Memory counted for this client in the server's total (see ClientMemory). */
+  counted = 0;
+  // Queued MULTI commands already summed (the queue only grows until EXEC/DISCARD replaces it).
+  private multiSeen: QueuedCommand[] | null = null;
+  private multiCounted = 0;
+  private multiBytes = 0;
 
   constructor(
     private readonly server: Server,
@@ -37,15 +54,23 @@ export class Connection {
       },
       authRequired: () => !c.authenticated,
     });
-    c.onClose = () => this.socket.destroy();
+    c.onClose = () => {
+      this.memory.remove(this);
+      this.socket.destroy();
+    };
+    c.memoryUsage = (argv) => this.memoryUsage(argv);
     c.transportPendingBytes = () => this.socket.writableLength;
     c.onAsyncOutput = () => this.resume();
     c.checkOutputLimits = () => this.checkOutputLimits();
     c.outputHardLimit = () => limitClass(server, c).hard;
     socket.setNoDelay(true);
     if (!readIntoSharedBuffer(socket, (chunk) => this.onData(chunk))) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => c.close());
+    // The client is freed as soon as its connection ends, as Redis frees it on a read of 0 bytes
+    // or an error: 'end' and 'error' come within the same turn, 'close' a turn or more later, and
+    // in between a push or a message could be handed to a client nobody listens to any more.
+    socket.on('end', () => this.onPeerEnd());
     socket.on('error', () => c.close());
+    socket.on('close', () => c.close());
     socket.on('drain', () => {
       if (this.readingPaused) {
         this.readingPaused = false;
@@ -53,6 +78,23 @@ export class Connection {
       }
     });
     server.addClient(c);
+    this.memory = server.clientMemory ??= new ClientMemory(server);
+    this.memory.add(this);
+  }
+
+  /**
+   * The peer closed (or half-closed) its side: the client is freed now. Replies to what it sent
+   * before are still written first (Redis writes them before it reads the end of the stream);
+   * with the AOF on they wait for the AOF write, so the group commit runs early.
+   */
+  private onPeerEnd(): void {
+    const c = this.client;
+    if (c.closed) return;
+    if (c.writer.pending > 0) {
+      if (this.server.holdReplies) this.server.flushPending();
+      else this.flush();
+    }
+    c.close();
   }
 
   private onData(chunk: Buffer): void {
@@ -61,10 +103,70 @@ export class Connection {
     this.server.stats.netInputBytes += chunk.length;
     // Once per read, as Redis does: a clock read per command is measurable at high rates.
     this.client.lastInteraction = this.server.clock.now();
-    this.parser.feed(chunk);
+    const parser = this.parser;
+    const before = parser.buffered;
+    const bulkLen = parser.pendingBulkLen;
+    const qb = this.queryBuffer;
+    const readlen = qb.beforeRead(before, bulkLen >= 0 ? bulkLen + 2 - before : 0);
+    this.client.queryBufferAlloc = qb.alloc;
+    parser.feed(chunk);
     this.process();
     // The chunk may be the shared read buffer: keep a copy of what is left unparsed.
-    this.parser.detach();
+    parser.detach();
+    const c = this.client;
+    if (c.closed) return;
+    const left = parser.buffered;
+    qb.afterRead(before, chunk.length, readlen, left, parser.pendingBulkLen);
+    c.queryBufferBytes = left;
+    c.queryBufferAlloc = qb.alloc;
+    if (left > MIN_QUERY_BUFFER_LIMIT && left > this.server.config.int('client-query-buffer-limit')) {
+      this.closeForQueryBufferLimit();
+      return;
+    }
+    if (this.memory.limit !== 0) {
+      this.updateMemory();
+      this.memory.evictIfNeeded();
+    }
+  }
+
+  /** Redis closes a client whose unparsed input passes client-query-buffer-limit, and logs it. */
+  private closeForQueryBufferLimit(): void {
+    const c = this.client;
+    this.server.log.warning(`Closing client that reached max query buffer length: ${clientInfoString(c, null, null)} (qbuf initial bytes: ${repr(this.parser.preview(64))})`);
+    c.close();
+  }
+
+  /** The client's memory as Redis counts it (tot-mem); `argv` = the running command's bytes. */
+  private memoryUsage(argv: number): number {
+    return clientMemory(this.client, this.outputBytes, this.queryBuffer.mallocSize, argv, this.multiMemory());
+  }
+
+  private multiMemory(): number {
+    const m = this.client.multi;
+    if (m === null) {
+      this.multiSeen = null;
+      return 0;
+    }
+    if (m !== this.multiSeen || m.length < this.multiCounted) {
+      this.multiSeen = m;
+      this.multiCounted = 0;
+      this.multiBytes = 0;
+    }
+    for (; this.multiCounted < m.length; this.multiCounted++) this.multiBytes += queuedMemory(m[this.multiCounted].argv);
+    return this.multiBytes;
+  }
+
+  /** Counts the client's memory in the server's total (only while maxmemory-clients is on). */
+  updateMemory(): void {
+    if (this.memory.limit !== 0 && !this.client.closed) this.memory.update(this, this.memoryUsage(0));
+  }
+
+  /** The cron's pass: the query buffer shrinks as Redis's would, then memory is counted again. */
+  cronPass(): void {
+    const c = this.client;
+    this.queryBuffer.cronResize(Math.floor((this.server.clock.now() - c.lastInteraction) / 1000), this.parser.pendingBulkLen);
+    c.queryBufferAlloc = this.queryBuffer.alloc;
+    this.updateMemory();
   }
 
   /** Runs buffered commands until the buffer is empty or the client must wait. */
@@ -96,6 +198,13 @@ export class Connection {
         break;
       }
       c.queryBufferBytes = parser.buffered;
+      // maxmemory-clients: clients over the limit are closed before the next command runs
+      // (this one included), as Redis's processCommand does.
+      const mem = this.memory;
+      if (mem.limit !== 0 && mem.total >= mem.limit) {
+        mem.evictIfNeeded();
+        if (c.closed) break;
+      }
       dispatch(c, argv);
       // Replies past the output limit close the client before any of them is sent, and the
       // commands after it in the pipeline do not run (Redis's CLIENT_CLOSE_ASAP). Below 16 KiB
@@ -112,6 +221,7 @@ export class Connection {
     if (this.client.closed) return;
     if (!this.client.blocked && this.parser.buffered > 0) this.process();
     else this.flush();
+    this.updateMemory();
   }
 
   private flush(): void {
@@ -151,6 +261,8 @@ export class Connection {
     const used = this.outputBytes;
     if (used === 0 && this.softLimit.softSince === 0) return;
     if (overOutputLimits(c, used, this.softLimit)) closeForOutputLimits(c);
+    // Pushed messages and replies grow the client (Redis updates it as they are added).
+    else this.updateMemory();
   }
 
   /** Bytes waiting to be sent (CLIENT LIST omem). */

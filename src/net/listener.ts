@@ -3,6 +3,39 @@ import * as net from 'node:net';
 import type { Server } from '../engine/server';
 import { Connection } from './connection';
 
+const MAX_CLIENTS = '-ERR max number of clients reached\r\n';
+
+/** Redis 7.0's refusal, word for word: it is the only help a user sees from a remote host. */
+const PROTECTED_MODE =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set ' +
+  'for the default user. In this mode connections are only accepted from the loopback interface. ' +
+  'If you want to connect from external computers to Redis you may adopt one of the following ' +
+  "solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' " +
+  'from the loopback interface by connecting to Redis from the same host the server is running, ' +
+  'however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE ' +
+  'to make this change permanent. 2) Alternatively you can just disable the protected mode by editing ' +
+  "the Redis configuration file, and setting the protected mode option to 'no', and then restarting " +
+  "the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' " +
+  'option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of ' +
+  'the above things in order for the server to start accepting connections from the outside.\r\n';
+
+/** protected-mode applies while the default user has no password (nopass), whatever else is set. */
+function isProtected(srv: Server): boolean {
+  return srv.acl.defaultUser.nopass && srv.config.bool('protected-mode');
+}
+
+/** Redis's test is literal: only 127.0.0.1 and ::1 count (not the rest of 127.0.0.0/8). */
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+/** Writes a best-effort error and closes the connection fully (not a half-close). */
+function refuse(srv: Server, socket: net.Socket, text: string): void {
+  srv.stats.rejectedConnections++;
+  socket.on('error', () => {});
+  socket.end(text, () => socket.destroy());
+}
+
 export class Listener {
   private servers: net.Server[] = [];
   /** Where it listens (what a failed relisten goes back to). */
@@ -48,9 +81,11 @@ export class Listener {
   private accept(socket: net.Socket): void {
     const srv = this.server;
     if (srv.clients.size >= srv.maxClients) {
-      srv.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
-      socket.on('error', () => {});
+      refuse(srv, socket, MAX_CLIENTS);
+      return;
+    }
+    if (isProtected(srv) && !isLoopback(socket.remoteAddress)) {
+      refuse(srv, socket, PROTECTED_MODE);
       return;
     }
     srv.stats.totalConnections++;

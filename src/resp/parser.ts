@@ -54,6 +54,17 @@ export class RespParser {
     return this.buf.length - this.pos + (this.big ? this.bigFill : 0);
   }
 
+  /** Length of the large bulk being filled (Redis's c->bulklen for a big argument), or -1. */
+  get pendingBulkLen(): number {
+    return this.big ? this.bigLen : -1;
+  }
+
+  /** The first n buffered bytes as a latin1 string (for log lines about a client's input). */
+  preview(n: number): string {
+    if (this.big) return this.big.latin1Slice(0, Math.min(n, this.bigFill));
+    return this.buf.latin1Slice(this.pos, Math.min(this.buf.length, this.pos + n));
+  }
+
   constructor(private readonly policy: ParserPolicy) {}
 
   feed(chunk: Buffer): void {
