@@ -38,15 +38,17 @@ export interface ServerOptions {
  * tls-* parameter can be passed as usual (`tlsProtocols: 'TLSv1.3'`).
  */
 export interface TlsOptions {
-  cert: string | Buffer;
-  key: string | Buffer;
+  /** The server's certificate (chain), unless tls-cert-file is given. */
+  cert?: string | Buffer;
+  /** Its private key, unless tls-key-file is given. */
+  key?: string | Buffer;
   /** Passphrase of an encrypted key. */
   passphrase?: string;
   /** CA certificate(s) that client certificates must chain to. */
   ca?: string | Buffer | (string | Buffer)[];
   /** TLS port; 0 (default) picks a free one. */
   port?: number;
-  /** tls-auth-clients: 'yes' (Redis's default when `ca` is given), 'optional', or 'no' (the default without `ca`). */
+  /** tls-auth-clients: 'yes' (Redis's default), 'optional', or 'no' (the default when there is no CA at all). */
   authClients?: 'yes' | 'optional' | 'no';
 }
 
@@ -104,10 +106,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
   }
   const port = options.port === undefined ? 0 : options.port;
   const tlsOpt = options.tls;
-  if (tlsOpt !== undefined && tlsOpt.authClients === undefined && !given.some((k) => kebab(k) === 'tls-auth-clients')) {
-    pairs.push(['tls-auth-clients', tlsOpt.ca === undefined ? 'no' : 'yes']);
-    given.push('tls');
-  } else if (tlsOpt?.authClients !== undefined) {
+  if (tlsOpt?.authClients !== undefined) {
     pairs.push(['tls-auth-clients', tlsOpt.authClients]);
     given.push('tls');
   }
@@ -116,6 +115,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     const i = pairs.findIndex(([n]) => n === r.name || configDef(n) === configDef(r.name));
     const key = i >= 0 ? given[i] : r.name;
     throw new Error(r.unknown ? `respite: unknown option '${key}'` : `respite: invalid option '${key}': ${r.error}`);
+  }
+  // Embedded TLS without any CA cannot check client certificates: it asks for none.
+  const cfg = server.config;
+  const noCa = tlsOpt?.ca === undefined && cfg.get('tls-ca-cert-file') === '' && cfg.get('tls-ca-cert-dir') === '';
+  if (tlsOpt !== undefined && noCa && !pairs.some(([n]) => n === 'tls-auth-clients')) {
+    cfg.setRaw('tls-auth-clients', 'no');
   }
   // ACL users: the aclfile, as redis-server loads it at startup.
   const aclError = loadStartupUsers(server);
