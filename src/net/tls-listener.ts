@@ -17,6 +17,7 @@ type AuthMode = 'yes' | 'optional' | 'no';
 
 /** What OpenSSL reports for a client certificate that does not verify. */
 const VERIFY_FAILED = 'error:0A000086:SSL routines::certificate verify failed';
+const NO_CERTIFICATE = 'error:0A0000C7:SSL routines::peer did not return a certificate';
 
 /**
  * An OpenSSL error in the short form redis-server logs ("error:0A0000C7:SSL routines::peer did
@@ -83,8 +84,21 @@ export class TlsTransport implements TlsControl {
     return { ...this.settings.client, checkServerIdentity: () => undefined };
   }
 
+  /**
+   * The certificate is checked here rather than by Node (rejectUnauthorized), which drops the
+   * connection at once: the client would see a reset on its first write where redis-server's
+   * client reads an orderly close. Nothing the client sends is read.
+   */
   private serverOptions(mode: AuthMode): tls.TlsOptions {
-    return { ...this.settings!.server, requestCert: mode !== 'no', rejectUnauthorized: mode === 'yes' };
+    return { ...this.settings!.server, requestCert: mode !== 'no', rejectUnauthorized: false };
+  }
+
+  private refuse(socket: tls.TLSSocket): void {
+    const reason = socket.getPeerX509Certificate() === undefined ? NO_CERTIFICATE : VERIFY_FAILED;
+    this.server.log.warning(`Error accepting a client connection: ${reason}`);
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.once('close', () => clearTimeout(timer));
   }
 
   private modeServer(mode: AuthMode): tls.Server {
@@ -92,10 +106,9 @@ export class TlsTransport implements TlsControl {
     if (srv !== undefined) return srv;
     srv = tls.createServer(this.serverOptions(mode));
     srv.on('secureConnection', (socket: tls.TLSSocket) => {
-      // 'optional': no certificate is fine, an unverifiable one is refused as OpenSSL would.
-      if (mode === 'optional' && !socket.authorized && socket.getPeerX509Certificate() !== undefined) {
-        this.server.log.warning(`Error accepting a client connection: ${VERIFY_FAILED}`);
-        socket.destroy();
+      // yes: a verified certificate is needed; optional: none is fine, an unverifiable one is not.
+      if (!socket.authorized && (mode === 'yes' || socket.getPeerX509Certificate() !== undefined)) {
+        this.refuse(socket);
         return;
       }
       this.listener.adopt(socket);
