@@ -3,7 +3,9 @@
 // resumption, moving the TLS port, and the TLS options respite uses when it connects out.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { RespiteServer, startServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
@@ -365,6 +367,36 @@ describe('TLS', { skip: OPENSSL ? false : NO_OPENSSL }, () => {
     } finally {
       await s.close();
       await peer.close();
+    }
+  });
+
+  test('MIGRATE goes over TLS with tls-cluster yes, presenting the client certificate', async () => {
+    const c = certs!;
+    // MIGRATE waits for the target synchronously (as redis-server does): the target is a process.
+    const tlsPort = await freeTcpPort();
+    const cli = path.join(__dirname, '..', '..', 'src', 'cli.js');
+    const args = ['--port', '0', '--tls-port', String(tlsPort), '--tls-cert-file', c.file('redis.crt'), '--tls-key-file', c.file('redis.key')];
+    const proc = spawn(process.execPath, [cli, ...args, '--tls-ca-cert-file', c.file('ca.crt'), '--save', ''], { stdio: 'ignore' });
+    const source = await fileServer({ tlsCluster: 'yes', tlsClientCertFile: c.file('client.crt'), tlsClientKeyFile: c.file('client.key') });
+    try {
+      for (let i = 0; (await tlsPing(tlsPort, clientOptions(c, 'client'))) !== 'PONG'; i++) {
+        assert.ok(i < 200, 'target did not start');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await source.call('SET', 'moving', 'over tls');
+      assert.equal(await source.call('MIGRATE', '127.0.0.1', tlsPort, 'moving', 0, 5000), 'OK');
+      assert.equal(await source.call('EXISTS', 'moving'), 0);
+      const check = await connectTls(tlsPort, clientOptions(c, 'client'));
+      assert.equal(await check.client.call('GET', 'moving'), 'over tls');
+      check.socket.destroy();
+      // Without tls-cluster the plain protocol does not get through the TLS port.
+      await source.call('SET', 'stays', 'here');
+      await source.call('CONFIG', 'SET', 'tls-cluster', 'no');
+      await assert.rejects(source.call('MIGRATE', '127.0.0.1', tlsPort, 'stays', 0, 1000), /IOERR/);
+      assert.equal(await source.call('GET', 'stays'), 'here');
+    } finally {
+      await source.close();
+      proc.kill('SIGKILL');
     }
   });
 
