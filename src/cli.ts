@@ -10,7 +10,7 @@ import { quoteRepr } from './config/config';
 import { Logger } from './engine/logger';
 import { installCrashHandlers } from './engine/crash-report';
 import { Server } from './engine/server';
-import { RespiteServer, serve } from './index';
+import { RespiteServer, TlsStartupError, serve } from './index';
 import { Clock } from './keyspace/clock';
 import { splitArgs } from './resp/parser';
 
@@ -158,18 +158,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (cfg.bool('cluster-enabled')) logger.warning('cluster-enabled is not supported by respite: running standalone.');
-  if (cfg.int('tls-port') !== 0) logger.warning('TLS is not supported by respite: tls-port is ignored.');
   if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
   const port = cfg.int('port');
-  if (port === 0 || cfg.get('bind') === '') {
+  const tlsPort = cfg.int('tls-port');
+  if ((port === 0 && tlsPort === 0) || cfg.get('bind') === '') {
     logger.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
   let handle: RespiteServer;
   try {
-    handle = await serve(server, port, {
+    // port 0 with a tls-port: TLS only (CONFIG SET port can open the plain port later).
+    handle = await serve(server, port === 0 ? null : port, {
       persistence: true,
+      sockets: true,
       listening: (bound) => {
         writePidfile(server, logger);
         startupBanner(server, logger, bound);
@@ -186,9 +188,16 @@ async function main(): Promise<void> {
       for (const line of lines.trailer ?? []) logger.warning(line);
       process.exit(1);
     }
-    const err = e as NodeJS.ErrnoException;
-    logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${port}: ${err.message}`);
-    logger.warning(`Failed listening on port ${port} (TCP), aborting.`);
+    if (e instanceof TlsStartupError) {
+      // The reason is in the log already.
+      logger.warning('Failed to configure TLS. Check logs for more info.');
+      process.exit(1);
+    }
+    const err = e as NodeJS.ErrnoException & { configParam?: string };
+    const tls = err.configParam === 'tls-port';
+    const p = tls ? tlsPort : port;
+    logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${p}: ${err.message}`);
+    logger.warning(`Failed listening on port ${p} (${tls ? 'TLS' : 'TCP'}), aborting.`);
     process.exit(1);
   }
 

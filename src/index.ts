@@ -6,10 +6,12 @@
 //   await s.close();
 import { loadStartupUsers } from './commands/acl';
 import { Arg, EmbeddedConnection, JsReply, RespiteError } from './embedded';
-import { Server } from './engine/server';
+import { ListenChange, Server } from './engine/server';
 import { Clock } from './keyspace/clock';
 import { Logger } from './engine/logger';
 import { Listener } from './net/listener';
+import { TlsTransport } from './net/tls-listener';
+import type { TlsMaterial } from './net/tls-settings';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
@@ -25,8 +27,30 @@ export interface ServerOptions {
   bind?: string;
   /** Log lines: false (default) silent, true to stdout, or a function receiving each line. */
   log?: boolean | ((line: string) => void);
+  /** A TLS port beside the plain one (see TlsOptions). */
+  tls?: TlsOptions;
   /** Any redis.conf parameter, by its name ('maxmemory-policy') or in camelCase (maxmemoryPolicy). */
   [config: string]: unknown;
+}
+
+/**
+ * startServer's `tls` option: PEM certificate and key (strings or Buffers) instead of the
+ * tls-cert-file / tls-key-file / tls-ca-cert-file paths (those, if also given, win). Any other
+ * tls-* parameter can be passed as usual (`tlsProtocols: 'TLSv1.3'`).
+ */
+export interface TlsOptions {
+  /** The server's certificate (chain), unless tls-cert-file is given. */
+  cert?: string | Buffer;
+  /** Its private key, unless tls-key-file is given. */
+  key?: string | Buffer;
+  /** Passphrase of an encrypted key. */
+  passphrase?: string;
+  /** CA certificate(s) that client certificates must chain to. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** TLS port; 0 (default) picks a free one. */
+  port?: number;
+  /** tls-auth-clients: 'yes' (Redis's default), 'optional', or 'no' (the default when there is no CA at all). */
+  authClients?: 'yes' | 'optional' | 'no';
 }
 
 export interface RespiteClock {
@@ -47,6 +71,8 @@ export interface RespiteServer {
   readonly host: string;
   /** redis://host:port, for clients that take a URL. */
   readonly url: string;
+  /** The TLS port (0 without one). */
+  readonly tlsPort: number;
   readonly clock: RespiteClock;
   /** Runs a command in-process; bulk strings come back as UTF-8 strings. Error replies reject. */
   call(...args: Arg[]): Promise<JsReply>;
@@ -60,7 +86,7 @@ export interface RespiteServer {
   readonly server: Server;
 }
 
-const SPECIAL = new Set(['port', 'log']);
+const SPECIAL = new Set(['port', 'log', 'tls']);
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
@@ -80,11 +106,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     given.push(k);
   }
   const port = options.port === undefined ? 0 : options.port;
+  const tlsOpt = options.tls;
+  if (tlsOpt?.authClients !== undefined) {
+    pairs.push(['tls-auth-clients', tlsOpt.authClients]);
+    given.push('tls');
+  }
   const r = setConfigValues(server, pairs, { runtime: false, localClient: true });
   if (!r.ok) {
     const i = pairs.findIndex(([n]) => n === r.name || configDef(n) === configDef(r.name));
     const key = i >= 0 ? given[i] : r.name;
     throw new Error(r.unknown ? `respite: unknown option '${key}'` : `respite: invalid option '${key}': ${r.error}`);
+  }
+  // Embedded TLS without any CA cannot check client certificates: it asks for none.
+  const cfg = server.config;
+  const noCa = tlsOpt?.ca === undefined && cfg.get('tls-ca-cert-file') === '' && cfg.get('tls-ca-cert-dir') === '';
+  if (tlsOpt !== undefined && noCa && !pairs.some(([n]) => n === 'tls-auth-clients')) {
+    cfg.setRaw('tls-auth-clients', 'no');
   }
   // ACL users: the aclfile, as redis-server loads it at startup.
   const aclError = loadStartupUsers(server);
@@ -92,7 +129,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
   // Persistence: an embedded server given a data directory (or appendonly) loads it at startup
   // and saves like redis-server; otherwise it is ephemeral (see src/persistence/index.ts).
   const owned = options.dir !== undefined || options.appendonly === true || options.appendonly === 'yes';
-  return serve(server, port, { persistence: owned });
+  const tls = tlsOpt === undefined ? {} : { tlsPort: tlsOpt.port ?? 0, tlsMaterial: { cert: tlsOpt.cert, key: tlsOpt.key, ca: tlsOpt.ca, passphrase: tlsOpt.passphrase } };
+  return serve(server, port, { persistence: owned, ...tls });
 }
 
 /**
@@ -103,30 +141,90 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
 export interface ServeOptions {
   /** Load the data directory at startup and save like redis-server (see src/persistence). */
   persistence?: boolean;
-  /** Called once listening succeeded, before the dataset is loaded (the command line logs here). */
+  /** Called once listening succeeded, before the dataset is loaded (the command line logs here): the plain port, else the TLS one. */
   listening?: (port: number) => void;
+  /**
+   * Keep the socket transport when nothing listens yet (respite-server with port 0): CONFIG SET
+   * port / tls-port can start listening later. Without it, port null means in-process only.
+   */
+  sockets?: boolean;
+  /** Listen for TLS here (0: a free port) rather than at the tls-port parameter. */
+  tlsPort?: number;
+  /** PEM material standing in for the tls-* file parameters (startServer's `tls` option). */
+  tlsMaterial?: TlsMaterial;
+}
+
+/** TLS could not be set up at startup; the reason is `message` (and was logged). */
+export class TlsStartupError extends Error {}
+
+/** Tags a listen error with the parameter it belongs to (CONFIG SET names it in its error). */
+function blame(e: unknown, param: string): unknown {
+  if (e !== null && typeof e === 'object') (e as { configParam?: string }).configParam = param;
+  return e;
 }
 
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
   await loadInlineVm(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
+  let secure: TlsTransport | null = null;
   let bound = 0;
-  const bindList = () => server.config.get('bind').split(' ').filter(Boolean);
-  if (port !== null) {
+  const cfg = server.config;
+  const bindList = () => cfg.get('bind').split(' ').filter(Boolean);
+  const backlog = cfg.int('tcp-backlog');
+  const tlsPort = opts.tlsPort ?? (cfg.int('tls-port') !== 0 ? cfg.int('tls-port') : null);
+  if (port !== null || tlsPort !== null || opts.sockets === true) {
     listener = new Listener(server);
-    bound = await listener.listen(port, bindList(), server.config.int('tcp-backlog'));
-    server.boundPort = bound;
-    // An ephemeral port is reported as the one actually bound.
-    server.config.setRaw('port', String(bound));
-    const active = listener;
-    server.relisten = async (bindChanged) => {
-      const p = server.config.int('port');
+    secure = new TlsTransport(server, opts.tlsMaterial ?? null);
+    server.tls = secure;
+    // As redis-server at startup: TLS in use (a TLS port, or TLS replication or cluster links)
+    // must be usable.
+    if ((tlsPort !== null || cfg.bool('tls-replication') || cfg.bool('tls-cluster')) && secure.configure() !== null) {
+      server.tls = null;
+      throw new TlsStartupError(secure.lastError ?? 'Failed to configure TLS');
+    }
+    if (port !== null) {
+      bound = await listener.listen(port, bindList(), backlog);
+      server.boundPort = bound;
+      // An ephemeral port is reported as the one actually bound.
+      cfg.setRaw('port', String(bound));
+    }
+    if (tlsPort !== null) {
       try {
-        server.boundPort = await active.relisten(p, bindList(), server.config.int('tcp-backlog'), bindChanged);
+        cfg.setRaw('tls-port', String(await secure.listener.listen(tlsPort, bindList(), backlog)));
       } catch (e) {
-        server.log.warning(`Could not create server TCP listening socket ${bindList().join(' ')}:${p}: ${e instanceof Error ? e.message : e}`);
-        throw e;
+        await listener.close();
+        server.tls = null;
+        throw blame(e, 'tls-port');
+      }
+    }
+    const plain = listener;
+    const tlsSide = secure;
+    server.relisten = async (change) => {
+      const bind = bindList();
+      const bindChanged = (change & ListenChange.Bind) !== 0;
+      const was = plain.address;
+      if ((change & (ListenChange.Port | ListenChange.Bind)) !== 0) {
+        const p = cfg.int('port');
+        try {
+          server.boundPort = await plain.relisten(p, bind, backlog, bindChanged);
+        } catch (e) {
+          server.log.warning(`Could not create server TCP listening socket ${bind.join(' ')}:${p}: ${e instanceof Error ? e.message : e}`);
+          throw blame(e, bindChanged ? 'bind' : 'port');
+        }
+      }
+      if ((change & (ListenChange.TlsPort | ListenChange.Bind)) !== 0) {
+        const p = cfg.int('tls-port');
+        try {
+          await tlsSide.listener.relisten(p, bind, backlog, bindChanged);
+        } catch (e) {
+          server.log.warning(`Could not create server TLS listening socket ${bind.join(' ')}:${p}: ${e instanceof Error ? e.message : e}`);
+          // Both move or neither: the plain listener goes back where it was.
+          if ((change & (ListenChange.Port | ListenChange.Bind)) !== 0) {
+            server.boundPort = await plain.relisten(was.port, was.bind, backlog, true).catch(() => 0);
+          }
+          throw blame(e, bindChanged ? 'bind' : 'tls-port');
+        }
       }
     };
   }
@@ -147,6 +245,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   };
   const handle: RespiteServer = {
     port: bound,
+    tlsPort: secure?.listener.address.port ?? 0,
     host,
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
     clock: server.clock,
@@ -161,11 +260,13 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();
+      await secure?.close();
+      server.tls = null;
       server.events.emit('shutdown');
     },
   };
   server.onShutdown = () => void handle.close();
-  opts.listening?.(bound);
+  opts.listening?.(bound !== 0 ? bound : handle.tlsPort);
   // replicaof in the configuration: a replica from the start (it connects once the data is loaded).
   startReplicaOfConfig(server);
   // Load the dataset (clients already connected get -LOADING meanwhile). A corrupt file stops

@@ -59,7 +59,7 @@ function set(c: Client, argv: string[]): Reply {
   srv.listenChange = 0;
   if (!r.ok) return errorf(configSetErrorText(r));
   if (change === 0 || srv.relisten === null) return OK;
-  return moveListener(c, pairs, before, (change & ListenChange.Bind) !== 0);
+  return moveListener(c, pairs, before, change);
 }
 
 /**
@@ -68,29 +68,34 @@ function set(c: Client, argv: string[]): Reply {
  * CONFIG SET set is restored and the error names the parameter, as in Redis. Inside EXEC the
  * client cannot wait: the reply is OK and a failure only restores the values (and is logged).
  */
-function moveListener(c: Client, pairs: [string, string][], before: [ConfigDef, string][], bindChanged: boolean): Reply {
+function moveListener(c: Client, pairs: [string, string][], before: [ConfigDef, string][], change: number): Reply {
   const srv = c.server;
-  const blame = pairs.find(([n]) => configEntry(n)?.def.name === (bindChanged ? 'bind' : 'port'))![0];
-  const error = errorf(
-    configSetErrorText({ unknown: false, name: blame, error: bindChanged ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.' }),
-  );
+  const failure = (e: unknown): Reply => {
+    // The parameter whose listener failed (the transport says; else the one that changed).
+    const param =
+      (e as { configParam?: string } | null)?.configParam ??
+      ((change & ListenChange.Bind) !== 0 ? 'bind' : (change & ListenChange.Port) !== 0 ? 'port' : 'tls-port');
+    const blame = pairs.find(([n]) => configEntry(n)?.def.name === param)?.[0] ?? param;
+    const text = param === 'bind' ? 'Failed to bind to specified addresses.' : 'Unable to listen on this port. Check server logs.';
+    return errorf(configSetErrorText({ unknown: false, name: blame, error: text }));
+  };
   const wait = !c.inExec;
   const done = (r: Reply) => {
     if (!wait) return;
     c.blocked = false;
     c.replyAsync(r);
   };
-  srv.relisten!(bindChanged).then(
+  srv.relisten!(change).then(
     () => done(OK),
-    () => {
+    (e: unknown) => {
       srv.log.warning('Failed applying new configuration. Restoring previous settings.');
       for (const [def, old] of before) {
         if (srv.config.get(def.name) === old) continue;
         srv.config.setRaw(def.name, old);
-        // The listener is back where it was already.
-        if (def.name !== 'port' && def.name !== 'bind') srv.applyOne(def, srv.config.stored(def.name));
+        // The listeners are back where they were already.
+        if (def.name !== 'port' && def.name !== 'bind' && def.name !== 'tls-port') srv.applyOne(def, srv.config.stored(def.name));
       }
-      done(error);
+      done(failure(e));
     },
   );
   if (!wait) return OK;

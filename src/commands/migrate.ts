@@ -99,7 +99,9 @@ function migrate(c: Client, argv: string[]): Reply {
   }
   if (found === 0) return status('NOKEY');
 
-  const out = c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect);
+  // As Redis: with tls-cluster the target is reached over TLS.
+  const tls = c.server.config.bool('tls-cluster') ? (c.server.tls?.clientOptions() ?? null) : null;
+  const out = c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect, tls);
   if (out.error === 'connect') return errorf('IOERR error or timeout connecting to the client');
   if (out.error === 'write') return errorf('IOERR error or timeout writing to target instance');
   const lines = out.lines;

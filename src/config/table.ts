@@ -6,6 +6,7 @@ import { applyMaxmemory } from '../keyspace/eviction';
 import { persistenceConfigChanged } from '../persistence/config-hooks';
 import type { ConfigDef } from './config';
 import { ListenChange } from '../engine/server';
+import type { Server } from '../engine/server';
 import * as S from './special';
 
 const INT_MIN = -2147483648n;
@@ -49,6 +50,23 @@ const SHUTDOWN_FLAGS: Extra = {
   multiArg: true,
   validate: S.validShutdownFlags,
 };
+
+/**
+ * A tls-* parameter changed: with TLS in use (tls-port, tls-replication or tls-cluster) the
+ * settings are rebuilt at once, and refused with the old ones kept when unusable, as in Redis.
+ * At startup (no transport yet) serve() builds them once everything is read.
+ */
+function applyTls(s: Server): string | void {
+  const cfg = s.config;
+  if (s.tls === null || (cfg.int('tls-port') === 0 && !cfg.bool('tls-replication') && !cfg.bool('tls-cluster'))) return;
+  return s.tls.configure() ?? undefined;
+}
+
+/** tls-port: TLS is set up if it never was (old settings are kept otherwise), then CONFIG SET moves the port. */
+function applyTlsPort(s: Server): string | void {
+  s.listenChange |= ListenChange.TlsPort;
+  return s.tls?.configure(true) ?? undefined;
+}
 
 export const CONFIG_TABLE: ConfigDef[] = [
   // ---- network -----------------------------------------------------------------------------
@@ -324,27 +342,29 @@ export const CONFIG_TABLE: ConfigDef[] = [
   bool('cluster-allow-replica-migration', true, none),
   num('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0, { ...mem, noEffect: true }),
   enm('cluster-preferred-endpoint-type', ['ip', 'hostname', 'unknown-endpoint'], 'ip', none),
-  // ---- TLS (not supported: accepted, no effect) --------------------------------------------
-  num('tls-port', 0n, 65535n, 0, none),
-  nstr('tls-cert-file', none),
-  nstr('tls-key-file', none),
-  nstr('tls-key-file-pass', { sensitive: true, noEffect: true }),
-  nstr('tls-client-cert-file', none),
-  nstr('tls-client-key-file', none),
-  nstr('tls-client-key-file-pass', { sensitive: true, noEffect: true }),
-  nstr('tls-dh-params-file', none),
-  nstr('tls-ca-cert-file', none),
-  nstr('tls-ca-cert-dir', none),
-  enm('tls-auth-clients', ['no', 'yes', 'optional'], 'yes', none),
-  bool('tls-replication', false, none),
-  bool('tls-cluster', false, none),
-  nstr('tls-protocols', none),
-  nstr('tls-ciphers', none),
-  nstr('tls-ciphersuites', none),
-  bool('tls-prefer-server-ciphers', false, none),
-  bool('tls-session-caching', true, none),
-  num('tls-session-cache-size', 0n, INT_MAX, 20480, none),
-  num('tls-session-cache-timeout', 0n, INT_MAX, 300, none),
+  // ---- TLS (src/net/tls-listener.ts). tls-replication and tls-cluster are kept and checked
+  // (they make the CA required) for replication and cluster links that use them.
+  num('tls-port', 0n, 65535n, 0, { apply: applyTlsPort }),
+  nstr('tls-cert-file', { apply: applyTls }),
+  nstr('tls-key-file', { apply: applyTls }),
+  nstr('tls-key-file-pass', { sensitive: true, apply: applyTls }),
+  nstr('tls-client-cert-file', { apply: applyTls }),
+  nstr('tls-client-key-file', { apply: applyTls }),
+  nstr('tls-client-key-file-pass', { sensitive: true, apply: applyTls }),
+  nstr('tls-dh-params-file', { apply: applyTls }),
+  nstr('tls-ca-cert-file', { apply: applyTls }),
+  nstr('tls-ca-cert-dir', { apply: applyTls }),
+  // Read for each new TLS connection: nothing to rebuild.
+  enm('tls-auth-clients', ['no', 'yes', 'optional'], 'yes'),
+  bool('tls-replication', false, { apply: applyTls }),
+  bool('tls-cluster', false, { apply: applyTls }),
+  nstr('tls-protocols', { apply: applyTls }),
+  nstr('tls-ciphers', { apply: applyTls }),
+  nstr('tls-ciphersuites', { apply: applyTls }),
+  bool('tls-prefer-server-ciphers', false, { apply: applyTls }),
+  bool('tls-session-caching', true, { apply: applyTls }),
+  num('tls-session-cache-size', 0n, INT_MAX, 20480, { apply: applyTls }),
+  num('tls-session-cache-timeout', 0n, INT_MAX, 300, { apply: applyTls }),
   // ---- encodings ---------------------------------------------------------------------------
   num('hash-max-listpack-entries', 0n, LONG_MAX, 512, { alias: 'hash-max-ziplist-entries', unsigned: true }),
   num('hash-max-listpack-value', 0n, LONG_MAX, 64, { alias: 'hash-max-ziplist-value', ...mem }),

@@ -182,7 +182,8 @@ function section(name: string, srv: Server): string {
       add('process_id', process.pid);
       add('process_supervised', 'no');
       add('run_id', srv.runId);
-      add('tcp_port', srv.boundPort);
+      // As Redis: the TLS port when there is no plain one.
+      add('tcp_port', srv.boundPort !== 0 ? srv.boundPort : srv.config.int('tls-port'));
       add('server_time_usec', Math.floor(now) * 1000 + Math.floor((performance.now() * 1000) % 1000));
       add('uptime_in_seconds', uptime);
       add('uptime_in_days', Math.floor(uptime / 86400));

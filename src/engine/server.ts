@@ -12,6 +12,7 @@ import type { AclStore } from '../acl/store';
 import { createAclStore } from '../commands/acl';
 import { clientInfoString } from '../commands/client';
 import type { ReplyError } from '../errors';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
@@ -72,6 +73,21 @@ export interface ServerStats {
 export const enum ListenChange {
   Port = 1,
   Bind = 2,
+  TlsPort = 4,
+}
+
+/** What the TLS transport (src/net/tls-listener.ts) offers the rest of the server. */
+export interface TlsControl {
+  /** Whether TLS settings were built (the tls-* parameters were usable once). */
+  readonly configured: boolean;
+  /**
+   * Rebuilds the TLS settings from the tls-* parameters (only when there are none yet, if
+   * asked). On failure the reason is logged, the previous settings stay, and the CONFIG SET
+   * error text is returned.
+   */
+  configure(onlyIfUnconfigured?: boolean): string | null;
+  /** TLS options for connections respite opens (replication, MIGRATE), null before configure(). */
+  clientOptions(): TlsConnectionOptions | null;
 }
 
 export class Server {
@@ -238,11 +254,17 @@ export class Server {
    */
   listenChange = 0;
   /**
-   * Set by the TCP transport: listens at the configured port and bind addresses, the old ones
-   * kept on failure (a new port is bound before the old one is closed; new bind addresses after
-   * the old ones are closed, which are bound again on failure). Rejects with the reason.
+   * Set by the TCP transport: listens at the configured port, tls-port and bind addresses (the
+   * ListenChange bits say which changed), the old ones kept on failure (a new port is bound
+   * before the old one is closed; new bind addresses after the old ones are closed, which are
+   * bound again on failure). Rejects with the reason; `configParam` on it names the parameter.
    */
-  relisten: ((bindChanged: boolean) => Promise<void>) | null = null;
+  relisten: ((change: number) => Promise<void>) | null = null;
+  /**
+   * The TLS transport, set once the server has sockets (serve()): tls-* parameters set by CONFIG
+   * SET reload it (src/config/table.ts), outgoing connections take their TLS options from it.
+   */
+  tls: TlsControl | null = null;
 
   // ---- clients ------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-// Accepts TCP connections for a Server on each bind address.
+// Accepts TCP connections for a Server on each bind address. The TLS port uses one too, with an
+// `upgrade` step that runs the handshake before the socket becomes a client (tls-listener.ts).
 import * as net from 'node:net';
 import type { Server } from '../engine/server';
 import { Connection } from './connection';
@@ -42,11 +43,20 @@ export class Listener {
   private current: { port: number; bind: string[] } = { port: 0, bind: [] };
   readonly connections = new Set<Connection>();
 
-  constructor(private readonly server: Server) {
+  constructor(
+    private readonly server: Server,
+    /** Takes accepted sockets instead of accept(); hands the client's stream to adopt(). */
+    private readonly upgrade: ((raw: net.Socket) => void) | null = null,
+  ) {
     // The cron re-checks the soft output limits of clients that stopped getting output.
     server.events.on('cron', () => {
       for (const c of server.clients.values()) c.checkOutputLimits?.();
     });
+  }
+
+  /** Where it listens now (port 0: nowhere). */
+  get address(): { port: number; bind: string[] } {
+    return this.current;
   }
 
   /** Listens on every address in `bind` ("127.0.0.1 -::1"; '-' marks an optional one). */
@@ -68,7 +78,7 @@ export class Listener {
 
   private listenOne(port: number, host: string, backlog: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      const srv = net.createServer({ noDelay: true }, (socket) => (this.upgrade !== null ? this.upgrade(socket) : this.adopt(socket)));
       srv.once('error', reject);
       srv.listen({ port, host, backlog, ipv6Only: host.includes(':') }, () => {
         srv.off('error', reject);
@@ -78,7 +88,8 @@ export class Listener {
     });
   }
 
-  private accept(socket: net.Socket): void {
+  /** Makes a client of a connected stream (a TCP socket, or a TLS socket past its handshake). */
+  adopt(socket: net.Socket): void {
     const srv = this.server;
     if (srv.clients.size >= srv.maxClients) {
       refuse(srv, socket, MAX_CLIENTS);
@@ -90,6 +101,9 @@ export class Listener {
     }
     srv.stats.totalConnections++;
     const conn = new Connection(srv, socket);
+    // A TLS socket has no descriptor of its own: CLIENT LIST shows the TCP socket's.
+    const parent = (socket as { _parent?: { _handle?: { fd?: number } } })._parent;
+    if (parent?._handle?.fd !== undefined) conn.client.fd = parent._handle.fd;
     this.connections.add(conn);
     socket.on('close', () => this.connections.delete(conn));
   }

@@ -3,6 +3,7 @@
 // the outcome as JSON. A separate process lets the server wait for it synchronously, as Redis's
 // MIGRATE blocks the server while it talks to the target.
 import * as net from 'net';
+import * as tls from 'tls';
 
 interface Job {
   host: string;
@@ -12,6 +13,8 @@ interface Job {
   payload: string;
   /** How many reply lines to read. */
   expect: number;
+  /** TLS options (tls-cluster), or null for plain TCP. */
+  tls: tls.ConnectionOptions | null;
 }
 
 function finish(out: { lines: string[]; error: 'connect' | 'write' | 'read' | null }): void {
@@ -22,7 +25,12 @@ function main(job: Job): void {
   const lines: string[] = [];
   let stage: 'connect' | 'write' | 'read' = 'connect';
   let buf = '';
-  const sock = net.connect({ host: job.host, port: job.port });
+  // Over TLS the handshake is part of connecting (a refused certificate is a connect error);
+  // the target's certificate is checked against the CA, not its host name, as Redis does.
+  const sock =
+    job.tls === null
+      ? net.connect({ host: job.host, port: job.port })
+      : tls.connect({ ...job.tls, host: job.host, port: job.port, checkServerIdentity: () => undefined });
   let timer = setTimeout(() => fail(), job.timeout);
   const rearm = () => {
     clearTimeout(timer);
@@ -39,7 +47,7 @@ function main(job: Job): void {
   sock.on('close', () => {
     if (!done) fail();
   });
-  sock.on('connect', () => {
+  sock.on(job.tls === null ? 'connect' : 'secureConnect', () => {
     stage = 'write';
     rearm();
     sock.write(Buffer.from(job.payload, 'latin1'), () => {
