@@ -81,13 +81,13 @@ export function writeStream(out: RdbOutput, v: Value): void {
     out.len(g.pel.size);
     g.pel.forEach((nack) => {
       out.raw(idBytes(nack.ms, nack.seq));
-      out.u64le(nack.deliveryTime);
+      out.i64le(nack.deliveryTime);
       out.len(nack.deliveryCount);
     });
     out.len(g.consumers.size);
     for (const c of g.consumers.values()) {
       out.string(c.name);
-      out.u64le(c.seenTime);
+      out.i64le(c.seenTime);
       out.len(c.pel.size);
       c.pel.forEach((nack) => out.raw(idBytes(nack.ms, nack.seq)));
     }
