@@ -31,6 +31,8 @@ export interface FuzzReport {
   accepted: number;
   rejected: number;
   commands: number;
+  /** The server process's peak resident memory (resp fuzzer), MB. */
+  peakRssMb?: number;
   failures: string[];
 }
 
