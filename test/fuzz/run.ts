@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const secs = ((Date.now() - t0) / 1000).toFixed(0);
     const extra = name === 'resp' ? `peak RSS ${r.peakRssMb} MB` : `accepted ${r.accepted}, refused ${r.rejected}${r.commands ? `, ${r.commands} commands` : ''}`;
     console.log(`${name.padEnd(8)} ${String(r.inputs).padStart(8)} inputs in ${secs}s, ${extra}, failures ${r.failures.length}`);
-    for (const f of r.failures.slice(0, 20)) console.log(`  ${f}`);
+    for (const f of r.failures.slice(0, 5)) console.log(`  ${f.slice(0, 3000)}`);
     failed += r.failures.length;
   }
   process.exit(failed === 0 ? 0 : 1);
