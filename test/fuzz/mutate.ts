@@ -55,7 +55,7 @@ export function mutate(rng: Rng, b: Buffer, keepTail = 0): Buffer {
     const n = out.length - keepTail;
     if (n <= 0) break;
     const at = rng.int(n);
-    switch (rng.int(8)) {
+    switch (rng.int(9)) {
       case 0:
       case 1:
         out[at] = rng.int(256);
@@ -77,8 +77,13 @@ export function mutate(rng: Rng, b: Buffer, keepTail = 0): Buffer {
         out = Buffer.concat([out.subarray(0, at + len), out.subarray(at, at + len), out.subarray(at + len)]);
         break;
       }
-      default:
+      case 7:
         if (at + 4 <= n) out.writeUInt32LE(rng.pick([0, 1, 0xffff, 0x7fffffff, 0xffffffff, rng.int(0x10000)]), at);
+        else out[at] = rng.int(256);
+        break;
+      default:
+        // A 64-bit field at an extreme (counters and times at 2^64-1, INT64_MIN, ...).
+        if (at + 8 <= n) out.writeBigUInt64LE(rng.pick([0xffffffffffffffffn, 0x8000000000000000n, 0x7fffffffffffffffn, 0n]), at);
         else out[at] = rng.int(256);
     }
   }
