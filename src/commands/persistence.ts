@@ -87,7 +87,7 @@ function restore(c: Client, argv: string[]): Reply {
   if (!verifyDumpPayload(payload, p.skipChecksumValidation)) return errorf('ERR DUMP payload version or checksum are wrong');
   let value;
   try {
-    value = restorePayload(payload, p.loadLimits());
+    value = restorePayload(payload, p.loadLimits(c));
   } catch (e) {
     if (e instanceof CorruptError || e instanceof RangeError) {
       // Logged for the curious (verbose, as Redis does); the client only learns it was bad data.

@@ -336,7 +336,7 @@ function section(name: string, srv: Server): string {
       add('tracking_total_prefixes', tr.prefixTable.size);
       add('unexpected_error_replies', s.unexpectedErrorReplies);
       add('total_error_replies', s.totalErrorReplies);
-      add('dump_payload_sanitizations', 0);
+      add('dump_payload_sanitizations', s.dumpPayloadSanitizations);
       add('total_reads_processed', 0);
       add('total_writes_processed', 0);
       add('io_threaded_reads_processed', 0);

@@ -67,6 +67,8 @@ export interface ServerStats {
   totalErrorReplies: number;
   errorCodes: Map<string, number>;
   unexpectedErrorReplies: number;
+  /** Payloads and blobs deep-checked (sanitize-dump-payload). */
+  dumpPayloadSanitizations: number;
 }
 
 /** Server.listenChange bits. */
@@ -228,6 +230,7 @@ export class Server {
       totalErrorReplies: 0,
       errorCodes: new Map(),
       unexpectedErrorReplies: 0,
+      dumpPayloadSanitizations: 0,
     };
   }
 

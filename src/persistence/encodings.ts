@@ -21,8 +21,13 @@ function corrupt(what: string): never {
 const LP_HDR = 6;
 const LP_EOF = 0xff;
 
-/** The entries of a listpack as latin1 strings (integers printed in decimal). */
-export function listpackEntries(b: Buffer): string[] {
+/**
+ * The entries of a listpack as latin1 strings (integers printed in decimal). Every entry is
+ * decoded whatever `deep` says (an entry that overruns the blob is always refused); `deep`
+ * (sanitize-dump-payload) adds the checks of what is only redundant for us, as Redis's deep
+ * validation does: each entry's back-length and the header's entry count.
+ */
+export function listpackEntries(b: Buffer, deep = true): string[] {
   if (b.length < LP_HDR + 1) corrupt('listpack too short');
   const total = b.readUInt32LE(0);
   if (total !== b.length) corrupt('listpack size mismatch');
@@ -81,11 +86,11 @@ export function listpackEntries(b: Buffer): string[] {
     p += entryLen;
     const blen = backlenSize(entryLen);
     if (p + blen > total) corrupt('listpack entry overflow');
-    checkBacklen(b, p, blen, entryLen);
+    if (deep) checkBacklen(b, p, blen, entryLen);
     p += blen;
   }
   if (p !== total - 1) corrupt('listpack trailing bytes');
-  if (count !== 0xffff && count !== out.length) corrupt('listpack count mismatch');
+  if (deep && count !== 0xffff && count !== out.length) corrupt('listpack count mismatch');
   return out;
 }
 
@@ -305,7 +310,12 @@ function zneed(end: number, total: number): void {
 
 // ---- intset -----------------------------------------------------------------------------------
 
-export function intsetEntries(b: Buffer): string[] {
+/**
+ * The members of an intset. `deep` (sanitize-dump-payload) also requires them in strictly
+ * ascending order, as Redis's deep validation does; without it they are taken in any order
+ * (the set sorts them, duplicates collapse), since a shallow RESTORE in Redis accepts them too.
+ */
+export function intsetEntries(b: Buffer, deep = true): string[] {
   if (b.length < 8) corrupt('intset too short');
   const enc = b.readUInt32LE(0);
   const n = b.readUInt32LE(4);
@@ -315,7 +325,7 @@ export function intsetEntries(b: Buffer): string[] {
   for (let i = 0; i < n; i++) {
     const p = 8 + i * enc;
     const v = enc === 2 ? BigInt(b.readInt16LE(p)) : enc === 4 ? BigInt(b.readInt32LE(p)) : b.readBigInt64LE(p);
-    if (prev !== null && v <= prev) corrupt('intset not sorted');
+    if (deep && prev !== null && v <= prev) corrupt('intset not sorted');
     prev = v;
     out[i] = String(v);
   }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Server } from '../engine/server';
+import type { Client } from '../engine/client';
 import type { Db } from '../keyspace/db';
 import { ReplyError, errorf } from '../errors';
 import { Value } from '../datatypes/value';
@@ -116,14 +117,33 @@ export class Persistence {
     };
   }
 
-  loadLimits(): LoadLimits {
+  /**
+   * The limits values are loaded with. `restoreBy` is the client of a RESTORE (null: a file is
+   * being loaded), which decides deep sanitization in the "clients" mode.
+   */
+  loadLimits(restoreBy: Client | null = null): LoadLimits {
     const cfg = this.srv.config;
+    const srv = this.srv;
     return {
+      deep: this.deepSanitize(restoreBy),
+      onDeepCheck: () => void srv.stats.dumpPayloadSanitizations++,
       hash: { entries: cfg.int('hash-max-listpack-entries'), value: cfg.int('hash-max-listpack-value') },
       zset: { maxEntries: cfg.int('zset-max-listpack-entries'), maxValue: cfg.int('zset-max-listpack-value') },
       setMaxIntset: cfg.int('set-max-intset-entries'),
       streamNode: { maxEntries: cfg.int('stream-node-max-entries'), maxBytes: cfg.int('stream-node-max-bytes') },
     };
+  }
+
+  /**
+   * sanitize-dump-payload: "yes" deep-checks every payload and file; "clients" only RESTOREs by
+   * clients whose ACL user lacks skip-sanitize-payload (files loaded at startup or by DEBUG
+   * RELOAD are trusted, as Redis trusts them and its master); "no" never.
+   */
+  deepSanitize(restoreBy: Client | null): boolean {
+    const mode = this.srv.config.get('sanitize-dump-payload');
+    if (mode === 'yes') return true;
+    if (mode !== 'clients' || restoreBy === null || this.srv.loading) return false;
+    return restoreBy.aclUser?.sanitize !== 'skip-sanitize-payload';
   }
 
   rdbPath(): string {

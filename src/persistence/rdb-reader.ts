@@ -19,6 +19,14 @@ export interface LoadLimits {
   setMaxIntset: number;
   /** stream-node-max-entries / -bytes (streams keep Redis's node layout). */
   streamNode: { maxEntries: number; maxBytes: number };
+  /**
+   * Deep sanitization (sanitize-dump-payload, see Persistence.deepSanitize): the redundant parts
+   * of listpacks, intsets and stream nodes are checked too. Whatever the mode, a value is only
+   * accepted when it decodes completely into one we can serve and save.
+   */
+  deep?: boolean;
+  /** Called for each blob deep-sanitized (INFO's dump_payload_sanitizations). */
+  onDeepCheck?: () => void;
 }
 
 export const DEFAULT_LIMITS: LoadLimits = {
@@ -219,7 +227,7 @@ export class RdbInput {
             continue;
           }
           // Empty nodes are skipped (a list left with none is an empty key), as Redis 7.0 does.
-          const items = type === R.T_LIST_QUICKLIST ? checked('Ziplist', () => ziplistEntries(blob)) : checked('Listpack', () => listpackEntries(blob));
+          const items = type === R.T_LIST_QUICKLIST ? checked('Ziplist', () => ziplistEntries(blob)) : checked('Listpack', () => listpackEntries(blob, deep(limits)));
           for (const s of items) l.pushTail(s);
         }
         return nonEmpty(l);
@@ -238,7 +246,7 @@ export class RdbInput {
       case R.T_SET_INTSET: {
         const blob = this.stringBuf();
         return checked('Intset', () => {
-          const items = intsetEntries(blob);
+          const items = intsetEntries(blob, deep(limits));
           if (items.length === 0) bad('empty intset');
           const s = new SetValue(true);
           for (const m of items) s.add(m, limits.setMaxIntset);
@@ -262,7 +270,7 @@ export class RdbInput {
         const blob = this.stringBuf();
         const what = type === R.T_HASH_ZIPMAP ? 'Zipmap' : type === R.T_HASH_ZIPLIST ? 'Hash ziplist' : 'Hash listpack';
         const h = checked(what, () => {
-          const items = type === R.T_HASH_ZIPMAP ? zipmapEntries(blob) : type === R.T_HASH_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
+          const items = type === R.T_HASH_ZIPMAP ? zipmapEntries(blob) : type === R.T_HASH_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob, deep(limits));
           if (items.length & 1) bad('odd number of elements');
           if (items.length === 0 && type === R.T_HASH_ZIPMAP) bad('empty zipmap');
           const h = new Hash();
@@ -289,7 +297,7 @@ export class RdbInput {
       case R.T_ZSET_LISTPACK: {
         const blob = this.stringBuf();
         const z = checked(type === R.T_ZSET_ZIPLIST ? 'Zset ziplist' : 'Zset listpack', () => {
-          const items = type === R.T_ZSET_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob);
+          const items = type === R.T_ZSET_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob, deep(limits));
           if (items.length & 1) bad('odd number of elements');
           const z = new ZSet('listpack');
           for (let i = 0; i < items.length; i += 2) {
@@ -310,6 +318,13 @@ export class RdbInput {
     }
     return bad(`unknown value type ${type}`);
   }
+}
+
+/** Whether to deep-check this blob; counts it when so (ziplists and zipmaps are always walked whole). */
+export function deep(limits: LoadLimits): boolean {
+  if (limits.deep !== true) return false;
+  limits.onDeepCheck?.();
+  return true;
 }
 
 function nonEmpty(l: ListValue): ListValue {

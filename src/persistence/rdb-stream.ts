@@ -8,7 +8,7 @@ import { cmp } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
 import { CorruptError, ListpackBuilder, listpackEntries } from './encodings';
 import * as R from './rdb-format';
-import type { LoadLimits, RdbInput } from './rdb-reader';
+import { LoadLimits, RdbInput, deep } from './rdb-reader';
 import type { RdbOutput } from './rdb-writer';
 
 const U64_ALL = 18446744073709551615n;
@@ -81,13 +81,13 @@ export function writeStream(out: RdbOutput, v: Value): void {
     out.len(g.pel.size);
     g.pel.forEach((nack) => {
       out.raw(idBytes(nack.ms, nack.seq));
-      out.u64le(nack.deliveryTime);
+      out.i64le(nack.deliveryTime);
       out.len(nack.deliveryCount);
     });
     out.len(g.consumers.size);
     for (const c of g.consumers.values()) {
       out.string(c.name);
-      out.u64le(c.seenTime);
+      out.i64le(c.seenTime);
       out.len(c.pel.size);
       c.pel.forEach((nack) => out.raw(idBytes(nack.ms, nack.seq)));
     }
@@ -120,11 +120,16 @@ function addS(a: U64, d: U64): U64 {
   return norm(r);
 }
 
-function readNode(key: Buffer, blob: Buffer): StreamNode {
+/**
+ * One node. Entries, IDs and fields are always checked (the node is rebuilt from them); `deep`
+ * (sanitize-dump-payload) adds what we recompute anyway, as Redis's deep validation checks it:
+ * each entry's lp-count, the node's live and deleted counters, the listpack's own redundancy.
+ */
+function readNode(key: Buffer, blob: Buffer, deep: boolean): StreamNode {
   if (key.length !== 16) bad('bad stream node key');
   const mMs = norm(key.readBigUInt64BE(0));
   const mSeq = norm(key.readBigUInt64BE(8));
-  const e = listpackEntries(blob);
+  const e = listpackEntries(blob, deep);
   if (e.length === 0) bad('empty stream node');
   let p = 0;
   const next = (): string => (p < e.length ? e[p++] : bad('truncated stream node'));
@@ -151,7 +156,8 @@ function readNode(key: Buffer, blob: Buffer): StreamNode {
     }
     // lp-count: how many listpack elements the entry spans, for walking backwards.
     const span = flags & FLAG_SAMEFIELDS ? master.length + 3 : fv.length + 4;
-    if (Number(toInt(next())) !== span) bad('bad entry lp-count');
+    const lpCount = toInt(next());
+    if (deep && Number(lpCount) !== span) bad('bad entry lp-count');
     if (node.total === 0 && (ms !== mMs || seq !== mSeq)) bad('master ID mismatch');
     if (node.total > 0 && cmp(ms, seq, node.msAt(node.total - 1), node.seqAt(node.total - 1)) <= 0) bad('entry IDs not in order');
     node.append(ms, seq, fv, 0);
@@ -160,7 +166,7 @@ function readNode(key: Buffer, blob: Buffer): StreamNode {
       dead++;
     }
   }
-  if (node.live !== live || dead !== deleted) bad('stream node counters mismatch');
+  if (deep && (node.live !== live || dead !== deleted)) bad('stream node counters mismatch');
   return node;
 }
 
@@ -169,7 +175,7 @@ function readId(inp: RdbInput): [U64, U64] {
   return [norm(b.readBigUInt64BE(0)), norm(b.readBigUInt64BE(8))];
 }
 
-export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): StreamValue {
+export function readStream(inp: RdbInput, type: number, limits: LoadLimits): StreamValue {
   const s = new StreamValue();
   const nodes = inp.len();
   for (let i = 0; i < nodes; i++) {
@@ -178,7 +184,7 @@ export function readStream(inp: RdbInput, type: number, _limits: LoadLimits): St
     const blob = inp.stringBuf();
     let node: StreamNode;
     try {
-      node = readNode(key, blob);
+      node = readNode(key, blob, deep(limits));
     } catch (e) {
       if (e instanceof CorruptError || e instanceof RangeError) bad(`Stream listpack integrity check failed (${e.message}).`);
       throw e;

@@ -128,6 +128,18 @@ export class RdbOutput {
     this.written += 8;
   }
 
+  /**
+   * A signed 64-bit millisecond time (rdbSaveMillisecondTime). Times read from a payload keep
+   * any int64 (negative ones too); a double past the int64 range is clamped to it.
+   */
+  i64le(v: number): void {
+    this.room(8);
+    const b = v >= 9223372036854775807 ? 9223372036854775807n : v <= -9223372036854775808 ? -9223372036854775808n : BigInt(Math.trunc(v));
+    this.buf.writeBigInt64LE(b, this.pos);
+    this.pos += 8;
+    this.written += 8;
+  }
+
   u32le(v: number): void {
     this.room(4);
     this.buf.writeUInt32LE(v >>> 0, this.pos);

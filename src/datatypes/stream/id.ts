@@ -29,9 +29,13 @@ export function big(v: U64): bigint {
   return typeof v === 'bigint' ? v : BigInt(v);
 }
 
-/** v + 1 (the caller makes sure v < 2^64-1). */
+/**
+ * v + 1, wrapping from 2^64-1 to 0 as Redis's uint64 counters do (entries-added, delivery
+ * counts): a counter restored at its maximum must stay a valid uint64, or it could not be saved.
+ */
 export function inc(v: U64): U64 {
-  return typeof v === 'number' && v < Number.MAX_SAFE_INTEGER ? v + 1 : norm(big(v) + 1n);
+  if (typeof v === 'number' && v < Number.MAX_SAFE_INTEGER) return v + 1;
+  return v === U64_MAX ? 0 : norm(big(v) + 1n);
 }
 
 export function dec(v: U64): U64 {
