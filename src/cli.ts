@@ -157,7 +157,6 @@ async function main(): Promise<void> {
     process.stderr.write("respite-server: 'daemonize yes' is not supported; run respite-server in the foreground (or under a supervisor such as systemd)\n");
     process.exit(1);
   }
-  if (cfg.bool('cluster-enabled')) logger.warning('cluster-enabled is not supported by respite: running standalone.');
   if (cfg.int('tls-port') !== 0) logger.warning('TLS is not supported by respite: tls-port is ignored.');
   if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 

@@ -13,6 +13,7 @@ import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
+import { startClusterNode } from './cluster-node';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -130,6 +131,11 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     };
   }
   if (port === null) server.config.setRaw('port', '0');
+  // Cluster mode: the node's state and its bus listener (src/cluster, src/net/cluster-bus.ts).
+  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
+    await listener?.close();
+    throw e;
+  }) : null;
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
@@ -160,6 +166,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();
+      await closeCluster?.();
       server.shutdownHooks.forEach((h) => h());
     },
   };

@@ -93,7 +93,8 @@ function migrate(c: Client, argv: string[]): Reply {
       if (ttl < 1) ttl = 1;
     }
     keys.push(key);
-    const cmd: (string | Buffer)[] = ['RESTORE', key, String(ttl), dumpPayload(v, opts)];
+    // A cluster target is importing the slot: RESTORE-ASKING is served there without -ASK.
+    const cmd: (string | Buffer)[] = [c.server.cluster !== null ? 'RESTORE-ASKING' : 'RESTORE', key, String(ttl), dumpPayload(v, opts)];
     if (replace) cmd.push('REPLACE');
     parts.push(command(cmd));
     expect++;

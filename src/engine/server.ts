@@ -18,6 +18,7 @@ import type { ClientPause } from './pause';
 import { WatchRegistry } from './watch';
 import { PubSubHub } from '../pubsub/hub';
 import { Tracking } from '../tracking/tracking';
+import type { ClusterState } from '../cluster/cluster';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -128,6 +129,8 @@ export class Server {
   discardPropagation: (() => void) | null = null;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
+  /** Cluster mode (cluster-enabled yes, src/cluster): the node's cluster state; null otherwise. */
+  cluster: ClusterState | null = null;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
   busyScript: BusyScript | null = null;
 
