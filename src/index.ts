@@ -14,6 +14,7 @@ import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startClusterNode } from './cluster-node';
+import { ClusterOptions, RespiteCluster, startClusterWith } from './embedded-cluster';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -184,5 +185,19 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   }
   return handle;
 }
+
+/**
+ * A whole Redis Cluster in this process: `masters` nodes (default 3) joined over the cluster bus,
+ * slots split evenly. Resolves once every node reports cluster_state:ok.
+ *
+ *   const cluster = await startCluster({ masters: 3 });
+ *   const client = new Redis.Cluster(cluster.addresses);
+ *   ...
+ *   await cluster.close();
+ */
+export function startCluster(options: ClusterOptions = {}): Promise<RespiteCluster> {
+  return startClusterWith(startServer, options);
+}
+export type { ClusterOptions, RespiteCluster };
 
 export type { Server };
