@@ -55,6 +55,7 @@ export async function startClusterWith(startServer: Start, opts: ClusterOptions 
       // In-process nodes need not wait Redis's 2 s before declaring the cluster up.
       node.server.cluster!.writableDelay = 0;
     }
+    for (const n of nodes) n.server.localPeer = (host, port) => (isLoopback(host) ? (nodes.find((m) => m.port === port)?.server ?? null) : null);
     // Even split of the slots, and distinct config epochs (as redis-cli --cluster create does).
     for (let i = 0; i < masters; i++) {
       const first = Math.round((i * CLUSTER_SLOTS) / masters);
@@ -95,4 +96,8 @@ function ready(n: RespiteServer, size: number): boolean {
   if (cs.state !== CLUSTER_OK || cs.nodes.size !== size) return false;
   for (const node of cs.nodes.values()) if (node.inHandshake || (node !== cs.myself && node.link === null)) return false;
   return true;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1';
 }

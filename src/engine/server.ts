@@ -131,6 +131,11 @@ export class Server {
   propagations = 0;
   /** Cluster mode (cluster-enabled yes, src/cluster): the node's cluster state; null otherwise. */
   cluster: ClusterState | null = null;
+  /**
+   * Another server of this process listening at host:port, if any (set by startCluster): MIGRATE
+   * to it runs in-process, since a socket exchange would wait on this very event loop.
+   */
+  localPeer: ((host: string, port: number) => Server | null) | null = null;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
   busyScript: BusyScript | null = null;
 
