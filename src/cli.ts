@@ -112,7 +112,7 @@ function startupBanner(server: Server, logger: Logger, port: number): void {
   const cfg = server.config;
   const tty = cfg.get('logfile') === '' && !cfg.bool('syslog-enabled') && process.stdout.isTTY === true;
   if (!tty && !cfg.bool('always-show-logo')) {
-    logger.notice(`Running mode=standalone, port=${port}.`);
+    logger.notice(`Running mode=${cfg.bool('cluster-enabled') ? 'cluster' : 'standalone'}, port=${port}.`);
     return;
   }
   const lines = [

@@ -186,7 +186,7 @@ function updateAddressIfNeeded(cs: ClusterState, n: ClusterNode, link: BusLink, 
   n.link?.close();
   n.link = null;
   n.flags &= ~NodeFlag.NOADDR;
-  cs.host.log('warning', `Address updated for node ${n.name} (), now ${n.ip}:${n.port}`);
+  cs.host.log('warning', `Address updated for node ${n.name}, now ${n.ip}:${n.port}`);
   return true;
 }
 
