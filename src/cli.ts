@@ -112,7 +112,7 @@ function startupBanner(server: Server, logger: Logger, port: number): void {
   const cfg = server.config;
   const tty = cfg.get('logfile') === '' && !cfg.bool('syslog-enabled') && process.stdout.isTTY === true;
   if (!tty && !cfg.bool('always-show-logo')) {
-    logger.notice(`Running mode=standalone, port=${port}.`);
+    logger.notice(`Running mode=${cfg.bool('cluster-enabled') ? 'cluster' : 'standalone'}, port=${port}.`);
     return;
   }
   const lines = [
@@ -157,7 +157,6 @@ async function main(): Promise<void> {
     process.stderr.write("respite-server: 'daemonize yes' is not supported; run respite-server in the foreground (or under a supervisor such as systemd)\n");
     process.exit(1);
   }
-  if (cfg.bool('cluster-enabled')) logger.warning('cluster-enabled is not supported by respite: running standalone.');
   if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
   const port = cfg.int('port');

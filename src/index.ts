@@ -16,6 +16,8 @@ import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startReplicaOfConfig } from './replication/replication';
+import { startClusterNode } from './cluster-node';
+import { ClusterOptions, RespiteCluster, startClusterWith } from './embedded-cluster';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -229,6 +231,11 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     };
   }
   if (port === null) server.config.setRaw('port', '0');
+  // Cluster mode: the node's state and its bus listener (src/cluster, src/net/cluster-bus.ts).
+  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
+    await listener?.close();
+    throw e;
+  }) : null;
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
@@ -262,6 +269,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       await listener?.close();
       await secure?.close();
       server.tls = null;
+      await closeCluster?.();
       server.events.emit('shutdown');
     },
   };
@@ -282,3 +290,16 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   return handle;
 }
 
+/**
+ * A whole Redis Cluster in this process: `masters` nodes (default 3) joined over the cluster bus,
+ * slots split evenly. Resolves once every node reports cluster_state:ok.
+ *
+ *   const cluster = await startCluster({ masters: 3 });
+ *   const client = new Redis.Cluster(cluster.addresses);
+ *   ...
+ *   await cluster.close();
+ */
+export function startCluster(options: ClusterOptions = {}): Promise<RespiteCluster> {
+  return startClusterWith(startServer, options);
+}
+export type { ClusterOptions, RespiteCluster };

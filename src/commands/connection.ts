@@ -25,6 +25,7 @@ function echo(_c: Client, argv: string[]): Reply {
 
 function select(c: Client, argv: string[]): Reply {
   const id = int32Arg(argv[1]);
+  if (c.server.cluster !== null && id !== 0) return errorf('ERR SELECT is not allowed in cluster mode');
   const dbs = c.server.keyspace.dbs;
   if (id < 0 || id >= dbs.length) return DB_INDEX_OUT_OF_RANGE;
   c.db = dbs[id];
@@ -95,7 +96,7 @@ function hello(c: Client, argv: string[]): Reply {
     'id',
     c.id,
     'mode',
-    'standalone',
+    c.server.cluster !== null ? 'cluster' : 'standalone',
     'role',
     'master',
     'modules',

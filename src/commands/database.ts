@@ -63,6 +63,7 @@ const INVALID_SECOND = errorf('ERR invalid second DB index');
  * that SELECTed a database (and their WATCHes) see the other data set from now on.
  */
 function swapdb(c: Client, argv: string[]): Reply {
+  if (c.server.cluster !== null) return errorf('ERR SWAPDB is not allowed in cluster mode');
   const id1 = int32Arg(argv[1], INVALID_FIRST);
   const id2 = int32Arg(argv[2], INVALID_SECOND);
   const ks = c.server.keyspace;

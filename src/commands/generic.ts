@@ -224,6 +224,7 @@ function copy(c: Client, argv: string[]): Reply {
   }
   const key = argv[1];
   const newKey = argv[2];
+  if (c.server.cluster !== null && (src.id !== 0 || dst.id !== 0)) throw errorf('ERR Copying to another database is not allowed in cluster mode');
   if (src === dst && key === newKey) throw SOURCE_DEST_SAME;
   const val = src.lookupRead(key);
   if (val === undefined) return 0;
@@ -240,6 +241,7 @@ function copy(c: Client, argv: string[]): Reply {
 }
 
 function move(c: Client, argv: string[]): Reply {
+  if (c.server.cluster !== null) throw errorf('ERR MOVE is not allowed in cluster mode');
   const src = c.db;
   const dst = dbArg(c, argv[2]);
   if (src === dst) throw SOURCE_DEST_SAME;

@@ -1,6 +1,6 @@
 // Every command family, in one list for the registry.
 import { aclCommands } from './acl';
-import { clusterModeCommands } from './cluster-mode';
+import { clusterCommands } from './cluster';
 import { migrateCommands } from './migrate';
 import { bitmapCommands } from './bitmap';
 import { clientCommands } from './client';
@@ -34,7 +34,7 @@ export function allCommandDefs(): CommandDef[] {
   return [
     ...connectionCommands,
     ...aclCommands,
-    ...clusterModeCommands,
+    ...clusterCommands,
     ...migrateCommands,
     ...clientCommands,
     ...stringCommands,

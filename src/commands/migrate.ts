@@ -1,13 +1,17 @@
 // MIGRATE: moves (or copies) keys to another instance as RESTORE commands built from DUMP
 // payloads, then deletes them here, as Redis does outside cluster mode. The exchange with the
 // target is synchronous (src/net/migrate-link.ts), so the server waits for it like redis-server.
-import type { Client } from '../engine/client';
 import { errorf, SYNTAX } from '../errors';
 import { OK, Reply, status } from '../resp/reply';
 import { intArg, is } from './args';
 import { CommandDef } from './registry';
 import { dumpPayload } from '../persistence/rdb-file';
 import { persistenceOf } from '../persistence/persistence';
+import type { MigrateOutcome } from '../net/migrate-link';
+import { Client } from '../engine/client';
+import { dispatch } from '../engine/dispatcher';
+import type { Server } from '../engine/server';
+import { ProtocolError, RespParser } from '../resp/parser';
 
 /** Key positions: argv[3], or everything after KEYS when argv[3] is empty (Redis's migrateGetKeys). */
 export function migrateKeys(argv: string[]): number[] {
@@ -92,16 +96,20 @@ function migrate(c: Client, argv: string[]): Reply {
       if (ttl < 1) ttl = 1;
     }
     keys.push(key);
-    const cmd: (string | Buffer)[] = ['RESTORE', key, String(ttl), dumpPayload(v, opts)];
+    // A cluster target is importing the slot: RESTORE-ASKING is served there without -ASK.
+    const cmd: (string | Buffer)[] = [c.server.cluster !== null ? 'RESTORE-ASKING' : 'RESTORE', key, String(ttl), dumpPayload(v, opts)];
     if (replace) cmd.push('REPLACE');
     parts.push(command(cmd));
     expect++;
   }
   if (found === 0) return status('NOKEY');
 
-  // As Redis: with tls-cluster the target is reached over TLS.
+  // As Redis: with tls-cluster the target is reached over TLS. A target inside this process
+  // (startCluster's nodes) is served directly: a socket exchange would wait on an event loop that
+  // this synchronous command is holding.
   const tls = c.server.config.bool('tls-cluster') ? (c.server.tls?.clientOptions() ?? null) : null;
-  const out = c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect, tls);
+  const peer = c.server.localPeer?.(argv[1], Number(argv[2])) ?? null;
+  const out = peer !== null ? localExchange(peer, Buffer.concat(parts)) : c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect, tls);
   if (out.error === 'connect') return errorf('IOERR error or timeout connecting to the client');
   if (out.error === 'write') return errorf('IOERR error or timeout writing to target instance');
   const lines = out.lines;
@@ -128,6 +136,22 @@ function migrate(c: Client, argv: string[]): Reply {
   if (targetError !== null) return errorf(`ERR Target instance replied with error: ${targetError}`);
   if (out.error !== null || lines.length < expect) return errorf('IOERR error or timeout reading to target instance');
   return OK;
+}
+
+/** Runs the RESP commands of a MIGRATE on an in-process server; one reply line per command. */
+function localExchange(target: Server, payload: Buffer): MigrateOutcome {
+  const c = new Client(target, 'embedded');
+  const lines: string[] = [];
+  const parser = new RespParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });
+  parser.feed(payload);
+  for (let argv = parser.next(); argv !== null && !(argv instanceof ProtocolError); argv = parser.next()) {
+    dispatch(c, argv);
+    const out = c.writer.take();
+    const text = out === null ? '' : out.latin1Slice(0, out.length);
+    lines.push(text.slice(0, text.indexOf('\r\n')));
+  }
+  c.close();
+  return { lines, error: null };
 }
 
 export const migrateCommands: CommandDef[] = [

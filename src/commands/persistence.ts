@@ -130,6 +130,8 @@ export const persistenceCommands: CommandDef[] = [
     acl: '@keyspace @dangerous',
     handler: restore,
   },
+  // Cluster migration (MIGRATE to a node importing the slot): RESTORE with the asking flag.
+  { name: 'restore-asking', summary: 'RESTORE sent by MIGRATE to a node importing the slot.', arity: -4, flags: 'write denyoom asking', keys: [1, 1, 1], acl: '@keyspace @dangerous', handler: restore },
 ];
 
 void ReplyError;

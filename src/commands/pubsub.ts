@@ -1,5 +1,6 @@
 // Pub/sub: SUBSCRIBE family, PUBLISH, SPUBLISH, PUBSUB introspection.
 import type { Client } from '../engine/client';
+import { propagatePublish } from '../cluster/bus';
 import { globMatch } from '../datatypes/glob';
 import type { PubSubHub } from '../pubsub/hub';
 import { NO_REPLY, PushReply, Reply, SimpleString } from '../resp/reply';
@@ -57,11 +58,16 @@ function unsubscribeFrom(kind: Kind) {
 }
 
 function publish(c: Client, argv: string[]): Reply {
-  return hub(c).publish(argv[1], argv[2]);
+  const n = hub(c).publish(argv[1], argv[2]);
+  // Cluster mode: every other node delivers it too (over the cluster bus).
+  if (c.server.cluster !== null) propagatePublish(c.server.cluster, argv[1], argv[2], false);
+  return n;
 }
 
 function spublish(c: Client, argv: string[]): Reply {
-  return hub(c).publishShard(argv[1], argv[2]);
+  const n = hub(c).publishShard(argv[1], argv[2]);
+  if (c.server.cluster !== null) propagatePublish(c.server.cluster, argv[1], argv[2], true);
+  return n;
 }
 
 function listChannels(map: Map<string, Set<Client>>, argv: string[]): Reply {

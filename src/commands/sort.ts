@@ -57,8 +57,10 @@ function parseOptions(c: Client, argv: string[], readonly: boolean): SortOptions
     } else if (is(a, 'BY') && left >= 1) {
       o.sortBy = argv[++j];
       o.dontSort = cString(o.sortBy).indexOf('*') < 0;
+      if (!o.dontSort && c.server.cluster !== null) throw errorf('ERR BY option of SORT denied in Cluster mode.');
       if (!o.dontSort && !mayReadAll()) throw errorf('ERR BY option of SORT denied due to insufficient ACL permissions.');
     } else if (is(a, 'GET') && left >= 1) {
+      if (c.server.cluster !== null) throw errorf('ERR GET option of SORT denied in Cluster mode.');
       if (!mayReadAll()) throw errorf('ERR GET option of SORT denied due to insufficient ACL permissions.');
       o.gets.push(argv[++j]);
     } else {

@@ -12,6 +12,13 @@
 
 import { SlotIndex } from './slot-index';
 
+/** Told of every key created or deleted (cluster mode's keys-per-hash-slot index). */
+export interface KeyObserver {
+  add(key: string): void;
+  remove(key: string): void;
+  clear(): void;
+}
+
 export class Dict<V> {
   private index = new SlotIndex();
   private keys: (string | undefined)[] = [];
@@ -21,6 +28,8 @@ export class Dict<V> {
   private meta: number[] = [];
   private nextSeq = 1;
   private holes = 0;
+  /** Set in cluster mode on database 0 (src/cluster/slot-keys.ts); null otherwise. */
+  observer: KeyObserver | null = null;
 
   get size(): number {
     return this.index.size;
@@ -49,6 +58,7 @@ export class Dict<V> {
     this.vals.push(val);
     this.seqs.push(this.nextSeq++);
     this.meta.push(mark);
+    if (this.observer !== null) this.observer.add(key);
     return true;
   }
 
@@ -87,6 +97,7 @@ export class Dict<V> {
   delete(key: string): boolean {
     const slot = this.index.remove(key, this.keys);
     if (slot < 0) return false;
+    if (this.observer !== null) this.observer.remove(key);
     this.keys[slot] = undefined;
     this.vals[slot] = undefined;
     this.holes++;
@@ -96,6 +107,7 @@ export class Dict<V> {
   }
 
   clear(): void {
+    if (this.observer !== null) this.observer.clear();
     this.index.clear();
     this.keys = [];
     this.vals = [];

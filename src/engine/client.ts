@@ -53,6 +53,14 @@ export class Client {
   channels = new Set<string>();
   patterns = new Set<string>();
   shardChannels = new Set<string>();
+  /** Cluster mode: ASKING given for the next command; READONLY reads from a replica. */
+  clusterAsking = false;
+  clusterReadonly = false;
+  /**
+   * Commands from this client are never redirected in cluster mode (Redis's mustObeyClient):
+   * set for the replication link from our master.
+   */
+  mustObey = false;
   /** Client-side caching (CLIENT TRACKING); null when off. */
   tracking: TrackingState | null = null;
   /** True while a blocking command waits. */

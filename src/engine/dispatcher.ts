@@ -30,6 +30,7 @@ import { handleReadyKeys } from './blocking';
 import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { aclDeny } from '../acl/access';
+import { routeCommand } from '../cluster/routing';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -83,6 +84,11 @@ export function dispatch(c: Client, argv: string[]): void {
   if (!c.aclUser.unrestricted && !c.isMaster) {
     const denied = aclDeny(c, cmd, argv);
     if (denied !== null) return reject(c, cmd, denied);
+  }
+  // Cluster mode: the keys must be served here, else -MOVED/-ASK/-CROSSSLOT/... (src/cluster/routing.ts).
+  if (srv.cluster !== null) {
+    const e = routeCommand(srv.cluster, c, cmd, argv, flags);
+    if (e !== null) return rejectRouted(c, cmd, e);
   }
   // maxmemory (src/keyspace/eviction.ts): evict keys per maxmemory-policy; if memory stays over
   // the limit, denyoom commands get -OOM. A single number check when there is no limit.
@@ -168,6 +174,18 @@ export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
   }
   if (c.multi !== null) c.multiError = true;
   if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);
+  countError(c, e);
+  c.reply(e);
+  if (c.replyMode === ReplyMode.Skip) countDownSkip(c);
+}
+
+/** A command redirected by the cluster: a refused EXEC discards the transaction without EXECABORT. */
+function rejectRouted(c: Client, cmd: Command, e: ReplyError): void {
+  if (cmd.name !== 'exec' || c.multi === null) return reject(c, cmd, e);
+  cmd.rejectedCalls++;
+  c.multi = null;
+  c.multiError = false;
+  c.server.watches.unwatchAll(c);
   countError(c, e);
   c.reply(e);
   if (c.replyMode === ReplyMode.Skip) countDownSkip(c);

@@ -172,7 +172,7 @@ function section(name: string, srv: Server): string {
       add('redis_git_sha1', '00000000');
       add('redis_git_dirty', 0);
       add('redis_build_id', '0');
-      add('redis_mode', 'standalone');
+      add('redis_mode', srv.cluster !== null ? 'cluster' : 'standalone');
       add('os', `${os.type()} ${os.release()} ${os.machine()}`);
       add('arch_bits', process.arch.endsWith('64') ? 64 : 32);
       add('monotonic_clock', 'POSIX clock_gettime');
@@ -206,7 +206,7 @@ function section(name: string, srv: Server): string {
       }
       lines.push('# Clients');
       add('connected_clients', srv.clients.size);
-      add('cluster_connections', 0);
+      add('cluster_connections', srv.cluster !== null ? srv.cluster.links().length : 0);
       add('maxclients', srv.maxClients);
       add('client_recent_max_input_buffer', maxIn);
       add('client_recent_max_output_buffer', maxOut);
@@ -392,7 +392,7 @@ function section(name: string, srv: Server): string {
     }
     case 'cluster':
       lines.push('# Cluster');
-      add('cluster_enabled', 0);
+      add('cluster_enabled', srv.cluster !== null ? 1 : 0);
       break;
     case 'keyspace':
       lines.push('# Keyspace');

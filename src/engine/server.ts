@@ -38,6 +38,7 @@ import { Replication } from '../replication/replication';
 import { ScriptingState } from '../scripting/state';
 import { migrateExchange } from '../net/migrate-link';
 import type { ReplicaGate } from '../replication/replica';
+import type { ClusterState } from '../cluster/cluster';
 
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
@@ -181,6 +182,13 @@ export class Server {
   callDepth = 0;
   /** Commands propagated so far (lets call() tell whether nested calls propagated). */
   propagations = 0;
+  /** Cluster mode (cluster-enabled yes, src/cluster): the node's cluster state; null otherwise. */
+  cluster: ClusterState | null = null;
+  /**
+   * Another server of this process listening at host:port, if any (set by startCluster): MIGRATE
+   * to it runs in-process, since a socket exchange would wait on this very event loop.
+   */
+  localPeer: ((host: string, port: number) => Server | null) | null = null;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
   busyScript: BusyScript | null = null;
 

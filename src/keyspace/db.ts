@@ -185,8 +185,13 @@ export class Db {
   /** Empties the database, its tables freed lazily when `lazy`. Returns the number of keys removed. */
   flush(lazy = false): number {
     const n = this.dict.size;
+    // The keys-per-slot index (cluster mode) follows the database, not the discarded table.
+    const observer = this.dict.observer;
+    this.dict.observer = null;
+    observer?.clear();
     if (lazy) this.ks.lazyfree.freeDatabase(this.dict, this.expires);
     this.dict = new Dict<Value>();
+    this.dict.observer = observer;
     this.expires = new Map();
     this.avgTtl = 0;
     return n;

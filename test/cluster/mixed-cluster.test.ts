@@ -1,0 +1,115 @@
+// respite nodes in a cluster with real redis-server 7.0 nodes (binary compatibility of the bus),
+// and redis-cli --cluster create / check on respite nodes. Skipped with a message when the
+// binaries are missing; CI=true makes their absence a failure (see test/helpers/differential.ts).
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REDIS_SERVER, Reference, freePort, startReference } from '../helpers/differential';
+import { startServer, RespiteServer } from '../../src/index';
+
+function which(bin: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+const REDIS_CLI = which('redis-cli');
+if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
+
+async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function cli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(REDIS_CLI!, args, { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr))),
+  );
+}
+
+/** A respite node on a port whose bus port (port + 10000) is free, as redis-cli expects. */
+async function respiteNode(dir: string): Promise<RespiteServer> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 > 65535) continue;
+    try {
+      return await startServer({ port, bind: '127.0.0.1', clusterEnabled: true, clusterConfigFile: path.join(dir, `nodes-${port}.conf`) });
+    } catch {
+      // the bus port was taken: try another
+    }
+  }
+}
+
+describe('mixed cluster: respite and redis-server 7.0 nodes', { skip: REDIS_SERVER ? false : 'redis-server not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-mixed-'));
+  let ref: Reference;
+  let bus = 0;
+  let mine: RespiteServer;
+  before(async () => {
+    bus = await freePort();
+    ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-port', String(bus), '--cluster-config-file', path.join(dir, 'redis.conf')]);
+    mine = await startServer({ port: 0, clusterEnabled: true, clusterConfigFile: path.join(dir, 'respite.conf') });
+  });
+  after(async () => {
+    await mine?.close();
+    await ref?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('MEET over the bus, slots learned both ways, MOVED to each other, CLUSTER NODES agree', async () => {
+    const { RespClient } = await import('../helpers/resp-client');
+    const r = await RespClient.connect(ref.port);
+    try {
+      await r.call('CLUSTER', 'ADDSLOTSRANGE', 0, 8191);
+      await mine.call('CLUSTER', 'ADDSLOTSRANGE', 8192, 16383);
+      await mine.call('CLUSTER', 'MEET', '127.0.0.1', ref.port, bus);
+      const ok = async () => String(await r.call('CLUSTER', 'INFO')).includes('cluster_state:ok') && String(await mine.call('CLUSTER', 'INFO')).includes('cluster_state:ok');
+      await until('both nodes ok', ok);
+      assert.equal(String(await r.call('SET', 'foo', '1')), `MOVED 12182 127.0.0.1:${mine.port}`);
+      await assert.rejects(mine.call('SET', 'bar', '1'), new RegExp(`MOVED 5061 127\\.0\\.0\\.1:${ref.port}`));
+      // Same view of the cluster (ids, addresses, slots, epochs) on both.
+      const view = (s: string) =>
+        s.trim().split('\n').map((l) => { const f = l.split(' '); return [f[0], f[1].split(',')[0], f[3], f[6], ...f.slice(8)].join(' '); }).sort();
+      await until('same CLUSTER NODES', async () => JSON.stringify(view(String(await r.call('CLUSTER', 'NODES')))) === JSON.stringify(view(String(await mine.call('CLUSTER', 'NODES')))));
+      // PUBLISH crosses the bus.
+      const sub = mine.connect();
+      await sub.call(['SUBSCRIBE', 'ch']);
+      const got = new Promise((resolve) => (sub.onPush = resolve));
+      await r.call('PUBLISH', 'ch', 'hello');
+      assert.deepEqual(await got, ['message', 'ch', 'hello'].map((x) => x));
+      sub.close();
+    } finally {
+      r.close();
+    }
+  });
+});
+
+describe('redis-cli --cluster on respite nodes', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-cli-'));
+  const nodes: RespiteServer[] = [];
+  after(async () => {
+    for (const n of nodes) await n.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('create (3 masters), then check: all slots covered, nodes agree', async () => {
+    for (let i = 0; i < 3; i++) nodes.push(await respiteNode(dir));
+    const out = await cli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes']);
+    assert.match(out, /\[OK\] All 16384 slots covered/);
+    await until('cluster ok everywhere', async () => {
+      for (const n of nodes) if (!String(await n.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+      return true;
+    });
+    const check = await cli(['--cluster', 'check', `127.0.0.1:${nodes[0].port}`]);
+    assert.match(check, /\[OK\] All nodes agree about slots configuration/);
+    assert.match(check, /\[OK\] All 16384 slots covered/);
+    assert.doesNotMatch(check, /\[ERR\]|WARNING/);
+  });
+});
