@@ -13,6 +13,7 @@ import { Listener } from './net/listener';
 import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
+import { HttpEndpoint, startHttp } from './http';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -24,6 +25,11 @@ export interface ServerOptions {
   bind?: string;
   /** Log lines: false (default) silent, true to stdout, or a function receiving each line. */
   log?: boolean | ((line: string) => void);
+  /**
+   * The web dashboard and /metrics: an HTTP port (0 picks a free one, like `port`); undefined or
+   * null for none (unless the `http-port` parameter is set). Its address is the handle's `http`.
+   */
+  httpPort?: number | null;
   /** Any redis.conf parameter, by its name ('maxmemory-policy') or in camelCase (maxmemoryPolicy). */
   [config: string]: unknown;
 }
@@ -46,6 +52,8 @@ export interface RespiteServer {
   readonly host: string;
   /** redis://host:port, for clients that take a URL. */
   readonly url: string;
+  /** Where the dashboard and /metrics listen (http://host:port/), or null when they are off. */
+  readonly http: { readonly host: string; readonly port: number; readonly url: string } | null;
   readonly clock: RespiteClock;
   /** Runs a command in-process; bulk strings come back as UTF-8 strings. Error replies reject. */
   call(...args: Arg[]): Promise<JsReply>;
@@ -59,7 +67,7 @@ export interface RespiteServer {
   readonly server: Server;
 }
 
-const SPECIAL = new Set(['port', 'log']);
+const SPECIAL = new Set(['port', 'log', 'httpPort']);
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
@@ -91,7 +99,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
   // Persistence: an embedded server given a data directory (or appendonly) loads it at startup
   // and saves like redis-server; otherwise it is ephemeral (see src/persistence/index.ts).
   const owned = options.dir !== undefined || options.appendonly === true || options.appendonly === 'yes';
-  return serve(server, port, { persistence: owned });
+  return serve(server, port, { persistence: owned, httpPort: options.httpPort });
 }
 
 /**
@@ -104,6 +112,8 @@ export interface ServeOptions {
   persistence?: boolean;
   /** Called once listening succeeded, before the dataset is loaded (the command line logs here). */
   listening?: (port: number) => void;
+  /** The dashboard's HTTP port (0: a free one); by default the `http-port` parameter (0: off). */
+  httpPort?: number | null;
 }
 
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
@@ -130,6 +140,17 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     };
   }
   if (port === null) server.config.setRaw('port', '0');
+  let http: HttpEndpoint | null = null;
+  const httpPort = opts.httpPort ?? (server.config.int('http-port') > 0 ? server.config.int('http-port') : null);
+  if (httpPort !== null) {
+    try {
+      http = await startHttp(server, httpPort);
+    } catch (e) {
+      await listener?.close();
+      throw e;
+    }
+    server.config.setRaw('http-port', String(http.port));
+  }
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
@@ -148,6 +169,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     port: bound,
     host,
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    http: http === null ? null : { host: http.host, port: http.port, url: http.url },
     clock: server.clock,
     server,
     call: (...args) => sharedCall(args, false),
@@ -160,6 +182,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       server.stopCron();
       for (const c of [...server.clients.values()]) c.close();
       await listener?.close();
+      await http?.close();
       server.shutdownHooks.forEach((h) => h());
     },
   };
