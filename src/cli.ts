@@ -186,6 +186,10 @@ async function main(): Promise<void> {
       for (const line of lines.trailer ?? []) logger.warning(line);
       process.exit(1);
     }
+    if (e instanceof Error && e.name === 'HttpListenError') {
+      logger.warning(`Warning: ${e.message}, aborting.`); // http-port (src/http)
+      process.exit(1);
+    }
     const err = e as NodeJS.ErrnoException;
     logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${port}: ${err.message}`);
     logger.warning(`Failed listening on port ${port} (TCP), aborting.`);

@@ -271,6 +271,8 @@ export class Dashboard {
     const every = Number.isFinite(interval) ? Math.max(100, Math.min(60000, interval)) : 1000;
     return sse((sink) => {
       const tick = () => {
+        // The session's connection was closed (logout, ACL DELUSER, CLIENT KILL): so is the stream.
+        if (who.conn.client.closed) return sink.end();
         this.infoText(who.conn, []).then(
           (t) => event(sink, 'overview', overviewFromInfo(t, Date.now())),
           (e) => event(sink, 'failure', { error: e instanceof Error ? e.message : String(e) }),

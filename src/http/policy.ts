@@ -46,11 +46,8 @@ export function consoleVerdict(cmd: Command | undefined, argv: string[], allowWr
   if (NEVER.has(name) || NEVER.has(top)) return { ok: false, reason: `${name.toUpperCase()} is not available in the dashboard console` };
   if (cmd.has(F.BLOCKING) && !nonBlockingRead(top, argv)) return { ok: false, reason: 'blocking commands are not available in the dashboard console' };
   if (allowWrites) return { ok: true };
-  if ((cmd.has(F.READONLY) && !cmd.has(F.WRITE)) || READ_ONLY_EXTRA.has(name)) {
-    // ACL LOG RESET clears the log; ACL LOG [count] only reads it.
-    if (name === 'acl|log' && argv.length > 2 && argv[2].toLowerCase() === 'reset') return readOnly(name);
-    return { ok: true };
-  }
+  if ((cmd.has(F.READONLY) && !cmd.has(F.WRITE)) || READ_ONLY_EXTRA.has(name)) return { ok: true };
+  // ACL LOG [count] only reads the log; ACL LOG RESET clears it.
   if (name === 'acl|log') return argv.length > 2 && argv[2].toLowerCase() === 'reset' ? readOnly(name) : { ok: true };
   return readOnly(name);
 }

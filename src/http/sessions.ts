@@ -29,6 +29,9 @@ export class Sessions {
 
   /** A new session for a correct user and password, or null (logged in ACL LOG like AUTH). */
   login(user: string, pass: string, remote: string): Session | null {
+    // Abandoned sessions are closed when a new one starts (no timer to stop).
+    const now = Date.now();
+    for (const [t, old] of this.byToken) if (old.conn.client.closed || now - old.lastUsed > IDLE_MS) this.end(t);
     const conn = this.connection(remote);
     if (!authenticate(conn.client, user, pass, 'AUTH')) {
       conn.close();

@@ -24,7 +24,7 @@ async function waitText(page: import('playwright-core').Page, selector: string, 
   assert.fail(`${selector}: ${JSON.stringify(text)} does not match ${re}`);
 }
 
-test('dashboard in chromium: login, live overview, key browser, read-only refusal, edit with writes, console', { skip: SKIP, timeout: 90_000 }, async () => {
+test('dashboard in chromium: login, live overview, key browser, read-only refusal, edit with writes, console, pub/sub', { skip: SKIP, timeout: 90_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const s = await startServer({ port: null, httpPort: 0, requirepass: 'pw' });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -106,6 +106,14 @@ test('dashboard in chromium: login, live overview, key browser, read-only refusa
     await page.press('[data-testid=console-input]', 'Enter');
     await waitText(page, '[data-testid=console-output]', /\(integer\) 5/);
     assert.equal(await s.call('GET', 'counter'), '5');
+
+    // Pub/sub monitor: messages on a pattern arrive over the event stream.
+    await page.click('a[href="#/pubsub"]');
+    await page.fill('[aria-label=patterns]', 'news:*');
+    await page.click('[data-testid=subscribe]');
+    await waitText(page, '[data-testid=pubsub-status]', /listening/);
+    await s.call('PUBLISH', 'news:today', 'héllo');
+    await waitText(page, '[data-testid=messages]', /news:today.*héllo/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
