@@ -104,7 +104,7 @@ export function KeysPage({ me, db, setDb }: { me: Me; db: number; setDb: (n: num
           </button>
         ) : (
           <p class="small badge" data-testid="read-only">
-            read-only: start with http-allow-writes yes to edit
+            read-only: http-allow-writes yes (CONFIG SET or redis.conf) allows edits
           </p>
         )}
         {creating && <NewKey db={db} onDone={(k) => (setCreating(false), k !== null && setSelected(k))} />}
