@@ -187,6 +187,10 @@ async function main(): Promise<void> {
       for (const line of lines.trailer ?? []) logger.warning(line);
       process.exit(1);
     }
+    if (e instanceof Error && e.name === 'HttpListenError') {
+      logger.warning(`Warning: ${e.message}, aborting.`); // http-port (src/http)
+      process.exit(1);
+    }
     if (e instanceof TlsStartupError) {
       // The reason is in the log already.
       logger.warning('Failed to configure TLS. Check logs for more info.');

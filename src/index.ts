@@ -18,6 +18,7 @@ import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startReplicaOfConfig } from './replication/replication';
 import { startClusterNode } from './cluster-node';
 import { ClusterOptions, RespiteCluster, startClusterWith } from './embedded-cluster';
+import { HttpEndpoint, startHttp } from './http';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -31,6 +32,11 @@ export interface ServerOptions {
   log?: boolean | ((line: string) => void);
   /** A TLS port beside the plain one (see TlsOptions). */
   tls?: TlsOptions;
+  /**
+   * The web dashboard and /metrics: an HTTP port (0 picks a free one, like `port`); undefined or
+   * null for none (unless the `http-port` parameter is set). Its address is the handle's `http`.
+   */
+  httpPort?: number | null;
   /** Any redis.conf parameter, by its name ('maxmemory-policy') or in camelCase (maxmemoryPolicy). */
   [config: string]: unknown;
 }
@@ -75,6 +81,8 @@ export interface RespiteServer {
   readonly url: string;
   /** The TLS port (0 without one). */
   readonly tlsPort: number;
+  /** Where the dashboard and /metrics listen (http://host:port/), or null when they are off. */
+  readonly http: { readonly host: string; readonly port: number; readonly url: string } | null;
   readonly clock: RespiteClock;
   /** Runs a command in-process; bulk strings come back as UTF-8 strings. Error replies reject. */
   call(...args: Arg[]): Promise<JsReply>;
@@ -88,7 +96,7 @@ export interface RespiteServer {
   readonly server: Server;
 }
 
-const SPECIAL = new Set(['port', 'log', 'tls']);
+const SPECIAL = new Set(['port', 'log', 'tls', 'httpPort']);
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
@@ -132,7 +140,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
   // and saves like redis-server; otherwise it is ephemeral (see src/persistence/index.ts).
   const owned = options.dir !== undefined || options.appendonly === true || options.appendonly === 'yes';
   const tls = tlsOpt === undefined ? {} : { tlsPort: tlsOpt.port ?? 0, tlsMaterial: { cert: tlsOpt.cert, key: tlsOpt.key, ca: tlsOpt.ca, passphrase: tlsOpt.passphrase } };
-  return serve(server, port, { persistence: owned, ...tls });
+  return serve(server, port, { persistence: owned, httpPort: options.httpPort, ...tls });
 }
 
 /**
@@ -154,6 +162,8 @@ export interface ServeOptions {
   tlsPort?: number;
   /** PEM material standing in for the tls-* file parameters (startServer's `tls` option). */
   tlsMaterial?: TlsMaterial;
+  /** The dashboard's HTTP port (0: a free one); by default the `http-port` parameter (0: off). */
+  httpPort?: number | null;
 }
 
 /** TLS could not be set up at startup; the reason is `message` (and was logged). */
@@ -236,6 +246,17 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     await listener?.close();
     throw e;
   }) : null;
+  let http: HttpEndpoint | null = null;
+  const httpPort = opts.httpPort ?? (server.config.int('http-port') > 0 ? server.config.int('http-port') : null);
+  if (httpPort !== null) {
+    try {
+      http = await startHttp(server, httpPort);
+    } catch (e) {
+      await listener?.close();
+      throw e;
+    }
+    server.config.setRaw('http-port', String(http.port));
+  }
   server.startCron();
   const first = bindList()[0]?.replace(/^-/, '') ?? '127.0.0.1';
   const host = first === '*' || first === '::*' || first === '' ? '127.0.0.1' : first;
@@ -255,6 +276,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
     tlsPort: secure?.listener.address.port ?? 0,
     host,
     url: `redis://${host.includes(':') ? `[${host}]` : host}:${bound}`,
+    http: http === null ? null : { host: http.host, port: http.port, url: http.url },
     clock: server.clock,
     server,
     call: (...args) => sharedCall(args, false),
@@ -269,6 +291,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
       await listener?.close();
       await secure?.close();
       server.tls = null;
+      await http?.close();
       await closeCluster?.();
       server.events.emit('shutdown');
     },

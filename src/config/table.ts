@@ -376,4 +376,10 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('hll-sparse-max-bytes', 0n, LONG_MAX, 3000, mem),
   num('stream-node-max-bytes', 0n, LONG_MAX, 4096, mem),
   num('stream-node-max-entries', 0n, LONG_MAX, 100),
+  // ---- respite's own: the web dashboard and /metrics (src/http) ------------------------------
+  // Hidden (CONFIG GET * lists Redis's parameters only; their exact names work). Where it listens
+  // is fixed at startup; whether the dashboard may write can change at any time.
+  num('http-port', 0n, 65535n, 0, { immutable: true, hidden: true }),
+  str('http-bind', '127.0.0.1', { immutable: true, hidden: true }),
+  bool('http-allow-writes', false, { hidden: true }),
 ];
