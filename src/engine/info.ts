@@ -182,7 +182,7 @@ function section(name: string, srv: Server): string {
       add('atomicvar_api', 'c11-builtin');
       add('gcc_version', '0.0.0');
       add('process_id', process.pid);
-      add('process_supervised', 'no');
+      add('process_supervised', srv.supervised);
       add('run_id', srv.runId);
       add('tcp_port', srv.boundPort);
       add('server_time_usec', Math.floor(now) * 1000 + Math.floor((performance.now() * 1000) % 1000));
