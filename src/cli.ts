@@ -13,6 +13,7 @@ import { Server } from './engine/server';
 import { RespiteServer, TlsStartupError, serve } from './index';
 import { Clock } from './keyspace/clock';
 import { splitArgs } from './resp/parser';
+import { daemonize, daemonStdin, DEFAULT_PIDFILE, isDaemonChild, notifySystemd, setUpSupervision } from './supervision';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const VERSION: string = require('../../package.json').version;
@@ -128,19 +129,24 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
   if (args[0] === '--help' || args[0] === '-h') usage();
+  if (args[0] === '--test-memory') {
+    if (args.length !== 2) {
+      process.stderr.write('Please specify the amount of memory to test in megabytes.\nExample: ./redis-server --test-memory 4096\n\n');
+    } else {
+      // Redis's memtest writes patterns over physical memory it allocates; a V8 heap cannot.
+      process.stderr.write('respite-server: --test-memory is not supported: test the memory with redis-server --test-memory or memtester.\n');
+    }
+    process.exit(1);
+  }
 
   const logger = new Logger();
   const server = new Server({ clock: new Clock(), logger });
-  logger.notice('oO0OoO0OoO0Oo respite is starting oO0OoO0OoO0Oo');
-  logger.notice(`respite version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
-
   const cl = parseCommandLine(args);
-  if (cl.configFile === null) {
-    logger.warning('Warning: no config file specified, using the default config. In order to specify a config file use respite-server /path/to/redis.conf');
-  }
+  // The detached copy of a daemonized server gets the parent's stdin configuration from it.
+  const stdinConfig = cl.stdin ? (daemonStdin() ?? fs.readFileSync(0, 'latin1')) : null;
   try {
     if (cl.stdin) logger.warning('Reading config from stdin');
-    loadServerConfig(server, cl.configFile, cl.stdin ? fs.readFileSync(0, 'latin1') : null, cl.options);
+    loadServerConfig(server, cl.configFile, stdinConfig, cl.options);
   } catch (e) {
     if (!(e instanceof ConfigFileError)) throw e;
     if (e.kind === 'fatal') process.stderr.write(e.report);
@@ -148,14 +154,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   server.configFile = cl.configFile;
-  logger.notice('Configuration loaded');
-  installCrashHandlers(server, VERSION);
 
   const cfg = server.config;
-  if (cfg.bool('daemonize')) {
-    // Node.js cannot fork into the background; refusing beats silently staying in the foreground.
-    process.stderr.write("respite-server: 'daemonize yes' is not supported; run respite-server in the foreground (or under a supervisor such as systemd)\n");
-    process.exit(1);
+  server.supervised = setUpSupervision(cfg.get('supervised'), logger);
+  // As Redis: a supervised server stays in the foreground whatever `daemonize` says. The parent
+  // of a daemonized server exits here, having logged nothing.
+  const background = cfg.bool('daemonize') && server.supervised === 'no';
+  if (background && !isDaemonChild()) daemonize(stdinConfig);
+  if (background && cfg.get('pidfile') === '') cfg.setRaw('pidfile', DEFAULT_PIDFILE);
+
+  logger.notice('oO0OoO0OoO0Oo respite is starting oO0OoO0OoO0Oo');
+  logger.notice(`respite version=${VERSION}, redis_version=${REDIS_VERSION}, node=${process.version}, pid=${process.pid}, just started`);
+  if (args.length === 0) {
+    logger.warning('Warning: no config file specified, using the default config. In order to specify a config file use respite-server /path/to/redis.conf');
+  } else {
+    logger.notice('Configuration loaded');
   }
   if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
@@ -206,12 +219,18 @@ async function main(): Promise<void> {
 
   const pidfile = cfg.get('pidfile');
   logger.notice('Ready to accept connections');
+  if (server.supervised === 'systemd') {
+    notifySystemd('STATUS=Ready to accept connections', logger);
+    notifySystemd('READY=1', logger);
+  }
 
   let stopping = false;
   const shutdown = async (signal?: string) => {
     if (stopping) return;
     stopping = true;
-    logger.warning('User requested shutdown...');
+    // The SHUTDOWN command logged this line itself.
+    if (signal !== undefined) logger.warning('User requested shutdown...');
+    if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
     // On a signal, the final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed
     // save keeps the server running, as Redis does.
     if (signal !== undefined && (server.persistence.prepareShutdown(false, false, false)) !== null) {

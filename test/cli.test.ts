@@ -76,9 +76,6 @@ test('bad options and config files stop startup with exit code 1 and the offendi
   const missing = run([path.join(tmp, 'nope.conf')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stdout, /# Fatal error, can't open config file '.*nope\.conf': No such file or directory/);
-  const daemon = run(['--daemonize', 'yes']);
-  assert.equal(daemon.code, 1);
-  assert.match(daemon.stderr, /'daemonize yes' is not supported/);
   const nowhere = run(['--port', '0']);
   assert.equal(nowhere.code, 1);
   assert.match(nowhere.stdout, /Configured to not listen anywhere, exiting\./);

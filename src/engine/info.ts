@@ -180,7 +180,7 @@ function section(name: string, srv: Server): string {
       add('atomicvar_api', 'c11-builtin');
       add('gcc_version', '0.0.0');
       add('process_id', process.pid);
-      add('process_supervised', 'no');
+      add('process_supervised', srv.supervised);
       add('run_id', srv.runId);
       // As Redis: the TLS port when there is no plain one.
       add('tcp_port', srv.boundPort !== 0 ? srv.boundPort : srv.config.int('tls-port'));

@@ -129,6 +129,8 @@ export class Server {
   shuttingDown = false;
   /** Absolute path of the config file the server started with (CONFIG REWRITE), if any. */
   configFile: string | null = null;
+  /** The service manager respite-server reports to (INFO process_supervised); set by the CLI. */
+  supervised: 'no' | 'upstart' | 'systemd' = 'no';
   /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
   onShutdown: (() => void) | null = null;
   readonly runId: string;

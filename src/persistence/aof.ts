@@ -16,6 +16,7 @@ import { Snapshot } from './snapshot';
 import { Persistence, errText, fsyncDir, tryUnlink, writeAll } from './persistence';
 import { AofLoadError, ManifestEntry, formatManifest, parseCommands, parseManifest, respCommand } from './aof-format';
 import { CommandRewriter } from './aof-rewrite';
+import { LoadProgress } from './load-progress';
 
 export { AofLoadError, parseManifest, formatManifest, parseCommands, respCommand } from './aof-format';
 export { rebuildCommands } from './aof-rewrite';
@@ -533,10 +534,16 @@ export class Aof {
       const steps = this.loadSteps();
       const delayUs = srv.config.int('key-load-delay');
       srv.loading = true;
+      let progress: LoadProgress | null = null;
       try {
         await new Promise<void>((resolve, reject) => {
           const tick = () => {
             try {
+              const loading = this.p.loading;
+              if (loading !== null) {
+                progress ??= new LoadProgress(srv.log, 'AOF', loading.totalBytes);
+                progress.tick(loading.progress(), srv.keyspace.dbs.reduce((n, db) => n + db.dict.size, 0));
+              }
               const t0 = performance.now();
               for (;;) {
                 if (steps.next().done) return resolve();

@@ -14,6 +14,7 @@ import { LoadLimits } from './rdb-reader';
 import { Snapshot, SnapshotOptions } from './snapshot';
 import { RdbWriteOptions } from './rdb-writer';
 import type { Propagator } from './propagator';
+import { LoadProgress } from './load-progress';
 
 const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
@@ -476,11 +477,7 @@ export class Persistence {
           return;
         }
         if (!done) {
-          const processed = loader.progress;
-          if (processed - lastLogged > 64 * 1024 * 1024) {
-            lastLogged = processed;
-            srv.log.notice(`Loading RDB: ${Math.round((processed * 100) / buf.length)}% (${processed} of ${buf.length} bytes)`);
-          }
+          progress.tick(loader.progress, loader.keys - expired.n);
           setImmediate(tick);
           return;
         }
@@ -491,7 +488,7 @@ export class Persistence {
         this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
         resolve();
       };
-      let lastLogged = 0;
+      const progress = new LoadProgress(srv.log, 'RDB', buf.length);
       setImmediate(tick);
     });
   }
