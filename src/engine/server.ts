@@ -37,6 +37,7 @@ import { Propagator } from '../persistence/propagator';
 import { Replication } from '../replication/replication';
 import { ScriptingState } from '../scripting/state';
 import { migrateExchange } from '../net/migrate-link';
+import { MasterLink } from '../net/master-link';
 import type { ReplicaGate } from '../replication/replica';
 import type { ClusterState } from '../cluster/cluster';
 
@@ -148,6 +149,8 @@ export class Server {
   readonly exec: CommandExecutor = { dispatch: dispatcher.dispatch, call: dispatcher.call, resolveCommand: dispatcher.resolveCommand, countError: dispatcher.countError };
   /** MIGRATE's synchronous exchange with the target (net/: the only code that opens sockets). */
   readonly migrateExchange = migrateExchange;
+  /** The replica's socket to its master (src/net), handed to src/replication through the server. */
+  readonly MasterLink = MasterLink;
   /** Clients blocked on keys (BLPOP, XREAD BLOCK, ...). */
   readonly blocking: BlockingState;
   /** maxmemory: the memory estimate and the eviction pool. */

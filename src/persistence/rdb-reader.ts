@@ -9,7 +9,7 @@ import { ListpackLimits, ZSet } from '../datatypes/zset';
 import { CorruptError, EmptyKeyError, intsetEntries, listpackEntries, ziplistEntries, zipmapEntries } from './encodings';
 import { lzfDecompress } from './lzf';
 import * as R from './rdb-format';
-import { readStream } from './rdb-stream';
+import { deep, readStream } from './rdb-stream';
 
 export { CorruptError, EmptyKeyError };
 
@@ -321,11 +321,6 @@ export class RdbInput {
 }
 
 /** Whether to deep-check this blob; counts it when so (ziplists and zipmaps are always walked whole). */
-export function deep(limits: LoadLimits): boolean {
-  if (limits.deep !== true) return false;
-  limits.onDeepCheck?.();
-  return true;
-}
 
 function nonEmpty(l: ListValue): ListValue {
   if (l.size === 0) empty();

@@ -8,7 +8,7 @@ import { cmp } from '../datatypes/stream/id';
 import { Value } from '../datatypes/value';
 import { CorruptError, ListpackBuilder, listpackEntries } from './encodings';
 import * as R from './rdb-format';
-import { LoadLimits, RdbInput, deep } from './rdb-reader';
+import type { LoadLimits, RdbInput } from './rdb-reader';
 import type { RdbOutput } from './rdb-writer';
 
 const U64_ALL = 18446744073709551615n;
@@ -259,4 +259,11 @@ export function readStream(inp: RdbInput, type: number, limits: LoadLimits): Str
     if (orphan) bad('PEL entry without consumer');
   }
   return s;
+}
+
+/** Deep sanitization is on for this load (sanitize-dump-payload): counts the check for INFO. */
+export function deep(limits: LoadLimits): boolean {
+  if (limits.deep !== true) return false;
+  limits.onDeepCheck?.();
+  return true;
 }

@@ -4,9 +4,8 @@
 // the link drops, and the role change back to master (REPLICAOF NO ONE). The socket is in
 // src/net/master-link.ts; this file only sees bytes.
 import { Client } from '../engine/client';
-import { dispatch } from '../engine/dispatcher';
 import type { Server } from '../engine/server';
-import { MasterLink } from '../net/master-link';
+import type { MasterLink } from '../net/master-link';
 import { respCommand } from '../persistence/aof-format';
 import { persistenceOf } from '../persistence/persistence';
 import * as R from '../persistence/rdb-format';
@@ -78,7 +77,7 @@ export class ReplicaOf {
     srv.log.notice(`MASTER <-> REPLICA sync started`);
     // bind-source-addr: the address the link leaves from (else the system picks one).
     const source = srv.config.get('bind-source-addr');
-    const link = new MasterLink(
+    const link = new srv.MasterLink(
       this.host,
       this.port,
       {
@@ -423,7 +422,7 @@ export class ReplicaOf {
       if (argv.length !== 0) {
         ks.obeyingMaster = true;
         try {
-          dispatch(c, argv);
+          this.srv.exec.dispatch(c, argv);
         } finally {
           ks.obeyingMaster = false;
         }
