@@ -320,8 +320,6 @@ export class RdbInput {
   }
 }
 
-/** Whether to deep-check this blob; counts it when so (ziplists and zipmaps are always walked whole). */
-
 function nonEmpty(l: ListValue): ListValue {
   if (l.size === 0) empty();
   return l;

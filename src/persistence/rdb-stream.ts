@@ -261,7 +261,7 @@ export function readStream(inp: RdbInput, type: number, limits: LoadLimits): Str
   return s;
 }
 
-/** Deep sanitization is on for this load (sanitize-dump-payload): counts the check for INFO. */
+/** Whether to deep-check this blob; counts it when so (ziplists and zipmaps are always walked whole). */
 export function deep(limits: LoadLimits): boolean {
   if (limits.deep !== true) return false;
   limits.onDeepCheck?.();
