@@ -170,6 +170,7 @@ async function main(): Promise<void> {
   } else {
     logger.notice('Configuration loaded');
   }
+  installCrashHandlers(server, VERSION);
   if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
   const port = cfg.int('port');

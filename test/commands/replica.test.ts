@@ -229,7 +229,8 @@ test('scripts on a replica: writes get -READONLY, non-stale commands on a stale 
 });
 
 test('the link to the master leaves from bind-source-addr', async () => {
-  const master = await startServer({ port: 0, bind: '127.0.0.1 127.0.0.2' });
+  // 127.0.0.2 is not loopback to protected mode (as in Redis): the master must allow it.
+  const master = await startServer({ port: 0, bind: '127.0.0.1 127.0.0.2', 'protected-mode': 'no' });
   const replica = await startServer({ port: 0, 'bind-source-addr': '127.0.0.2', replicaof: ['127.0.0.1', master.port] });
   const m = await RespClient.connect(master.port);
   try {
