@@ -63,7 +63,18 @@ export function useRespite(options: UseRespiteOptions = {}): RespiteFixture {
     return server;
   };
   h.beforeAll(async () => {
-    server = await startServer(serverOptions);
+    try {
+      server = await startServer(serverOptions);
+    } catch (e) {
+      // jest's module sandbox refuses the dynamic import() that loads the Lua engine.
+      if (e instanceof Error && /dynamic import callback/.test(e.message)) {
+        throw new Error(
+          'respite: jest needs NODE_OPTIONS=--experimental-vm-modules to load the Lua engine inside a test file ' +
+            '(or start the servers with respite/testing/global-setup, outside the sandbox)',
+        );
+      }
+      throw e;
+    }
   });
   h.afterAll(async () => {
     await server?.close();
