@@ -1,6 +1,6 @@
 // examples/caching: cache-aside and write-through (cache-manager + @keyv/redis) and the
 // write-behind stream, against an embedded respite.
-import { test, after } from 'node:test';
+import { test, TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { useRespite } from 'respite/testing';
 import { captureMain, loadExample } from '../helpers/examples';
@@ -42,23 +42,20 @@ interface CachingExample {
 const ex = loadExample<CachingExample>('caching', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
 const T = { timeout: 20_000 };
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
 
-function setup(ttlMs = 60_000): { db: Db; shop: Shop } {
+/** The example's service over a fresh database, closed when the test ends (before the file's server). */
+function setup(t: TestContext, ttlMs = 60_000): { db: Db; shop: Shop } {
   const db = new ex.ProductDatabase([
     { id: 1, name: 'kettle', price: 30 },
     { id: 2, name: 'teapot', price: 25 },
   ]);
   const shop = ex.createProductService({ redisUrl: redis.url, db, ttlMs });
-  closers.push(() => shop.close());
+  t.after(() => shop.close());
   return { db, shop };
 }
 
-test('cache-aside: a miss reads the database and fills the cache, the next read is a hit until the TTL', T, async () => {
-  const { db, shop } = setup(30_000);
+test('cache-aside: a miss reads the database and fills the cache, the next read is a hit until the TTL', T, async (t) => {
+  const { db, shop } = setup(t, 30_000);
   assert.deepEqual(await shop.getProduct(1), { product: { id: 1, name: 'kettle', price: 30 }, from: 'database' });
   assert.equal(db.reads, 1);
   assert.deepEqual(await shop.getProduct(1), { product: { id: 1, name: 'kettle', price: 30 }, from: 'cache' });
@@ -75,8 +72,8 @@ test('cache-aside: a miss reads the database and fills the cache, the next read 
   assert.equal(await redis.call('EXISTS', 'shop::product:99'), 0);
 });
 
-test('write-through: the database and the cache both hold the update; delete invalidates', T, async () => {
-  const { db, shop } = setup();
+test('write-through: the database and the cache both hold the update; delete invalidates', T, async (t) => {
+  const { db, shop } = setup(t);
   await shop.getProduct(2);
   await shop.updateProduct(2, { price: 20 });
   assert.deepEqual(db.rows.get('2'), { id: 2, name: 'teapot', price: 20 });
@@ -88,10 +85,10 @@ test('write-through: the database and the cache both hold the update; delete inv
   assert.deepEqual(await shop.getProduct(2), { product: null, from: 'database' });
 });
 
-test('write-behind: the cache is current at once, the database after a flush that coalesces', T, async () => {
-  const { db, shop } = setup();
+test('write-behind: the cache is current at once, the database after a flush that coalesces', T, async (t) => {
+  const { db, shop } = setup(t);
   const behind = ex.createWriteBehind({ redisUrl: redis.url, db, cache: shop.cache });
-  closers.push(() => behind.close());
+  t.after(() => behind.close());
   for (const price of [24, 23, 22]) await behind.updateProduct(2, { price });
   await behind.updateProduct(1, { name: 'steel kettle' });
   assert.equal(await redis.call('XLEN', 'shop:write-behind'), 4);
@@ -106,10 +103,10 @@ test('write-behind: the cache is current at once, the database after a flush tha
   assert.equal(await behind.flushOnce(), 0);
 });
 
-test('write-behind: a failed flush leaves the entries pending and the next flush writes them', T, async () => {
-  const { db, shop } = setup();
+test('write-behind: a failed flush leaves the entries pending and the next flush writes them', T, async (t) => {
+  const { db, shop } = setup(t);
   const behind = ex.createWriteBehind({ redisUrl: redis.url, db, cache: shop.cache });
-  closers.push(() => behind.close());
+  t.after(() => behind.close());
   await behind.updateProduct(1, { price: 35 });
   db.failNextWrites = 1;
   await assert.rejects(behind.flushOnce(), /database unavailable/);

@@ -1,5 +1,5 @@
 // examples/sessions: express-session + connect-redis (node-redis) against an embedded respite.
-import { test, after } from 'node:test';
+import { test, TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { useRespite } from 'respite/testing';
 import { captureMain, loadExample, runExample } from '../helpers/examples';
@@ -19,17 +19,17 @@ interface SessionsExample {
 const { createApp, listen, main } = loadExample<SessionsExample>('sessions', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
 const T = { timeout: 20_000 };
-const closers: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
 
-async function twoApps(ttlSeconds = 3600): Promise<[Web, Web]> {
+/** Two app processes' worth of servers on one respite, closed when the test ends (before the file's server). */
+async function twoApps(t: TestContext, ttlSeconds = 3600): Promise<[Web, Web]> {
   const out: Web[] = [];
   for (let i = 0; i < 2; i++) {
     const ex = await createApp({ redisUrl: redis.url, ttlSeconds });
     const web = await listen(ex.app);
-    closers.push(ex.close, web.close);
+    t.after(async () => {
+      await web.close();
+      await ex.close();
+    });
     out.push(web);
   }
   return out as [Web, Web];
@@ -55,8 +55,8 @@ function sid(cookie: string): string {
   return decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0];
 }
 
-test('a session written by one app is read by the other and persists across requests', T, async () => {
-  const [a, b] = await twoApps();
+test('a session written by one app is read by the other and persists across requests', T, async (t) => {
+  const [a, b] = await twoApps(t);
   const cookie = await login(a, 'alice');
   assert.deepEqual(await me(b, cookie), { status: 200, body: { user: 'alice', views: 1 } });
   assert.deepEqual(await me(a, cookie), { status: 200, body: { user: 'alice', views: 2 } });
@@ -71,8 +71,8 @@ test('a session written by one app is read by the other and persists across requ
   assert.equal(await redis.call('DBSIZE'), 1);
 });
 
-test('no cookie, no session; logout deletes the key', T, async () => {
-  const [a, b] = await twoApps();
+test('no cookie, no session; logout deletes the key', T, async (t) => {
+  const [a, b] = await twoApps(t);
   assert.equal((await me(a, '')).status, 401);
   assert.equal(await redis.call('DBSIZE'), 0, 'saveUninitialized: false stores nothing for visitors');
   const cookie = await login(a, 'bob');
@@ -83,8 +83,8 @@ test('no cookie, no session; logout deletes the key', T, async () => {
   assert.equal((await me(a, cookie)).status, 401);
 });
 
-test('a session expires with its Redis TTL (the server clock moved, no waiting)', T, async () => {
-  const [a] = await twoApps(60);
+test('a session expires with its Redis TTL (the server clock moved, no waiting)', T, async (t) => {
+  const [a] = await twoApps(t, 60);
   const cookie = await login(a, 'carol');
   assert.equal((await me(a, cookie)).status, 200);
   redis.server.clock.advance(61_000);
