@@ -41,7 +41,7 @@ interface CachingExample {
 
 const ex = loadExample<CachingExample>('caching', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** The example's service over a fresh database, closed when the test ends (before the file's server). */
 function setup(t: TestContext, ttlMs = 60_000): { db: Db; shop: Shop } {

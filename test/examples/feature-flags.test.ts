@@ -32,7 +32,7 @@ interface FlagsExample {
 
 const ex = loadExample<FlagsExample>('feature-flags', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
 
 /** An ioredis client for one test, disconnected when it ends (before the file's server closes). */

@@ -17,7 +17,7 @@ interface JobQueueExample {
 
 const ex = loadExample<JobQueueExample>('job-queue', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** Resolves when the job with `id` completes, or fails for the last time. */
 function settled(worker: Worker, id: string): Promise<{ ok: boolean; job: Job }> {

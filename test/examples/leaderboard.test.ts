@@ -27,7 +27,7 @@ interface LeaderboardExample {
 
 const ex = loadExample<LeaderboardExample>('leaderboard', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** An ioredis client for one test, disconnected when it ends (before the file's server closes). */
 function connect(t: TestContext): Redis {

@@ -14,7 +14,7 @@ interface LocksExample {
 }
 
 const ex = loadExample<LocksExample>('locks', 'app.mjs');
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 let servers: RespiteServer[] = [];
 let clients: Redis[] = [];
 const closed = new Set<RespiteServer>();

@@ -25,7 +25,7 @@ interface Chat {
 
 const ex = loadExample<PubsubExample>('pubsub-fanout', 'app.mjs');
 const redis = useRespite();
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** Two socket.io servers on the file's respite, closed when the test ends (before the respite). */
 async function twoServers(t: TestContext): Promise<[ChatServer, ChatServer]> {

@@ -19,7 +19,7 @@ interface RateLimitingExample {
 
 const ex = loadExample<RateLimitingExample>('rate-limiting', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** Two app processes' worth of servers on one respite, closed when the test ends (before the file's server). */
 async function twoApps(t: TestContext): Promise<[Web, Web]> {

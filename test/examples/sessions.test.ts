@@ -18,7 +18,7 @@ interface SessionsExample {
 
 const { createApp, listen, main } = loadExample<SessionsExample>('sessions', 'app.mjs');
 const redis = useRespite({ reset: 'each' });
-const T = { timeout: 20_000 };
+const T = { timeout: 60_000 }; // generous: a loaded machine, not a speed check
 
 /** Two app processes' worth of servers on one respite, closed when the test ends (before the file's server). */
 async function twoApps(t: TestContext, ttlSeconds = 3600): Promise<[Web, Web]> {

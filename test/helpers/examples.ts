@@ -13,7 +13,7 @@ export function loadExample<T>(name: string, file: string): T {
 }
 
 /** Runs `node examples/<name>/<file>` (an embedded respite of its own); resolves to its output. */
-export function runExample(name: string, file: string, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runExample(name: string, file: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = { ...process.env };
   delete env.REDIS_URL;
   return new Promise((resolve, reject) => {
