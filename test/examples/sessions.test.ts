@@ -95,7 +95,7 @@ test('a session expires with its Redis TTL (the server clock moved, no waiting)'
 test('the demo: two apps share a login', T, async () => {
   const out = await captureMain(main);
   assert.match(out, /the same cookie on app B: \{ user: 'alice', views: 1 \}/);
-  assert.match(out, /sess:\S+ expires in 86400 s/);
+  assert.match(out, /sess:\S+ expires in 86(400|3\d\d) s/); // a slow machine may have crossed a second
 });
 
 test('node examples/sessions/app.mjs runs the demo as a program', T, async () => {
