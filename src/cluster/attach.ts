@@ -8,6 +8,8 @@ import { PushReply } from '../resp/reply';
 import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
 import { clusterCron } from './bus';
+import { failoverStep } from './failover';
+import { PauseType, end as endPause, pauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
 
 export { NodesConfError };
@@ -53,7 +55,22 @@ function hostFor(srv: Server): ClusterHost {
         hub.shardChannels.delete(channel);
       }
     },
-    replOffset: () => 0,
+    replOffset() {
+      const r = srv.replication;
+      return r.replicaOf !== null ? r.replicaOf.reploff : r.masterReplOffset;
+    },
+    replicateFrom: (ip, port) => srv.replication.setMaster(ip, port),
+    stopReplicating: () => srv.replication.unsetMaster(),
+    replicating: () => srv.replication.replicaOf !== null,
+    masterDataAge() {
+      const ro = srv.replication.replicaOf;
+      if (ro === null) return 0;
+      const now = srv.clock.now();
+      if (ro.state === 'connected' && ro.master !== null) return now - ro.master.lastInteraction;
+      return now - ro.downSince;
+    },
+    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until),
+    unpauseWrites: () => endPause(srv),
     writeConfig(content) {
       const target = file();
       const tmp = `${target}.tmp-${process.pid}`;
@@ -85,6 +102,7 @@ export function attachCluster(srv: Server): ClusterState {
     srv.log.notice(`No cluster configuration found, I'm ${cs.myself.name}`);
   }
   cs.refreshMyself();
+  cs.failoverStep = () => failoverStep(cs);
   // Keys of database 0 by slot; keys loaded before this point (none normally) are indexed now.
   const dict = srv.keyspace.dbs[0].dict;
   dict.forEach((k) => cs.slotKeys.add(k));
