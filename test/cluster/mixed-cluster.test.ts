@@ -113,3 +113,53 @@ describe('redis-cli --cluster on respite nodes', { skip: REDIS_CLI ? false : 're
     assert.doesNotMatch(check, /\[ERR\]|WARNING/);
   });
 });
+
+describe('redis-cli --cluster create with replicas on respite nodes', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-cli-replicas-'));
+  const nodes: RespiteServer[] = [];
+  after(async () => {
+    for (const n of nodes) await n.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('create six nodes with --cluster-replicas 1, then check; a replica fails over', async () => {
+    for (let i = 0; i < 6; i++) nodes.push(await respiteNode(dir));
+    const out = await cli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    assert.match(out, /Adding replica 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+/);
+    assert.match(out, /\[OK\] All 16384 slots covered/);
+    const roles = async (n: RespiteServer) => {
+      const lines = String(await n.call('CLUSTER', 'NODES')).trim().split('\n');
+      return { masters: lines.filter((l) => / (myself,)?master /.test(l)).length, replicas: lines.filter((l) => / (myself,)?slave [0-9a-f]{40} /.test(l)).length };
+    };
+    await until('three masters and three replicas everywhere', async () => {
+      for (const n of nodes) {
+        if (!String(await n.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        const r = await roles(n);
+        if (r.masters !== 3 || r.replicas !== 3) return false;
+      }
+      return true;
+    });
+    await until('replicas in sync', async () => {
+      for (const n of nodes) {
+        const role = (await n.call('ROLE')) as unknown[];
+        if (role[0] === 'slave' && role[3] !== 'connected') return false;
+      }
+      return true;
+    });
+    const check = await cli(['--cluster', 'check', `127.0.0.1:${nodes[0].port}`]);
+    assert.match(check, /\[OK\] All nodes agree about slots configuration/);
+    assert.match(check, /\[OK\] All 16384 slots covered/);
+    assert.equal((check.match(/\| 1 slaves\./g) ?? []).length, 3);
+    assert.equal((check.match(/ {3}replicates [0-9a-f]{40}/g) ?? []).length, 3);
+    assert.doesNotMatch(check, /\[ERR\]|WARNING/);
+    // A manual failover through redis-cli, then check again.
+    let replica: RespiteServer | undefined;
+    for (const n of nodes) if (((await n.call('ROLE')) as unknown[])[0] === 'slave') replica = n;
+    assert.equal(await cli(['-p', String(replica!.port), 'CLUSTER', 'FAILOVER']), 'OK\n');
+    await until('the replica promoted', async () => ((await replica!.call('ROLE')) as unknown[])[0] === 'master');
+    await until('check clean after the failover', async () => {
+      const c = await cli(['--cluster', 'check', `127.0.0.1:${nodes[0].port}`]);
+      return /\[OK\] All nodes agree about slots configuration/.test(c) && !/\[ERR\]|WARNING/.test(c) && (c.match(/\| 1 slaves\./g) ?? []).length === 3;
+    });
+  });
+});
