@@ -9,6 +9,7 @@ import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
 import { clusterCron } from './bus';
 import { failoverStep } from './failover';
+import { redirectBlockedClients } from './blocked';
 import { PauseType, end as endPause, pauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
 
@@ -110,9 +111,12 @@ export function attachCluster(srv: Server): ClusterState {
   cs.saveConfig();
   cs.updateState();
   // The cluster cron runs ten times a second, like Redis's clusterCron.
+  let ticks = 0;
   const timer = setInterval(() => {
     try {
       clusterCron(cs);
+      // About once a second, as Redis's clients cron visits each blocked client.
+      if (++ticks % 10 === 0) redirectBlockedClients(srv);
     } catch (e) {
       srv.log.warning(`cluster cron: ${e instanceof Error ? e.stack : e}`);
     }
