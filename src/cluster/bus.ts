@@ -222,6 +222,10 @@ export function processFrame(cs: ClusterState, link: BusLink, buf: Buffer): void
   if (buf.length < M.HEADER_LEN || buf.readUInt16BE(8) !== M.PROTO_VER) return;
   const type = buf.readUInt16BE(12);
   if (type < M.MSG_TYPE_COUNT) cs.statsReceived[type]++;
+  if (type === cs.dropPacketFilter) {
+    cs.host.log('warning', 'Dropping packet that matches debug drop filter');
+    return;
+  }
   const explen = M.expectedLength(buf);
   if (explen !== buf.length) {
     cs.host.log('warning', `Received invalid ${M.MSG_TYPE_NAMES[type] ?? 'unknown'} packet of length ${buf.length} but expected length ${explen}`);

@@ -93,6 +93,8 @@ export class ClusterState {
   mfCanStart = false;
   mfReplica: ClusterNode | null = null;
   mfMasterOffset = -1;
+  /** DEBUG DROP-CLUSTER-PACKET-FILTER: messages of this type are dropped on arrival (-1: none). */
+  dropPacketFilter = -1;
   /** The last reason logged for not failing over, and when. */
   lastCantFailover = '';
   lastCantFailoverLog = 0;

@@ -292,6 +292,16 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'drop-cluster-packet-filter',
+    argc: 3,
+    help: ['DROP-CLUSTER-PACKET-FILTER <packet-type>', '    Drop all packets that match the filtered type. Set to -1 allow all packets.'],
+    handler: (c, argv) => {
+      const type = intArg(argv[2]);
+      if (c.server.cluster !== null) c.server.cluster.dropPacketFilter = type;
+      return OK;
+    },
+  },
+  {
     name: 'set-skip-checksum-validation',
     argc: 3,
     help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Turns off (1) or back on (0) the CRC checks of RDB files and RESTORE payloads.'],
