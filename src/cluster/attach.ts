@@ -9,6 +9,7 @@ import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
 import { clusterCron } from './bus';
 import { failoverStep } from './failover';
+import { persistenceOf } from '../persistence/persistence';
 import { redirectBlockedClients } from './blocked';
 import { PauseType, end as endPause, pauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
@@ -62,6 +63,11 @@ function hostFor(srv: Server): ClusterHost {
     },
     replicateFrom: (ip, port) => srv.replication.setMaster(ip, port),
     stopReplicating: () => srv.replication.unsetMaster(),
+    emptyData() {
+      for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
+      persistenceOf(srv).emptyData(true);
+      srv.events.emit('dbFlushed', srv.keyspace.dbs);
+    },
     replicating: () => srv.replication.replicaOf !== null,
     masterDataAge() {
       const ro = srv.replication.replicaOf;

@@ -584,6 +584,12 @@ export function clusterCron(cs: ClusterState): void {
   let updateState = false;
   cs.pfailNodes = 0;
   const me = cs.myself;
+  // cluster-replica-no-failover shows in our flags (CLUSTER NODES, and the PINGs others rank by).
+  const noFailover = cs.host.config('cluster-replica-no-failover') === 'yes';
+  if (noFailover !== ((me.flags & NodeFlag.NOFAILOVER) !== 0)) {
+    me.flags ^= NodeFlag.NOFAILOVER;
+    cs.todo(true, false);
+  }
   if (cs.host.config('cluster-announce-hostname') !== me.hostname) {
     me.hostname = cs.host.config('cluster-announce-hostname');
     cs.todo(true, false);

@@ -37,6 +37,8 @@ export interface ClusterHost {
   replicateFrom(ip: string, port: number): void;
   /** Makes the server a master again, starting a new replication history. */
   stopReplicating(): void;
+  /** Empties every database (a replica reset with CLUSTER RESET). */
+  emptyData(): void;
   /** Whether the server follows a master now (Redis's server.masterhost != NULL). */
   replicating(): boolean;
   /** ms since the last byte from our master, or since the link went down (the data age). */
@@ -454,8 +456,10 @@ export class ClusterState {
   reset(hard: boolean): void {
     const me = this.myself;
     if (me.isReplica) {
+      // A replica forgets its master's data too (Redis's emptyData in clusterReset).
       this.setNodeAsMaster(me);
       this.host.stopReplicating();
+      this.host.emptyData();
     }
     this.closeAllSlots();
     this.delNodeSlots(me);

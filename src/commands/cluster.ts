@@ -199,8 +199,8 @@ function nodeEntry(cs: ClusterState, n: ClusterNode): Reply {
 }
 
 /** Replicas listed for a slot range: not failed, and having synced something. */
-function replicaAvailable(n: ClusterNode): boolean {
-  return !n.failed && n.replOffset !== 0;
+function replicaAvailable(cs: ClusterState, n: ClusterNode): boolean {
+  return !n.failed && cs.offsetOf(n) !== 0;
 }
 
 function slots(cs: ClusterState): Reply {
@@ -211,7 +211,7 @@ function slots(cs: ClusterState): Reply {
     if (j < CLUSTER_SLOTS && cs.slots[j] === n) continue;
     if (n !== null) {
       const entry: Reply[] = [start, j - 1, nodeEntry(cs, n)];
-      for (const r of n.replicas) if (replicaAvailable(r)) entry.push(nodeEntry(cs, r));
+      for (const r of n.replicas) if (replicaAvailable(cs, r)) entry.push(nodeEntry(cs, r));
       out.push(entry);
     }
     start = j;
@@ -224,7 +224,7 @@ function shardNode(cs: ClusterState, n: ClusterNode): Reply {
   if (n.port !== 0) flat.push('port', n.port);
   flat.push('ip', n.ip, 'endpoint', cs.preferredEndpoint(n));
   if (n.hostname !== '') flat.push('hostname', n.hostname);
-  const offset = n.replOffset;
+  const offset = cs.offsetOf(n);
   flat.push('role', n.isReplica ? 'replica' : 'master', 'replication-offset', offset);
   flat.push('health', n.failed ? 'fail' : n.isReplica && offset === 0 ? 'loading' : 'online');
   return new MapReply(flat);
