@@ -9,7 +9,7 @@ import { startCluster, type RespiteCluster, type RespiteServer } from '../../src
 
 const FAST = { clusterNodeTimeout: 1000 };
 
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 15000): Promise<void> {
+async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 30000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
