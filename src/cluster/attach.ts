@@ -8,6 +8,10 @@ import { PushReply } from '../resp/reply';
 import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
 import { clusterCron } from './bus';
+import { failoverStep } from './failover';
+import { persistenceOf } from '../persistence/persistence';
+import { redirectBlockedClients } from './blocked';
+import { PauseType, end as endPause, pauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
 
 export { NodesConfError };
@@ -53,7 +57,27 @@ function hostFor(srv: Server): ClusterHost {
         hub.shardChannels.delete(channel);
       }
     },
-    replOffset: () => 0,
+    replOffset() {
+      const r = srv.replication;
+      return r.replicaOf !== null ? r.replicaOf.reploff : r.masterReplOffset;
+    },
+    replicateFrom: (ip, port) => srv.replication.setMaster(ip, port),
+    stopReplicating: () => srv.replication.unsetMaster(),
+    emptyData() {
+      for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
+      persistenceOf(srv).emptyData(true);
+      srv.events.emit('dbFlushed', srv.keyspace.dbs);
+    },
+    replicating: () => srv.replication.replicaOf !== null,
+    masterDataAge() {
+      const ro = srv.replication.replicaOf;
+      if (ro === null) return 0;
+      const now = srv.clock.now();
+      if (ro.state === 'connected' && ro.master !== null) return now - ro.master.lastInteraction;
+      return now - ro.downSince;
+    },
+    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until),
+    unpauseWrites: () => endPause(srv),
     writeConfig(content) {
       const target = file();
       const tmp = `${target}.tmp-${process.pid}`;
@@ -85,6 +109,7 @@ export function attachCluster(srv: Server): ClusterState {
     srv.log.notice(`No cluster configuration found, I'm ${cs.myself.name}`);
   }
   cs.refreshMyself();
+  cs.failoverStep = () => failoverStep(cs);
   // Keys of database 0 by slot; keys loaded before this point (none normally) are indexed now.
   const dict = srv.keyspace.dbs[0].dict;
   dict.forEach((k) => cs.slotKeys.add(k));
@@ -92,9 +117,12 @@ export function attachCluster(srv: Server): ClusterState {
   cs.saveConfig();
   cs.updateState();
   // The cluster cron runs ten times a second, like Redis's clusterCron.
+  let ticks = 0;
   const timer = setInterval(() => {
     try {
       clusterCron(cs);
+      // About once a second, as Redis's clients cron visits each blocked client.
+      if (++ticks % 10 === 0) redirectBlockedClients(srv);
     } catch (e) {
       srv.log.warning(`cluster cron: ${e instanceof Error ? e.stack : e}`);
     }

@@ -10,6 +10,10 @@ import { CLUSTER_SLOTS } from './slots';
 import * as M from './message';
 import { isIP } from 'node:net';
 
+/** A manual failover must complete within this time; the master stays paused twice as long. */
+export const MF_TIMEOUT = 5000;
+const MF_PAUSE_MULT = 2;
+
 // ---- building the sender view ----------------------------------------------------------------
 
 function senderView(cs: ClusterState): M.SenderView {
@@ -29,7 +33,8 @@ function senderView(cs: ClusterState): M.SenderView {
     announcedIp: cs.host.config('cluster-announce-ip'),
     flags: me.flags,
     state: cs.state,
-    mflags0: 0,
+    // A master in a manual failover tells its replica the offset it paused at.
+    mflags0: me.isMaster && cs.mfEnd !== 0 ? M.MFLAG0_PAUSED : 0,
   };
 }
 
@@ -96,6 +101,28 @@ export function sendPing(cs: ClusterState, link: BusLink, type: number): void {
 export function broadcastPong(cs: ClusterState): void {
   for (const n of cs.nodes.values()) {
     if (n.link === null || n === cs.myself || n.inHandshake) continue;
+    sendPing(cs, n.link, M.MsgType.PONG);
+  }
+}
+
+/** A replica starting an election asks every node for its vote (FORCEACK in a manual failover). */
+export function requestFailoverAuth(cs: ClusterState): void {
+  const view = senderView(cs);
+  if (cs.mfEnd !== 0) view.mflags0 |= M.MFLAG0_FORCEACK;
+  broadcast(cs, M.buildMessage(M.MsgType.FAILOVER_AUTH_REQUEST, view, 0));
+}
+
+/** CLUSTER FAILOVER on a replica: ask our master to pause and report its offset. */
+export function sendMFStart(cs: ClusterState, master: ClusterNode): void {
+  send(cs, master.link, M.buildMessage(M.MsgType.MFSTART, senderView(cs), 0));
+}
+
+/** A PONG to the other replicas of our master (our offset, before an election). */
+export function pongLocalReplicas(cs: ClusterState): void {
+  const master = cs.myself.replicaOf;
+  if (master === null) return;
+  for (const n of master.replicas) {
+    if (n === cs.myself || n.link === null || n.inHandshake) continue;
     sendPing(cs, n.link, M.MsgType.PONG);
   }
 }
@@ -195,6 +222,10 @@ export function processFrame(cs: ClusterState, link: BusLink, buf: Buffer): void
   if (buf.length < M.HEADER_LEN || buf.readUInt16BE(8) !== M.PROTO_VER) return;
   const type = buf.readUInt16BE(12);
   if (type < M.MSG_TYPE_COUNT) cs.statsReceived[type]++;
+  if (type === cs.dropPacketFilter) {
+    cs.host.log('warning', 'Dropping packet that matches debug drop filter');
+    return;
+  }
   const explen = M.expectedLength(buf);
   if (explen !== buf.length) {
     cs.host.log('warning', `Received invalid ${M.MSG_TYPE_NAMES[type] ?? 'unknown'} packet of length ${buf.length} but expected length ${explen}`);
@@ -211,6 +242,13 @@ export function processFrame(cs: ClusterState, link: BusLink, buf: Buffer): void
       cs.todo(true, false);
     }
     sender.replOffset = h.offset;
+    // A replica in a manual failover learns the offset its master paused at.
+    const me = cs.myself;
+    if (cs.mfEnd !== 0 && me.isReplica && me.replicaOf === sender && h.mflags0 & M.MFLAG0_PAUSED && cs.mfMasterOffset === -1) {
+      cs.mfMasterOffset = h.offset;
+      cs.todoFailover();
+      cs.host.log('warning', `Received replication offset for paused master manual failover: ${h.offset}`);
+    }
   }
 
   if (type === M.MsgType.PING || type === M.MsgType.MEET) {
@@ -334,6 +372,24 @@ export function processFrame(cs: ClusterState, link: BusLink, buf: Buffer): void
     case M.MsgType.FAILOVER_AUTH_REQUEST:
       if (sender !== undefined) voteIfNeeded(cs, sender, h);
       return;
+    case M.MsgType.FAILOVER_AUTH_ACK:
+      // A vote counts from a master serving slots, for the epoch of our election or later.
+      if (sender !== undefined && sender.isMaster && sender.numSlots > 0 && h.currentEpoch >= cs.failoverAuthEpoch) {
+        cs.failoverAuthCount++;
+        cs.todoFailover();
+      }
+      return;
+    case M.MsgType.MFSTART: {
+      // One of our replicas asks for a manual failover: pause writes, tell it our offset.
+      if (sender === undefined || sender.replicaOf !== cs.myself) return;
+      cs.resetManualFailover();
+      cs.mfEnd = now + MF_TIMEOUT;
+      cs.mfReplica = sender;
+      cs.host.pauseWrites(now + MF_TIMEOUT * MF_PAUSE_MULT);
+      cs.host.log('warning', `Manual failover requested by replica ${sender.name}.`);
+      sendPing(cs, link, M.MsgType.PING);
+      return;
+    }
     case M.MsgType.UPDATE: {
       if (sender === undefined) return;
       const u = M.readUpdate(buf);
@@ -345,8 +401,7 @@ export function processFrame(cs: ClusterState, link: BusLink, buf: Buffer): void
       updateSlotsConfigWith(cs, n, u.configEpoch, u.slots);
       return;
     }
-    // FAILOVER_AUTH_ACK and MFSTART concern replicas (replication subsystem); MODULE messages
-    // have no receiver here; unknown types are ignored.
+    // MODULE messages have no receiver here; unknown types are ignored.
     default:
       return;
   }
@@ -389,27 +444,37 @@ export function updateSlotsConfigWith(cs: ClusterState, sender: ClusterNode, epo
   const me = cs.myself;
   const curMaster = me.isMaster ? me : me.replicaOf;
   let newMaster: ClusterNode | null = null;
+  let senderSlots = 0;
+  let migratedOurSlots = 0;
   for (let j = 0; j < CLUSTER_SLOTS; j++) {
     if (!(slots[j >> 3] & (1 << (j & 7)))) continue;
+    senderSlots++;
     const owner = cs.slots[j];
     if (owner === sender) continue;
     if (cs.importingFrom[j] !== null) continue;
     if (owner === null || owner.configEpoch < epoch) {
       if (owner === me && cs.slotKeys.count(j) > 0) dirtySlots.push(j);
-      if (owner === curMaster) newMaster = sender;
+      if (owner === curMaster) {
+        newMaster = sender;
+        migratedOurSlots++;
+      }
       cs.delSlot(j);
       cs.addSlot(sender, j);
       cs.todo(true, true);
     }
   }
-  if (newMaster !== null && curMaster !== null && curMaster.numSlots === 0) {
-    // Redis turns a master left without slots into a replica of the node that took them; that
-    // needs the replication subsystem, which owns onLostAllSlots.
-    cs.host.log('warning', `Configuration change detected: all my slots moved to ${sender.name}.`);
-    if (cs.onLostAllSlots !== null) {
-      cs.onLostAllSlots(sender);
-      return;
-    }
+  // Our shard lost its last slot to the sender (a failover or a full migration): follow it.
+  if (newMaster !== null && curMaster !== null && curMaster.numSlots === 0 && (cs.host.config('cluster-allow-replica-migration') === 'yes' || senderSlots === migratedOurSlots)) {
+    cs.host.log('warning', `Configuration change detected. Reconfiguring myself as a replica of ${sender.name}`);
+    cs.setMyMaster(sender);
+    return;
+  }
+  const grand = me.replicaOf?.replicaOf ?? null;
+  if (grand !== null && grand !== me) {
+    // Our master became a replica itself: replicate its master instead.
+    cs.host.log('warning', `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${grand.name}`);
+    cs.setMyMaster(grand);
+    return;
   }
   for (const j of dirtySlots) cs.host.deleteKeysInSlot(j);
 }
@@ -519,6 +584,12 @@ export function clusterCron(cs: ClusterState): void {
   let updateState = false;
   cs.pfailNodes = 0;
   const me = cs.myself;
+  // cluster-replica-no-failover shows in our flags (CLUSTER NODES, and the PINGs others rank by).
+  const noFailover = cs.host.config('cluster-replica-no-failover') === 'yes';
+  if (noFailover !== ((me.flags & NodeFlag.NOFAILOVER) !== 0)) {
+    me.flags ^= NodeFlag.NOFAILOVER;
+    cs.todo(true, false);
+  }
   if (cs.host.config('cluster-announce-hostname') !== me.hostname) {
     me.hostname = cs.host.config('cluster-announce-hostname');
     cs.todo(true, false);
@@ -567,6 +638,11 @@ export function clusterCron(cs: ClusterState): void {
       sendPing(cs, n.link, M.MsgType.PING);
       continue;
     }
+    // A master in a manual failover pings the replica continuously (it carries our offset).
+    if (cs.mfEnd !== 0 && me.isMaster && cs.mfReplica === n && n.link !== null) {
+      sendPing(cs, n.link, M.MsgType.PING);
+      continue;
+    }
     if (n.pingSent === 0) continue;
     if (Math.min(pingDelay, dataDelay) > timeout && !(n.flags & (NodeFlag.PFAIL | NodeFlag.FAIL))) {
       cs.host.log('verbose', `*** NODE ${n.name} possibly failing`);
@@ -574,6 +650,14 @@ export function clusterCron(cs: ClusterState): void {
       updateState = true;
     }
   }
+  // A replica (from nodes.conf, or after CLUSTER RESET of its master) not replicating yet.
+  const master = me.replicaOf;
+  if (me.isReplica && master !== null && master.hasAddr && master.port !== 0 && !cs.host.replicating()) cs.host.replicateFrom(master.ip, master.port);
+  if (cs.mfEnd !== 0 && cs.mfEnd < now) {
+    cs.host.log('warning', 'Manual failover timed out.');
+    cs.resetManualFailover();
+  }
+  if (me.isReplica) cs.failoverStep?.();
   if (updateState || cs.state === CLUSTER_FAIL) cs.updateState();
 }
 

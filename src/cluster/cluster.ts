@@ -31,8 +31,21 @@ export interface ClusterHost {
   publishLocal(channel: string, message: string, shard: boolean): void;
   /** Unsubscribes this node's clients from the shard channels of a slot it no longer serves. */
   dropShardChannelsOfSlot(slot: number): void;
-  /** Replication offset this node advertises. */
+  /** Replication offset this node advertises (a replica's processed offset, a master's own). */
   replOffset(): number;
+  /** Makes the server replicate this address (Redis's replicationSetMaster). */
+  replicateFrom(ip: string, port: number): void;
+  /** Makes the server a master again, starting a new replication history. */
+  stopReplicating(): void;
+  /** Empties every database (a replica reset with CLUSTER RESET). */
+  emptyData(): void;
+  /** Whether the server follows a master now (Redis's server.masterhost != NULL). */
+  replicating(): boolean;
+  /** ms since the last byte from our master, or since the link went down (the data age). */
+  masterDataAge(): number;
+  /** Pauses writes until then (a master during a manual failover), and ends that pause. */
+  pauseWrites(untilMs: number): void;
+  unpauseWrites(): void;
   /** Writes nodes.conf (content) atomically; throws on failure. */
   writeConfig(content: string): void;
   /** Runs fn soon, once per burst of changes (after the current event). */
@@ -70,6 +83,25 @@ export class ClusterState {
   private pendingSave = false;
   private pendingState = false;
   private scheduled = false;
+  /** The election of a replica whose master failed (Redis's failover_auth_*). */
+  failoverAuthTime = 0;
+  failoverAuthCount = 0;
+  failoverAuthSent = false;
+  failoverAuthRank = 0;
+  failoverAuthEpoch = 0;
+  /** Manual failover (CLUSTER FAILOVER): deadline (0: none), whether the election may start,
+   * the replica it serves (on the master) and the master's offset once it paused (on the replica). */
+  mfEnd = 0;
+  mfCanStart = false;
+  mfReplica: ClusterNode | null = null;
+  mfMasterOffset = -1;
+  /** DEBUG DROP-CLUSTER-PACKET-FILTER: messages of this type are dropped on arrival (-1: none). */
+  dropPacketFilter = -1;
+  /** The last reason logged for not failing over, and when. */
+  lastCantFailover = '';
+  lastCantFailoverLog = 0;
+  /** Set when a failover step should run at the end of this event, not at the next cron. */
+  failoverDue = false;
   /** Where nodes.conf lives, and whether saving failed last time. */
   lastSaveError: string | null = null;
 
@@ -321,8 +353,21 @@ export class ClusterState {
     this.host.defer(() => this.beforeSleep());
   }
 
+  /** A failover step is due at the end of this event (a vote arrived, an offset matched). */
+  todoFailover(): void {
+    this.failoverDue = true;
+    this.todo(false, false);
+  }
+
+  /** Runs the due failover step; set by attach.ts (src/cluster/failover.ts). */
+  failoverStep: (() => void) | null = null;
+
   beforeSleep(): void {
     this.scheduled = false;
+    if (this.failoverDue) {
+      this.failoverDue = false;
+      this.failoverStep?.();
+    }
     if (this.pendingState) this.updateState();
     if (this.pendingSave) this.saveConfig();
   }
@@ -411,8 +456,10 @@ export class ClusterState {
   reset(hard: boolean): void {
     const me = this.myself;
     if (me.isReplica) {
+      // A replica forgets its master's data too (Redis's emptyData in clusterReset).
       this.setNodeAsMaster(me);
-      this.onBecameMaster?.();
+      this.host.stopReplicating();
+      this.host.emptyData();
     }
     this.closeAllSlots();
     this.delNodeSlots(me);
@@ -428,17 +475,40 @@ export class ClusterState {
     this.updateState();
   }
 
-  /**
-   * Hook for the replication subsystem: every slot of this master moved to `to` (Redis makes the
-   * node a replica of it). When unset, the node stays an empty master.
-   */
-  onLostAllSlots: ((to: ClusterNode) => void) | null = null;
   /** PINGs built so far (a node goes in at most one gossip entry per PING) and cron runs. */
   pingRounds = 0;
   cronIteration = 0;
 
-  /** Hook for the replication subsystem: this node stopped being a replica. */
-  onBecameMaster: (() => void) | null = null;
+  // ---- replicas ------------------------------------------------------------------------------
+
+  /** The replication offset of a node; ours is read live (Redis does not update its own entry). */
+  offsetOf(n: ClusterNode): number {
+    return n === this.myself ? this.host.replOffset() : n.replOffset;
+  }
+
+  /** Makes this node a replica of `n` (Redis's clusterSetMaster): role, shard, replication link. */
+  setMyMaster(n: ClusterNode): void {
+    const me = this.myself;
+    if (me.isMaster) {
+      me.flags &= ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO);
+      me.flags |= NodeFlag.SLAVE;
+      this.closeAllSlots();
+    } else if (me.replicaOf !== null) me.replicaOf.removeReplica(me);
+    me.replicaOf = n;
+    n.addReplica(me);
+    this.host.replicateFrom(n.ip, n.port);
+    this.resetManualFailover();
+    this.todo(true, true);
+  }
+
+  /** Ends a manual failover (done, aborted or timed out); a master lets its clients write again. */
+  resetManualFailover(): void {
+    if (this.mfReplica !== null) this.host.unpauseWrites();
+    this.mfEnd = 0;
+    this.mfCanStart = false;
+    this.mfReplica = null;
+    this.mfMasterOffset = -1;
+  }
 
   /** Closes every link (the server stops). */
   shutdown(): void {

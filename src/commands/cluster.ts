@@ -10,7 +10,8 @@ import { CLUSTER_OK, ClusterState } from '../cluster/cluster';
 import { ClusterNode } from '../cluster/node';
 import { CLUSTER_SLOTS, keyHashSlot } from '../cluster/slots';
 import { MSG_TYPE_COUNT, MSG_TYPE_NAMES } from '../cluster/message';
-import { broadcastPong, startHandshake } from '../cluster/bus';
+import { MF_TIMEOUT, broadcastPong, sendMFStart, startHandshake } from '../cluster/bus';
+import { replaceMyMaster } from '../cluster/failover';
 
 const DISABLED = errorf('ERR This instance has cluster support disabled');
 
@@ -125,9 +126,9 @@ function setslot(cs: ClusterState, _c: Client, argv: string[]): Reply {
     const wasMine = cs.slots[slot] === me;
     cs.delSlot(slot);
     cs.addSlot(n, slot);
-    if (wasMine && n !== me && me.numSlots === 0 && cs.host.config('cluster-allow-replica-migration') === 'yes' && cs.onLostAllSlots !== null) {
+    if (wasMine && n !== me && me.numSlots === 0 && cs.host.config('cluster-allow-replica-migration') === 'yes') {
       cs.host.log('warning', `Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
-      cs.onLostAllSlots(n);
+      cs.setMyMaster(n);
     }
     if (n === me && cs.importingFrom[slot] !== null) {
       // A slot migrated by hand: a new epoch makes this node's claim win everywhere.
@@ -198,8 +199,8 @@ function nodeEntry(cs: ClusterState, n: ClusterNode): Reply {
 }
 
 /** Replicas listed for a slot range: not failed, and having synced something. */
-function replicaAvailable(n: ClusterNode): boolean {
-  return !n.failed && n.replOffset !== 0;
+function replicaAvailable(cs: ClusterState, n: ClusterNode): boolean {
+  return !n.failed && cs.offsetOf(n) !== 0;
 }
 
 function slots(cs: ClusterState): Reply {
@@ -210,7 +211,7 @@ function slots(cs: ClusterState): Reply {
     if (j < CLUSTER_SLOTS && cs.slots[j] === n) continue;
     if (n !== null) {
       const entry: Reply[] = [start, j - 1, nodeEntry(cs, n)];
-      for (const r of n.replicas) if (replicaAvailable(r)) entry.push(nodeEntry(cs, r));
+      for (const r of n.replicas) if (replicaAvailable(cs, r)) entry.push(nodeEntry(cs, r));
       out.push(entry);
     }
     start = j;
@@ -223,7 +224,7 @@ function shardNode(cs: ClusterState, n: ClusterNode): Reply {
   if (n.port !== 0) flat.push('port', n.port);
   flat.push('ip', n.ip, 'endpoint', cs.preferredEndpoint(n));
   if (n.hostname !== '') flat.push('hostname', n.hostname);
-  const offset = n.replOffset;
+  const offset = cs.offsetOf(n);
   flat.push('role', n.isReplica ? 'replica' : 'master', 'replication-offset', offset);
   flat.push('health', n.failed ? 'fail' : n.isReplica && offset === 0 ? 'loading' : 'online');
   return new MapReply(flat);
@@ -298,6 +299,47 @@ function replicas(cs: ClusterState, _c: Client, argv: string[]): Reply {
   const n = nodeArg(cs, argv[2], unknownNode);
   if (n.isReplica) return errorf('ERR The specified node is not a master');
   return n.replicas.map((r) => cs.describeNode(r, []) + '\n');
+}
+
+function replicate(cs: ClusterState, c: Client, argv: string[]): Reply {
+  const n = nodeArg(cs, argv[2], unknownNode);
+  const me = cs.myself;
+  if (n === me) return errorf("ERR Can't replicate myself");
+  if (n.isReplica) return errorf('ERR I can only replicate a master, not a replica.');
+  if (me.isMaster && (me.numSlots !== 0 || c.server.keyspace.dbs[0].size !== 0)) return errorf('ERR To set a master the node must be empty and without assigned slots.');
+  cs.setMyMaster(n);
+  return OK;
+}
+
+function failover(cs: ClusterState, _c: Client, argv: string[]): Reply {
+  let force = false;
+  let takeover = false;
+  if (argv.length === 3) {
+    const opt = argv[2].toLowerCase();
+    if (opt === 'force') force = true;
+    else if (opt === 'takeover') takeover = force = true;
+    else return SYNTAX;
+  }
+  const me = cs.myself;
+  const master = me.replicaOf;
+  if (me.isMaster) return errorf('ERR You should send CLUSTER FAILOVER to a replica');
+  if (master === null) return errorf("ERR I'm a replica but my master is unknown to me");
+  if (!force && (master.failed || master.link === null)) return errorf('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE');
+  cs.resetManualFailover();
+  cs.mfEnd = cs.host.now() + MF_TIMEOUT;
+  if (takeover) {
+    // No agreement: a new epoch of our own, the slots, and the news to everyone.
+    cs.host.log('warning', 'Taking over the master (user request).');
+    cs.bumpEpochWithoutConsensus();
+    replaceMyMaster(cs);
+  } else if (force) {
+    cs.host.log('warning', 'Forced failover user request accepted.');
+    cs.mfCanStart = true;
+  } else {
+    cs.host.log('warning', 'Manual failover user request accepted.');
+    sendMFStart(cs, master);
+  }
+  return OK;
 }
 
 function countkeysinslot(cs: ClusterState, _c: Client, argv: string[]): Reply {
@@ -433,6 +475,7 @@ export const clusterCommands: CommandDef[] = [
           return OK;
         }),
       },
+      { name: 'failover', summary: 'Promotes this replica in place of its master.', arity: -2, flags: ADMIN, acl: ACL, handler: on(failover) },
       { name: 'forget', summary: 'Removes a node from the node table.', arity: 3, flags: ADMIN, acl: ACL, handler: on(forget) },
       { name: 'getkeysinslot', summary: 'Key names in a slot.', arity: 4, flags: 'stale', handler: on(getkeysinslot) },
       { name: 'help', summary: 'Lists the CLUSTER subcommands.', arity: 2, flags: 'loading stale', handler: on(() => HELP) },
@@ -442,6 +485,7 @@ export const clusterCommands: CommandDef[] = [
       { name: 'meet', summary: 'Joins another node into this cluster.', arity: -4, flags: ADMIN, acl: ACL, handler: on(meet) },
       { name: 'myid', summary: "This node's ID.", arity: 2, flags: 'stale', handler: on((cs) => cs.myself.name) },
       { name: 'nodes', summary: "The cluster's configuration as this node sees it.", arity: 2, flags: 'stale', handler: on((cs) => new VerbatimReply('txt', cs.describeNodes(0))) },
+      { name: 'replicate', summary: 'Makes this node a replica of a master.', arity: 3, flags: ADMIN, acl: ACL, handler: on(replicate) },
       { name: 'replicas', summary: 'The replicas of a master.', arity: 3, flags: 'admin stale', acl: ACL, handler: on(replicas) },
       { name: 'reset', summary: 'Forgets the cluster (soft) and takes a new identity (hard).', arity: -2, flags: 'admin noscript stale', acl: ACL, handler: on(reset) },
       {

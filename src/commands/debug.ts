@@ -267,6 +267,41 @@ const SUBS: DebugSub[] = [
     handler: toggle((c, on) => void (scriptingState(c.server).denyScriptsDisabled = on)),
   },
   {
+    name: 'clusterlink',
+    argc: 5,
+    help: ['CLUSTERLINK KILL <to|from|all> <node-id>', '    Kills the link based on the direction to/from (both) with the provided node.'],
+    handler: (c, argv) => {
+      if (argv[2].toLowerCase() !== 'kill') return errorf(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+      const cs = c.server.cluster;
+      if (cs === null) return errorf('ERR Debug option only available for cluster mode enabled setup!');
+      const n = cs.lookup(argv[4]);
+      if (n === undefined) return errorf(`ERR Unknown node ${argv[4]}`);
+      const dir = argv[3].toLowerCase();
+      if (dir !== 'to' && dir !== 'from' && dir !== 'all') return errorf(`ERR Unknown direction ${argv[3]}`);
+      if (dir !== 'from' && n.link !== null) {
+        const l = n.link;
+        n.link = null;
+        l.close();
+      }
+      if (dir !== 'to' && n.inboundLink !== null) {
+        const l = n.inboundLink;
+        n.inboundLink = null;
+        l.close();
+      }
+      return OK;
+    },
+  },
+  {
+    name: 'drop-cluster-packet-filter',
+    argc: 3,
+    help: ['DROP-CLUSTER-PACKET-FILTER <packet-type>', '    Drop all packets that match the filtered type. Set to -1 allow all packets.'],
+    handler: (c, argv) => {
+      const type = intArg(argv[2]);
+      if (c.server.cluster !== null) c.server.cluster.dropPacketFilter = type;
+      return OK;
+    },
+  },
+  {
     name: 'set-skip-checksum-validation',
     argc: 3,
     help: ['SET-SKIP-CHECKSUM-VALIDATION <0|1>', '    Turns off (1) or back on (0) the CRC checks of RDB files and RESTORE payloads.'],

@@ -1,6 +1,7 @@
 // MIGRATE: moves (or copies) keys to another instance as RESTORE commands built from DUMP
 // payloads, then deletes them here, as Redis does outside cluster mode. The exchange with the
-// target is synchronous (src/net/migrate-link.ts), so the server waits for it like redis-server.
+// target is synchronous over cached sockets (src/net/migrate-link.ts), so the server waits for it
+// like redis-server.
 import { errorf, SYNTAX } from '../errors';
 import { OK, Reply, status } from '../resp/reply';
 import { intArg, is } from './args';
@@ -109,7 +110,7 @@ function migrate(c: Client, argv: string[]): Reply {
   // this synchronous command is holding.
   const tls = c.server.config.bool('tls-cluster') ? (c.server.tls?.clientOptions() ?? null) : null;
   const peer = c.server.localPeer?.(argv[1], Number(argv[2])) ?? null;
-  const out = peer !== null ? localExchange(peer, Buffer.concat(parts)) : c.server.migrateExchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect, tls);
+  const out = peer !== null ? localExchange(peer, Buffer.concat(parts)) : c.server.migrateSockets.exchange(argv[1], Number(argv[2]), timeout, Buffer.concat(parts), expect, tls);
   if (out.error === 'connect') return errorf('IOERR error or timeout connecting to the client');
   if (out.error === 'write') return errorf('IOERR error or timeout writing to target instance');
   const lines = out.lines;

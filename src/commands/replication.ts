@@ -97,6 +97,7 @@ const WAIT_ON_REPLICA = errorf(
 /** REPLICAOF host port / REPLICAOF NO ONE (and SLAVEOF). */
 function replicaof(c: Client, argv: string[]): Reply {
   const srv = c.server;
+  if (srv.cluster !== null) return errorf('ERR REPLICAOF not allowed in cluster mode.');
   const r = replicationOf(srv);
   if (is(argv[1], 'NO') && is(argv[2], 'ONE')) {
     if (r.replicaOf !== null) {

@@ -62,6 +62,13 @@ function applyTls(s: Server): string | void {
   return s.tls.configure() ?? undefined;
 }
 
+/** cluster-announce-*port: the node's own entry (and the next PINGs) use the new ports at once. */
+function announceChanged(s: Server): void {
+  if (s.cluster === null) return;
+  s.cluster.refreshMyself();
+  s.cluster.todo(true, false);
+}
+
 /** tls-port: TLS is set up if it never was (old settings are kept otherwise), then CONFIG SET moves the port. */
 function applyTlsPort(s: Server): string | void {
   s.listenChange |= ListenChange.TlsPort;
@@ -330,13 +337,13 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('cluster-port', 0n, 65535n, 0, IMM_NONE),
   nstr('cluster-announce-ip', none),
   nstr('cluster-announce-hostname', { validate: S.validHostname, noEffect: true }),
-  num('cluster-announce-port', 0n, 65535n, 0, none),
-  num('cluster-announce-bus-port', 0n, 65535n, 0, none),
-  num('cluster-announce-tls-port', 0n, 65535n, 0, none),
-  num('cluster-replica-validity-factor', 0n, INT_MAX, 10, { alias: 'cluster-slave-validity-factor', noEffect: true }),
+  num('cluster-announce-port', 0n, 65535n, 0, { apply: announceChanged }),
+  num('cluster-announce-bus-port', 0n, 65535n, 0, { apply: announceChanged }),
+  num('cluster-announce-tls-port', 0n, 65535n, 0, { apply: announceChanged }),
+  num('cluster-replica-validity-factor', 0n, INT_MAX, 10, { alias: 'cluster-slave-validity-factor' }),
   num('cluster-migration-barrier', 0n, INT_MAX, 1, none),
   bool('cluster-require-full-coverage', true, none),
-  bool('cluster-replica-no-failover', false, { alias: 'cluster-slave-no-failover', noEffect: true }),
+  bool('cluster-replica-no-failover', false, { alias: 'cluster-slave-no-failover' }),
   bool('cluster-allow-reads-when-down', false, none),
   bool('cluster-allow-pubsubshard-when-down', true, none),
   bool('cluster-allow-replica-migration', true, none),

@@ -359,6 +359,25 @@ export function unblockClient(c: Client, how: 'timeout' | 'error', failed = true
 const UNBLOCKED = errorf('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 
 /**
+ * Clients blocked on keys, each with its first key and blocked command: the cluster unblocks with
+ * a redirection those whose slot moved away (Redis's clusterRedirectBlockedClientIfNeeded).
+ */
+export function keyBlockedClients(server: Server): { client: Client; key: string; cmd: Command | null }[] {
+  const out: { client: Client; key: string; cmd: Command | null }[] = [];
+  for (const w of server.blocking.byClient.values()) if (w.active && w.keys.length !== 0) out.push({ client: w.client, key: w.keys[0], cmd: w.cmd });
+  return out;
+}
+
+/** Unblocks a client blocked on keys with an error reply (not counted as a failed call). */
+export function unblockWithError(c: Client, e: ReplyError): void {
+  const st = c.server.blocking;
+  const w = st.byClient.get(c);
+  if (w === undefined) return;
+  detach(st, w);
+  finish(w, e, false);
+}
+
+/**
  * The server became a replica (Redis's disconnectAllBlockedClients): every blocked client gets
  * -UNBLOCKED and is closed once the reply is out, since its command can no longer be served.
  */

@@ -36,7 +36,7 @@ import { Persistence } from '../persistence/persistence';
 import { Propagator } from '../persistence/propagator';
 import { Replication } from '../replication/replication';
 import { ScriptingState } from '../scripting/state';
-import { migrateExchange } from '../net/migrate-link';
+import { MigrateSockets } from '../net/migrate-link';
 import { MasterLink } from '../net/master-link';
 import type { ReplicaGate } from '../replication/replica';
 import type { ClusterState } from '../cluster/cluster';
@@ -147,8 +147,8 @@ export class Server {
   readonly tracking: Tracking;
   /** Runs commands for the subsystems below the dispatcher (scripts, AOF, blocked clients). */
   readonly exec: CommandExecutor = { dispatch: dispatcher.dispatch, call: dispatcher.call, resolveCommand: dispatcher.resolveCommand, countError: dispatcher.countError };
-  /** MIGRATE's synchronous exchange with the target (net/: the only code that opens sockets). */
-  readonly migrateExchange = migrateExchange;
+  /** MIGRATE's cached sockets and synchronous exchange with targets (net/: the only code that opens sockets). */
+  readonly migrateSockets = new MigrateSockets();
   /** The replica's socket to its master (src/net), handed to src/replication through the server. */
   readonly MasterLink = MasterLink;
   /** Clients blocked on keys (BLPOP, XREAD BLOCK, ...). */
@@ -225,6 +225,7 @@ export class Server {
     watchPause(this);
     this.events.on('clientClosed', (c) => this.pubsub.forget(c));
     this.events.on('shutdown', () => this.keyspace.lazyfree.stop());
+    this.events.on('shutdown', () => this.migrateSockets.close());
     this.keyspace.setEventPublisher((channel, message) => void this.pubsub.publish(channel, message));
     this.clock.onChange(() => {
       if (this.busyScript === null) this.keyspace.expireAllDue();

@@ -665,6 +665,7 @@ export class Aof {
     const srv = this.srv;
     const c = new Client(srv, 'embedded');
     c.replyMode = ReplyMode.Off;
+    c.mustObey = true;
     let multi: { cmd: Command; argv: string[] }[] | null = null;
     let multiStart = 0;
     const visit = (argv: string[], offset: number) => {

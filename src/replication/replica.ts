@@ -378,6 +378,7 @@ export class ReplicaOf {
     c.laddr = link.localAddr;
     c.fd = link.fd;
     c.isMaster = true;
+    c.mustObey = true;
     c.authenticated = true;
     // Replies are produced (and dropped after each command) so that error replies can be logged.
     c.db = srv.keyspace.dbs[this.streamDb] ?? srv.keyspace.dbs[0];

@@ -13,7 +13,7 @@ import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { PreparedBody, prepareBody } from './prelude';
 import { skipNonCode } from './call-args';
-import { compileCheck, killBusyScript, runScript } from './runner';
+import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
 import { RDB_OPCODE_FUNCTION2, RdbReader, encodePayload, verifyPayload } from './rdb-payload';
 
@@ -381,6 +381,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   if (n < 0) return errorf("ERR Number of keys can't be negative");
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
+  if (fn.flags.includes('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const p = prepareBody(lib.body);
   // The text that runs one function of a library is the same on every call.
@@ -396,6 +397,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
     argv,
     readOnly: ro || noWrites,
     allowOom: fn.flags.includes('allow-oom'),
+    allowCrossSlot: fn.flags.includes('allow-cross-slot-keys'),
   });
 }
 

@@ -18,6 +18,9 @@ import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import { aclCheck, aclScriptDeny } from '../acl/access';
 import { Denied } from '../acl/user';
 import type { LuaVm, StartResult } from './vm/lua-vm';
+import type { ClusterState } from '../cluster/cluster';
+import { CLUSTERDOWN, CLUSTERDOWN_RO, routeCommand } from '../cluster/routing';
+import { keyHashSlot } from '../cluster/slots';
 
 /** The client a script's commands run as. Replies are captured as values, never encoded. */
 export class ScriptClient extends Client {
@@ -55,6 +58,8 @@ export interface ScriptRun {
   load?: boolean;
   /** Its call sites turn RESP3 null markers into nil (PreparedBody.nullMarkers). */
   nullMarkers?: boolean;
+  /** allow-cross-slot-keys flag: in cluster mode, keys of other slots (served here) may be used. */
+  allowCrossSlot?: boolean;
 }
 
 /** Redis's timeout for a library's load-time code (FUNCTION LOAD). */
@@ -67,6 +72,12 @@ const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from r
 const STALE_ERROR = new ReplyError('ERR Can not execute the command on a stale replica');
 /** Commands that run or compile Lua. */
 const SCRIPTING = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'function', 'script']);
+const SCRIPT_NON_LOCAL = new ReplyError('ERR Script attempted to access a non local key in a cluster node');
+const SCRIPT_CROSS_SLOT = new ReplyError('ERR Script attempted to access keys that do not hash to the same slot');
+const SCRIPT_CLUSTERDOWN = new ReplyError('ERR Script attempted to execute a command while the cluster is down');
+const SCRIPT_CLUSTERDOWN_RO = new ReplyError('ERR Script attempted to execute a write command while the cluster is down and readonly');
+/** A script declaring no-cluster on a cluster node (Redis's scriptPrepareForRun). */
+export const NO_CLUSTER = new ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
 const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
 
 class RunHost implements LuaHost {
@@ -113,12 +124,39 @@ class RunHost implements LuaHost {
       if (cmd.flags & F.DENYOOM && !this.wrote && !this.run.allowOom && oomAtCommandStart(sc.server)) return this.rejected(cmd, OOM);
       this.wrote = true;
     }
+    if (sc.server.cluster !== null && !(sc.caller?.mustObey ?? false)) {
+      const e = this.clusterCheck(sc.server.cluster, cmd, argv);
+      if (e !== null) return this.rejected(cmd, e);
+    }
     sc.lastCommand = cmd;
     sc.server.exec.call(sc, cmd, argv);
     const r = sc.last;
     sc.last = null;
     if (r instanceof ReplyError) this.callError = r.message;
     return r;
+  }
+
+  /** The slot the script's keys hash to (-1: none yet): the declared keys' slot, then the first accessed. */
+  slot = -1;
+
+  /**
+   * Cluster mode (Redis's scriptVerifyClusterState): a key must be served by this node, and all
+   * keys the script touches must share one slot unless the script allows cross-slot keys.
+   */
+  private clusterCheck(cs: ClusterState, cmd: Command, argv: string[]): ReplyError | null {
+    const sc = this.sc;
+    sc.clusterReadonly = sc.caller?.clusterReadonly ?? false;
+    sc.clusterAsking = false;
+    const e = routeCommand(cs, sc, cmd, argv, cmd.flags);
+    if (e === CLUSTERDOWN_RO) return SCRIPT_CLUSTERDOWN_RO;
+    if (e === CLUSTERDOWN) return SCRIPT_CLUSTERDOWN;
+    if (e !== null) return SCRIPT_NON_LOCAL;
+    const pos = cmd.keyPositions(argv);
+    if (pos.length === 0 || this.run.allowCrossSlot === true) return null;
+    const slot = keyHashSlot(argv[pos[0]]);
+    if (this.slot === -1) this.slot = slot;
+    else if (this.slot !== slot) return SCRIPT_CROSS_SLOT;
+    return null;
   }
 
   /** A command refused before it ran: counted as the command's rejected call and as an error reply. */
@@ -187,6 +225,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   const nullMarkers = run.nullMarkers === true;
   let host = new RunHost(sc, run);
   host.nullMarkers = nullMarkers;
+  if (srv.cluster !== null && keys.length !== 0) host.slot = keyHashSlot(keys[0]);
   const ks = srv.keyspace;
   const outerSnapshot = ks.timeSnapshot;
   ks.timeSnapshot = outerSnapshot ?? srv.clock.now(); // the keyspace clock stands still
@@ -221,6 +260,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   st.prng.state = prng0;
   host = new RunHost(sc, run);
   host.nullMarkers = nullMarkers;
+  if (srv.cluster !== null && keys.length !== 0) host.slot = keyHashSlot(keys[0]);
   let vm: LuaVm;
   let started: StartResult;
   try {

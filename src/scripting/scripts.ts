@@ -7,7 +7,7 @@ import { NOT_INTEGER, ReplyError, errorf } from '../errors';
 import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
-import { compileCheck, killBusyScript, runScript } from './runner';
+import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
@@ -110,6 +110,7 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   }
   const sb = cachedShebang(body);
   if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
+  if (!sb.compat && sb.flags.has('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const w = wrapEval(sb.code);
   return runScript(c, w.source, split.keys, split.args, {
@@ -119,6 +120,8 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
     argv,
     readOnly: ro || sb.flags.has('no-writes'),
     allowOom: sb.flags.has('allow-oom'),
+    // Scripts without a shebang keep Redis 6's leniency (any slot served here).
+    allowCrossSlot: sb.compat || sb.flags.has('allow-cross-slot-keys'),
   });
 }
 

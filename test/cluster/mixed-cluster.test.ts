@@ -7,7 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REDIS_SERVER, Reference, freePort, startReference } from '../helpers/differential';
+import { REDIS_SERVER, type Reference, freePort, startReference } from '../helpers/differential';
 import { startServer, RespiteServer } from '../../src/index';
 
 function which(bin: string): string | null {
@@ -111,5 +111,150 @@ describe('redis-cli --cluster on respite nodes', { skip: REDIS_CLI ? false : 're
     assert.match(check, /\[OK\] All nodes agree about slots configuration/);
     assert.match(check, /\[OK\] All 16384 slots covered/);
     assert.doesNotMatch(check, /\[ERR\]|WARNING/);
+  });
+});
+
+describe('redis-cli --cluster create with replicas on respite nodes', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-cli-replicas-'));
+  const nodes: RespiteServer[] = [];
+  after(async () => {
+    for (const n of nodes) await n.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('create six nodes with --cluster-replicas 1, then check; a replica fails over', async () => {
+    for (let i = 0; i < 6; i++) nodes.push(await respiteNode(dir));
+    const out = await cli(['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes']);
+    assert.match(out, /Adding replica 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+/);
+    assert.match(out, /\[OK\] All 16384 slots covered/);
+    const roles = async (n: RespiteServer) => {
+      const lines = String(await n.call('CLUSTER', 'NODES')).trim().split('\n');
+      return { masters: lines.filter((l) => / (myself,)?master /.test(l)).length, replicas: lines.filter((l) => / (myself,)?slave [0-9a-f]{40} /.test(l)).length };
+    };
+    await until('three masters and three replicas everywhere', async () => {
+      for (const n of nodes) {
+        if (!String(await n.call('CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        const r = await roles(n);
+        if (r.masters !== 3 || r.replicas !== 3) return false;
+      }
+      return true;
+    });
+    await until('replicas in sync', async () => {
+      for (const n of nodes) {
+        const role = (await n.call('ROLE')) as unknown[];
+        if (role[0] === 'slave' && role[3] !== 'connected') return false;
+      }
+      return true;
+    });
+    const check = await cli(['--cluster', 'check', `127.0.0.1:${nodes[0].port}`]);
+    assert.match(check, /\[OK\] All nodes agree about slots configuration/);
+    assert.match(check, /\[OK\] All 16384 slots covered/);
+    assert.equal((check.match(/\| 1 slaves\./g) ?? []).length, 3);
+    assert.equal((check.match(/ {3}replicates [0-9a-f]{40}/g) ?? []).length, 3);
+    assert.doesNotMatch(check, /\[ERR\]|WARNING/);
+    // A manual failover through redis-cli, then check again.
+    let replica: RespiteServer | undefined;
+    for (const n of nodes) if (((await n.call('ROLE')) as unknown[])[0] === 'slave') replica = n;
+    assert.equal(await cli(['-p', String(replica!.port), 'CLUSTER', 'FAILOVER']), 'OK\n');
+    await until('the replica promoted', async () => ((await replica!.call('ROLE')) as unknown[])[0] === 'master');
+    await until('check clean after the failover', async () => {
+      const c = await cli(['--cluster', 'check', `127.0.0.1:${nodes[0].port}`]);
+      return /\[OK\] All nodes agree about slots configuration/.test(c) && !/\[ERR\]|WARNING/.test(c) && (c.match(/\| 1 slaves\./g) ?? []).length === 3;
+    });
+  });
+});
+
+describe('mixed cluster with replicas: failovers across respite and redis-server 7.0 nodes', { skip: REDIS_SERVER && REDIS_CLI ? false : 'redis-server or redis-cli not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-mixed-replicas-'));
+  const refs: Reference[] = [];
+  const mine: RespiteServer[] = [];
+  after(async () => {
+    for (const n of mine) await n.close();
+    for (const r of refs) await r.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A redis-server cluster node whose bus port is its port + 10000 (what redis-cli assumes). */
+  async function redisNode(): Promise<Reference> {
+    for (;;) {
+      const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
+      if (ref.port + 10000 <= 65535) return ref;
+      await ref.stop();
+    }
+  }
+
+  test('respite replica of a redis-server master and the reverse; manual failover both ways; a killed respite master', async () => {
+    const { RespClient } = await import('../helpers/resp-client');
+    const a = await redisNode();
+    const b = await redisNode();
+    refs.push(a, b);
+    const c = await respiteNode(dir);
+    const r = await respiteNode(dir);
+    mine.push(c, r);
+    for (const n of mine) await n.call('CONFIG', 'SET', 'cluster-node-timeout', '1000');
+    const s = await redisNode();
+    refs.push(s);
+    const addr = (p: number) => `127.0.0.1:${p}`;
+    await cli(['--cluster', 'create', addr(a.port), addr(b.port), addr(c.port), '--cluster-yes']);
+    const conns = new Map<number, InstanceType<typeof RespClient>>();
+    const call = async (port: number, ...args: (string | number)[]) => {
+      let conn = conns.get(port);
+      if (conn === undefined) conns.set(port, (conn = await RespClient.connect(port)));
+      return conn.call(...args);
+    };
+    const ports = [a.port, b.port, c.port, r.port, s.port];
+    const idOf = async (p: number) => String(await call(p, 'CLUSTER', 'MYID'));
+    try {
+      await until('the masters agree', async () => {
+        for (const p of [a.port, b.port, c.port]) if (!String(await call(p, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false;
+        return true;
+      });
+      const [ida, idc, idr, ids] = [await idOf(a.port), await idOf(c.port), await idOf(r.port), await idOf(s.port)];
+      await cli(['--cluster', 'add-node', addr(r.port), addr(a.port), '--cluster-slave', '--cluster-master-id', ida]);
+      await cli(['--cluster', 'add-node', addr(s.port), addr(a.port), '--cluster-slave', '--cluster-master-id', idc]);
+      /** Every node sees `replica` replicating `master`, and the replica's link is up. */
+      const follows = async (replica: string, master: string, replicaPort: number) => {
+        for (const p of ports) {
+          if (p === deadPort) continue;
+          const line = String(await call(p, 'CLUSTER', 'NODES')).split('\n').find((l) => l.startsWith(replica));
+          if (line === undefined || !new RegExp(` (myself,)?slave ${master} `).test(line)) return false;
+        }
+        const role = (await call(replicaPort, 'ROLE')) as unknown[];
+        return role[0] === 'slave' && role[3] === 'connected';
+      };
+      let deadPort = 0;
+      await until('respite replicates redis-server, redis-server replicates respite', async () => (await follows(idr, ida, r.port)) && (await follows(ids, idc, s.port)), 30_000);
+      // Data written on each master reaches its replica of the other kind.
+      await call(a.port, 'SET', '{b}k', 'on-redis'); // slot 3300, on a
+      await c.call('SET', '{a}k', 'on-respite'); // slot 15495, on c
+      await until('replicated both ways', async () => (await r.server.keyspace.dbs[0].size) === 1 && String(await call(s.port, 'DBSIZE')) === '1');
+
+      // Manual failover of the respite replica: the redis-server master pauses, masters vote.
+      assert.equal(String(await r.call('CLUSTER', 'FAILOVER')), 'OK');
+      await until('respite replica promoted over redis-server', async () => follows(ida, idr, a.port), 30_000);
+      assert.equal(await r.call('GET', '{b}k'), 'on-redis');
+      // Manual failover of the redis-server replica of the respite master.
+      assert.equal(await cli(['-p', String(s.port), 'CLUSTER', 'FAILOVER']), 'OK\n');
+      await until('redis-server replica promoted over respite', async () => follows(idc, ids, c.port), 30_000);
+      assert.equal(String(await call(s.port, 'GET', '{a}k')), 'on-respite');
+      // The respite master r (replicated by redis-server a) dies: a is elected.
+      deadPort = r.port;
+      conns.get(r.port)?.close();
+      conns.delete(r.port);
+      await r.close();
+      mine.splice(mine.indexOf(r), 1);
+      await until('redis-server replica elected after the respite master failed', async () => {
+        const role = (await call(a.port, 'ROLE')) as unknown[];
+        if (role[0] !== 'master') return false;
+        for (const p of [b.port, c.port, s.port]) {
+          const line = String(await call(p, 'CLUSTER', 'NODES')).split('\n').find((l) => l.startsWith(idr));
+          if (line === undefined || !/ master,fail /.test(line)) return false;
+        }
+        return true;
+      }, 30_000);
+      assert.equal(String(await call(a.port, 'GET', '{b}k')), 'on-redis');
+    } finally {
+      for (const conn of conns.values()) conn.close();
+    }
   });
 });

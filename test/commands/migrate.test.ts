@@ -75,6 +75,30 @@ describe('MIGRATE (embedded source, TCP target)', () => {
     await assert.rejects(src.call('MIGRATE', '127.0.0.1', dst.port, 'k', 0, 1000, 'BOGUS'), /syntax error/);
   });
 
+  test('MIGRATE caches its connection (migrate_cached_sockets), reconnects when the target closed it, drops it after 10 s', async () => {
+    const cached = async () => Number(/migrate_cached_sockets:(\d+)/.exec(String(await src.call('INFO', 'stats')))![1]);
+    // Earlier tests of this suite may have left the socket cached already.
+    await src.call('SET', 'c1', 'v');
+    assert.equal(await src.call('MIGRATE', '127.0.0.1', dst.port, 'c1', 0, 1000, 'REPLACE'), 'OK');
+    assert.equal(await cached(), 1);
+    const clients = () => dst.call('CLIENT', 'LIST').then((l) => String(l).trim().split('\n').length);
+    const before = await clients();
+    await src.call('SET', 'c2', 'v');
+    assert.equal(await src.call('MIGRATE', '127.0.0.1', dst.port, 'c2', 0, 1000, 'REPLACE'), 'OK');
+    assert.equal(await clients(), before, 'the second MIGRATE reuses the connection');
+    // The target drops every other connection: the next MIGRATE retries on a new one.
+    await dst.call('CLIENT', 'KILL', 'SKIPME', 'yes');
+    await src.call('SET', 'c3', 'v');
+    assert.equal(await src.call('MIGRATE', '127.0.0.1', dst.port, 'c3', 0, 1000, 'REPLACE'), 'OK');
+    assert.equal(await dst.call('GET', 'c3'), 'v');
+    assert.equal(await cached(), 1);
+    const deadline = Date.now() + 15_000;
+    while ((await cached()) !== 0) {
+      assert.ok(Date.now() < deadline, 'the cached socket is closed after 10 s unused');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
   test('an unreachable target is an IOERR', async () => {
     await src.call('SET', 'k', 'v');
     const closed = await startServer({ port: 0 });
