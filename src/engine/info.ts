@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Command } from '../commands/registry';
 import { REDIS_VERSION } from '../version';
 import { blockedClientCount, clientsInTimeoutTable } from './blocking';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
 import { scriptingState } from '../scripting/state';
 import { replyBufferSettings } from './reply-buffer';
@@ -59,7 +59,7 @@ export class InfoState {
   /** Lua heap size last measured (kept for INFO run while a script runs). */
   luaHeap = 0;
 
-  constructor(srv: Server) {
+  constructor(srv: ServerContext) {
     const used = usedMemory();
     this.startupMemory = this.peakMemory = used;
     srv.events.on('cron', () => {
@@ -76,12 +76,12 @@ export class InfoState {
 }
 
 /** The server's INFO bookkeeping (Server.info). */
-export function infoState(srv: Server): InfoState {
+export function infoState(srv: ServerContext): InfoState {
   return srv.info;
 }
 
 /** DEBUG CHANGE-REPL-ID */
-export function changeReplId(srv: Server): void {
+export function changeReplId(srv: ServerContext): void {
   replicationOf(srv).changeReplId();
 }
 
@@ -100,7 +100,7 @@ function rate(st: InfoState, pick: (s: InfoState['samples'][0]) => number): numb
  * source and compiled per call), so its heap is reported as the eval VM and the functions VM is 0.
  * Script and library sizes are their source bytes (plus the 40-byte SHA1 of each cached script).
  */
-function scriptingInfo(srv: Server) {
+function scriptingInfo(srv: ServerContext) {
   const st = scriptingState(srv);
   // Scripts run on the in-thread VM (shared by the servers of a process); a worker VM, when one was
   // needed for a long script, adds its own heap.
@@ -159,7 +159,7 @@ function percentileName(p: number): string {
   return p.toFixed(6).replace(/\.?0+$/, '');
 }
 
-function section(name: string, srv: Server): string {
+function section(name: string, srv: ServerContext): string {
   const st = infoState(srv);
   const lines: string[] = [];
   const add = (k: string, v: string | number) => lines.push(`${k}:${v}`);
@@ -417,7 +417,7 @@ function latencyLine(cmd: Command, pcts: number[]): string[] {
  * none = default; `all` = every section but modules'; `everything` = all of them; unknown
  * names are ignored; sections always come out in Redis's order.
  */
-export function infoText(srv: Server, args: string[]): string {
+export function infoText(srv: ServerContext, args: string[]): string {
   const wanted = new Set<string>();
   if (args.length === 0) for (const s of DEFAULT_SECTIONS) wanted.add(s);
   for (const a of args) {

@@ -4,7 +4,7 @@
 import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { handleReadyKeys } from '../engine/blocking';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { oomAtCommandStart } from '../keyspace/eviction';
@@ -24,7 +24,7 @@ export class ScriptClient extends Client {
   last: Reply = null;
   /** The client running the script: ACL LOG entries describe it. */
   caller: Client | null = null;
-  constructor(server: Server) {
+  constructor(server: ServerContext) {
     super(server, 'lua');
     this.addr = 'lua'; // MONITOR prints script commands as [db lua]
     this.denyBlocking = true; // blocking commands answer as if timed out
