@@ -43,7 +43,7 @@ export class Propagator {
     const srv = this.srv;
     srv.propagations++;
     if (!this.active()) return;
-    for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
+    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a]);
     if (srv.callDepth === 0) this.endUnit(cmd, c);
   }
 

@@ -65,8 +65,6 @@ const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from scri
 const NOSCRIPT_ERROR = new ReplyError('ERR This Redis command is not allowed from script');
 const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from read-only scripts.');
 const STALE_ERROR = new ReplyError('ERR Can not execute the command on a stale replica');
-/** Commands that run or compile Lua. */
-const SCRIPTING = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'function', 'script']);
 const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
 
 class RunHost implements LuaHost {
@@ -92,7 +90,7 @@ class RunHost implements LuaHost {
       return this.rejected(sc.server.registry.lookup(argv[0]) ?? null, ARITY_ERROR);
     }
     // (Scripting commands stay refused: the VM does not run scripts within scripts.)
-    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase())))
+    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || cmd.scripting))
       return this.rejected(cmd, NOSCRIPT_ERROR);
     // A stale replica (link down, replica-serve-stale-data no) runs only 'stale' commands (scriptVerifyAllowStale).
     const gate = sc.server.replicaGate;
