@@ -372,4 +372,33 @@ export class Registry {
       if (c.subcommands) yield* new Set(c.subcommands.values());
     }
   }
+  /** INFO commandstats: the commands that were called, rejected or failed. */
+  commandStatsInfo(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const cmd of this.all()) {
+      if (!cmd.calls && !cmd.failedCalls && !cmd.rejectedCalls) continue;
+      const usec = Math.round(cmd.usec);
+      const perCall = cmd.calls === 0 ? 0 : usec / cmd.calls;
+      out.push([`cmdstat_${cmd.fullName}`, `calls=${cmd.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${cmd.rejectedCalls},failed_calls=${cmd.failedCalls}`]);
+    }
+    return out;
+  }
+
+  /** INFO latencystats: the given percentiles of each command's latency histogram. */
+  latencyStatsInfo(pcts: number[]): [string, string][] {
+    const out: [string, string][] = [];
+    for (const cmd of this.all()) {
+      const h = cmd.histogram;
+      if (h === null || h.total === 0) continue;
+      const parts = pcts.map((p) => `p${percentileName(p)}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
+      out.push([`latency_percentiles_usec_${cmd.fullName}`, parts.join(',')]);
+    }
+    return out;
+  }
+
+}
+
+/** Redis formats percentiles with %f and trims trailing zeros (trimDoubleString). */
+function percentileName(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, '');
 }

@@ -32,6 +32,9 @@ import type { ReplyBufferSettings } from './reply-buffer';
 import type { SlowLog } from './slowlog';
 import type { WatchRegistry } from './watch';
 
+/** An INFO section's fields, in order: printed as `name:value` lines. */
+export type InfoFields = [string, string | number][];
+
 /** What the server needs to know about a script that runs past busy-reply-threshold. */
 export interface BusyScript {
   /** EVAL-family script (true) or a function (FCALL). */

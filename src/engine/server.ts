@@ -30,6 +30,8 @@ import * as dispatcher from './dispatcher';
 import type { CommandExecutor } from './executor';
 import { BlockingState } from './blocking';
 import { InfoState } from './info';
+import { clientsInfo, cpuInfo, errorStatsInfo, latencyPercentiles, serverInfo, statsInfo } from './info-server';
+import { memoryInfo } from './info-memory';
 import { ReplyBufferSettings } from './reply-buffer';
 import { watchPause } from './pause';
 import { EvictionState } from '../keyspace/eviction';
@@ -173,6 +175,7 @@ export class Server implements ServerContext {
     this.scripting = new ScriptingState(this);
     this.replyBuffers = new ReplyBufferSettings(this);
     this.info = new InfoState(this);
+    this.provideInfoSections();
     watchPause(this);
     this.events.on('clientClosed', (c) => this.pubsub.forget(c));
     this.events.on('shutdown', () => this.keyspace.lazyfree.stop());
@@ -180,6 +183,24 @@ export class Server implements ServerContext {
     this.clock.onChange(() => {
       if (this.busyScript === null) this.keyspace.expireAllDue();
     });
+  }
+
+  /** INFO: each subsystem reports its own section (engine/info.ts prints them in Redis's order). */
+  private provideInfoSections(): void {
+    const info = this.info;
+    info.provide('server', () => serverInfo(this));
+    info.provide('clients', () => clientsInfo(this));
+    info.provide('memory', () => memoryInfo(this));
+    info.provide('persistence', () => this.persistence.info());
+    info.provide('stats', () => statsInfo(this));
+    info.provide('replication', () => this.replication.infoFields());
+    info.provide('cpu', cpuInfo);
+    info.provide('modules', () => []);
+    info.provide('commandstats', () => this.registry.commandStatsInfo());
+    info.provide('errorstats', () => errorStatsInfo(this));
+    info.provide('latencystats', () => this.registry.latencyStatsInfo(latencyPercentiles(this)));
+    info.provide('cluster', () => [['cluster_enabled', this.cluster !== null ? 1 : 0]]);
+    info.provide('keyspace', () => this.keyspace.infoFields());
   }
 
   freshStats(): ServerStats {
