@@ -164,18 +164,24 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
       await c.call('CLIENT', 'SETNAME', 'rb');
       const rbs = async () => Number(/name=rb .*?rbs=(\d+)/.exec(String(await s.call('CLIENT', 'LIST')))![1]);
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100');
-      for (let i = 0; i < 100 && (await rbs()) > 2000; i++) await new Promise((r) => setTimeout(r, 20));
+      // The clients cron resizes the buffers: stepped here, with the clock moved past the peak reset time.
+      s.server.stopCron();
+      for (let i = 0; i < 100 && (await rbs()) > 2000; i++) {
+        s.clock.advance(100);
+        s.server.runCron(1);
+      }
       assert.equal(await rbs(), 1024);
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'never');
       await s.call('SET', 'big', 'x'.repeat(32768));
       for (let i = 0; i < 100 && (await rbs()) < 16384; i++) {
         await c.call('GET', 'big');
-        await new Promise((r) => setTimeout(r, 20));
+        s.server.runCron(1);
       }
       assert.equal(await rbs(), 16384);
       await assert.rejects(s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'x'), /not an integer/);
     } finally {
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'reset');
+      s.server.startCron();
       c.close();
     }
   });

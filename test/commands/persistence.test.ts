@@ -66,6 +66,7 @@ test('a server given dir loads the file at startup; INFO reports keys loaded and
     await s.call('SELECT', '5');
     await s.call('SAVE');
   });
+  // Real time: 'gone' must expire while no server runs (a new server has a new clock).
   await new Promise((r) => setTimeout(r, 80));
   await withServer({ dir }, async (s) => {
     assert.equal(await s.call('GET', 'k'), 'v');
@@ -221,6 +222,7 @@ test('SHUTDOWN: an ephemeral server saves only with SAVE; a server with dir save
   assert.equal(s.server.persistence.prepareShutdown(false, true, false), null);
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
   assert.equal(await s.call('SHUTDOWN'), 'OK');
+  // Real time: the server stops (and writes the file) after SHUTDOWN's reply.
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), true);
   const again = await startServer({ port: null, dir });
