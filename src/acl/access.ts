@@ -4,7 +4,7 @@
 // deleted. The ACL command family is in src/commands/acl.ts.
 import * as fs from 'node:fs';
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import type { Command } from '../commands/registry';
 import { F } from '../commands/registry';
 import { ReplyError, errorf } from '../errors';
@@ -105,7 +105,7 @@ export function authenticate(c: Client, name: string, pass: string, typed = 'AUT
 }
 
 /** Closes every connection authenticated as `u` (the calling one after its reply). */
-export function killUserClients(srv: Server, u: User, self: Client | null): void {
+export function killUserClients(srv: ServerContext, u: User, self: Client | null): void {
   for (const cl of [...srv.clients.values()]) {
     if (cl.aclUser !== u) continue;
     if (cl === self) cl.closeAfterReply = true;
@@ -114,7 +114,7 @@ export function killUserClients(srv: Server, u: User, self: Client | null): void
 }
 
 /** Loads the aclfile into the store: null, or the error text. */
-export function loadAclFile(srv: Server, file: string, self: Client | null): string | null {
+export function loadAclFile(srv: ServerContext, file: string, self: Client | null): string | null {
   let text: string;
   try {
     text = fs.readFileSync(file, 'latin1');
@@ -128,7 +128,7 @@ export function loadAclFile(srv: Server, file: string, self: Client | null): str
 }
 
 /** A `user` line of redis.conf: checked now, applied once the whole file is read (null or the error). */
-export function queueConfigUser(srv: Server, argv: string[]): string | null {
+export function queueConfigUser(srv: ServerContext, argv: string[]): string | null {
   const acl = srv.acl;
   if (acl.configUsers.some((u) => u[0] === argv[1])) {
     return `Error in user declaration '${argv[1]}': Duplicate user found. A user can only be defined once in config files`;
@@ -140,7 +140,7 @@ export function queueConfigUser(srv: Server, argv: string[]): string | null {
 }
 
 /** After the config is read: its `user` lines, or the aclfile (not both, as Redis insists). */
-export function loadStartupUsers(srv: Server): string | null {
+export function loadStartupUsers(srv: ServerContext): string | null {
   const acl = srv.acl;
   const file = srv.config.get('aclfile');
   if (file !== '' && acl.configUsers.length !== 0) {

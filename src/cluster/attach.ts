@@ -3,7 +3,7 @@
 // sockets are opened by the network layer (src/net/cluster-bus.ts), which sets `transport`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { PushReply } from '../resp/reply';
 import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
@@ -17,11 +17,11 @@ import { keyHashSlot } from './slots';
 export { NodesConfError };
 
 /** The absolute path of nodes.conf (relative names are taken from `dir`, as Redis's chdir does). */
-export function nodesConfPath(srv: Server): string {
+export function nodesConfPath(srv: ServerContext): string {
   return path.resolve(srv.config.get('dir') || '.', srv.config.get('cluster-config-file'));
 }
 
-function hostFor(srv: Server): ClusterHost {
+function hostFor(srv: ServerContext): ClusterHost {
   const file = () => nodesConfPath(srv);
   return {
     now: () => Date.now(),
@@ -92,7 +92,7 @@ function hostFor(srv: Server): ClusterHost {
  * Creates the server's cluster state: loads nodes.conf when present (throws NodesConfError when
  * it is corrupt), otherwise starts as a new master with a random ID and writes the file.
  */
-export function attachCluster(srv: Server): ClusterState {
+export function attachCluster(srv: ServerContext): ClusterState {
   const cs = new ClusterState(hostFor(srv));
   srv.cluster = cs;
   const file = nodesConfPath(srv);

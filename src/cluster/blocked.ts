@@ -1,14 +1,14 @@
 // Clients blocked on keys (BLPOP, BZPOPMIN, XREAD BLOCK...) of a slot this node no longer serves
 // are answered with a redirection instead of waiting forever (Redis's
 // clusterRedirectBlockedClientIfNeeded, run for each blocked client by its clients cron).
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { keyBlockedClients, unblockWithError } from '../engine/blocking';
 import { F } from '../commands/registry';
 import { CLUSTER_FAIL } from './cluster';
 import { CLUSTERDOWN, CLUSTERDOWN_UNBOUND, redirect } from './routing';
 import { keyHashSlot } from './slots';
 
-export function redirectBlockedClients(srv: Server): void {
+export function redirectBlockedClients(srv: ServerContext): void {
   const cs = srv.cluster;
   if (cs === null || srv.blocking.byClient.size === 0) return;
   for (const { client, key, cmd } of keyBlockedClients(srv)) {

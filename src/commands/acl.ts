@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { randomBytes } from 'crypto';
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { AclCommands, Denied, User } from '../acl/user';
 import { AclStore } from '../acl/store';
 import { killUserClients, loadAclFile } from '../acl/access';
@@ -44,7 +44,7 @@ export { aclCheck, aclDeny, aclExecDeny, aclScriptDeny, authenticate, hasUnrestr
  * After a user's channel rules change: subscribers of that user whose channels or patterns the
  * new rules no longer allow are disconnected (ACLKillPubsubClientsIfNeeded).
  */
-function killPubsubIfNeeded(srv: Server, next: User, original: User, self: Client): void {
+function killPubsubIfNeeded(srv: ServerContext, next: User, original: User, self: Client): void {
   if (next.selectors.some((s) => s.allChannels)) return;
   const upcoming = next.selectors.flatMap((s) => s.channels);
   let superset = true;

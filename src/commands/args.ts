@@ -2,6 +2,7 @@
 // that kind of bad argument, so handlers read as straight-line code.
 import { NOT_FLOAT, NOT_INTEGER, ReplyError, SYNTAX, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
+import { string2d } from '../util/numbers';
 
 /** A signed 64-bit integer argument; values beyond 2^53 come back as bigint. */
 export function int64Arg(s: string, err: ReplyError = NOT_INTEGER): number | bigint {
@@ -24,18 +25,8 @@ export function nonNegativeArg(s: string): number {
   return v;
 }
 
-const FLOAT_RE = /^[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)$/;
-const INF_RE = /^[+-]?(?:inf|infinity)$/i;
-
-/** Redis's string2d/strtod: a finite or infinite double; NaN and trailing garbage rejected. */
-export function parseDouble(s: string): number | null {
-  if (s.length === 0 || s.length > 5120) return null;
-  if (FLOAT_RE.test(s)) return Number(s);
-  if (INF_RE.test(s)) return s[0] === '-' ? -Infinity : Infinity;
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(s);
-  if (hex) return (hex[1] === '-' ? -1 : 1) * parseInt(hex[2], 16);
-  return null;
-}
+/** Redis's string2d (util/numbers.ts): the double syntax of every double argument. */
+export const parseDouble = string2d;
 
 export function floatArg(s: string, err: ReplyError = NOT_FLOAT): number {
   const v = parseDouble(s);

@@ -1,7 +1,7 @@
 // CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO: client-side caching (src/tracking/),
 // with Redis 7.0's replies and error texts. Spread into the CLIENT subcommand list.
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { ReplyError, SYNTAX, errorf } from '../errors';
 import { MapReply, OK, Reply, SetReply } from '../resp/reply';
 import { int64Arg, is } from './args';
@@ -138,12 +138,12 @@ resetClientHooks.push((c) => c.server.tracking.disable(c));
 // ---- for CLIENT LIST and INFO ------------------------------------------------------------------
 
 /** INFO clients tracking_clients. */
-export function trackingClientCount(server: Server): number {
+export function trackingClientCount(server: ServerContext): number {
   return server.tracking.clients;
 }
 
 /** INFO stats tracking_total_keys / tracking_total_items / tracking_total_prefixes. */
-export function trackingStats(server: Server): { keys: number; items: number; prefixes: number } {
+export function trackingStats(server: ServerContext): { keys: number; items: number; prefixes: number } {
   const t = server.tracking;
   return { keys: t.table.size, items: t.totalItems, prefixes: t.prefixTable.size };
 }

@@ -6,7 +6,7 @@ import { globMatch } from '../datatypes/glob';
 import type { Client } from '../engine/client';
 import { SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
-import { ListenChange } from '../engine/server';
+import { ListenChange } from '../engine/context';
 import { CommandDef } from './registry';
 
 function get(c: Client, argv: string[]): Reply {

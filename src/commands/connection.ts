@@ -157,9 +157,10 @@ export const connectionCommands: CommandDef[] = [
     acl: '@connection',
     handler: hello,
   },
-  { name: 'ping', summary: 'Checks that the server answers; replies PONG or the given message.', arity: -1, flags: 'fast', acl: '@connection', handler: ping },
+  { name: 'ping', summary: 'Checks that the server answers; replies PONG or the given message.', arity: -1, flags: 'fast', acl: '@connection', handler: ping, subscriberMode: true },
   {
     name: 'quit',
+    subscriberMode: true, notQueued: true,
     summary: 'Closes the connection after replying OK.',
     arity: -1,
     flags: 'noscript loading stale fast no_auth allow_busy',
@@ -168,6 +169,7 @@ export const connectionCommands: CommandDef[] = [
   },
   {
     name: 'reset',
+    subscriberMode: true, notQueued: true,
     summary: 'Returns the connection to its initial state (protocol, database, transactions, subscriptions, auth).',
     arity: 1,
     flags: 'noscript loading stale fast no_auth allow_busy',

@@ -19,6 +19,7 @@ import { parseIntStrict } from '../resp/format';
 import { OK, Reply, SimpleString } from '../resp/reply';
 import { int32Arg, int64Arg, intArg, is } from './args';
 import { CommandDef } from './registry';
+import { propagateExpiry } from '../persistence/propagation';
 
 // ---- lookups --------------------------------------------------------------------------------
 
@@ -478,8 +479,8 @@ export const genericCommands: CommandDef[] = [
   { name: 'copy', summary: 'Duplicates a key, optionally into another database.', arity: -3, flags: 'write denyoom', keys: [1, 2, 1], acl: '@keyspace', handler: copy },
   { name: 'del', summary: 'Removes keys; answers how many existed.', arity: -2, flags: 'write', keys: [1, -1, 1], acl: '@keyspace', handler: del },
   { name: 'exists', summary: 'Counts how many of the given keys exist (repeats count again).', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], acl: '@keyspace', handler: exists },
-  { name: 'expire', summary: 'Gives a key a time to live in seconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: expire },
-  { name: 'expireat', summary: 'Makes a key expire at a Unix time in seconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: expireat },
+  { name: 'expire', summary: 'Gives a key a time to live in seconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: expire, propagate: propagateExpiry },
+  { name: 'expireat', summary: 'Makes a key expire at a Unix time in seconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: expireat, propagate: propagateExpiry },
   { name: 'expiretime', summary: 'The Unix time in seconds at which a key expires.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@keyspace', handler: expiretime },
   { name: 'keys', summary: 'Lists every key matching a glob pattern.', arity: 2, flags: 'readonly', acl: '@keyspace @dangerous', handler: keys },
   { name: 'move', summary: 'Moves a key into another database.', arity: 3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: move },
@@ -497,8 +498,8 @@ export const genericCommands: CommandDef[] = [
     ],
   },
   { name: 'persist', summary: 'Removes the time to live of a key.', arity: 2, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: persist },
-  { name: 'pexpire', summary: 'Gives a key a time to live in milliseconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: pexpire },
-  { name: 'pexpireat', summary: 'Makes a key expire at a Unix time in milliseconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: pexpireat },
+  { name: 'pexpire', summary: 'Gives a key a time to live in milliseconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: pexpire, propagate: propagateExpiry },
+  { name: 'pexpireat', summary: 'Makes a key expire at a Unix time in milliseconds.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@keyspace', handler: pexpireat, propagate: propagateExpiry },
   { name: 'pexpiretime', summary: 'The Unix time in milliseconds at which a key expires.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@keyspace', handler: pexpiretime },
   { name: 'pttl', summary: 'Remaining time to live of a key, in milliseconds.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@keyspace', handler: pttl },
   { name: 'randomkey', summary: 'Answers a key picked at random.', arity: 1, flags: 'readonly touches_arbitrary_keys', acl: '@keyspace', handler: randomkey },

@@ -10,6 +10,7 @@ import { MapReply, OK, Reply } from '../resp/reply';
 import { int64Arg, intArg, is } from './args';
 import { parseScanCursor } from './generic';
 import { CommandDef } from './registry';
+import { propagateHincrByFloat } from '../persistence/propagation';
 
 const HASH_NOT_INTEGER = errorf('ERR hash value is not an integer');
 const HASH_NOT_FLOAT = errorf('ERR hash value is not a float');
@@ -313,7 +314,7 @@ export const hashCommands: CommandDef[] = [
   { name: 'hget', summary: 'Reads the value of one hash field.', arity: 3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@hash', handler: hget },
   { name: 'hgetall', summary: 'Lists every field of a hash with its value.', arity: 2, flags: 'readonly', keys: [1, 1, 1], acl: '@hash', handler: hgetall },
   { name: 'hincrby', summary: 'Adds an integer to the number held in a hash field.', arity: 4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@hash', handler: hincrby },
-  { name: 'hincrbyfloat', summary: 'Adds a decimal number to the number held in a hash field.', arity: 4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@hash', handler: hincrbyfloat },
+  { name: 'hincrbyfloat', summary: 'Adds a decimal number to the number held in a hash field.', arity: 4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@hash', handler: hincrbyfloat, propagate: propagateHincrByFloat },
   { name: 'hkeys', summary: 'Lists the field names of a hash.', arity: 2, flags: 'readonly', keys: [1, 1, 1], acl: '@hash', handler: hkeys },
   { name: 'hlen', summary: 'Counts the fields of a hash.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@hash', handler: hlen },
   { name: 'hmget', summary: 'Reads several hash fields at once; missing ones come back null.', arity: -3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@hash', handler: hmget },

@@ -11,6 +11,7 @@ import { parseIntStrict } from '../resp/format';
 import { NULL_ARRAY, OK, Reply } from '../resp/reply';
 import { int64Arg, intArg, is, keywordOf, numkeysKeyPositions } from './args';
 import { CommandDef } from './registry';
+import { propagateAsPop, propagateBlmove, propagateBrpoplpush, propagateMpop } from '../persistence/propagation';
 
 const enum End {
   Left,
@@ -473,16 +474,16 @@ function brpoplpush(c: Client, argv: string[]): Reply {
 }
 
 export const listCommands: CommandDef[] = [
-  { name: 'blmove', summary: 'Moves an element from one list end to another list, waiting for the source to get one if it is empty.', arity: 6, flags: 'write denyoom noscript blocking', keys: [1, 2, 1], acl: '@list', handler: blmove },
-  { name: 'blmpop', summary: 'Pops elements from the first non-empty list among the keys, waiting while they are all empty.', arity: -5, flags: 'write blocking movablekeys', acl: '@list', handler: blmpop, getKeys: mpopKeys(2) },
-  { name: 'blpop', summary: 'Removes the first element of the first non-empty list, waiting while all are empty.', arity: -3, flags: 'write noscript blocking', keys: [1, -2, 1], acl: '@list', handler: blpop },
-  { name: 'brpop', summary: 'Removes the last element of the first non-empty list, waiting while all are empty.', arity: -3, flags: 'write noscript blocking', keys: [1, -2, 1], acl: '@list', handler: brpop },
-  { name: 'brpoplpush', summary: 'Moves the last element of a list to the head of another, waiting for one if the source is empty.', arity: 4, flags: 'write denyoom noscript blocking', keys: [1, 2, 1], acl: '@list', handler: brpoplpush },
+  { name: 'blmove', summary: 'Moves an element from one list end to another list, waiting for the source to get one if it is empty.', arity: 6, flags: 'write denyoom noscript blocking', keys: [1, 2, 1], acl: '@list', handler: blmove, propagate: propagateBlmove },
+  { name: 'blmpop', summary: 'Pops elements from the first non-empty list among the keys, waiting while they are all empty.', arity: -5, flags: 'write blocking movablekeys', acl: '@list', handler: blmpop, getKeys: mpopKeys(2), propagate: propagateMpop(2) },
+  { name: 'blpop', summary: 'Removes the first element of the first non-empty list, waiting while all are empty.', arity: -3, flags: 'write noscript blocking', keys: [1, -2, 1], acl: '@list', handler: blpop, propagate: propagateAsPop('LPOP') },
+  { name: 'brpop', summary: 'Removes the last element of the first non-empty list, waiting while all are empty.', arity: -3, flags: 'write noscript blocking', keys: [1, -2, 1], acl: '@list', handler: brpop, propagate: propagateAsPop('RPOP') },
+  { name: 'brpoplpush', summary: 'Moves the last element of a list to the head of another, waiting for one if the source is empty.', arity: 4, flags: 'write denyoom noscript blocking', keys: [1, 2, 1], acl: '@list', handler: brpoplpush, propagate: propagateBrpoplpush },
   { name: 'lindex', summary: 'Returns the element at a position (negative counts from the tail).', arity: 3, flags: 'readonly', keys: [1, 1, 1], acl: '@list', handler: lindex },
   { name: 'linsert', summary: 'Inserts an element just before or after the first occurrence of a pivot element.', arity: 5, flags: 'write denyoom', keys: [1, 1, 1], acl: '@list', handler: linsert },
   { name: 'llen', summary: 'Returns how many elements a list holds.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@list', handler: llen },
   { name: 'lmove', summary: 'Pops an element from one end of a list and pushes it onto an end of another (or the same) list.', arity: 5, flags: 'write denyoom', keys: [1, 2, 1], acl: '@list', handler: lmove },
-  { name: 'lmpop', summary: 'Pops one or more elements from the first non-empty list among the keys.', arity: -4, flags: 'write movablekeys', acl: '@list', handler: lmpop, getKeys: mpopKeys(1) },
+  { name: 'lmpop', summary: 'Pops one or more elements from the first non-empty list among the keys.', arity: -4, flags: 'write movablekeys', acl: '@list', handler: lmpop, getKeys: mpopKeys(1), propagate: propagateMpop(1) },
   { name: 'lpop', summary: 'Removes and returns the first element(s) of a list.', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@list', handler: lpop },
   { name: 'lpos', summary: 'Finds the position(s) of an element in a list, with rank, count and scan-length options.', arity: -3, flags: 'readonly', keys: [1, 1, 1], acl: '@list', handler: lpos },
   { name: 'lpush', summary: 'Adds elements at the head of a list, creating it if needed.', arity: -3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@list', handler: lpush },

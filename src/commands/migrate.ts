@@ -11,7 +11,7 @@ import { persistenceOf } from '../persistence/persistence';
 import type { MigrateOutcome } from '../net/migrate-link';
 import { Client } from '../engine/client';
 import { dispatch } from '../engine/dispatcher';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { ProtocolError, RespParser } from '../resp/parser';
 
 /** Key positions: argv[3], or everything after KEYS when argv[3] is empty (Redis's migrateGetKeys). */
@@ -140,7 +140,7 @@ function migrate(c: Client, argv: string[]): Reply {
 }
 
 /** Runs the RESP commands of a MIGRATE on an in-process server; one reply line per command. */
-function localExchange(target: Server, payload: Buffer): MigrateOutcome {
+function localExchange(target: ServerContext, payload: Buffer): MigrateOutcome {
   const c = new Client(target, 'embedded');
   const lines: string[] = [];
   const parser = new RespParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { errText, persistenceOf } from '../persistence/persistence';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
+import { propagateRestore } from '../persistence/propagation';
 
 const ERR = errorf('ERR');
 
@@ -123,6 +124,7 @@ export const persistenceCommands: CommandDef[] = [
   { name: 'dump', summary: 'Serialises the value at a key in the RDB format.', arity: 2, flags: 'readonly', keys: [1, 1, 1], acl: '@keyspace', handler: dump },
   {
     name: 'restore',
+    propagate: propagateRestore,
     summary: 'Creates a key from a DUMP payload.',
     arity: -4,
     flags: 'write denyoom',

@@ -104,7 +104,7 @@ resetClientHooks.push((c) => c.server.pubsub.forget(c));
 const SUBSCRIBER = 'pubsub noscript loading stale';
 
 export const pubsubCommands: CommandDef[] = [
-  { name: 'psubscribe', summary: 'Listens for messages on every channel matching the glob patterns.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('patterns') },
+  { name: 'psubscribe', summary: 'Listens for messages on every channel matching the glob patterns.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('patterns'), subscriberMode: true },
   { name: 'publish', summary: 'Sends a message to the subscribers of a channel; replies how many received it.', arity: 3, flags: 'pubsub loading stale fast may_replicate', handler: publish },
   {
     name: 'pubsub',
@@ -120,12 +120,12 @@ export const pubsubCommands: CommandDef[] = [
       { name: 'shardnumsub', summary: 'Counts the subscribers of the given shard channels.', arity: -2, flags: 'pubsub loading stale', handler: (c, a) => numsub(hub(c).shardChannels, a) },
     ],
   },
-  { name: 'punsubscribe', summary: 'Stops listening on the given patterns (all when none given).', arity: -1, flags: SUBSCRIBER, handler: unsubscribeFrom('patterns') },
+  { name: 'punsubscribe', summary: 'Stops listening on the given patterns (all when none given).', arity: -1, flags: SUBSCRIBER, handler: unsubscribeFrom('patterns'), subscriberMode: true },
   { name: 'spublish', summary: 'Sends a message to the subscribers of a shard channel.', arity: 3, flags: 'pubsub loading stale fast may_replicate', keys: [1, 1, 1], handler: spublish },
-  { name: 'ssubscribe', summary: 'Listens for messages on shard channels.', arity: -2, flags: SUBSCRIBER, keys: [1, -1, 1], handler: subscribeTo('shardChannels') },
-  { name: 'subscribe', summary: 'Listens for messages on the given channels.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('channels') },
-  { name: 'sunsubscribe', summary: 'Stops listening on shard channels (all when none given).', arity: -1, flags: SUBSCRIBER, keys: [1, -1, 1], handler: unsubscribeFrom('shardChannels') },
-  { name: 'unsubscribe', summary: 'Stops listening on the given channels (all when none given).', arity: -1, flags: SUBSCRIBER, handler: unsubscribeFrom('channels') },
+  { name: 'ssubscribe', summary: 'Listens for messages on shard channels.', arity: -2, flags: SUBSCRIBER, keys: [1, -1, 1], handler: subscribeTo('shardChannels'), subscriberMode: true },
+  { name: 'subscribe', summary: 'Listens for messages on the given channels.', arity: -2, flags: SUBSCRIBER, handler: subscribeTo('channels'), subscriberMode: true },
+  { name: 'sunsubscribe', summary: 'Stops listening on shard channels (all when none given).', arity: -1, flags: SUBSCRIBER, keys: [1, -1, 1], handler: unsubscribeFrom('shardChannels'), subscriberMode: true },
+  { name: 'unsubscribe', summary: 'Stops listening on the given channels (all when none given).', arity: -1, flags: SUBSCRIBER, handler: unsubscribeFrom('channels'), subscriberMode: true },
 ];
 
 /** PUBSUB NUMPAT: Redis 7.0 counts distinct patterns with subscribers. */

@@ -9,6 +9,13 @@ import metaJson from './meta/redis-commands.json';
 
 export type Handler = (c: Client, argv: string[]) => Reply;
 
+/**
+ * What a write is propagated as (AOF, replicas) when its argv would not replay the same way:
+ * the command lines that reproduce its effect, read from the state after it ran and its reply.
+ * The rewrites live in src/persistence/propagation.ts.
+ */
+export type PropagateRewrite = (c: Client, argv: string[], reply: Reply) => string[][];
+
 export interface CommandDef {
   /** Lowercase name; for a subcommand, the part after the container (`setname`). */
   name: string;
@@ -31,6 +38,14 @@ export interface CommandDef {
    * dispatcher's checks (OOM, pause, stale...) and MULTI's EXEC read these.
    */
   callFlags?: (c: Client, argv: string[], flags: number) => number;
+  /** Propagated as this rewrite of argv (relative expiry made absolute, SPOP as SREM...). */
+  propagate?: PropagateRewrite;
+  /** Allowed to a RESP2 client in subscriber mode (SUBSCRIBE and friends, PING, QUIT, RESET). */
+  subscriberMode?: true;
+  /** Runs at once inside MULTI instead of being queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET). */
+  notQueued?: true;
+  /** A scripting command (EVAL, FCALL, FUNCTION, SCRIPT): refused inside scripts even when other noscript commands are allowed. */
+  scripting?: true;
 }
 
 // Flag bits, in the order COMMAND INFO prints them.
@@ -131,6 +146,11 @@ export class Command {
   readonly meta: Json;
   readonly getKeys: ((argv: string[]) => number[]) | null;
   readonly callFlags: ((c: Client, argv: string[], flags: number) => number) | null;
+  readonly propagate: PropagateRewrite | null;
+  /** CommandDef.subscriberMode and scripting of the command (a subcommand: of its container), and notQueued. */
+  readonly subscriberMode: boolean;
+  readonly notQueued: boolean;
+  readonly scripting: boolean;
   // Statistics for INFO commandstats.
   calls = 0;
   usec = 0;
@@ -173,6 +193,11 @@ export class Command {
     this.handler = def.handler ?? null;
     this.getKeys = def.getKeys ?? null;
     this.callFlags = def.callFlags ?? null;
+    this.propagate = def.propagate ?? null;
+    const top = parent?.def ?? def;
+    this.subscriberMode = top.subscriberMode === true;
+    this.notQueued = parent === null && def.notQueued === true; // subcommands are queued (SLOWLOG RESET is not RESET)
+    this.scripting = top.scripting === true;
     this.meta = parent ? (parent.meta?.subcommands ?? []).find((s: Json) => s.name === this.fullName) : META[def.name];
     if (def.subcommands) {
       this.subcommands = new Map();
@@ -347,4 +372,33 @@ export class Registry {
       if (c.subcommands) yield* new Set(c.subcommands.values());
     }
   }
+  /** INFO commandstats: the commands that were called, rejected or failed. */
+  commandStatsInfo(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const cmd of this.all()) {
+      if (!cmd.calls && !cmd.failedCalls && !cmd.rejectedCalls) continue;
+      const usec = Math.round(cmd.usec);
+      const perCall = cmd.calls === 0 ? 0 : usec / cmd.calls;
+      out.push([`cmdstat_${cmd.fullName}`, `calls=${cmd.calls},usec=${usec},usec_per_call=${perCall.toFixed(2)},rejected_calls=${cmd.rejectedCalls},failed_calls=${cmd.failedCalls}`]);
+    }
+    return out;
+  }
+
+  /** INFO latencystats: the given percentiles of each command's latency histogram. */
+  latencyStatsInfo(pcts: number[]): [string, string][] {
+    const out: [string, string][] = [];
+    for (const cmd of this.all()) {
+      const h = cmd.histogram;
+      if (h === null || h.total === 0) continue;
+      const parts = pcts.map((p) => `p${percentileName(p)}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
+      out.push([`latency_percentiles_usec_${cmd.fullName}`, parts.join(',')]);
+    }
+    return out;
+  }
+
+}
+
+/** Redis formats percentiles with %f and trims trailing zeros (trimDoubleString). */
+function percentileName(p: number): string {
+  return p.toFixed(6).replace(/\.?0+$/, '');
 }

@@ -90,14 +90,15 @@ function changesLibraries(h: (c: Client, argv: string[]) => Reply): (c: Client, 
 }
 
 export const scriptingCommands: CommandDef[] = [
-  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
-  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags },
-  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags },
-  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags },
-  { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
-  { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags },
+  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
+  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
+  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
+  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
+  { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags, scripting: true },
+  { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags, scripting: true },
   {
     name: 'function',
+    scripting: true,
     summary: 'Manages Lua function libraries',
     arity: -2,
     flags: '',
@@ -115,6 +116,7 @@ export const scriptingCommands: CommandDef[] = [
   },
   {
     name: 'script',
+    scripting: true,
     summary: 'Manages the Lua script cache',
     arity: -2,
     flags: '',

@@ -10,6 +10,7 @@ import { is, numkeysKeyPositions } from './args';
 import { parseScanCursor } from './generic';
 import { EMPTY_SCAN, parseScanOptions, pickDistinct, randomCountArg } from './hash';
 import { CommandDef } from './registry';
+import { propagateSpop } from '../persistence/propagation';
 
 const MUST_BE_POSITIVE = errorf('ERR value is out of range, must be positive');
 const NUMKEYS = errorf('ERR numkeys should be greater than 0');
@@ -383,7 +384,7 @@ export const setCommands: CommandDef[] = [
   { name: 'smembers', summary: 'Lists every member of a set.', arity: 2, flags: 'readonly', keys: [1, 1, 1], acl: '@set', handler: smembers },
   { name: 'smismember', summary: 'Tells, for each value, whether it belongs to a set.', arity: -3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@set', handler: smismember },
   { name: 'smove', summary: 'Moves a member from one set to another.', arity: 4, flags: 'write fast', keys: [1, 2, 1], acl: '@set', handler: smove },
-  { name: 'spop', summary: 'Removes and returns random members of a set.', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@set', handler: spop },
+  { name: 'spop', summary: 'Removes and returns random members of a set.', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@set', handler: spop, propagate: propagateSpop },
   { name: 'srandmember', summary: 'Returns random members of a set without removing them.', arity: -2, flags: 'readonly', keys: [1, 1, 1], acl: '@set', handler: srandmember },
   { name: 'srem', summary: 'Removes members from a set; the key goes when its last member does.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@set', handler: srem },
   { name: 'sscan', summary: 'Walks the members of a set a few at a time with a cursor.', arity: -3, flags: 'readonly', keys: [1, 1, 1], acl: '@set', handler: sscan },

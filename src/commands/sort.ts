@@ -2,6 +2,7 @@
 // or lexicographically, by their own value or by external keys (BY pattern), fetch other keys
 // for each element (GET pattern), page with LIMIT, and reply or STORE the result as a list.
 import type { Client } from '../engine/client';
+import { strtod } from '../util/numbers';
 import { Hash } from '../datatypes/hash';
 import { ListValue } from '../datatypes/list';
 import { SetValue } from '../datatypes/set';
@@ -96,57 +97,18 @@ function lookupByPattern(c: Client, pattern: string, subst: string): string | nu
   return typeof v === 'string' ? v : null;
 }
 
-const SPACE = /^[ \t\n\v\f\r]*/;
-const DECIMAL = /^([+-]?)(\d+\.?\d*|\.\d+)(?:[eE]([+-]?\d+))?$/;
-const HEX = /^([+-]?)0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP]([+-]?\d+))?$/;
-const SPECIAL = /^([+-]?)(inf|infinity)$/i;
-const MIN_NORMAL = 2.2250738585072014e-308;
-
 /**
  * The numeric sort key Redis computes with strtod: leading white space allowed, decimal, hex
  * and infinities accepted; null (the "can't be converted" error) for trailing garbage, NaN, or a
- * result out of range (overflow, or an inexact underflow as glibc reports it).
+ * range error (overflow, or an inexact underflow as glibc reports it).
  */
 export function sortScore(value: string): number | null {
   const text = cString(value);
   // strtod converts nothing in "": the end pointer is the (empty) end, so Redis accepts it as 0.
   if (text.length === 0) return 0;
-  const s = text.replace(SPACE, '');
-  let m = DECIMAL.exec(s);
-  if (m !== null) {
-    const r = Number(`${m[1]}${m[2]}e${m[3] ?? '0'}`);
-    if (!Number.isFinite(r)) return null;
-    if (Math.abs(r) < MIN_NORMAL && /[1-9]/.test(m[2])) return null;
-    return r;
-  }
-  if ((m = HEX.exec(s)) !== null) return hexScore(m[1] === '-', m[2], m[3]);
-  if ((m = SPECIAL.exec(s)) !== null) return m[1] === '-' ? -Infinity : Infinity;
-  return null;
-}
-
-function hexScore(neg: boolean, digits: string, expText: string | undefined): number | null {
-  const dot = digits.indexOf('.');
-  const fracDigits = dot < 0 ? 0 : digits.length - dot - 1;
-  let mant = BigInt('0x0' + digits.replace('.', ''));
-  let exp = (expText === undefined ? 0 : Number(expText)) - 4 * fracDigits;
-  if (mant === 0n) return neg ? -0 : 0;
-  while ((mant & 1n) === 0n) {
-    mant >>= 1n;
-    exp++;
-  }
-  if (exp > 2000) return null;
-  if (exp < -3000) return null;
-  let r = Number(mant) * 2 ** Math.max(exp, -1000);
-  if (exp < -1000) r *= 2 ** (exp + 1000);
-  if (!Number.isFinite(r)) return null;
-  if (r < MIN_NORMAL) {
-    // Subnormal or zero: fine only when exact (r is a multiple of 2^-1074).
-    const k = BigInt(r * 2 ** 1000 * 2 ** 74);
-    const shift = exp + 1074;
-    const exact = shift >= 0 ? mant << BigInt(shift) === k : mant === k << BigInt(-shift);
-    if (!exact || r === 0) return null;
-  }
-  return neg ? -r : r;
+  const r = strtod(text);
+  if (r.end !== text.length || r.rangeError || Number.isNaN(r.value)) return null;
+  return r.value;
 }
 
 /** memcmp order of two byte strings (JS compares latin1 strings by code unit: the same). */

@@ -23,6 +23,7 @@ import { is, numkeysKeyPositions } from './args';
 import { blockOnKeys, timeoutArg } from '../engine/blocking';
 import { CommandDef } from './registry';
 import { parseLexRange, parseScoreRange, zscoreArg } from './zset-parse';
+import { propagateAsPop, propagateMpop } from '../persistence/propagation';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -804,9 +805,9 @@ function zscan(c: Client, argv: string[]): Reply {
 // ---------------------------------------------------------------------------------------------
 
 export const sortedSetCommands: CommandDef[] = [
-  { name: 'bzmpop', summary: 'Blocks until one of several sorted sets has members, then pops the lowest or highest of the first one', arity: -5, flags: 'write blocking movablekeys', acl: '@sortedset', handler: bzmpop, getKeys: numkeysKeyPositions(2) },
-  { name: 'bzpopmax', summary: 'Pops the highest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(true) },
-  { name: 'bzpopmin', summary: 'Pops the lowest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(false) },
+  { name: 'bzmpop', summary: 'Blocks until one of several sorted sets has members, then pops the lowest or highest of the first one', arity: -5, flags: 'write blocking movablekeys', acl: '@sortedset', handler: bzmpop, getKeys: numkeysKeyPositions(2), propagate: propagateMpop(2) },
+  { name: 'bzpopmax', summary: 'Pops the highest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(true), propagate: propagateAsPop('ZPOPMAX') },
+  { name: 'bzpopmin', summary: 'Pops the lowest-scored member of the first non-empty sorted set, waiting for one if all are empty', arity: -3, flags: 'write noscript blocking fast', keys: [1, -2, 1], acl: '@sortedset', handler: bzpop(false), propagate: propagateAsPop('ZPOPMIN') },
   { name: 'zadd', summary: 'Inserts members with scores into a sorted set or changes their scores', arity: -4, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@sortedset', handler: zadd },
   { name: 'zcard', summary: 'Counts the members of a sorted set', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zcard },
   { name: 'zcount', summary: 'Counts the members whose score lies in an interval', arity: 4, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zcount },
@@ -817,7 +818,7 @@ export const sortedSetCommands: CommandDef[] = [
   { name: 'zintercard', summary: 'Counts the members present in every given sorted set', arity: -3, flags: 'readonly movablekeys', acl: '@sortedset', handler: zintercard, getKeys: numkeysKeyPositions(1) },
   { name: 'zinterstore', summary: 'Stores the intersection of sorted sets in a key', arity: -4, flags: 'write denyoom movablekeys', keys: [1, 1, 1], acl: '@sortedset', handler: setOpStoreCommand('inter'), getKeys: storeKeys },
   { name: 'zlexcount', summary: 'Counts the members between two member bounds (for equal scores)', arity: 4, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zlexcount },
-  { name: 'zmpop', summary: 'Pops the lowest or highest members of the first non-empty sorted set among several', arity: -4, flags: 'write movablekeys', acl: '@sortedset', handler: zmpop, getKeys: numkeysKeyPositions(1) },
+  { name: 'zmpop', summary: 'Pops the lowest or highest members of the first non-empty sorted set among several', arity: -4, flags: 'write movablekeys', acl: '@sortedset', handler: zmpop, getKeys: numkeysKeyPositions(1), propagate: propagateMpop(1) },
   { name: 'zmscore', summary: 'Returns the scores of several members', arity: -3, flags: 'readonly fast', keys: [1, 1, 1], acl: '@sortedset', handler: zmscore },
   { name: 'zpopmax', summary: 'Removes and returns the highest-scored members', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@sortedset', handler: zpop(true) },
   { name: 'zpopmin', summary: 'Removes and returns the lowest-scored members', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@sortedset', handler: zpop(false) },

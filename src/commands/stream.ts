@@ -14,6 +14,7 @@ import { parseIntStrict } from '../resp/format';
 import { MapReply, NULL_ARRAY, OK, Reply, SimpleString } from '../resp/reply';
 import { int64Arg, is } from './args';
 import { CommandDef } from './registry';
+import { propagateXadd, propagateXautoclaim, propagateXclaim, propagateXreadgroup, propagateXtrim } from '../persistence/propagation';
 
 const INVALID_ID = errorf('ERR Invalid stream ID specified as stream command argument');
 const XADD_ID_ZERO = errorf('ERR The ID specified in XADD must be greater than 0-0');
@@ -1033,9 +1034,9 @@ function infoConsumers(c: Client, argv: string[]): Reply {
 
 export const streamCommands: CommandDef[] = [
   { name: 'xack', summary: 'Acknowledges entries of a consumer group, removing them from its pending lists.', arity: -4, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xack },
-  { name: 'xadd', summary: 'Appends an entry to a stream (creating it), optionally trimming it.', arity: -5, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@stream', handler: xadd },
-  { name: 'xautoclaim', summary: 'Transfers idle pending entries to a consumer, scanning the group PEL with a cursor.', arity: -6, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xautoclaim },
-  { name: 'xclaim', summary: 'Transfers ownership of given pending entries to a consumer.', arity: -6, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xclaim },
+  { name: 'xadd', summary: 'Appends an entry to a stream (creating it), optionally trimming it.', arity: -5, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@stream', handler: xadd, propagate: propagateXadd },
+  { name: 'xautoclaim', summary: 'Transfers idle pending entries to a consumer, scanning the group PEL with a cursor.', arity: -6, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xautoclaim, propagate: propagateXautoclaim },
+  { name: 'xclaim', summary: 'Transfers ownership of given pending entries to a consumer.', arity: -6, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xclaim, propagate: propagateXclaim },
   { name: 'xdel', summary: 'Removes entries from a stream by ID.', arity: -3, flags: 'write fast', keys: [1, 1, 1], acl: '@stream', handler: xdel },
   {
     name: 'xgroup',
@@ -1067,8 +1068,8 @@ export const streamCommands: CommandDef[] = [
   { name: 'xpending', summary: "Inspects a group's pending entries: a summary, or a filtered range.", arity: -3, flags: 'readonly', keys: [1, 1, 1], acl: '@stream', handler: xpending },
   { name: 'xrange', summary: 'Returns the entries with IDs in a range, ascending.', arity: -4, flags: 'readonly', keys: [1, 1, 1], acl: '@stream', handler: xrange },
   { name: 'xread', summary: 'Reads entries past given IDs from one or more streams, optionally waiting for them.', arity: -4, flags: 'readonly blocking movablekeys', acl: '@stream', handler: xread, getKeys: xreadKeys },
-  { name: 'xreadgroup', summary: 'Reads entries for a consumer of a group: new ones, or its own pending history.', arity: -7, flags: 'write blocking movablekeys', acl: '@stream', handler: xreadgroup, getKeys: xreadKeys },
+  { name: 'xreadgroup', summary: 'Reads entries for a consumer of a group: new ones, or its own pending history.', arity: -7, flags: 'write blocking movablekeys', acl: '@stream', handler: xreadgroup, getKeys: xreadKeys, propagate: propagateXreadgroup },
   { name: 'xrevrange', summary: 'Returns the entries with IDs in a range, descending.', arity: -4, flags: 'readonly', keys: [1, 1, 1], acl: '@stream', handler: xrevrange },
   { name: 'xsetid', summary: "Sets a stream's last generated ID and its counters.", arity: -3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@stream', handler: xsetid },
-  { name: 'xtrim', summary: 'Trims a stream to a length or a minimum ID, exactly or by whole nodes.', arity: -4, flags: 'write', keys: [1, 1, 1], acl: '@stream', handler: xtrim },
+  { name: 'xtrim', summary: 'Trims a stream to a length or a minimum ID, exactly or by whole nodes.', arity: -4, flags: 'write', keys: [1, 1, 1], acl: '@stream', handler: xtrim, propagate: propagateXtrim },
 ];

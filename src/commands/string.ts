@@ -22,6 +22,7 @@ import { MapReply, OK, Reply } from '../resp/reply';
 import { int64Arg, keywordOf } from './args';
 import { countGrowth } from '../keyspace/eviction';
 import { CommandDef } from './registry';
+import { propagateAsDel, propagateAsSet, propagateExpiry, propagateIncrByFloat, propagateSet, propagateSetWithExpire } from '../persistence/propagation';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -458,20 +459,20 @@ export const stringCommands: CommandDef[] = [
   { name: 'decr', summary: 'Subtracts one from the integer stored in a string.', arity: 2, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: decr },
   { name: 'decrby', summary: 'Subtracts the given amount from the integer stored in a string.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: decrby },
   { name: 'get', summary: 'Reads the string value of a key.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@string', handler: get },
-  { name: 'getdel', summary: 'Reads a string value and removes the key.', arity: 2, flags: 'write fast', keys: [1, 1, 1], acl: '@string', handler: getdel },
-  { name: 'getex', summary: 'Reads a string value and optionally changes or clears its time to live.', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@string', handler: getex },
+  { name: 'getdel', summary: 'Reads a string value and removes the key.', arity: 2, flags: 'write fast', keys: [1, 1, 1], acl: '@string', handler: getdel, propagate: propagateAsDel },
+  { name: 'getex', summary: 'Reads a string value and optionally changes or clears its time to live.', arity: -2, flags: 'write fast', keys: [1, 1, 1], acl: '@string', handler: getex, propagate: propagateExpiry },
   { name: 'getrange', summary: 'Reads a slice of a string value by byte offsets.', arity: 4, flags: 'readonly', keys: [1, 1, 1], acl: '@string', handler: getrange },
-  { name: 'getset', summary: 'Stores a new string value and answers with the previous one.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: getset },
+  { name: 'getset', summary: 'Stores a new string value and answers with the previous one.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: getset, propagate: propagateAsSet },
   { name: 'incr', summary: 'Adds one to the integer stored in a string.', arity: 2, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: incr },
   { name: 'incrby', summary: 'Adds the given amount to the integer stored in a string.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: incrby },
-  { name: 'incrbyfloat', summary: 'Adds a decimal amount to the number stored in a string.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: incrbyfloat },
+  { name: 'incrbyfloat', summary: 'Adds a decimal amount to the number stored in a string.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: incrbyfloat, propagate: propagateIncrByFloat },
   { name: 'lcs', summary: 'Finds the longest common subsequence of two string values.', arity: -3, flags: 'readonly', keys: [1, 2, 1], acl: '@string', handler: lcs },
   { name: 'mget', summary: 'Reads the string values of several keys at once.', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], acl: '@string', handler: mget },
   { name: 'mset', summary: 'Stores several key/value pairs in one step.', arity: -3, flags: 'write denyoom', keys: [1, -1, 2], acl: '@string', handler: mset },
   { name: 'msetnx', summary: 'Stores several key/value pairs only if none of the keys exists.', arity: -3, flags: 'write denyoom', keys: [1, -1, 2], acl: '@string', handler: msetnx },
-  { name: 'psetex', summary: 'Stores a string value with a time to live in milliseconds.', arity: 4, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: psetex },
-  { name: 'set', summary: 'Stores a string value, with optional conditions and expiry.', arity: -3, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: set },
-  { name: 'setex', summary: 'Stores a string value with a time to live in seconds.', arity: 4, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: setex },
+  { name: 'psetex', summary: 'Stores a string value with a time to live in milliseconds.', arity: 4, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: psetex, propagate: propagateSetWithExpire },
+  { name: 'set', summary: 'Stores a string value, with optional conditions and expiry.', arity: -3, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: set, propagate: propagateSet },
+  { name: 'setex', summary: 'Stores a string value with a time to live in seconds.', arity: 4, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: setex, propagate: propagateSetWithExpire },
   { name: 'setnx', summary: 'Stores a string value only if the key does not exist.', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], acl: '@string', handler: setnx },
   { name: 'setrange', summary: 'Overwrites part of a string value at a byte offset, padding with zero bytes.', arity: 4, flags: 'write denyoom', keys: [1, 1, 1], acl: '@string', handler: setrange },
   { name: 'strlen', summary: 'Answers the length in bytes of a string value.', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], acl: '@string', handler: strlen },

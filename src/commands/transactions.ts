@@ -84,6 +84,7 @@ resetClientHooks.push((c) => discardTransaction(c));
 export const transactionCommands: CommandDef[] = [
   {
     name: 'discard',
+    notQueued: true,
     summary: 'Throws away the commands queued since MULTI and forgets watched keys.',
     arity: 1,
     flags: 'noscript loading stale fast allow_busy',
@@ -92,6 +93,7 @@ export const transactionCommands: CommandDef[] = [
   },
   {
     name: 'exec',
+    notQueued: true,
     summary: 'Runs the commands queued since MULTI, atomically, unless a watched key changed.',
     arity: 1,
     flags: 'noscript loading stale skip_slowlog',
@@ -100,6 +102,7 @@ export const transactionCommands: CommandDef[] = [
   },
   {
     name: 'multi',
+    notQueued: true,
     summary: 'Starts a transaction: following commands are queued until EXEC or DISCARD.',
     arity: 1,
     flags: 'noscript loading stale fast allow_busy',
@@ -116,6 +119,7 @@ export const transactionCommands: CommandDef[] = [
   },
   {
     name: 'watch',
+    notQueued: true,
     summary: 'Makes the next EXEC fail if any of these keys is modified before it runs.',
     arity: -2,
     flags: 'noscript loading stale fast allow_busy',

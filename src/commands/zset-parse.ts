@@ -2,96 +2,15 @@
 // score ranges, and the lex range syntax. Kept apart so GEO and SORT can share it.
 import { ReplyError, errorf, NOT_FLOAT } from '../errors';
 import { LEX_MAX, LexRange, ScoreRange } from '../datatypes/zset';
-
-const DEC = /[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
-const HEX = /([+-]?)0[xX](?:([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?|\.([0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/y;
-const INF = /[+-]?(?:infinity|inf)/iy;
-const NAN = /[+-]?nan(?:\([0-9A-Za-z_]*\))?/iy;
-const NONZERO_DIGIT = /[1-9]/;
-
-/** Outcome of the last strtod(): characters consumed (0 = no conversion) and range error. */
-let end = 0;
-let rangeError = false;
-
-function isCSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
+import { string2d, strtod } from '../util/numbers';
 
 /**
- * C strtod: skips leading white space, reads the longest valid prefix (decimal, hex float, inf,
- * nan) and sets `end`; no conversion gives 0 with end = 0. Overflow gives ±Infinity and
- * underflow 0 (or a subnormal), both flagged in `rangeError` like errno = ERANGE.
- */
-function strtod(s: string): number {
-  let i = 0;
-  while (i < s.length && isCSpace(s.charCodeAt(i))) i++;
-  rangeError = false;
-  let m: RegExpExecArray | null;
-  HEX.lastIndex = i;
-  if ((m = HEX.exec(s)) !== null) {
-    end = HEX.lastIndex;
-    const intPart = m[2] ?? '';
-    const frac = m[3] ?? m[4] ?? '';
-    let mant = 0;
-    for (const d of intPart + frac) mant = mant * 16 + parseInt(d, 16);
-    const v = mant * Math.pow(2, (m[5] ? parseInt(m[5], 10) : 0) - 4 * frac.length);
-    if ((v === Infinity && mant !== Infinity) || (v === 0 && mant !== 0)) rangeError = true;
-    return m[1] === '-' ? -v : v;
-  }
-  DEC.lastIndex = i;
-  if ((m = DEC.exec(s)) !== null) {
-    end = DEC.lastIndex;
-    const v = Number(m[0]);
-    const mantissa = m[0].split(/[eE]/)[0];
-    if (v === Infinity || v === -Infinity || (v === 0 && NONZERO_DIGIT.test(mantissa)) || (v !== 0 && Math.abs(v) < 2.2250738585072014e-308)) rangeError = true;
-    return v;
-  }
-  INF.lastIndex = i;
-  if ((m = INF.exec(s)) !== null) {
-    end = INF.lastIndex;
-    return m[0][0] === '-' ? -Infinity : Infinity;
-  }
-  NAN.lastIndex = i;
-  if ((m = NAN.exec(s)) !== null) {
-    end = NAN.lastIndex;
-    return NaN;
-  }
-  end = 0;
-  return 0;
-}
-
-/**
- * Fast path for the common score shapes: [-+]digits[.digits] of at most 20 chars (so neither
- * overflow nor underflow can happen). Number() rounds correctly like glibc strtod. NaN when the
- * text has any other shape (strtod then decides).
- */
-function plainDecimal(s: string): number {
-  const len = s.length;
-  if (len === 0 || len > 20) return NaN;
-  let i = 0;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 45 || c0 === 43) i = 1; // '-' '+'
-  let digits = 0;
-  let dot = false;
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c === 46 && !dot) dot = true;
-    else return NaN;
-  }
-  return digits === 0 ? NaN : Number(s);
-}
-
-/**
- * Redis's getDoubleFromObject: the whole argument must be a double; no leading space, no NaN,
- * no overflow to infinity or underflow to zero (subnormals pass).
+ * Redis's getDoubleFromObject (string2d): the whole argument must be a double; no leading space,
+ * no NaN, no overflow to infinity or underflow to zero (subnormals pass).
  */
 export function zscoreArg(s: string, err: ReplyError = NOT_FLOAT): number {
-  const plain = plainDecimal(s);
-  if (plain === plain) return plain; // not NaN: a plain decimal
-  if (s.length === 0 || isCSpace(s.charCodeAt(0))) throw err;
-  const v = strtod(s);
-  if (end !== s.length || Number.isNaN(v) || (rangeError && (v === 0 || v === Infinity || v === -Infinity))) throw err;
+  const v = string2d(s);
+  if (v === null) throw err;
   return v;
 }
 
@@ -101,10 +20,10 @@ const LEX_NOT_VALID = errorf('ERR min or max not valid string range item');
 /** One bound of a score range (zslParseRange): '(' makes it exclusive; plain strtod otherwise. */
 function scoreBound(s: string): number {
   const text = s.charCodeAt(0) === 40 ? s.slice(1) : s;
-  const v = strtod(text);
+  const r = strtod(text);
   // No conversion leaves end at 0: only an empty string then reaches the terminator.
-  if (end !== text.length || Number.isNaN(v)) throw RANGE_NOT_FLOAT;
-  return v;
+  if (r.end !== text.length || Number.isNaN(r.value)) throw RANGE_NOT_FLOAT;
+  return r.value;
 }
 
 export function parseScoreRange(min: string, max: string): ScoreRange {

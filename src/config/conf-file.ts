@@ -4,7 +4,7 @@
 // option in place, blanks the ones no longer used, appends the rest after a signature).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { globMatch } from '../datatypes/glob';
 import { splitArgs } from '../resp/parser';
 import { REDIS_VERSION } from '../version';
@@ -60,7 +60,7 @@ interface LoadState {
  * Applies the directives in `text` to the server (values are applied as they are read, so a
  * `dir` line affects the includes after it). Throws ConfigFileError on the first bad line.
  */
-export function loadConfigFromString(server: Server, text: string, state: LoadState = { saveLoaded: false }): void {
+export function loadConfigFromString(server: ServerContext, text: string, state: LoadState = { saveLoaded: false }): void {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
@@ -108,7 +108,7 @@ export function loadConfigFromString(server: Server, text: string, state: LoadSt
 }
 
 /** The whole startup configuration: config file, then stdin, then command-line options. */
-export function loadServerConfig(server: Server, file: string | null, stdin: string | null, options: string): void {
+export function loadServerConfig(server: ServerContext, file: string | null, stdin: string | null, options: string): void {
   let text = file === null ? '' : readConfigFile(file);
   if (stdin !== null) text += stdin;
   if (options) text += '\n' + options;
@@ -191,7 +191,7 @@ function readOldFile(file: string): RewriteState {
  * The new content of the config file for the running configuration. `forceAll` (DEBUG
  * CONFIG-REWRITE-FORCE-ALL) writes every parameter, defaults included.
  */
-export function rewriteConfigContent(server: Server, file: string, forceAll = false): string {
+export function rewriteConfigContent(server: ServerContext, file: string, forceAll = false): string {
   const st = readOldFile(file);
   for (const def of allConfigDefs()) {
     const lines = rewriteLines(def, server.config.get(def.name));
@@ -224,7 +224,7 @@ export function rewriteConfigContent(server: Server, file: string, forceAll = fa
 }
 
 /** CONFIG REWRITE: replaces the file atomically (temporary file, then rename). */
-export function rewriteConfigFile(server: Server, file: string, forceAll = false): void {
+export function rewriteConfigFile(server: ServerContext, file: string, forceAll = false): void {
   const content = rewriteConfigContent(server, file, forceAll);
   const tmp = `${file}.${Math.random().toString(36).slice(2, 8)}`;
   try {

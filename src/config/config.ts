@@ -3,7 +3,7 @@
 // validation with Redis's exact error texts; and the CONFIG SET algorithm (all checked first,
 // applied in order, rolled back on failure) shared by CONFIG SET, the command line, redis.conf
 // and the embedded startServer() options.
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { CONFIG_TABLE } from './table';
 import { formatMemoryForFile, memtoull, quoteRepr, string2ll, strtollFull } from './values';
 
@@ -58,13 +58,13 @@ export interface ConfigDef {
   /** How CONFIG GET shows a stored value, when the stored form keeps more than Redis prints. */
   display?: (stored: string) => string;
   /** Makes the running server follow a new value; returns an error text to refuse it. */
-  apply?: (server: Server, value: string) => string | void;
+  apply?: (server: ServerContext, value: string) => string | void;
   /** Lines for CONFIG REWRITE (without the name): [] drops the option from the file. */
   rewrite?: (value: string, def: ConfigDef) => { line: string; force: boolean }[];
 }
 
 export interface ParseContext {
-  server: Server | null;
+  server: ServerContext | null;
   /** Reading redis.conf or the command line (not CONFIG SET). */
   loading: boolean;
   /** The value before this assignment (save lines accumulate while loading). */
@@ -300,7 +300,7 @@ export function configSetErrorText(r: { unknown: boolean; name: string; error: s
   return `ERR CONFIG SET failed (possibly related to argument '${r.name}')${r.error ? ' - ' + r.error : ''}`;
 }
 
-function protectedAllowed(server: Server, local: boolean): boolean {
+function protectedAllowed(server: ServerContext, local: boolean): boolean {
   const mode = server.config.get('enable-protected-configs');
   return mode === 'yes' || (mode === 'local' && local);
 }
@@ -310,7 +310,7 @@ function protectedAllowed(server: Server, local: boolean): boolean {
  * protected, duplicate), sets them in order (a bad value restores the ones set before it), then
  * applies the changed ones (a refused apply restores everything).
  */
-export function setConfigValues(server: Server, pairs: [string, string | string[]][], opts: ConfigSetOptions): ConfigSetResult {
+export function setConfigValues(server: ServerContext, pairs: [string, string | string[]][], opts: ConfigSetOptions): ConfigSetResult {
   const found: Entry[] = [];
   for (const [name] of pairs) {
     const e = configEntry(name);

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import type { ConfigDef, ParseContext } from './config';
 import { formatMemoryForFile, memtoull, quoteRepr, strtollFull } from './values';
+import { string2d } from '../util/numbers';
 import { formatNotifyFlags, parseNotifyFlags } from '../keyspace/notify';
 
 type Parsed = string | { error: string };
@@ -145,14 +146,6 @@ export function rewriteReplicaOf(value: string): Lines {
 }
 
 // ---- latency-tracking-info-percentiles ------------------------------------------------------
-
-/** Redis's string2d: a whole-string strtod, no spaces, no nan. */
-function string2d(s: string): number | null {
-  if (s === '' || /^\s/.test(s) || /nan/i.test(s)) return null;
-  if (!/^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf(inity)?)$/i.test(s)) return null;
-  const v = Number(s.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'));
-  return Number.isNaN(v) ? null : v;
-}
 
 /** printf("%f") with trailing zeros (and a trailing dot) removed, as Redis's trimDoubleString. */
 function formatPercentile(v: number): string {

@@ -5,8 +5,8 @@
 import { applyMaxmemory } from '../keyspace/eviction';
 import { persistenceConfigChanged } from '../persistence/config-hooks';
 import type { ConfigDef } from './config';
-import { ListenChange } from '../engine/server';
-import type { Server } from '../engine/server';
+import { ListenChange } from '../engine/context';
+import type { ServerContext } from '../engine/context';
 import * as S from './special';
 
 const INT_MIN = -2147483648n;
@@ -56,21 +56,21 @@ const SHUTDOWN_FLAGS: Extra = {
  * settings are rebuilt at once, and refused with the old ones kept when unusable, as in Redis.
  * At startup (no transport yet) serve() builds them once everything is read.
  */
-function applyTls(s: Server): string | void {
+function applyTls(s: ServerContext): string | void {
   const cfg = s.config;
   if (s.tls === null || (cfg.int('tls-port') === 0 && !cfg.bool('tls-replication') && !cfg.bool('tls-cluster'))) return;
   return s.tls.configure() ?? undefined;
 }
 
 /** cluster-announce-*port: the node's own entry (and the next PINGs) use the new ports at once. */
-function announceChanged(s: Server): void {
+function announceChanged(s: ServerContext): void {
   if (s.cluster === null) return;
   s.cluster.refreshMyself();
   s.cluster.todo(true, false);
 }
 
 /** tls-port: TLS is set up if it never was (old settings are kept otherwise), then CONFIG SET moves the port. */
-function applyTlsPort(s: Server): string | void {
+function applyTlsPort(s: ServerContext): string | void {
   s.listenChange |= ListenChange.TlsPort;
   return s.tls?.configure(true) ?? undefined;
 }

@@ -23,22 +23,8 @@ export function parseMemory(s: string): number | null {
   return v === null ? null : Number(v);
 }
 
-/** Redis's string2ll: strict decimal int64. */
-export function string2ll(s: string): bigint | null {
-  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return null;
-  const v = BigInt(s);
-  return v > 9223372036854775807n || v < -9223372036854775808n ? null : v;
-}
-
-/** C strtoll(s, &end, 10) with a full-string check; null when something is left over or it overflows. */
-export function strtollFull(s: string, base = 10): bigint | null {
-  if (s === '') return 0n;
-  const digits = base === 8 ? '[0-7]+' : '[0-9]+';
-  const m = new RegExp(`^[ \\t\\n\\v\\f\\r]*([+-]?)(${digits})$`).exec(s);
-  if (!m) return null;
-  const v = BigInt((base === 8 ? '0o' : '') + m[2]) * (m[1] === '-' ? -1n : 1n);
-  return v > 9223372036854775807n || v < -9223372036854775808n ? null : v;
-}
+// string2ll (as a bigint) and C strtoll live with the other number parsers in util/numbers.ts.
+export { string2llBig as string2ll, strtollFull } from '../util/numbers';
 
 // ---- CONFIG REWRITE formatting ---------------------------------------------------------------
 

@@ -22,7 +22,7 @@ import type { Db } from '../keyspace/db';
 import { NO_REPLY, Reply } from '../resp/reply';
 import type { Client } from './client';
 import { LatencyHistogram } from './latency';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 
 /** Serves a waiter from `key`: the reply, or undefined when it cannot be served (keep waiting). */
 export type TryServe = (key: string) => Reply | undefined;
@@ -68,7 +68,7 @@ export class BlockingState {
   seq = 0;
   private watchingKeys = false;
 
-  constructor(readonly server: Server) {
+  constructor(readonly server: ServerContext) {
     // SWAPDB exchanges the data under waiting clients: like Redis's scanDatabaseForReadyKeys,
     // every waited key of both databases gets a chance to serve.
     server.events.on('dbSwapped', (a, b) => {
@@ -110,7 +110,7 @@ export class BlockingState {
   }
 }
 
-function stateOf(server: Server): BlockingState {
+function stateOf(server: ServerContext): BlockingState {
   return server.blocking;
 }
 
@@ -362,7 +362,7 @@ const UNBLOCKED = errorf('UNBLOCKED client unblocked via CLIENT UNBLOCK');
  * Clients blocked on keys, each with its first key and blocked command: the cluster unblocks with
  * a redirection those whose slot moved away (Redis's clusterRedirectBlockedClientIfNeeded).
  */
-export function keyBlockedClients(server: Server): { client: Client; key: string; cmd: Command | null }[] {
+export function keyBlockedClients(server: ServerContext): { client: Client; key: string; cmd: Command | null }[] {
   const out: { client: Client; key: string; cmd: Command | null }[] = [];
   for (const w of server.blocking.byClient.values()) if (w.active && w.keys.length !== 0) out.push({ client: w.client, key: w.keys[0], cmd: w.cmd });
   return out;
@@ -381,7 +381,7 @@ export function unblockWithError(c: Client, e: ReplyError): void {
  * The server became a replica (Redis's disconnectAllBlockedClients): every blocked client gets
  * -UNBLOCKED and is closed once the reply is out, since its command can no longer be served.
  */
-export function unblockAllOnRoleChange(server: Server): void {
+export function unblockAllOnRoleChange(server: ServerContext): void {
   const st = server.blocking;
   for (const w of [...st.byClient.values()]) {
     detach(st, w);
@@ -408,13 +408,13 @@ function signalIfWaited(st: BlockingState, db: Db, key: string): void {
  * Marks a key as possibly able to serve blocked clients (Redis's signalKeyAsReady). Writes go
  * through the keyspace's modified hook already, so commands rarely need to call this.
  */
-export function signalKeyAsReady(server: Server, db: Db, key: string): void {
+export function signalKeyAsReady(server: ServerContext, db: Db, key: string): void {
   const st = server.blocking;
   if (st.blockingKeys !== 0) signalIfWaited(st, db, key);
 }
 
 /** After SWAPDB (or anything that replaces a database's contents): every waited key is ready. */
-export function signalDbAsReady(server: Server, db: Db): void {
+export function signalDbAsReady(server: ServerContext, db: Db): void {
   const st = server.blocking;
   const perDb = st.byKey.get(db);
   if (perDb === undefined) return;
@@ -425,7 +425,7 @@ export function signalDbAsReady(server: Server, db: Db): void {
  * Serves the clients blocked on keys made ready by the last command, FIFO per key. Called by the
  * dispatcher after every top-level command; costs one comparison when nothing is ready.
  */
-export function handleReadyKeys(server: Server): void {
+export function handleReadyKeys(server: ServerContext): void {
   const st = server.blocking;
   if (st.ready.length === 0 || st.serving) return;
   st.serving = true;
@@ -482,17 +482,17 @@ function serveKey(st: BlockingState, db: Db, key: string): void {
 // ---- introspection and CLIENT UNBLOCK --------------------------------------------------------------
 
 /** INFO clients blocked_clients. */
-export function blockedClientCount(server: Server): number {
+export function blockedClientCount(server: ServerContext): number {
   return server.blocking.byClient.size;
 }
 
 /** INFO clients clients_in_timeout_table. */
-export function clientsInTimeoutTable(server: Server): number {
+export function clientsInTimeoutTable(server: ServerContext): number {
   return server.blocking.timed;
 }
 
 /** Number of distinct keys clients are blocked on. */
-export function blockingKeyCount(server: Server): number {
+export function blockingKeyCount(server: ServerContext): number {
   return server.blocking.blockingKeys;
 }
 

@@ -6,7 +6,7 @@ import type { Db } from '../keyspace/db';
 import { Reply } from '../resp/reply';
 import { RespWriter } from '../resp/writer';
 import type { ReplyBuffer } from './reply-buffer';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 import type { TrackingState } from '../tracking/tracking';
 
 export const enum ReplyMode {
@@ -109,7 +109,7 @@ export class Client {
   outputHardLimit: (() => number) | null = null;
 
   constructor(
-    readonly server: Server,
+    readonly server: ServerContext,
     /** 'lua': the client scripts run their redis.call commands as (src/scripting). */
     readonly kind: 'tcp' | 'embedded' | 'lua',
   ) {

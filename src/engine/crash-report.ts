@@ -5,16 +5,16 @@
 // traps of the Lua VM arrive as SIGSEGV), and Node warns that a JS listener for a real fault can
 // hang the process. Only the command line installs it; an embedded server leaves the host
 // process's signals alone.
-import type { Server } from './server';
+import type { ServerContext } from './context';
 
 type FatalSignal = 'SIGSEGV' | 'SIGBUS' | 'SIGFPE' | 'SIGILL' | 'SIGABRT';
 
 const NUMBER: Record<FatalSignal, number> = { SIGILL: 4, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGSEGV: 11 };
 
-let installed: Server | null = null;
+let installed: ServerContext | null = null;
 
 /** Installs the handlers for the process (once). */
-export function installCrashHandlers(server: Server, version: string): void {
+export function installCrashHandlers(server: ServerContext, version: string): void {
   if (installed !== null) return;
   installed = server;
   installedVersion = version;
@@ -37,7 +37,7 @@ export function crashHandlersInstalled(): boolean {
   return installed !== null;
 }
 
-function writeReport(server: Server, version: string, sig: FatalSignal): void {
+function writeReport(server: ServerContext, version: string, sig: FatalSignal): void {
   const log = server.log;
   const mem = process.memoryUsage();
   log.warning('');

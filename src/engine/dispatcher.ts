@@ -32,9 +32,6 @@ import { tooFewGoodReplicas } from '../replication/replication';
 import { aclDeny } from '../acl/access';
 import { routeCommand } from '../cluster/routing';
 
-const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
-const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
-
 /** Finds the command (or subcommand) for argv, or the error Redis gives. */
 export function resolveCommand(c: Client, argv: string[]): Command | ReplyError {
   const base = c.server.registry.lookup(argv[0]);
@@ -104,7 +101,7 @@ export function dispatch(c: Client, argv: string[]): void {
   if (srv.minReplicasToWrite !== 0 && gate === null && isWrite(c, cmd, flags) && tooFewGoodReplicas(srv)) return reject(c, cmd, NOREPLICAS);
   // A read-only replica takes writes from its master only.
   if (gate !== null && gate.readOnly && !c.isMaster && isWrite(c, cmd, flags)) return reject(c, cmd, READONLY_REPLICA);
-  if (c.inPubSubMode && c.protocol === 2 && !PUBSUB_ALLOWED.has(cmd.parent ? cmd.parent.name : cmd.name)) {
+  if (c.inPubSubMode && c.protocol === 2 && !cmd.subscriberMode) {
     return reject(
       c,
       cmd,
@@ -123,7 +120,7 @@ export function dispatch(c: Client, argv: string[]): void {
     return;
   }
   // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)
-  if (c.multi !== null && (cmd.parent !== null || !MULTI_PASSTHROUGH.has(cmd.name))) {
+  if (c.multi !== null && !cmd.notQueued) {
     if (srv.tracking.clients !== 0) srv.tracking.beforeQueue(c);
     c.multi.push({ cmd, argv, flags });
     c.reply(QUEUED);

@@ -4,7 +4,7 @@
 // order. Expiry (lazy and active) is suspended meanwhile so the data set cannot change.
 import { Command, F } from '../commands/registry';
 import type { Client } from './client';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 
 export const enum PauseType {
   Write = 1,
@@ -19,7 +19,7 @@ export class ClientPause {
   /** Postponed clients, in the order they were stopped. */
   readonly postponed = new Set<Client>();
 
-  constructor(private readonly server: Server) {}
+  constructor(private readonly server: ServerContext) {}
 
   /** Whether this command from c must wait (Redis's processCommand pause check). */
   affects(c: Client, cmd: Command, flags: number): boolean {
@@ -53,7 +53,7 @@ export class ClientPause {
 }
 
 /** Wired by the server: clock jumps may end a pause; gone clients and shutdown release theirs. */
-export function watchPause(server: Server): void {
+export function watchPause(server: ServerContext): void {
   server.clock.onChange(() => {
     const p = server.clientPause;
     if (p !== null && server.clock.now() >= p.end) end(server);
@@ -63,7 +63,7 @@ export function watchPause(server: Server): void {
 }
 
 /** Starts or extends a pause: the stronger type and the later end win (Redis's pauseClients). */
-export function pauseClients(server: Server, type: PauseType, endMs: number): void {
+export function pauseClients(server: ServerContext, type: PauseType, endMs: number): void {
   let p = server.clientPause;
   if (p === null) {
     p = server.clientPause = new ClientPause(server);
@@ -78,7 +78,7 @@ export function pauseClients(server: Server, type: PauseType, endMs: number): vo
 }
 
 /** Ends the pause (CLIENT UNPAUSE or timeout) and runs the postponed clients' commands. */
-export function end(server: Server): void {
+export function end(server: ServerContext): void {
   const p = server.clientPause;
   if (p === null) return;
   p.stop();
@@ -95,7 +95,7 @@ export function end(server: Server): void {
 }
 
 /** Holds c's command until the pause ends; the connection stops reading meanwhile (c.blocked). */
-export function postpone(server: Server, c: Client, argv: string[]): void {
+export function postpone(server: ServerContext, c: Client, argv: string[]): void {
   c.postponed = [argv];
   c.blocked = true;
   server.clientPause!.postponed.add(c);

@@ -5,7 +5,7 @@
 // replies into its encoder's own chunks, so this is the bookkeeping alone: every flush records
 // how much of the buffer the replies would have used, and the cron resizes as Redis would.
 import type { Client } from './client';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 
 const CHUNK_BYTES = 16 * 1024;
 const MIN_BYTES = 1024;
@@ -21,7 +21,7 @@ export class ReplyBufferSettings {
   expands = 0;
 
   /** The clients cron resizes every client's buffer. */
-  constructor(srv: Server) {
+  constructor(srv: ServerContext) {
     srv.events.on('cron', () => {
       const now = srv.clock.now();
       for (const c of srv.clients.values()) resize(c, this, now);
@@ -47,7 +47,7 @@ export class ReplyBuffer {
 }
 
 /** The server's reply buffer settings (Server.replyBuffers). */
-export function replyBufferSettings(srv: Server): ReplyBufferSettings {
+export function replyBufferSettings(srv: ServerContext): ReplyBufferSettings {
   return srv.replyBuffers;
 }
 

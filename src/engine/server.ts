@@ -12,11 +12,12 @@ import type { AclStore } from '../acl/store';
 import { createAclStore } from '../commands/acl';
 import { clientInfoString } from '../commands/client';
 import type { ReplyError } from '../errors';
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/config';
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
+import type { BusyScript, ServerContext, ServerStats, TlsControl } from './context';
+import { ListenChange } from './context';
 import { ServerEvents } from './events';
 import { Logger } from './logger';
 import { SlowLog } from './slowlog';
@@ -29,6 +30,8 @@ import * as dispatcher from './dispatcher';
 import type { CommandExecutor } from './executor';
 import { BlockingState } from './blocking';
 import { InfoState } from './info';
+import { clientsInfo, cpuInfo, errorStatsInfo, latencyPercentiles, serverInfo, statsInfo } from './info-server';
+import { memoryInfo } from './info-memory';
 import { ReplyBufferSettings } from './reply-buffer';
 import { watchPause } from './pause';
 import { EvictionState } from '../keyspace/eviction';
@@ -41,60 +44,10 @@ import { MasterLink } from '../net/master-link';
 import type { ReplicaGate } from '../replication/replica';
 import type { ClusterState } from '../cluster/cluster';
 
-/** What the server needs to know about a script that runs past busy-reply-threshold. */
-export interface BusyScript {
-  /** EVAL-family script (true) or a function (FCALL). */
-  readonly isEval: boolean;
-  /** The function's name, or the script's SHA1. */
-  readonly name: string;
-  /** The command that started it (FUNCTION STATS). */
-  readonly argv: string[];
-  /** performance.now() when it started. */
-  readonly startedAt: number;
-  /** True once it ran a write command: SCRIPT KILL refuses then. */
-  wrote(): boolean;
-  /** Stops it; its caller gets the "killed" error. */
-  kill(): void;
-}
+export type { BusyScript, ServerStats, TlsControl } from './context';
+export { ListenChange } from './context';
 
-export interface ServerStats {
-  startTime: number;
-  totalConnections: number;
-  rejectedConnections: number;
-  /** Clients closed by maxmemory-clients (INFO evicted_clients). */
-  evictedClients: number;
-  totalCommands: number;
-  netInputBytes: number;
-  netOutputBytes: number;
-  totalErrorReplies: number;
-  errorCodes: Map<string, number>;
-  unexpectedErrorReplies: number;
-  /** Payloads and blobs deep-checked (sanitize-dump-payload). */
-  dumpPayloadSanitizations: number;
-}
-
-/** Server.listenChange bits. */
-export const enum ListenChange {
-  Port = 1,
-  Bind = 2,
-  TlsPort = 4,
-}
-
-/** What the TLS transport (src/net/tls-listener.ts) offers the rest of the server. */
-export interface TlsControl {
-  /** Whether TLS settings were built (the tls-* parameters were usable once). */
-  readonly configured: boolean;
-  /**
-   * Rebuilds the TLS settings from the tls-* parameters (only when there are none yet, if
-   * asked). On failure the reason is logged, the previous settings stay, and the CONFIG SET
-   * error text is returned.
-   */
-  configure(onlyIfUnconfigured?: boolean): string | null;
-  /** TLS options for connections respite opens (replication, MIGRATE), null before configure(). */
-  clientOptions(): TlsConnectionOptions | null;
-}
-
-export class Server {
+export class Server implements ServerContext {
   readonly config = new Config();
   readonly clock: Clock;
   readonly keyspace: Keyspace;
@@ -193,7 +146,7 @@ export class Server {
    * Another server of this process listening at host:port, if any (set by startCluster): MIGRATE
    * to it runs in-process, since a socket exchange would wait on this very event loop.
    */
-  localPeer: ((host: string, port: number) => Server | null) | null = null;
+  localPeer: ((host: string, port: number) => ServerContext | null) | null = null;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
   busyScript: BusyScript | null = null;
 
@@ -222,6 +175,7 @@ export class Server {
     this.scripting = new ScriptingState(this);
     this.replyBuffers = new ReplyBufferSettings(this);
     this.info = new InfoState(this);
+    this.provideInfoSections();
     watchPause(this);
     this.events.on('clientClosed', (c) => this.pubsub.forget(c));
     this.events.on('shutdown', () => this.keyspace.lazyfree.stop());
@@ -230,6 +184,24 @@ export class Server {
     this.clock.onChange(() => {
       if (this.busyScript === null) this.keyspace.expireAllDue();
     });
+  }
+
+  /** INFO: each subsystem reports its own section (engine/info.ts prints them in Redis's order). */
+  private provideInfoSections(): void {
+    const info = this.info;
+    info.provide('server', () => serverInfo(this));
+    info.provide('clients', () => clientsInfo(this));
+    info.provide('memory', () => memoryInfo(this));
+    info.provide('persistence', () => this.persistence.info());
+    info.provide('stats', () => statsInfo(this));
+    info.provide('replication', () => this.replication.infoFields());
+    info.provide('cpu', cpuInfo);
+    info.provide('modules', () => []);
+    info.provide('commandstats', () => this.registry.commandStatsInfo());
+    info.provide('errorstats', () => errorStatsInfo(this));
+    info.provide('latencystats', () => this.registry.latencyStatsInfo(latencyPercentiles(this)));
+    info.provide('cluster', () => [['cluster_enabled', this.cluster !== null ? 1 : 0]]);
+    info.provide('keyspace', () => this.keyspace.infoFields());
   }
 
   freshStats(): ServerStats {

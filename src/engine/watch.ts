@@ -2,7 +2,7 @@
 // is modified (any write through the keyspace's write path, expiry, flush, swap).
 import type { Db } from '../keyspace/db';
 import type { Client } from './client';
-import type { Server } from './server';
+import type { ServerContext } from './context';
 
 /** One WATCHed key of one client. */
 interface Watched {
@@ -24,7 +24,7 @@ export class WatchRegistry {
   /** Clients whose transaction must fail (CLIENT_DIRTY_CAS). */
   readonly dirty = new Set<Client>();
 
-  constructor(server: Server) {
+  constructor(server: ServerContext) {
     server.keyspace.onModified((db, key) => this.touch(db, key));
     server.events.on('clientClosed', (c) => this.unwatchAll(c));
   }

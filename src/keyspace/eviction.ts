@@ -13,7 +13,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { F, type Command } from '../commands/registry';
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import type { Value } from '../datatypes/value';
 import type { Db } from './db';
 
@@ -84,7 +84,7 @@ export class EvictionState {
    */
   started = false;
 
-  constructor(private readonly srv: Server) {
+  constructor(private readonly srv: ServerContext) {
     srv.events.on('cron', () => {
       if (this.started) this.cron();
     });
@@ -140,12 +140,12 @@ export class EvictionState {
   }
 }
 
-function stateOf(srv: Server): EvictionState {
+function stateOf(srv: ServerContext): EvictionState {
   return srv.eviction.start();
 }
 
 /** CONFIG SET maxmemory: a lower limit evicts at once, as in Redis. */
-export function applyMaxmemory(srv: Server, bytes: number): void {
+export function applyMaxmemory(srv: ServerContext, bytes: number): void {
   srv.maxmemory = bytes;
   // As Redis 7.0 (startEvictionTimeProc): eviction starts right after the command, outside it,
   // so an EXEC that lowers maxmemory runs to its end and the evictions propagate on their own.
@@ -157,7 +157,7 @@ export function applyMaxmemory(srv: Server, bytes: number): void {
  * before CONFIG SET maxmemory is the one eviction then works from (Redis's suite sets limits
  * relative to it).
  */
-export function usedMemory(srv: Server): number {
+export function usedMemory(srv: ServerContext): number {
   return stateOf(srv).used();
 }
 
@@ -165,7 +165,7 @@ export function usedMemory(srv: Server): number {
  * What a write command adds, for the estimate (argument bytes plus the per-key overhead): called
  * by the dispatcher for writes when maxmemory is off (refuseForMemory counts them otherwise).
  */
-export function countWrite(srv: Server, argv: string[]): void {
+export function countWrite(srv: ServerContext, argv: string[]): void {
   const st = srv.eviction;
   if (!st.started) return;
   let bytes = KEY_OVERHEAD;
@@ -174,7 +174,7 @@ export function countWrite(srv: Server, argv: string[]): void {
 }
 
 /** A value grown in place beyond what its command's arguments say (SETBIT, SETRANGE offsets). */
-export function countGrowth(srv: Server, bytes: number): void {
+export function countGrowth(srv: ServerContext, bytes: number): void {
   if (bytes > 0 && srv.eviction.started) srv.eviction.wrote(bytes);
 }
 
@@ -210,7 +210,7 @@ export function refuseForMemory(c: Client, cmd: Command, flags: number, argv: st
 }
 
 /** Whether the command being run found memory over the limit (scripts' first denyoom write). */
-export function oomAtCommandStart(srv: Server): boolean {
+export function oomAtCommandStart(srv: ServerContext): boolean {
   if (srv.maxmemory === 0) return false;
   return srv.eviction.oomAtCommandStart;
 }
@@ -228,7 +228,7 @@ function timeLimitMs(tenacity: number): number {
 }
 
 /** Evicts keys until the estimate is under maxmemory. 'fail': it could not (OOM). */
-export function performEvictions(srv: Server): 'ok' | 'fail' | 'running' {
+export function performEvictions(srv: ServerContext): 'ok' | 'fail' | 'running' {
   const max = srv.maxmemory;
   if (max === 0) return 'ok';
   const ks = srv.keyspace;
@@ -267,7 +267,7 @@ export function performEvictions(srv: Server): 'ok' | 'fail' | 'running' {
 }
 
 /** Deletes an evicted key the way Redis does: WATCH/tracking see it, `evicted` event, DEL propagated. */
-function evictKey(srv: Server, db: Db, key: string): void {
+function evictKey(srv: ServerContext, db: Db, key: string): void {
   const ks = srv.keyspace;
   const lazy = ks.lazyfree.eviction;
   db.remove(key, lazy);
@@ -276,7 +276,7 @@ function evictKey(srv: Server, db: Db, key: string): void {
   ks.propagate(db.id, [lazy ? 'UNLINK' : 'DEL', key]);
 }
 
-function pickRandom(srv: Server, st: EvictionState, volatile: boolean): [Db, string] | null {
+function pickRandom(srv: ServerContext, st: EvictionState, volatile: boolean): [Db, string] | null {
   const dbs = srv.keyspace.dbs;
   for (let i = 0; i < dbs.length; i++) {
     const db = dbs[st.nextDb++ % dbs.length];
@@ -296,7 +296,7 @@ function pickRandom(srv: Server, st: EvictionState, volatile: boolean): [Db, str
  * Redis's evictionPoolPopulate + pick: samples `samples` keys per database into the pool of the
  * best candidates, then takes the best one that still exists.
  */
-function pickFromPool(srv: Server, st: EvictionState, policy: string, volatile: boolean, samples: number): [Db, string] | null {
+function pickFromPool(srv: ServerContext, st: EvictionState, policy: string, volatile: boolean, samples: number): [Db, string] | null {
   const ks = srv.keyspace;
   const pool = st.pool;
   for (;;) {
@@ -327,7 +327,7 @@ function pickFromPool(srv: Server, st: EvictionState, policy: string, volatile: 
 }
 
 /** Higher is evicted first: idle time (LRU), 255 - frequency (LFU), -expire time (TTL). */
-function score(ks: Server['keyspace'], db: Db, key: string, policy: string): number {
+function score(ks: ServerContext['keyspace'], db: Db, key: string, policy: string): number {
   if (policy.endsWith('-ttl')) return -(db.expires.get(key) ?? 0);
   const mark = db.dict.getMark(key) ?? 0;
   if (policy.endsWith('-lfu')) return 255 - ks.lfuCounter(mark);

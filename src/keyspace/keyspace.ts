@@ -92,6 +92,16 @@ export class Keyspace {
     clock.onChange(() => this.refreshLruClock());
   }
 
+  /** INFO keyspace: the databases that hold keys. */
+  infoFields(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const db of this.dbs) {
+      if (db.size === 0) continue;
+      out.push([`db${db.id}`, `keys=${db.size},expires=${db.expires.size},avg_ttl=${Math.floor(db.avgTtl)}`]);
+    }
+    return out;
+  }
+
   resize(databases: number): void {
     while (this.dbs.length < databases) this.dbs.push(new Db(this.dbs.length, this));
     this.dbs.length = databases;

@@ -3,7 +3,7 @@
 // disconnected, so a subscriber that stops reading cannot make the server's memory grow without
 // bound, and publishers are never slowed down by it.
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { clientInfoString } from '../commands/client';
 
 export interface ClassLimit {
@@ -41,7 +41,7 @@ export interface SoftLimitState {
 }
 
 /** The limit class of a client: replicas, subscribers (RESP2 or RESP3) "pubsub", others "normal". */
-export function limitClass(server: Server, c: Client): ClassLimit {
+export function limitClass(server: ServerContext, c: Client): ClassLimit {
   const limits = parseOutputLimits(server.config.get('client-output-buffer-limit'));
   return c.isReplica ? limits.replica : c.inPubSubMode ? limits.pubsub : limits.normal;
 }

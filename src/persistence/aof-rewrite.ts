@@ -1,5 +1,5 @@
 // A base file of commands (aof-use-rdb-preamble no): every key as the commands that rebuild it.
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { Value } from '../datatypes/value';
 import { ListValue } from '../datatypes/list';
 import { Hash } from '../datatypes/hash';
@@ -15,7 +15,7 @@ import { respCommand } from './aof-format';
  */
 export class CommandRewriter {
   constructor(
-    private readonly srv: Server,
+    private readonly srv: ServerContext,
     private readonly sink: (b: Buffer) => void,
     /** aof-timestamp-enabled: the unix time annotated at the start of the file. */
     private readonly timestamp: number | null = null,

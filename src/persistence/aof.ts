@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, ReplyMode } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { ReplyError } from '../errors';
 import type { Command } from '../commands/registry';
 import type { Reply } from '../resp/reply';
@@ -51,7 +51,7 @@ export class Aof {
   private annotatedSecond = 0;
 
   constructor(
-    readonly srv: Server,
+    readonly srv: ServerContext,
     readonly p: Persistence,
   ) {
     // Fed from the propagated stream (propagator.ts), like replicas; nothing while replaying.

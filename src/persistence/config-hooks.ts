@@ -1,9 +1,9 @@
 // Config parameters whose change the running persistence follows (apply hooks of
 // src/config/table.ts). Before persistence is attached (config file at startup) nothing runs.
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { persistenceOf } from './persistence';
 
-export function persistenceConfigChanged(srv: Server, name: string, value?: string): string | void {
+export function persistenceConfigChanged(srv: ServerContext, name: string, value?: string): string | void {
   const p = persistenceOf(srv);
   if (p.aof === null) return;
   if (name === 'appendonly') {

@@ -1,7 +1,7 @@
 // Wires persistence into a server: cron (save points, scheduled saves, AOF rewrites), SHUTDOWN's
 // save, the function library store, startup loading, config hooks.
 import { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { ReplyError } from '../errors';
 import { functionFlush, functionLoad } from '../scripting/functions';
 import { scriptingState } from '../scripting/state';
@@ -26,7 +26,7 @@ registerFunctionStore({
  * points and on SHUTDOWN like Redis. An embedded server without it is ephemeral: nothing is
  * read or written unless asked (SAVE, BGSAVE, SHUTDOWN SAVE, DEBUG RELOAD).
  */
-export function attachPersistence(srv: Server, owned: boolean): Persistence {
+export function attachPersistence(srv: ServerContext, owned: boolean): Persistence {
   const p = persistenceOf(srv);
   if (p.aof !== null) return p;
   p.aof = new Aof(srv, p);
@@ -41,7 +41,7 @@ export function attachPersistence(srv: Server, owned: boolean): Persistence {
 }
 
 /** Loads the dataset at startup (AOF when appendonly yes, else dbfilename). */
-export async function loadAtStartup(srv: Server): Promise<void> {
+export async function loadAtStartup(srv: ServerContext): Promise<void> {
   const p = persistenceOf(srv);
   await p.loadAtStartup();
 }

@@ -3,7 +3,7 @@
 // The AOF lives in aof.ts and plugs in here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import type { Client } from '../engine/client';
 import type { Db } from '../keyspace/db';
 import { ReplyError, errorf } from '../errors';
@@ -27,11 +27,11 @@ export const MISCONF_RDB = errorf(
 /** How scripting's FUNCTION libraries are saved and restored (registered by src/scripting). */
 export interface FunctionStore {
   /** Each library's code, in load order. */
-  dump(srv: Server): string[];
+  dump(srv: ServerContext): string[];
   /** Loads one library from its code (replacing none); throws with a message on failure. */
-  load(srv: Server, code: string, replace: boolean): void;
+  load(srv: ServerContext, code: string, replace: boolean): void;
   /** Removes every library (before a reload). */
-  flush(srv: Server): void;
+  flush(srv: ServerContext): void;
 }
 
 let functionStore: FunctionStore | null = null;
@@ -59,7 +59,7 @@ interface LoadingState {
 }
 
 /** The server's persistence (Server.persistence; kept as a function for its many callers). */
-export function persistenceOf(srv: Server): Persistence {
+export function persistenceOf(srv: ServerContext): Persistence {
   return srv.persistence;
 }
 
@@ -91,7 +91,7 @@ export class Persistence {
   /** DEBUG AOF-FLUSH-SLEEP: microseconds the server stalls before each AOF write (tests). */
   aofFlushSleepUs = 0;
 
-  constructor(readonly srv: Server) {}
+  constructor(readonly srv: ServerContext) {}
 
   // ---- configuration helpers ---------------------------------------------------------------
 

@@ -3,14 +3,15 @@
 // replay: relative expiry becomes absolute (PXAT / PEXPIREAT), SPOP becomes SREM of the popped
 // members, INCRBYFLOAT becomes SET ... KEEPTTL, blocking pops their non-blocking form, XADD *
 // the generated ID. Rewrites look at the state after the command and at its reply, like Redis's
-// rewriteClientCommandVector calls. Commands not listed propagate as they were sent.
+// rewriteClientCommandVector calls. A command's definition names its rewrite (`propagate`);
+// commands without one propagate as they were sent.
 import type { Client } from '../engine/client';
+import type { Command, PropagateRewrite } from '../commands/registry';
 import { MapReply, Reply, SetReply } from '../resp/reply';
 import { StreamValue } from '../datatypes/stream';
 import { formatId } from '../datatypes/stream/id';
 import { ReplyError } from '../errors';
 
-type Rewrite = (c: Client, argv: string[], reply: Reply) => string[][];
 
 const lower = (s: string) => s.toLowerCase();
 
@@ -41,79 +42,76 @@ function poppedKey(reply: Reply): string | null {
   return Array.isArray(reply) && typeof reply[0] === 'string' ? reply[0] : null;
 }
 
-const REWRITES: Record<string, Rewrite> = {
-  set: (c, argv) => setRewrite(c, argv),
-  setex: (c, argv) => setWithExpire(c, argv[1], argv),
-  psetex: (c, argv) => setWithExpire(c, argv[1], argv),
-  getex: (c, argv) => expireOrDel(c, argv[1]),
-  getdel: (_c, argv) => [['DEL', argv[1]]],
-  // Redis propagates GETSET as SET (same arguments).
-  getset: (_c, argv) => [['SET', argv[1], argv[2]]],
-  expire: (c, argv) => expireOrDel(c, argv[1]),
-  pexpire: (c, argv) => expireOrDel(c, argv[1]),
-  expireat: (c, argv) => expireOrDel(c, argv[1]),
-  pexpireat: (c, argv) => expireOrDel(c, argv[1]),
-  incrbyfloat: (c, argv) => {
-    const v = c.db.dict.get(argv[1]);
-    return typeof v === 'string' ? [['SET', argv[1], v, 'KEEPTTL']] : [argv];
-  },
-  hincrbyfloat: (_c, argv, reply) => (typeof reply === 'string' ? [['HSET', argv[1], argv[2], reply]] : [argv]),
-  spop: (_c, argv, reply) => {
-    const items = reply instanceof SetReply ? reply.items : reply;
-    const members = typeof items === 'string' ? [items] : Array.isArray(items) ? (items as string[]) : [];
-    return members.length === 0 ? [] : [['SREM', argv[1], ...members]];
-  },
-  restore: (c, argv) => {
-    // A relative TTL becomes absolute (ABSTTL), as Redis 7.0 does.
-    if (argv[2] === '0' || argv.some((a, i) => i > 3 && lower(a) === 'absttl')) return [argv];
-    const when = c.db.getExpire(argv[1]);
-    if (when === -1) return c.db.dict.has(argv[1]) ? [argv] : [['DEL', argv[1]]];
-    const out = argv.slice();
-    out[2] = String(when);
-    out.push('ABSTTL');
-    return [out];
-  },
-  blpop: (_c, _argv, reply) => {
+// The rewrites, each named by what it turns the command into. A command definition names its
+// own in its `propagate` field (src/commands/<family>.ts); commands without one propagate as sent.
+
+/** SET with EX/PX/EXAT/PXAT: SET key value PXAT <ms>. */
+export const propagateSet: PropagateRewrite = (c, argv) => setRewrite(c, argv);
+/** SETEX / PSETEX: SET key value PXAT <ms>. */
+export const propagateSetWithExpire: PropagateRewrite = (c, argv) => setWithExpire(c, argv[1], argv);
+/** GETEX, EXPIRE and friends: PEXPIREAT, PERSIST, or DEL when the key is gone. */
+export const propagateExpiry: PropagateRewrite = (c, argv) => expireOrDel(c, argv[1]);
+/** GETDEL: DEL key. */
+export const propagateAsDel: PropagateRewrite = (_c, argv) => [['DEL', argv[1]]];
+/** Redis propagates GETSET as SET (same arguments). */
+export const propagateAsSet: PropagateRewrite = (_c, argv) => [['SET', argv[1], argv[2]]];
+/** INCRBYFLOAT: SET key <result> KEEPTTL. */
+export const propagateIncrByFloat: PropagateRewrite = (c, argv) => {
+  const v = c.db.dict.get(argv[1]);
+  return typeof v === 'string' ? [['SET', argv[1], v, 'KEEPTTL']] : [argv];
+};
+/** HINCRBYFLOAT: HSET key field <result>. */
+export const propagateHincrByFloat: PropagateRewrite = (_c, argv, reply) => (typeof reply === 'string' ? [['HSET', argv[1], argv[2], reply]] : [argv]);
+/** SPOP: SREM of the popped members. */
+export const propagateSpop: PropagateRewrite = (_c, argv, reply) => {
+  const items = reply instanceof SetReply ? reply.items : reply;
+  const members = typeof items === 'string' ? [items] : Array.isArray(items) ? (items as string[]) : [];
+  return members.length === 0 ? [] : [['SREM', argv[1], ...members]];
+};
+/** RESTORE: a relative TTL becomes absolute (ABSTTL), as Redis 7.0 does. */
+export const propagateRestore: PropagateRewrite = (c, argv) => {
+  if (argv[2] === '0' || argv.some((a, i) => i > 3 && lower(a) === 'absttl')) return [argv];
+  const when = c.db.getExpire(argv[1]);
+  if (when === -1) return c.db.dict.has(argv[1]) ? [argv] : [['DEL', argv[1]]];
+  const out = argv.slice();
+  out[2] = String(when);
+  out.push('ABSTTL');
+  return [out];
+};
+/** BLPOP, BRPOP, BZPOPMIN, BZPOPMAX: the non-blocking pop on the key served. */
+export function propagateAsPop(pop: string): PropagateRewrite {
+  return (_c, _argv, reply) => {
     const k = poppedKey(reply);
-    return k === null ? [] : [['LPOP', k]];
-  },
-  brpop: (_c, _argv, reply) => {
-    const k = poppedKey(reply);
-    return k === null ? [] : [['RPOP', k]];
-  },
-  brpoplpush: (_c, argv, reply) => (reply === null ? [] : [['RPOPLPUSH', argv[1], argv[2]]]),
-  blmove: (_c, argv, reply) => (reply === null ? [] : [['LMOVE', argv[1], argv[2], argv[3], argv[4]]]),
-  bzpopmin: (_c, _argv, reply) => {
-    const k = poppedKey(reply);
-    return k === null ? [] : [['ZPOPMIN', k]];
-  },
-  bzpopmax: (_c, _argv, reply) => {
-    const k = poppedKey(reply);
-    return k === null ? [] : [['ZPOPMAX', k]];
-  },
-  // [B]LMPOP and [B]ZMPOP replicate as the pop with a count they amounted to, as Redis does.
-  lmpop: (_c, argv, reply) => mpop(argv, 1, reply),
-  blmpop: (_c, argv, reply) => mpop(argv, 2, reply),
-  zmpop: (_c, argv, reply) => mpop(argv, 1, reply),
-  bzmpop: (_c, argv, reply) => mpop(argv, 2, reply),
-  xadd: (c, argv, reply) => {
-    if (typeof reply !== 'string') return [argv];
-    const out = approxTrimAsExact(c, argv, true);
-    // The ID argument (after the options) becomes the generated one.
-    out[xaddIdIndex(out)] = reply;
-    return [out];
-  },
-  xtrim: (c, argv) => [approxTrimAsExact(c, argv, false)],
-  xreadgroup: (c, argv, reply) => xreadgroupEffects(c, argv, reply),
-  xclaim: (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]),
-  xautoclaim: (c, argv, reply) => {
-    if (!Array.isArray(reply) || !Array.isArray(reply[1])) return [argv];
-    const out = claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
-    // Entries found deleted were dropped from the PEL: the same effect as acknowledging them.
-    const deleted = Array.isArray(reply[2]) ? (reply[2] as Reply[]).filter((id): id is string => typeof id === 'string') : [];
-    if (deleted.length) out.push(['XACK', argv[1], argv[2], ...deleted]);
-    return out;
-  },
+    return k === null ? [] : [[pop, k]];
+  };
+}
+export const propagateBrpoplpush: PropagateRewrite = (_c, argv, reply) => (reply === null ? [] : [['RPOPLPUSH', argv[1], argv[2]]]);
+export const propagateBlmove: PropagateRewrite = (_c, argv, reply) => (reply === null ? [] : [['LMOVE', argv[1], argv[2], argv[3], argv[4]]]);
+/**
+ * [B]LMPOP and [B]ZMPOP replicate as the pop with a count they amounted to, as Redis does;
+ * `numkeysAt` is where numkeys sits (1, or 2 after a blocking command's timeout).
+ */
+export function propagateMpop(numkeysAt: number): PropagateRewrite {
+  return (_c, argv, reply) => mpop(argv, numkeysAt, reply);
+}
+/** XADD: the generated ID, and an approximate trim made exact. */
+export const propagateXadd: PropagateRewrite = (c, argv, reply) => {
+  if (typeof reply !== 'string') return [argv];
+  const out = approxTrimAsExact(c, argv, true);
+  // The ID argument (after the options) becomes the generated one.
+  out[xaddIdIndex(out)] = reply;
+  return [out];
+};
+export const propagateXtrim: PropagateRewrite = (c, argv) => [approxTrimAsExact(c, argv, false)];
+export const propagateXreadgroup: PropagateRewrite = (c, argv, reply) => xreadgroupEffects(c, argv, reply);
+export const propagateXclaim: PropagateRewrite = (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]);
+export const propagateXautoclaim: PropagateRewrite = (c, argv, reply) => {
+  if (!Array.isArray(reply) || !Array.isArray(reply[1])) return [argv];
+  const out = claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
+  // Entries found deleted were dropped from the PEL: the same effect as acknowledging them.
+  const deleted = Array.isArray(reply[2]) ? (reply[2] as Reply[]).filter((id): id is string => typeof id === 'string') : [];
+  if (deleted.length) out.push(['XACK', argv[1], argv[2], ...deleted]);
+  return out;
 };
 
 /** Index of XADD's ID argument: after NOMKSTREAM and the MAXLEN|MINID [=|~] n [LIMIT n] options. */
@@ -245,12 +243,9 @@ function mpop(argv: string[], at: number, reply: Reply): string[][] {
   return [[pop, reply[0], String((reply[1] as Reply[]).length)]];
 }
 
-/** The command lines that reproduce this command's effect. */
-export function propagationOf(c: Client, name: string, argv: string[], reply: Reply): string[][] {
-  const rw = REWRITES[name];
-  if (rw === undefined || reply instanceof ReplyError) return [argv];
+/** The command lines that reproduce this command's effect (its definition's rewrite, else argv). */
+export function propagationOf(c: Client, cmd: Command, argv: string[], reply: Reply): string[][] {
+  const rw = cmd.propagate;
+  if (rw === null || reply instanceof ReplyError) return [argv];
   return rw(c, argv, reply);
 }
-
-/** Commands whose rewrite lives here (for the report and tests). */
-export const REWRITTEN_COMMANDS = Object.keys(REWRITES);

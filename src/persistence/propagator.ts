@@ -6,7 +6,7 @@
 // command (active expiry, eviction before a command) each goes out alone. Each target tracks its
 // own selected database, so SELECT is emitted per target when the db changes.
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { F, type Command } from '../commands/registry';
 import type { Reply } from '../resp/reply';
 import { propagationOf } from './propagation';
@@ -29,7 +29,7 @@ export class Propagator {
   /** True while the AOF replays: commands already in the file are not propagated again. */
   isSuspended: () => boolean = () => false;
 
-  constructor(private readonly srv: Server) {
+  constructor(private readonly srv: ServerContext) {
     srv.keyspace.onPropagate((dbId, argv) => this.add(dbId, argv));
   }
 
@@ -43,7 +43,7 @@ export class Propagator {
     const srv = this.srv;
     srv.propagations++;
     if (!this.active()) return;
-    for (const a of propagationOf(c, cmd.fullName, argv, reply)) this.ops.push([c.db.id, a]);
+    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a]);
     if (srv.callDepth === 0) this.endUnit(cmd, c);
   }
 

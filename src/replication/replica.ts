@@ -4,7 +4,7 @@
 // the link drops, and the role change back to master (REPLICAOF NO ONE). The socket is in
 // src/net/master-link.ts; this file only sees bytes.
 import { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import type { MasterLink } from '../net/master-link';
 import { respCommand } from '../persistence/aof-format';
 import { persistenceOf } from '../persistence/persistence';
@@ -63,7 +63,7 @@ export class ReplicaOf {
     this.gate = { readOnly: cfg.bool('replica-read-only'), serveStale: cfg.bool('replica-serve-stale-data'), linkUp: false };
   }
 
-  private get srv(): Server {
+  private get srv(): ServerContext {
     return this.repl.srv;
   }
 

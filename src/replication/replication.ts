@@ -12,7 +12,7 @@
 // length prefix whatever capabilities the replica announced, which every replica accepts.
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { respCommand } from '../persistence/aof-format';
 import { persistenceOf } from '../persistence/persistence';
 import type { PropagationTarget } from '../persistence/propagator';
@@ -91,7 +91,7 @@ export class Replication implements PropagationTarget {
   /** Set while this server is a replica (REPLICAOF host port): its link to the master. */
   replicaOf: ReplicaOf | null = null;
 
-  constructor(readonly srv: Server) {
+  constructor(readonly srv: ServerContext) {
     this.noReplicasSince = srv.clock.now();
     srv.propagator.addTarget(this);
     srv.events.on('clientClosed', (c) => this.clientClosed(c));
@@ -552,13 +552,13 @@ function randomHex(n: number): string {
  * Whether min-replicas-to-write refuses writes now (Redis's checkGoodReplicasStatus): both
  * settings non-zero and fewer good replicas than asked for.
  */
-export function tooFewGoodReplicas(srv: Server): boolean {
+export function tooFewGoodReplicas(srv: ServerContext): boolean {
   if (srv.minReplicasToWrite === 0 || srv.minReplicasMaxLag === 0) return false;
   return srv.replication.goodReplicas() < srv.minReplicasToWrite;
 }
 
 /** At startup: `replicaof host port` in the configuration makes the server a replica. */
-export function startReplicaOfConfig(srv: Server): void {
+export function startReplicaOfConfig(srv: ServerContext): void {
   const v = srv.config.get('replicaof');
   if (v === '') return;
   const sp = v.lastIndexOf(' ');
@@ -566,6 +566,6 @@ export function startReplicaOfConfig(srv: Server): void {
 }
 
 /** The replication state of a server (Server.replication). */
-export function replicationOf(srv: Server): Replication {
+export function replicationOf(srv: ServerContext): Replication {
   return srv.replication;
 }

@@ -29,35 +29,5 @@ export function formatG(d: number, p: number): string {
   return fixed;
 }
 
-/** Redis's string2ll: the strict integer syntax accepted for integer arguments and values. */
-export function parseIntStrict(s: string): number | bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  let neg = false;
-  if (s.charCodeAt(0) === 45) {
-    if (n === 1) return null;
-    neg = true;
-    i = 1;
-  }
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1 ? 0 : null; // "0" only; no leading zeros, no "-0"
-  if (first < 49 || first > 57) return null;
-  if (n - i <= 15) {
-    let v = 0;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return null;
-      v = v * 10 + c;
-    }
-    return neg ? -v : v;
-  }
-  for (let j = i; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  const big = BigInt(s);
-  if (big > 9223372036854775807n || big < -9223372036854775808n) return null;
-  const small = Number(big);
-  return Number.isSafeInteger(small) ? small : big;
-}
+/** Redis's string2ll (util/numbers.ts), under the name the command families import. */
+export { string2ll as parseIntStrict } from '../util/numbers';

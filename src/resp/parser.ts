@@ -8,6 +8,7 @@
 // is copied once into a buffer of its final size instead of re-concatenated per chunk.
 
 import { constants } from 'node:buffer';
+import { string2llBytes } from '../util/numbers';
 
 const CR = 13;
 const LF = 10;
@@ -317,39 +318,8 @@ function hasNul(buf: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-const LLONG_MAX_DIGITS = '9223372036854775807';
-const LLONG_MIN_DIGITS = '9223372036854775808';
-
-/**
- * Redis's string2ll over a byte range: optional '-', digits, no leading zeros, int64 range, fewer
- * than 21 characters. The value is returned as a double (exact up to 2^53, plenty for lengths).
- */
-export function parseLongLong(buf: Buffer, start: number, end: number): number | null {
-  const len = end - start;
-  if (len <= 0 || len >= 21) return null;
-  let i = start;
-  let neg = false;
-  if (buf[i] === 45 /* '-' */) {
-    neg = true;
-    i++;
-    if (i >= end) return null;
-  }
-  if (buf[i] === 48 /* '0' */) return len === 1 ? 0 : null;
-  let n = 0;
-  for (let j = i; j < end; j++) {
-    const c = buf[j] - 48;
-    if (c < 0 || c > 9) return null;
-    n = n * 10 + c;
-  }
-  const digits = end - i;
-  if (digits > 15) {
-    // Past 2^53 the running sum is inexact: range-check and round the digits as a whole.
-    const s = buf.latin1Slice(i, end);
-    if (digits > 19 || (digits === 19 && s > (neg ? LLONG_MIN_DIGITS : LLONG_MAX_DIGITS))) return null;
-    n = Number(s);
-  }
-  return neg ? -n : n;
-}
+/** Redis's string2ll over a byte range (util/numbers.ts). */
+export const parseLongLong = string2llBytes;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);

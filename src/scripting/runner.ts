@@ -4,7 +4,7 @@
 import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { handleReadyKeys } from '../engine/blocking';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { oomAtCommandStart } from '../keyspace/eviction';
@@ -27,7 +27,7 @@ export class ScriptClient extends Client {
   last: Reply = null;
   /** The client running the script: ACL LOG entries describe it. */
   caller: Client | null = null;
-  constructor(server: Server) {
+  constructor(server: ServerContext) {
     super(server, 'lua');
     this.addr = 'lua'; // MONITOR prints script commands as [db lua]
     this.denyBlocking = true; // blocking commands answer as if timed out
@@ -70,8 +70,6 @@ const UNKNOWN_ERROR = new ReplyError('ERR Unknown Redis command called from scri
 const NOSCRIPT_ERROR = new ReplyError('ERR This Redis command is not allowed from script');
 const READONLY_ERROR = new ReplyError('ERR Write commands are not allowed from read-only scripts.');
 const STALE_ERROR = new ReplyError('ERR Can not execute the command on a stale replica');
-/** Commands that run or compile Lua. */
-const SCRIPTING = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro', 'function', 'script']);
 const SCRIPT_NON_LOCAL = new ReplyError('ERR Script attempted to access a non local key in a cluster node');
 const SCRIPT_CROSS_SLOT = new ReplyError('ERR Script attempted to access keys that do not hash to the same slot');
 const SCRIPT_CLUSTERDOWN = new ReplyError('ERR Script attempted to execute a command while the cluster is down');
@@ -103,7 +101,7 @@ class RunHost implements LuaHost {
       return this.rejected(sc.server.registry.lookup(argv[0]) ?? null, ARITY_ERROR);
     }
     // (Scripting commands stay refused: the VM does not run scripts within scripts.)
-    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || SCRIPTING.has(argv[0].toLowerCase())))
+    if (cmd.flags & F.NOSCRIPT && (!scriptingState(sc.server).denyScriptsDisabled || cmd.scripting))
       return this.rejected(cmd, NOSCRIPT_ERROR);
     // A stale replica (link down, replica-serve-stale-data no) runs only 'stale' commands (scriptVerifyAllowStale).
     const gate = sc.server.replicaGate;

@@ -1,6 +1,6 @@
 // Per-server scripting state (Server.scripting): the EVAL script cache, the
 // function libraries, the client scripts run as, and the PRNG Redis's math.random uses.
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import type { Library } from './functions';
 import type { ScriptClient, ScriptRun } from './runner';
 import * as os from 'node:os';
@@ -46,7 +46,7 @@ export class ScriptingState {
   /** This server's Lua VM (a worker thread), started on first use and after SCRIPT KILL. */
   vm: LuaVm | null = null;
 
-  constructor(srv: Server) {
+  constructor(srv: ServerContext) {
     srv.events.on('shutdown', () => {
       // A busy script ends as if killed (the server state is released; no client is left to answer).
       srv.busyScript?.kill();
@@ -56,12 +56,12 @@ export class ScriptingState {
 }
 
 /** The server's scripting state (Server.scripting). */
-export function scriptingState(srv: Server): ScriptingState {
+export function scriptingState(srv: ServerContext): ScriptingState {
   return srv.scripting;
 }
 
 /** The server's Lua VM, started (synchronously, in a worker thread) when first needed. */
-export function luaVm(srv: Server): LuaVm {
+export function luaVm(srv: ServerContext): LuaVm {
   const st = scriptingState(srv);
   if (st.vm === null || st.vm.dead) {
     if (!workingDirectoryExists()) {

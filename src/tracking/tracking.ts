@@ -13,7 +13,7 @@
 import type { Command } from '../commands/registry';
 import { F } from '../commands/registry';
 import type { Client } from '../engine/client';
-import type { Server } from '../engine/server';
+import type { ServerContext } from '../engine/context';
 import { PushReply, RawReply, Reply } from '../resp/reply';
 
 export const INVALIDATE_CHANNEL = '__redis__:invalidate';
@@ -78,7 +78,7 @@ export class Tracking {
   private limitTimeouts = 0;
   private trimming = false;
 
-  constructor(private readonly server: Server) {
+  constructor(private readonly server: ServerContext) {
     server.keyspace.onModified((_db, key, expired) => {
       // An expired key was changed by no client: NOLOOP clients hear of it too (BCAST).
       if (this.table.size !== 0 || this.prefixTable.size !== 0) this.invalidateKey(key, true, expired ? null : this.executing);

@@ -36,9 +36,10 @@ test('active expiry runs on a stepped cron, and not while the cron is stopped', 
     const sub = s.connect();
     await sub.send(['SUBSCRIBE', '__keyevent@0__:expired']);
     sub.pushes.splice(0);
-    // Keys already past their time on the real clock, never touched: only the cron finds them.
-    for (let i = 0; i < 20; i++) await s.call('SET', `k${i}`, 'v', 'PX', '1');
-    await new Promise((r) => setTimeout(r, 5));
+    // Keys whose time has passed, never touched: only the cron finds them. (Their TTL is put in
+    // the past directly: moving the clock would expire them at once, without the cron.)
+    for (let i = 0; i < 20; i++) await s.call('SET', `k${i}`, 'v', 'PX', '100000');
+    for (let i = 0; i < 20; i++) s.server.keyspace.dbs[0].setExpire(`k${i}`, s.clock.now() - 1);
     await new Promise((r) => setImmediate(r));
     assert.equal(sub.pushes.length, 0);
     s.server.runCron(1);

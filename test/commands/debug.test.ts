@@ -142,15 +142,19 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
   });
 
   test('DEBUG PAUSE-CRON stops active expiry until resumed', async () => {
+    // The cron is stepped (runCron) rather than waited for; the key's TTL is put in the past.
+    s.server.stopCron();
     await s.call('DEBUG', 'PAUSE-CRON', '1');
     try {
-      await s.call('SET', 'k', 'v', 'PX', '1');
-      await new Promise((r) => setTimeout(r, 300));
+      await s.call('SET', 'k', 'v', 'PX', '100000');
+      s.server.keyspace.dbs[0].setExpire('k', s.clock.now() - 1);
+      s.server.runCron(30);
       assert.equal(s.server.keyspace.dbs[0].dict.size, 1);
     } finally {
       await s.call('DEBUG', 'PAUSE-CRON', '0');
     }
-    for (let i = 0; i < 50 && s.server.keyspace.dbs[0].dict.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    s.server.runCron(1);
+    s.server.startCron();
     assert.equal(s.server.keyspace.dbs[0].dict.size, 0);
   });
 
@@ -160,18 +164,24 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
       await c.call('CLIENT', 'SETNAME', 'rb');
       const rbs = async () => Number(/name=rb .*?rbs=(\d+)/.exec(String(await s.call('CLIENT', 'LIST')))![1]);
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100');
-      for (let i = 0; i < 100 && (await rbs()) > 2000; i++) await new Promise((r) => setTimeout(r, 20));
+      // The clients cron resizes the buffers: stepped here, with the clock moved past the peak reset time.
+      s.server.stopCron();
+      for (let i = 0; i < 100 && (await rbs()) > 2000; i++) {
+        s.clock.advance(100);
+        s.server.runCron(1);
+      }
       assert.equal(await rbs(), 1024);
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'never');
       await s.call('SET', 'big', 'x'.repeat(32768));
       for (let i = 0; i < 100 && (await rbs()) < 16384; i++) {
         await c.call('GET', 'big');
-        await new Promise((r) => setTimeout(r, 20));
+        s.server.runCron(1);
       }
       assert.equal(await rbs(), 16384);
       await assert.rejects(s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'x'), /not an integer/);
     } finally {
       await s.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', 'reset');
+      s.server.startCron();
       c.close();
     }
   });
@@ -210,12 +220,14 @@ describe('DEBUG / MEMORY introspection (embedded)', () => {
     await s.call('LATENCY', 'RESET');
     await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
     try {
-      for (let i = 0; i < 50000; i++) void s.call('SET', `k${i}`, 'v', 'PX', '1');
+      for (let i = 0; i < 50000; i++) void s.call('SET', `k${i}`, 'v', 'PX', '100000');
       await s.call('PING');
-      await new Promise((r) => setTimeout(r, 20));
+      // Every TTL already passed (set directly: a clock jump would expire them without the cron).
+      const db = s.server.keyspace.dbs[0];
+      for (let i = 0; i < 50000; i++) db.setExpire(`k${i}`, s.clock.now() - 1);
       await s.call('CONFIG', 'SET', 'latency-monitor-threshold', '1');
       await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
-      for (let i = 0; i < 100 && s.server.latency.events.get('expire-cycle') === undefined; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && s.server.latency.events.get('expire-cycle') === undefined; i++) s.server.runCron(1);
       assert.ok(s.server.latency.events.has('expire-cycle'));
     } finally {
       await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');

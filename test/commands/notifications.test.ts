@@ -44,9 +44,10 @@ test('lazy expiry emits expired before the reading command sees no key', async (
   try {
     s.server.keyspace.activeExpireEnabled = false;
     const sub = await subscriber(s);
-    await s.call('SET', 'k', 'v', 'PX', '5');
+    await s.call('SET', 'k', 'v', 'PX', '100000');
     await received(sub);
-    await new Promise((r) => setTimeout(r, 15));
+    // The TTL runs out (set in the past directly: a clock jump would expire the key at once).
+    s.server.keyspace.dbs[0].setExpire('k', s.clock.now() - 1);
     assert.equal(await s.call('GET', 'k'), null);
     assert.deepEqual(await received(sub), [
       ['__keyspace@0__:k', 'expired'],
@@ -60,15 +61,15 @@ test('lazy expiry emits expired before the reading command sees no key', async (
 test('active expiry (the cron) emits expired events', async () => {
   const s = await startServer({ port: null, notifyKeyspaceEvents: 'Ex', hz: 100 } as never);
   try {
+    s.server.stopCron(); // stepped below
     const sub = await subscriber(s);
-    await s.call('SET', 'k1', 'v', 'PX', '10');
-    await s.call('SET', 'k2', 'v', 'PX', '10');
-    const end = Date.now() + 2000;
-    const got: [string, string][] = [];
-    while (got.length < 2 && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 20));
-      got.push(...(await received(sub)));
-    }
+    await s.call('SET', 'k1', 'v', 'PX', '100000');
+    await s.call('SET', 'k2', 'v', 'PX', '100000');
+    // TTLs that ran out, put in the past directly (a clock jump would expire them without the cron).
+    for (const k of ['k1', 'k2']) s.server.keyspace.dbs[0].setExpire(k, s.clock.now() - 1);
+    assert.deepEqual(await received(sub), []);
+    s.server.runCron(1);
+    const got = await received(sub);
     assert.deepEqual(got.map((m) => m[1]).sort(), ['k1', 'k2']);
   } finally {
     await s.close();

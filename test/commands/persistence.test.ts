@@ -66,6 +66,7 @@ test('a server given dir loads the file at startup; INFO reports keys loaded and
     await s.call('SELECT', '5');
     await s.call('SAVE');
   });
+  // Real time: 'gone' must expire while no server runs (a new server has a new clock).
   await new Promise((r) => setTimeout(r, 80));
   await withServer({ dir }, async (s) => {
     assert.equal(await s.call('GET', 'k'), 'v');
@@ -143,13 +144,14 @@ test('BGSAVE argument errors, SCHEDULE, and BGSAVE inside MULTI is scheduled', a
 
 test('save points trigger a background save once enough changes and seconds passed', async () => {
   await withServer({ save: '2 3', hz: 100 }, async (s, dir) => {
+    s.server.stopCron(); // the cron checks the save points: stepped below
     await s.call('SET', 'a', '1');
     await s.call('SET', 'b', '1');
     s.clock.advance(5000);
-    await new Promise((r) => setTimeout(r, 100));
+    s.server.runCron(1);
     assert.equal((await persistenceInfo(s)).rdb_saves, '0', 'only 2 changes');
     await s.call('SET', 'c', '1');
-    await new Promise((r) => setTimeout(r, 100));
+    s.server.runCron(1);
     await persistenceOf(s.server).waitBgsave();
     assert.equal((await persistenceInfo(s)).rdb_saves, '1');
     assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
@@ -220,6 +222,7 @@ test('SHUTDOWN: an ephemeral server saves only with SAVE; a server with dir save
   assert.equal(s.server.persistence.prepareShutdown(false, true, false), null);
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), false);
   assert.equal(await s.call('SHUTDOWN'), 'OK');
+  // Real time: the server stops (and writes the file) after SHUTDOWN's reply.
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(fs.existsSync(path.join(dir, 'dump.rdb')), true);
   const again = await startServer({ port: null, dir });

@@ -2,6 +2,7 @@
 // decides when to open a new node from the listpack's byte size (stream-node-max-bytes), and
 // approximate trimming removes whole nodes: to observe the same lengths as Redis we account the
 // bytes exactly as listpack.c would encode them.
+import { string2ll } from '../../util/numbers';
 import type { U64 } from './id';
 
 /** Bytes of the back-length field that follows an element whose encoding takes `l` bytes. */
@@ -53,26 +54,8 @@ export function lpStringSize(s: string): number {
 
 /** The value of a canonical int64 decimal string (only its size class matters), or null. */
 function lpStringToInt(s: string): number | null {
-  const n = s.length;
-  let i = 0;
-  let neg = false;
-  if (s.charCodeAt(0) === 45) {
-    if (n === 1) return null;
-    neg = true;
-    i = 1;
-  }
-  const first = s.charCodeAt(i);
-  if (first === 48) return n === 1 ? 0 : null;
-  if (first < 49 || first > 57) return null;
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return null;
-  }
-  if (n - i > 19 || (n - i === 19 && s.slice(i) > (neg ? '9223372036854775808' : '9223372036854775807'))) return null;
-  // Precision is irrelevant here: only the size class is needed, and every value past 2^31
-  // takes the 9-byte encoding.
-  const v = Number(s);
-  return v;
+  const v = string2ll(s);
+  return v === null ? null : Number(v);
 }
 
 /** Listpack header (total bytes + element count) and end byte. */
