@@ -131,12 +131,17 @@ export class ReplicaOf {
     if (this.masterReplId !== null) {
       const off = this.reploff + 1;
       srv.log.notice(`Trying a partial resynchronization (request ${this.masterReplId}:${off}).`);
-      this.send(['PSYNC', this.masterReplId, String(off)]);
+      this.send(this.psyncArgs(this.masterReplId, String(off)));
     } else {
       srv.log.notice('Partial resynchronization not possible (no cached master)');
-      this.send(['PSYNC', '?', '-1']);
+      this.send(this.psyncArgs('?', '-1'));
     }
     this.steps = ['psync'];
+  }
+
+  /** A master failing over to its replica asks it to become the master (PSYNC ... FAILOVER). */
+  private psyncArgs(replid: string, offset: string): string[] {
+    return this.repl.failover.state === 'failover-in-progress' ? ['PSYNC', replid, offset, 'FAILOVER'] : ['PSYNC', replid, offset];
   }
 
   private onData(chunk: Buffer): void {
@@ -209,6 +214,12 @@ export class ReplicaOf {
 
   private psyncReply(line: string): 'more' | 'transfer' | 'stream' | 'stop' {
     const srv = this.srv;
+    // A failover ends when the target accepted (a full resync is accepted too); else it is aborted.
+    const accepted = line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE');
+    if (this.repl.failover.state === 'failover-in-progress') {
+      this.repl.failover.psyncAnswered(accepted);
+      if (!accepted) return 'stop';
+    }
     if (line.startsWith('+FULLRESYNC')) {
       const m = /^\+FULLRESYNC ([^ ]+) (-?\d+)/.exec(line);
       if (m === null || m[1].length !== 40) {

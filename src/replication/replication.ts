@@ -19,6 +19,7 @@ import type { PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
 import { unblockAllOnRoleChange, unblockClient } from '../engine/blocking';
 import { Backlog } from './backlog';
+import { Failover } from './failover';
 import { ReplicaOf } from './replica';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -90,6 +91,9 @@ export class Replication implements PropagationTarget {
   outputBytes = 0;
   /** Set while this server is a replica (REPLICAOF host port): its link to the master. */
   replicaOf: ReplicaOf | null = null;
+  /** FAILOVER's state (no-failover unless one was asked for). */
+  readonly failover = new Failover(this);
+  private lastFastCron = 0;
 
   constructor(readonly srv: Server) {
     this.noReplicasSince = srv.clock.now();
@@ -378,6 +382,7 @@ export class Replication implements PropagationTarget {
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = this.srv.clock.now();
     this.serveWaiters();
+    this.failover.scheduleCheck();
   }
 
   /** Online replicas that acknowledged at least `offset` (replicationCountAcksByOffset). */
@@ -435,6 +440,12 @@ export class Replication implements PropagationTarget {
   /** Once a second: PING replicas, drop timed-out ones, free an unused backlog, resize it. */
   private cron(): void {
     const now = Date.now();
+    // During a failover the checks and the handshake run ten times a second, as in Redis.
+    if (this.failover.active && now - this.lastFastCron >= 100) {
+      this.lastFastCron = now;
+      this.failover.update();
+      if (now - this.lastCron < 1000) this.replicaOf?.cron();
+    }
     if (now - this.lastCron < 1000) return;
     this.lastCron = now;
     const loops = this.cronLoops++;
@@ -446,7 +457,10 @@ export class Replication implements PropagationTarget {
     }
     const period = cfg.int('repl-ping-replica-period');
     // A replica's replicas get the PINGs of its master, in the stream it hands on.
-    if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null) this.feedStandalone(['PING']);
+    // Not while a failover with a deadline holds the pause: the PING would move the offset the
+    // replicas must reach (Redis's condition, which a failover without TIMEOUT does not meet).
+    const failoverPause = this.failover.endTime !== 0 && this.srv.clientPause !== null;
+    if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null && !failoverPause) this.feedStandalone(['PING']);
     const clockNow = this.srv.clock.now();
     const timeoutMs = cfg.int('repl-timeout') * 1000;
     for (const r of [...this.replicas]) {
@@ -510,7 +524,7 @@ export class Replication implements PropagationTarget {
     });
     const b = this.backlog;
     out.push(
-      ['master_failover_state', 'no-failover'],
+      ['master_failover_state', this.failover.state],
       ['master_replid', this.replId],
       ['master_replid2', this.replId2],
       ['master_repl_offset', this.masterReplOffset],
