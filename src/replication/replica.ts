@@ -441,8 +441,9 @@ export class ReplicaOf {
         const out = c.writer.take();
         if (out !== null && out[0] === 45 /* '-' */) this.criticalError(out, argv);
       }
-      // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged).
-      if (c.multi === null) this.applied(this.readOff - parser.buffered);
+      // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged); a
+      // command postponed by CLIENT PAUSE counts once it ran (process() is called again then).
+      if (c.multi === null && !c.blocked) this.applied(this.readOff - parser.buffered);
     }
   }
 
