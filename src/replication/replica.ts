@@ -484,6 +484,20 @@ export class ReplicaOf {
     this.lastAck = Date.now();
   }
 
+  /** The stream db recorded in an RDB saved now: the master client's, else the cached master's. */
+  streamDbForSave(): number | null {
+    if (this.master !== null) return this.master.db.id;
+    return this.masterReplId !== null ? this.streamDb : null;
+  }
+
+  /** The history an RDB loaded at startup recorded: the next PSYNC continues from it. */
+  cacheFrom(replid: string, offset: number, streamDb: number): void {
+    this.masterReplId = replid;
+    this.reploff = offset;
+    this.readOff = offset;
+    this.streamDb = streamDb;
+  }
+
   // ---- losing the link -------------------------------------------------------------------------
 
   /** The master client was closed (CLIENT KILL TYPE master, a timeout, a protocol error). */

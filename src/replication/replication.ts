@@ -14,6 +14,7 @@ import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import type { Server } from '../engine/server';
 import { respCommand } from '../persistence/aof-format';
+import type { ReplAux } from '../persistence/rdb-file';
 import { persistenceOf } from '../persistence/persistence';
 import type { PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
@@ -371,6 +372,70 @@ export class Replication implements PropagationTarget {
     }
     const w = this.waiters.findIndex((x) => x.client === c);
     if (w >= 0) this.waiters.splice(w, 1);
+  }
+
+  /** CONFIG RESETSTAT: the sync counters and the bytes sent to replicas. */
+  resetStats(): void {
+    this.syncFull = 0;
+    this.syncPartialOk = 0;
+    this.syncPartialErr = 0;
+    this.outputBytes = 0;
+  }
+
+  // ---- the history in RDB files ----------------------------------------------------------------
+
+  /**
+   * The repl-stream-db / repl-id / repl-offset aux fields of an RDB file saved now (Redis's
+   * rdbPopulateSaveInfo): a master in a replication chain (it has a backlog), or a replica with
+   * its master's history; null for a master that never had replicas.
+   */
+  saveInfo(): ReplAux | null {
+    const ro = this.replicaOf;
+    if (ro === null) {
+      if (this.backlog === null) return null;
+      return { streamDb: this.selDb === -1 ? 0 : this.selDb, replId: this.replId, offset: this.masterReplOffset };
+    }
+    const db = ro.streamDbForSave();
+    return db === null ? null : { streamDb: db, replId: this.replId, offset: this.masterReplOffset };
+  }
+
+  /** Before a master loads its RDB at startup: a backlog for the DELs of keys found expired. */
+  prepareStartupLoad(): void {
+    if (this.backlog === null) this.createBacklog();
+  }
+
+  /** A key found expired while loading at startup: its deletion goes into the backlog. */
+  feedExpiredAtLoad(dbId: number, key: string): void {
+    this.feed(dbId, [this.srv.keyspace.lazyfree.expire ? 'UNLINK' : 'DEL', key], true, null);
+  }
+
+  /**
+   * After the startup load (Redis's loadDataFromDisk): the RDB's history continues. A master
+   * offers it as replid2 (replicas that followed it resync partially) with its offset rebased
+   * past it; a replica caches it as its master to PSYNC from. Without it, no backlog is kept.
+   */
+  restoreFromRdb(aux: Map<string, string>): void {
+    const id = aux.get('repl-id');
+    const offset = Number(aux.get('repl-offset') ?? -1);
+    const streamDb = Number(aux.get('repl-stream-db') ?? -1);
+    const valid = id !== undefined && id.length === 40 && Number.isSafeInteger(offset) && offset !== -1 && streamDb !== -1;
+    const ro = this.replicaOf;
+    if (!valid) {
+      if (ro === null) this.backlog = null;
+      return;
+    }
+    if (ro !== null) {
+      this.replId = id;
+      this.masterReplOffset = offset;
+      ro.cacheFrom(id, offset, streamDb);
+      return;
+    }
+    this.replId2 = id;
+    this.secondReplOffset = offset + 1;
+    this.masterReplOffset += offset;
+    const b = this.backlog!;
+    b.offset = this.masterReplOffset - b.histlen + 1;
+    this.noReplicasSince = this.srv.clock.now();
   }
 
   // ---- acknowledgements and WAIT -----------------------------------------------------------------
