@@ -77,6 +77,16 @@ export class ReplicaOf {
     srv.log.notice(`MASTER <-> REPLICA sync started`);
     // bind-source-addr: the address the link leaves from (else the system picks one).
     const source = srv.config.get('bind-source-addr');
+    // tls-replication yes: the link uses TLS with this server's client certificate and CA.
+    let tlsOptions = null;
+    if (srv.config.bool('tls-replication')) {
+      tlsOptions = srv.tls?.clientOptions() ?? null;
+      if (tlsOptions === null) {
+        srv.log.warning('Unable to connect to MASTER: tls-replication is enabled but TLS is not configured');
+        this.state = 'connect';
+        return;
+      }
+    }
     const link = new srv.MasterLink(
       this.host,
       this.port,
@@ -86,6 +96,7 @@ export class ReplicaOf {
         closed: (why) => this.linkClosed(why),
       },
       source === '' ? null : source,
+      tlsOptions,
     );
     this.link = link;
   }
