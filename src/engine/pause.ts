@@ -18,7 +18,7 @@ export const enum PausePurpose {
 }
 
 export class ClientPause {
-  /** The strongest type and the latest end of the purposes in force. */
+  /** The strongest type of the purposes in force, and the latest end among those of that type. */
   type: PauseType = PauseType.Write;
   /** Absolute end time on the server clock (ms). */
   end = 0;
@@ -32,11 +32,7 @@ export class ClientPause {
 
   /** Whether this command from c must wait (Redis's processCommand pause check). */
   affects(c: Client, cmd: Command, flags: number): boolean {
-    if (this.server.clock.now() >= this.end) {
-      end(this.server);
-      return false;
-    }
-    // A shorter purpose may have run out while a longer one holds: its type no longer counts.
+    // Purposes that ran out no longer count (none left: the pause ends here).
     if (!this.refresh()) return false;
     // Replicas are never paused: their acknowledgements keep flowing.
     if (c.isReplica) return false;
@@ -59,12 +55,13 @@ export class ClientPause {
         continue;
       }
       if (p.type > type) type = p.type;
-      if (p.end > endMs) endMs = p.end;
     }
     if (type === 0) {
       end(this.server);
       return false;
     }
+    // The end is the furthest among the purposes of the strongest type (Redis's rule).
+    for (const p of this.purposes) if (p !== null && p.type === type && p.end > endMs) endMs = p.end;
     const weaker = type < this.type;
     this.type = type;
     this.end = endMs;
@@ -75,7 +72,7 @@ export class ClientPause {
 
   /** The earliest end among the purposes in force (when the type or the pause may change). */
   private nextChange(): number {
-    let m = this.end;
+    let m = Number.MAX_SAFE_INTEGER;
     for (const p of this.purposes) if (p !== null && p.end < m) m = p.end;
     return m;
   }
