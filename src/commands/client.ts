@@ -3,7 +3,7 @@
 // (TRACKING, CACHING, GETREDIR, TRACKINGINFO and UNBLOCK live with the features they control.)
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
-import { PauseType, end as endPause, pauseClients } from '../engine/pause';
+import { PausePurpose, PauseType, pauseClients, unpauseClients } from '../engine/pause';
 import { SYNTAX, TIMEOUT_NEGATIVE, errorf, TIMEOUT_NOT_INTEGER, subcommandSyntax } from '../errors';
 import { NO_REPLY, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { int64Arg, is } from './args';
@@ -260,7 +260,8 @@ function pause(c: Client, argv: string[]): Reply {
 }
 
 function unpause(c: Client): Reply {
-  endPause(c.server);
+  // A failover's pause stays (only FAILOVER ABORT or its end lifts it).
+  unpauseClients(c.server, PausePurpose.User);
   return OK;
 }
 

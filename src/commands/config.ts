@@ -117,6 +117,7 @@ function resetstat(c: Client): Reply {
   const ks = srv.keyspace.stats;
   for (const k of Object.keys(ks) as (keyof typeof ks)[]) ks[k] = 0;
   srv.keyspace.lazyfree.resetStats();
+  srv.replication.resetStats();
   return OK;
 }
 

@@ -16,13 +16,22 @@ function sync(c: Client, argv: string[]): Reply {
   if (c.isReplica) return NO_REPLY;
   // The payload must follow the replies already produced, with nothing in between.
   if (c.writer.pending !== 0) return errorf('ERR SYNC and PSYNC are invalid with pending output');
-  const r = replicationOf(c.server);
+  const srv = c.server;
+  const r = replicationOf(srv);
+  const psync = is(argv[0], 'PSYNC');
+  // PSYNC <our replid> <offset> FAILOVER: our master fails over to us; we become the master first.
+  if (psync && argv.length > 3 && is(argv[3], 'FAILOVER')) {
+    srv.log.warning(`Failover request received for replid ${argv[1]}.`);
+    if (r.replicaOf === null) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
+    if (argv[1].toLowerCase() !== r.replId) return errorf('ERR PSYNC FAILOVER replid must match my replid.');
+    r.unsetMaster();
+    srv.log.notice(`MASTER MODE enabled (failover request from '${clientInfoLine(c)}')`);
+  }
+  if (r.failover.active) return errorf("NOMASTERLINK Can't SYNC while failing over");
   // A replica serves replicas only while it follows its master (they get that stream).
   if (r.replicaOf !== null && r.replicaOf.state !== 'connected') return errorf("NOMASTERLINK Can't SYNC while not connected with my master");
-  const psync = is(argv[0], 'PSYNC');
-  if (psync && argv.length > 3 && is(argv[3], 'FAILOVER')) return errorf("ERR PSYNC FAILOVER can't be sent to a master.");
   const offset = psync ? intArg(argv[2]) : 0;
-  c.server.log.notice(`Replica ${c.addr} asks for synchronization`);
+  srv.log.notice(`Replica ${c.addr} asks for synchronization`);
   if (psync && r.tryPartialResync(c, argv[1], offset)) return NO_REPLY;
   r.fullResync(c, psync);
   return NO_REPLY;
@@ -99,10 +108,12 @@ function replicaof(c: Client, argv: string[]): Reply {
   const srv = c.server;
   if (srv.cluster !== null) return errorf('ERR REPLICAOF not allowed in cluster mode.');
   const r = replicationOf(srv);
+  if (srv.cluster !== null) return errorf('ERR REPLICAOF not allowed in cluster mode.');
+  if (r.failover.active) return errorf('ERR REPLICAOF not allowed while failing over.');
   if (is(argv[1], 'NO') && is(argv[2], 'ONE')) {
     if (r.replicaOf !== null) {
       r.unsetMaster();
-      srv.log.notice(`MASTER MODE enabled (user request from 'id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}')`);
+      srv.log.notice(`MASTER MODE enabled (user request from '${clientInfoLine(c)}')`);
     }
     return OK;
   }
@@ -114,8 +125,64 @@ function replicaof(c: Client, argv: string[]): Reply {
     return ALREADY_CONNECTED;
   }
   r.setMaster(argv[1], port);
-  srv.log.notice(`REPLICAOF ${argv[1]}:${port} enabled (user request from 'id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}')`);
+  srv.log.notice(`REPLICAOF ${argv[1]}:${port} enabled (user request from '${clientInfoLine(c)}')`);
   return OK;
+}
+
+/** The start of CLIENT LIST's line for c, as Redis's role-change log lines quote it. */
+function clientInfoLine(c: Client): string {
+  return `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name}`;
+}
+
+/**
+ * FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]: hands the master role to a replica once
+ * it caught up (src/replication/failover.ts); ABORT alone cancels one in progress.
+ */
+function failover(c: Client, argv: string[]): Reply {
+  const srv = c.server;
+  if (srv.cluster !== null) return errorf('ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.');
+  const f = replicationOf(srv).failover;
+  if (argv.length === 2 && is(argv[1], 'ABORT')) {
+    if (!f.active) return errorf('ERR No failover in progress.');
+    f.abort('Failover manually aborted');
+    return OK;
+  }
+  let timeout = 0;
+  let force = false;
+  let host: string | null = null;
+  let port = 0;
+  for (let j = 1; j < argv.length; j++) {
+    if (is(argv[j], 'TIMEOUT') && j + 1 < argv.length && timeout === 0) {
+      timeout = longArg(argv[j + 1]);
+      if (timeout <= 0) return errorf('ERR FAILOVER timeout must be greater than 0');
+      j++;
+    } else if (is(argv[j], 'TO') && j + 2 < argv.length && host === null) {
+      port = longArg(argv[j + 2]);
+      host = argv[j + 1];
+      j += 2;
+    } else if (is(argv[j], 'FORCE') && !force) {
+      force = true;
+    } else return SYNTAX;
+  }
+  const r = replicationOf(srv);
+  if (f.active) return errorf('ERR FAILOVER already in progress.');
+  if (r.replicaOf !== null) return errorf('ERR FAILOVER is not valid when server is a replica.');
+  if (r.replicas.length === 0) return errorf('ERR FAILOVER requires connected replicas.');
+  if (force && (timeout === 0 || host === null)) return errorf('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
+  if (host !== null) {
+    const replica = f.findReplica(host, port);
+    if (replica === undefined) return errorf('ERR FAILOVER target HOST and PORT is not a replica.');
+    if (replica.state !== 'online') return errorf('ERR FAILOVER target replica is not online.');
+  }
+  f.start(host, port, timeout, force);
+  return OK;
+}
+
+/** getLongFromObjectOrReply: a 64-bit integer, else the not-an-integer error. */
+function longArg(s: string): number {
+  const v = parseIntStrict(s);
+  if (v === null) throw NOT_INTEGER;
+  return Number(v);
 }
 
 const ALREADY_CONNECTED = new SimpleString('OK Already connected to specified master');
@@ -142,5 +209,12 @@ export const replicationCommands: CommandDef[] = [
   },
   { name: 'replconf', summary: "A replica's settings and acknowledgements, sent on its link to the master.", arity: -1, flags: 'admin noscript loading stale allow_busy', handler: replconf },
   { name: 'role', summary: "This server's replication role, offset and replicas.", arity: 1, flags: 'noscript loading stale fast', acl: '@admin @dangerous', handler: (c) => replicationOf(c.server).roleReply() },
+  {
+    name: 'failover',
+    summary: 'Hands the master role to a replica once it caught up with the stream (or aborts one in progress).',
+    arity: -1,
+    flags: 'admin noscript stale',
+    handler: failover,
+  },
   { name: 'wait', summary: 'Waits until a number of replicas acknowledged the writes of this connection.', arity: 3, flags: 'noscript', acl: '@connection', handler: wait },
 ];

@@ -2,6 +2,7 @@
 // transfer and the replication stream are interpreted by src/replication/replica.ts, which gets
 // the bytes as they arrive and writes its commands through send().
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 export interface MasterLinkEvents {
   connected(): void;
@@ -17,13 +18,15 @@ export class MasterLink {
   localAddr = '';
   remoteAddr = '';
 
-  constructor(host: string, port: number, events: MasterLinkEvents, bindAddr: string | null) {
-    const opts: net.NetConnectOpts = { host, port };
-    if (bindAddr) (opts as net.TcpNetConnectOpts).localAddress = bindAddr;
-    const s = net.createConnection(opts);
+  /** `tlsOptions`: connect with TLS (tls-replication yes), with the client certificate and CA given. */
+  constructor(host: string, port: number, events: MasterLinkEvents, bindAddr: string | null, tlsOptions: tls.ConnectionOptions | null = null) {
+    const opts: net.TcpNetConnectOpts = { host, port };
+    if (bindAddr) opts.localAddress = bindAddr;
+    const s = tlsOptions !== null ? tls.connect({ ...tlsOptions, ...opts, servername: net.isIP(host) ? undefined : host }) : net.createConnection(opts);
     this.socket = s;
     s.setNoDelay(true);
-    s.on('connect', () => {
+    // With TLS the link is up once the handshake completed.
+    s.on(tlsOptions !== null ? 'secureConnect' : 'connect', () => {
       this.localAddr = fmt(s.localAddress, s.localPort);
       this.remoteAddr = fmt(s.remoteAddress, s.remotePort);
       events.connected();

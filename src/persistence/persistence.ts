@@ -20,6 +20,12 @@ const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
 const SLICE_MS = 8;
 
+/** A load at startup: the RDB's aux fields are collected, expired keys fed to the replication backlog. */
+interface StartupLoad {
+  aux: Map<string, string>;
+  feedExpired: boolean;
+}
+
 export const MISCONF_RDB = errorf(
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
 );
@@ -115,6 +121,8 @@ export class Persistence {
       now: this.srv.clock.now(),
       accessInfo: policy.endsWith('-lru') ? 'lru' : policy.endsWith('-lfu') ? 'lfu' : null,
       functions: functionStore?.dump(this.srv) ?? [],
+      // An RDB file (not an AOF preamble) records the replication history it belongs to.
+      replAux: aofBase ? undefined : (this.srv.replication.saveInfo() ?? undefined),
     };
   }
 
@@ -392,7 +400,7 @@ export class Persistence {
   // ---- loading -------------------------------------------------------------------------------
 
   /** A sink that stores loaded keys into the server's databases. */
-  private loadSink(expiredCounter: { n: number }, merge = false): LoadSink {
+  private loadSink(expiredCounter: { n: number }, merge = false, startup: StartupLoad | null = null): LoadSink {
     const srv = this.srv;
     const now = srv.clock.now();
     return {
@@ -402,6 +410,8 @@ export class Persistence {
         // A replica keeps keys whose TTL passed: its master sends their DEL (Redis's iAmMaster()).
         if (expireMs !== -1 && expireMs < now && srv.replicaGate === null) {
           expiredCounter.n++;
+          // Replicas that continue from the saved offset must delete it too.
+          if (startup?.feedExpired) srv.replication.feedExpiredAtLoad(dbId, key);
           return true;
         }
         if (db.dict.has(key)) {
@@ -417,6 +427,7 @@ export class Persistence {
         if (functionStore === null) throw new RdbLoadError('The RDB file contains functions, but function support is not available');
         functionStore.load(srv, code, merge);
       },
+      aux: (k: string, v: string) => void startup?.aux.set(k, v),
       // Older Redis versions could save keys without elements: skipped (first ten logged).
       emptyKey: (key: string, n: number) => {
         if (n <= 10) srv.log.warning(`RDB loading skipping empty key: ${key}`);
@@ -451,10 +462,10 @@ export class Persistence {
    * Loads an RDB image in slices (clients get -LOADING meanwhile). Resolves when done; rejects
    * with RdbLoadError on a corrupt file.
    */
-  loadRdbAsync(buf: Buffer): Promise<void> {
+  loadRdbAsync(buf: Buffer, startup: StartupLoad | null = null): Promise<void> {
     const srv = this.srv;
     const expired = { n: 0 };
-    const loader = new RdbLoader(buf, this.loadSink(expired), this.loadLimits(), this.verifyChecksums());
+    const loader = new RdbLoader(buf, this.loadSink(expired, false, startup), this.loadLimits(), this.verifyChecksums());
     this.loading = { startMs: Date.now(), totalBytes: buf.length, progress: () => loader.progress };
     srv.loading = true;
     const delayUs = srv.config.int('key-load-delay');
@@ -512,7 +523,14 @@ export class Persistence {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new RdbLoadError(`Fatal error loading the DB: ${errText(e)}. Exiting.`);
     }
-    await this.loadRdbAsync(buf);
+    // A master keeps the DELs of keys that expired while it was down in a fresh backlog, and
+    // continues its replication history from the RDB's repl-id / repl-offset (src/replication).
+    const repl = srv.replication;
+    const master = repl.replicaOf === null;
+    if (master) repl.prepareStartupLoad();
+    const aux = new Map<string, string>();
+    await this.loadRdbAsync(buf, { aux, feedExpired: master });
+    repl.restoreFromRdb(aux);
     this.rdbSaves = 0;
     if (this.lastLoadEmptySkipped > 0) {
       srv.log.warning(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}, empty keys skipped: ${this.lastLoadEmptySkipped}.`);

@@ -77,6 +77,16 @@ export class ReplicaOf {
     srv.log.notice(`MASTER <-> REPLICA sync started`);
     // bind-source-addr: the address the link leaves from (else the system picks one).
     const source = srv.config.get('bind-source-addr');
+    // tls-replication yes: the link uses TLS with this server's client certificate and CA.
+    let tlsOptions = null;
+    if (srv.config.bool('tls-replication')) {
+      tlsOptions = srv.tls?.clientOptions() ?? null;
+      if (tlsOptions === null) {
+        srv.log.warning('Unable to connect to MASTER: tls-replication is enabled but TLS is not configured');
+        this.state = 'connect';
+        return;
+      }
+    }
     const link = new srv.MasterLink(
       this.host,
       this.port,
@@ -86,6 +96,7 @@ export class ReplicaOf {
         closed: (why) => this.linkClosed(why),
       },
       source === '' ? null : source,
+      tlsOptions,
     );
     this.link = link;
   }
@@ -131,12 +142,17 @@ export class ReplicaOf {
     if (this.masterReplId !== null) {
       const off = this.reploff + 1;
       srv.log.notice(`Trying a partial resynchronization (request ${this.masterReplId}:${off}).`);
-      this.send(['PSYNC', this.masterReplId, String(off)]);
+      this.send(this.psyncArgs(this.masterReplId, String(off)));
     } else {
       srv.log.notice('Partial resynchronization not possible (no cached master)');
-      this.send(['PSYNC', '?', '-1']);
+      this.send(this.psyncArgs('?', '-1'));
     }
     this.steps = ['psync'];
+  }
+
+  /** A master failing over to its replica asks it to become the master (PSYNC ... FAILOVER). */
+  private psyncArgs(replid: string, offset: string): string[] {
+    return this.repl.failover.state === 'failover-in-progress' ? ['PSYNC', replid, offset, 'FAILOVER'] : ['PSYNC', replid, offset];
   }
 
   private onData(chunk: Buffer): void {
@@ -209,6 +225,12 @@ export class ReplicaOf {
 
   private psyncReply(line: string): 'more' | 'transfer' | 'stream' | 'stop' {
     const srv = this.srv;
+    // A failover ends when the target accepted (a full resync is accepted too); else it is aborted.
+    const accepted = line.startsWith('+FULLRESYNC') || line.startsWith('+CONTINUE');
+    if (this.repl.failover.state === 'failover-in-progress') {
+      this.repl.failover.psyncAnswered(accepted);
+      if (!accepted) return 'stop';
+    }
     if (line.startsWith('+FULLRESYNC')) {
       const m = /^\+FULLRESYNC ([^ ]+) (-?\d+)/.exec(line);
       if (m === null || m[1].length !== 40) {
@@ -431,8 +453,9 @@ export class ReplicaOf {
         const out = c.writer.take();
         if (out !== null && out[0] === 45 /* '-' */) this.criticalError(out, argv);
       }
-      // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged).
-      if (c.multi === null) this.applied(this.readOff - parser.buffered);
+      // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged); a
+      // command postponed by CLIENT PAUSE counts once it ran (process() is called again then).
+      if (c.multi === null && !c.blocked) this.applied(this.readOff - parser.buffered);
     }
   }
 
@@ -471,6 +494,20 @@ export class ReplicaOf {
     if (this.link === null || this.state !== 'connected') return;
     this.send(['REPLCONF', 'ACK', String(this.reploff)]);
     this.lastAck = Date.now();
+  }
+
+  /** The stream db recorded in an RDB saved now: the master client's, else the cached master's. */
+  streamDbForSave(): number | null {
+    if (this.master !== null) return this.master.db.id;
+    return this.masterReplId !== null ? this.streamDb : null;
+  }
+
+  /** The history an RDB loaded at startup recorded: the next PSYNC continues from it. */
+  cacheFrom(replid: string, offset: number, streamDb: number): void {
+    this.masterReplId = replid;
+    this.reploff = offset;
+    this.readOff = offset;
+    this.streamDb = streamDb;
   }
 
   // ---- losing the link -------------------------------------------------------------------------

@@ -14,11 +14,13 @@ import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import type { ServerContext } from '../engine/context';
 import { respCommand } from '../persistence/aof-format';
+import type { ReplAux } from '../persistence/rdb-file';
 import { persistenceOf } from '../persistence/persistence';
 import type { PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
 import { unblockAllOnRoleChange, unblockClient } from '../engine/blocking';
 import { Backlog } from './backlog';
+import { Failover } from './failover';
 import { ReplicaOf } from './replica';
 
 export type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -90,6 +92,9 @@ export class Replication implements PropagationTarget {
   outputBytes = 0;
   /** Set while this server is a replica (REPLICAOF host port): its link to the master. */
   replicaOf: ReplicaOf | null = null;
+  /** FAILOVER's state (no-failover unless one was asked for). */
+  readonly failover = new Failover(this);
+  private lastFastCron = 0;
 
   constructor(readonly srv: ServerContext) {
     this.noReplicasSince = srv.clock.now();
@@ -369,6 +374,70 @@ export class Replication implements PropagationTarget {
     if (w >= 0) this.waiters.splice(w, 1);
   }
 
+  /** CONFIG RESETSTAT: the sync counters and the bytes sent to replicas. */
+  resetStats(): void {
+    this.syncFull = 0;
+    this.syncPartialOk = 0;
+    this.syncPartialErr = 0;
+    this.outputBytes = 0;
+  }
+
+  // ---- the history in RDB files ----------------------------------------------------------------
+
+  /**
+   * The repl-stream-db / repl-id / repl-offset aux fields of an RDB file saved now (Redis's
+   * rdbPopulateSaveInfo): a master in a replication chain (it has a backlog), or a replica with
+   * its master's history; null for a master that never had replicas.
+   */
+  saveInfo(): ReplAux | null {
+    const ro = this.replicaOf;
+    if (ro === null) {
+      if (this.backlog === null) return null;
+      return { streamDb: this.selDb === -1 ? 0 : this.selDb, replId: this.replId, offset: this.masterReplOffset };
+    }
+    const db = ro.streamDbForSave();
+    return db === null ? null : { streamDb: db, replId: this.replId, offset: this.masterReplOffset };
+  }
+
+  /** Before a master loads its RDB at startup: a backlog for the DELs of keys found expired. */
+  prepareStartupLoad(): void {
+    if (this.backlog === null) this.createBacklog();
+  }
+
+  /** A key found expired while loading at startup: its deletion goes into the backlog. */
+  feedExpiredAtLoad(dbId: number, key: string): void {
+    this.feed(dbId, [this.srv.keyspace.lazyfree.expire ? 'UNLINK' : 'DEL', key], true, null);
+  }
+
+  /**
+   * After the startup load (Redis's loadDataFromDisk): the RDB's history continues. A master
+   * offers it as replid2 (replicas that followed it resync partially) with its offset rebased
+   * past it; a replica caches it as its master to PSYNC from. Without it, no backlog is kept.
+   */
+  restoreFromRdb(aux: Map<string, string>): void {
+    const id = aux.get('repl-id');
+    const offset = Number(aux.get('repl-offset') ?? -1);
+    const streamDb = Number(aux.get('repl-stream-db') ?? -1);
+    const valid = id !== undefined && id.length === 40 && Number.isSafeInteger(offset) && offset !== -1 && streamDb !== -1;
+    const ro = this.replicaOf;
+    if (!valid) {
+      if (ro === null) this.backlog = null;
+      return;
+    }
+    if (ro !== null) {
+      this.replId = id;
+      this.masterReplOffset = offset;
+      ro.cacheFrom(id, offset, streamDb);
+      return;
+    }
+    this.replId2 = id;
+    this.secondReplOffset = offset + 1;
+    this.masterReplOffset += offset;
+    const b = this.backlog!;
+    b.offset = this.masterReplOffset - b.histlen + 1;
+    this.noReplicasSince = this.srv.clock.now();
+  }
+
   // ---- acknowledgements and WAIT -----------------------------------------------------------------
 
   /** REPLCONF ACK <offset> from a replica. */
@@ -378,6 +447,7 @@ export class Replication implements PropagationTarget {
     if (offset > link.ackOffset) link.ackOffset = offset;
     link.ackTime = this.srv.clock.now();
     this.serveWaiters();
+    this.failover.scheduleCheck();
   }
 
   /** Online replicas that acknowledged at least `offset` (replicationCountAcksByOffset). */
@@ -435,6 +505,12 @@ export class Replication implements PropagationTarget {
   /** Once a second: PING replicas, drop timed-out ones, free an unused backlog, resize it. */
   private cron(): void {
     const now = Date.now();
+    // During a failover the checks and the handshake run ten times a second, as in Redis.
+    if (this.failover.active && now - this.lastFastCron >= 100) {
+      this.lastFastCron = now;
+      this.failover.update();
+      if (now - this.lastCron < 1000) this.replicaOf?.cron();
+    }
     if (now - this.lastCron < 1000) return;
     this.lastCron = now;
     const loops = this.cronLoops++;
@@ -446,7 +522,10 @@ export class Replication implements PropagationTarget {
     }
     const period = cfg.int('repl-ping-replica-period');
     // A replica's replicas get the PINGs of its master, in the stream it hands on.
-    if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null) this.feedStandalone(['PING']);
+    // Not while a failover with a deadline holds the pause: the PING would move the offset the
+    // replicas must reach (Redis's condition, which a failover without TIMEOUT does not meet).
+    const failoverPause = this.failover.endTime !== 0 && this.srv.clientPause !== null;
+    if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null && !failoverPause) this.feedStandalone(['PING']);
     const clockNow = this.srv.clock.now();
     const timeoutMs = cfg.int('repl-timeout') * 1000;
     for (const r of [...this.replicas]) {
@@ -510,7 +589,7 @@ export class Replication implements PropagationTarget {
     });
     const b = this.backlog;
     out.push(
-      ['master_failover_state', 'no-failover'],
+      ['master_failover_state', this.failover.state],
       ['master_replid', this.replId],
       ['master_replid2', this.replId2],
       ['master_repl_offset', this.masterReplOffset],

@@ -242,3 +242,52 @@ test('the link to the master leaves from bind-source-addr', async () => {
     await master.close();
   }
 });
+
+test('a master restarted from its RDB continues its history: the replica resyncs partially (repl-id/repl-offset aux fields)', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-restart-'));
+  // No PING between the SAVE and the stop: the file holds the last offset the replica saw.
+  let master: RespiteServer | null = await startServer({ port: 0, dir, save: '', 'repl-ping-replica-period': 3600 });
+  const port = master.port;
+  const replica = await startServer({ port: 0, replicaof: ['127.0.0.1', port] });
+  const r = await RespClient.connect(replica.port);
+  try {
+    await linkUp(r);
+    let m = await RespClient.connect(port);
+    await m.call('SET', 'k', 'v');
+    await m.call('SET', 'gone', 'v', 'PX', 50);
+    assert.equal(await m.call('WAIT', 1, 5000), 1);
+    // The file must hold the offset the replica reached (a late GETACK would move it on).
+    let before: Record<string, string> = {};
+    await until('a save at the offset the replica reached', async () => {
+      before = info(await m.call('INFO', 'replication'));
+      if (before.master_repl_offset !== info(await r.call('INFO', 'replication')).slave_repl_offset) return false;
+      await m.call('SAVE');
+      return info(await m.call('INFO', 'replication')).master_repl_offset === before.master_repl_offset;
+    });
+    m.close();
+    await master.close();
+    master = null;
+    // 'gone' expires while the master is down: its DEL reaches the replica through the backlog.
+    await new Promise((res) => setTimeout(res, 80));
+    master = await startServer({ port, dir, save: '' });
+    m = await RespClient.connect(port);
+    const after = info(await m.call('INFO', 'replication'));
+    assert.notEqual(after.master_replid, before.master_replid);
+    assert.equal(after.master_replid2, before.master_replid);
+    assert.equal(after.second_repl_offset, String(Number(before.master_repl_offset) + 1));
+    await until('the replica to resync', async () => info(await r.call('INFO', 'replication')).master_replid === after.master_replid && info(await r.call('INFO', 'replication')).master_link_status === 'up');
+    assert.equal(info(await m.call('INFO', 'stats')).sync_partial_ok, '1');
+    assert.equal(info(await m.call('INFO', 'stats')).sync_full, '0');
+    await until('the expired key to be deleted on the replica', async () => (await r.call('DBSIZE')) === 1);
+    assert.equal(await r.call('GET', 'k'), 'v');
+    m.close();
+  } finally {
+    r.close();
+    await replica.close();
+    await master?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
