@@ -227,7 +227,8 @@ async function largeValues(port: number, count: number): Promise<void> {
 async function runScenario(name: string, n: number, start: () => Promise<BenchServer>): Promise<{ before: number; after: number; afterGc: number }> {
   const srv = await start();
   try {
-    await command(srv.port, 'PING');
+    // redis-server loads a dump.rdb it finds in its --dir: start from an empty keyspace.
+    await command(srv.port, 'FLUSHALL');
     await settle(500);
     const before = rssBytes(srv.proc.pid!);
     let keys = 0;
