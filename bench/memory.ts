@@ -225,7 +225,15 @@ async function largeValues(port: number, count: number): Promise<void> {
 }
 
 async function runScenario(name: string, n: number, start: () => Promise<BenchServer>): Promise<{ before: number; after: number; afterGc: number }> {
-  const srv = await start();
+  // A loaded machine may take longer than servers.ts waits for a first connection: try again.
+  let srv: BenchServer | null = null;
+  for (let attempt = 1; srv === null; attempt++) {
+    try {
+      srv = await start();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   try {
     // redis-server loads a dump.rdb it finds in its --dir: start from an empty keyspace.
     await command(srv.port, 'FLUSHALL');
