@@ -1,26 +1,8 @@
-// Memory per key: loads N string keys over one pipelined connection and measures the server's RSS.
+// Memory per key: loaders for bench/run.ts, and a suite of its own (main below) that measures the
+// RSS growth of strings, small hashes, sets, sorted sets and lists, a big sorted set and large
+// values against redis-server in the same run.
 import * as net from 'node:net';
-import { BenchServer, rssBytes } from './servers';
-
-/** Sends raw RESP and resolves with the reply bytes once `expectBytes` have arrived. */
-function roundTrip(sock: net.Socket, payload: Buffer, expectBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    const onData = (d: Buffer) => {
-      parts.push(d);
-      got += d.length;
-      if (got >= expectBytes) {
-        sock.off('data', onData);
-        sock.off('error', reject);
-        resolve(Buffer.concat(parts));
-      }
-    };
-    sock.on('data', onData);
-    sock.once('error', reject);
-    sock.write(payload);
-  });
-}
+import { BenchServer, rssBytes, startRedis, startRespite } from './servers';
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -29,23 +11,11 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
+const pad = (i: number, w: number) => String(i).padStart(w, '0');
+
 /** SET key:<12 digits> val:<12 digits> for i in [0, count): 16-byte keys and values. */
 export async function loadKeys(port: number, count: number, batch = 10_000): Promise<void> {
-  const sock = await connect(port);
-  try {
-    for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
-      let s = '';
-      for (let i = start; i < start + n; i++) {
-        const d = String(i).padStart(12, '0');
-        s += `*3\r\n$3\r\nSET\r\n$16\r\nkey:${d}\r\n$16\r\nval:${d}\r\n`;
-      }
-      const reply = await roundTrip(sock, Buffer.from(s, 'latin1'), n * 5);
-      if (reply.length !== n * 5 || reply.indexOf('-') >= 0) throw new Error(`unexpected reply while loading: ${reply.subarray(0, 200).toString()}`);
-    }
-  } finally {
-    sock.destroy();
-  }
+  await loadMany(port, count, (i) => ['SET', `key:${pad(i, 12)}`, `val:${pad(i, 12)}`], batch);
 }
 
 /** One command's reply as text (enough for INFO and DBSIZE in this tool). */
@@ -146,7 +116,6 @@ export async function loadMany(port: number, count: number, make: (i: number) =>
   }
 }
 
-const pad = (i: number, w: number) => String(i).padStart(w, '0');
 
 /** What one scenario loads, and how many keys DBSIZE must report afterwards. */
 interface Scenario {
@@ -268,7 +237,6 @@ async function main(): Promise<void> {
   const rounds = Number(opt('--rounds', '1'));
   const n = Number(opt('--n', '1000000'));
   const names = opt('--only', [...SCENARIOS.map((s) => s.name), 'large'].join(',')).split(',');
-  const { startRedis, startRespite } = await import('./servers');
   const lines: string[] = [];
   const out = (s: string) => {
     lines.push(s);

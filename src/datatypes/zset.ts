@@ -46,6 +46,17 @@ function scoreAt(s: string, p: number): number {
   return Number(s.slice(d, d + P.lenAt(s, q)));
 }
 
+/** The score ZADD's flags give a member now at `cur`, or the outcome that stops the update. */
+function applyFlags(cur: number, score: number, flags: number): number | 'nop' | 'nan' {
+  if (flags & ZADD_NX) return 'nop';
+  if (flags & ZADD_INCR) {
+    score += cur;
+    if (Number.isNaN(score)) return 'nan';
+  }
+  if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
+  return score;
+}
+
 /** The printed form a listpack keeps (Number() reads it back exactly; -0 prints as 0). */
 function scoreText(score: number): string {
   return String(score);
@@ -122,13 +133,10 @@ export class ZSet implements Collection {
     if (typeof d === 'string') {
       const p = this.find(d, member);
       if (p >= 0) {
-        if (flags & ZADD_NX) return 'nop';
         const cur = scoreAt(d, p);
-        if (flags & ZADD_INCR) {
-          score += cur;
-          if (Number.isNaN(score)) return 'nan';
-        }
-        if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
+        const next = applyFlags(cur, score, flags);
+        if (typeof next !== 'number') return next;
+        score = next;
         this.lastScore = score;
         if (score === cur) return 'same';
         const without = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
@@ -145,13 +153,10 @@ export class ZSet implements Collection {
     }
     const node = d.dict.get(member);
     if (node !== undefined) {
-      if (flags & ZADD_NX) return 'nop';
       const cur = node.score;
-      if (flags & ZADD_INCR) {
-        score += cur;
-        if (Number.isNaN(score)) return 'nan';
-      }
-      if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
+      const next = applyFlags(cur, score, flags);
+      if (typeof next !== 'number') return next;
+      score = next;
       this.lastScore = score;
       if (score === cur) return 'same';
       d.zsl.updateNode(node, score);
