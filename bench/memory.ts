@@ -2,7 +2,11 @@
 // RSS growth of strings, small hashes, sets, sorted sets and lists, a big sorted set and large
 // values against redis-server in the same run.
 import * as net from 'node:net';
-import { BenchServer, rssBytes, startRedis, startRespite } from './servers';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BenchServer, freePort, rssBytes, startRedis } from './servers';
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -194,15 +198,7 @@ async function largeValues(port: number, count: number): Promise<void> {
 }
 
 async function runScenario(name: string, n: number, start: () => Promise<BenchServer>): Promise<{ before: number; after: number; afterGc: number }> {
-  // A loaded machine may take longer than servers.ts waits for a first connection: try again.
-  let srv: BenchServer | null = null;
-  for (let attempt = 1; srv === null; attempt++) {
-    try {
-      srv = await start();
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
+  const srv = await start();
   try {
     // redis-server loads a dump.rdb it finds in its --dir: start from an empty keyspace.
     await command(srv.port, 'FLUSHALL');
@@ -222,6 +218,35 @@ async function runScenario(name: string, n: number, start: () => Promise<BenchSe
     return { before, after, afterGc: rssBytes(srv.proc.pid!) };
   } finally {
     await srv.stop();
+  }
+}
+
+/**
+ * respite-server as servers.ts starts it, but waiting up to a minute for its port: on a loaded
+ * machine its start takes longer than servers.ts allows, and a server that fails is killed.
+ */
+async function startRespite(): Promise<BenchServer> {
+  const port = await freePort();
+  const cli = path.join(__dirname, '..', 'src', 'cli.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-bench-'));
+  const proc = spawn(process.execPath, [cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  for (const until = Date.now() + 60_000; ; ) {
+    try {
+      await command(port, 'PING');
+      return { name: 'respite', port, proc, stop };
+    } catch (e) {
+      if (Date.now() > until || proc.exitCode !== null) {
+        await stop();
+        throw e;
+      }
+      await settle(100);
+    }
   }
 }
 

@@ -53,6 +53,8 @@ export function valueBytes(v: Value, samples: number): number {
       return COLLECTION_BASE + String(v).length;
     case 'list': {
       const l = v as ListValue;
+      const packed = l.packed();
+      if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
       // Ring buffer of a power-of-two capacity, plus the element strings.
       let cap = 8;
       while (cap < l.size) cap *= 2;

@@ -238,3 +238,73 @@ test('dict: small dicts scan linearly, grow an index, and keep stateless cursors
   assert.equal(d.getMark('k1'), 9);
   assert.equal(d.getMark('k2'), 0);
 });
+
+test('list: a packed list and its move to a deque behave as an array', () => {
+  const rand = rng(5);
+  const { ListValue } = require('../../src/datatypes/list') as typeof import('../../src/datatypes/list');
+  for (let round = 0; round < 20; round++) {
+    const l = new ListValue();
+    const a: string[] = [];
+    const value = () => (rand() < 0.05 ? 'L'.repeat(300 + Math.floor(rand() * 300)) : String(Math.floor(rand() * 10)));
+    for (let step = 0; step < 400; step++) {
+      const r = rand();
+      if (r < 0.25) {
+        const v = value();
+        l.pushTail(v);
+        a.push(v);
+      } else if (r < 0.45) {
+        const v = value();
+        l.pushHead(v);
+        a.unshift(v);
+      } else if (r < 0.55) assert.equal(l.popHead(), a.shift());
+      else if (r < 0.62) assert.equal(l.popTail(), a.pop());
+      else if (r < 0.67 && a.length > 0) {
+        const i = Math.floor(rand() * a.length);
+        const v = value();
+        l.set(i, v);
+        a[i] = v;
+      } else if (r < 0.72) {
+        const i = Math.floor(rand() * (a.length + 1));
+        const v = value();
+        l.insertAt(i, v);
+        a.splice(i, 0, v);
+      } else if (r < 0.75) {
+        const n = Math.floor(rand() * 3);
+        l.trimHead(n);
+        a.splice(0, n);
+      } else if (r < 0.78) {
+        const n = Math.min(a.length, Math.floor(rand() * 3));
+        l.trimTail(n);
+        a.splice(a.length - n, n);
+      } else if (r < 0.82) {
+        const v = String(Math.floor(rand() * 10));
+        const limit = Math.floor(rand() * 3);
+        const fromTail = rand() < 0.5;
+        let removed = 0;
+        const keep = a.map(() => true);
+        for (let k = 0; k < a.length && (limit === 0 || removed < limit); k++) {
+          const i = fromTail ? a.length - 1 - k : k;
+          if (a[i] === v) {
+            keep[i] = false;
+            removed++;
+          }
+        }
+        assert.equal(l.removeMatching(v, limit, fromTail), removed);
+        a.splice(0, a.length, ...a.filter((_, i) => keep[i]));
+      } else {
+        const i = Math.floor(rand() * (a.length + 1));
+        assert.equal(l.at(i), a[i]);
+        assert.equal(l.indexOf('3'), a.indexOf('3'));
+        if (a.length > 0) {
+          const s = Math.floor(rand() * a.length);
+          const e = Math.min(a.length - 1, s + Math.floor(rand() * 4));
+          assert.deepEqual(l.range(s, e), a.slice(s, e + 1));
+          assert.deepEqual(l.rangeReversed(s, e), a.slice(s, e + 1).reverse());
+        }
+      }
+      assert.equal(l.size, a.length);
+    }
+    assert.deepEqual(l.toArray(), a);
+    assert.deepEqual([...l.clone()], a);
+  }
+});
