@@ -65,8 +65,6 @@ function scoreText(score: number): string {
 export class ZSet implements Collection {
   /** The packed listpack (count = members) while compact, the skiplist encoding once converted. */
   private data: string | Big;
-  /** The score add() ended with (the ZINCRBY / ZADD INCR reply). */
-  lastScore = 0;
 
   /** A new set; 'skiplist' for results that never become listpacks (ZUNION replies...). */
   constructor(encoding: 'listpack' | 'skiplist' = 'listpack') {
@@ -137,7 +135,6 @@ export class ZSet implements Collection {
         const next = applyFlags(cur, score, flags);
         if (typeof next !== 'number') return next;
         score = next;
-        this.lastScore = score;
         if (score === cur) return 'same';
         const without = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
         this.data = this.insertPacked(without, member, score);
@@ -147,7 +144,6 @@ export class ZSet implements Collection {
       if (P.count(d) + 1 > limits.maxEntries || member.length > limits.maxValue) d = this.convert(d);
       else {
         this.data = this.insertPacked(d, member, score);
-        this.lastScore = score;
         return 'added';
       }
     }
@@ -157,14 +153,12 @@ export class ZSet implements Collection {
       const next = applyFlags(cur, score, flags);
       if (typeof next !== 'number') return next;
       score = next;
-      this.lastScore = score;
       if (score === cur) return 'same';
       d.zsl.updateNode(node, score);
       return 'updated';
     }
     if (flags & ZADD_XX) return 'nop';
     this.insertNew(member, score);
-    this.lastScore = score;
     return 'added';
   }
 
