@@ -1,25 +1,12 @@
-// Memory per key: loads N string keys over one pipelined connection and measures the server's RSS.
+// Memory per key: loaders for bench/run.ts, and a suite of its own (main below) that measures the
+// RSS growth of strings, small hashes, sets, sorted sets and lists, a big sorted set and large
+// values against redis-server in the same run.
 import * as net from 'node:net';
-
-/** Sends raw RESP and resolves with the reply bytes once `expectBytes` have arrived. */
-function roundTrip(sock: net.Socket, payload: Buffer, expectBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    const onData = (d: Buffer) => {
-      parts.push(d);
-      got += d.length;
-      if (got >= expectBytes) {
-        sock.off('data', onData);
-        sock.off('error', reject);
-        resolve(Buffer.concat(parts));
-      }
-    };
-    sock.on('data', onData);
-    sock.once('error', reject);
-    sock.write(payload);
-  });
-}
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BenchServer, freePort, rssBytes, startRedis } from './servers';
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -28,23 +15,11 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
+const pad = (i: number, w: number) => String(i).padStart(w, '0');
+
 /** SET key:<12 digits> val:<12 digits> for i in [0, count): 16-byte keys and values. */
 export async function loadKeys(port: number, count: number, batch = 10_000): Promise<void> {
-  const sock = await connect(port);
-  try {
-    for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
-      let s = '';
-      for (let i = start; i < start + n; i++) {
-        const d = String(i).padStart(12, '0');
-        s += `*3\r\n$3\r\nSET\r\n$16\r\nkey:${d}\r\n$16\r\nval:${d}\r\n`;
-      }
-      const reply = await roundTrip(sock, Buffer.from(s, 'latin1'), n * 5);
-      if (reply.length !== n * 5 || reply.indexOf('-') >= 0) throw new Error(`unexpected reply while loading: ${reply.subarray(0, 200).toString()}`);
-    }
-  } finally {
-    sock.destroy();
-  }
+  await loadMany(port, count, (i) => ['SET', `key:${pad(i, 12)}`, `val:${pad(i, 12)}`], batch);
 }
 
 /** One command's reply as text (enough for INFO and DBSIZE in this tool). */
@@ -118,5 +93,204 @@ function readLines(sock: net.Socket, payload: Buffer, lines: number): Promise<st
     sock.on('data', onData);
     sock.once('error', reject);
     sock.write(payload);
+  });
+}
+
+// ---- The memory suite: `node dist/bench/memory.js [--rounds 3] [--n 1000000] [--only a,b]` ----
+// Each scenario starts a fresh redis-server and a fresh respite-server, measures RSS before and
+// after loading, and reports the growth of both and their ratio. Rounds alternate the servers.
+
+/** Sends `count` commands built by `make(i)` in pipelined batches; every reply must be one line. */
+export async function loadMany(port: number, count: number, make: (i: number) => string[], batch = 5000): Promise<void> {
+  const sock = await connect(port);
+  try {
+    for (let start = 0; start < count; start += batch) {
+      const n = Math.min(batch, count - start);
+      let s = '';
+      for (let i = start; i < start + n; i++) {
+        const argv = make(i);
+        s += `*${argv.length}\r\n`;
+        for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
+      }
+      const reply = await readLines(sock, Buffer.from(s, 'latin1'), n);
+      if (reply.includes('-')) throw new Error(`unexpected reply while loading: ${reply.slice(0, 200)}`);
+    }
+  } finally {
+    sock.destroy();
+  }
+}
+
+
+/** What one scenario loads, and how many keys DBSIZE must report afterwards. */
+interface Scenario {
+  name: string;
+  what: string;
+  target: number | null;
+  load(port: number, n: number): Promise<number>;
+}
+
+const five = [0, 1, 2, 3, 4];
+export const SCENARIOS: Scenario[] = [
+  { name: 'empty', what: 'empty server (absolute RSS, MB)', target: null, load: async () => 0 },
+  { name: 'strings', what: 'N string keys, 16-byte keys and values', target: 1.5, load: async (p, n) => (await loadKeys(p, n), n) },
+  {
+    name: 'hashes',
+    what: 'N hashes of 5 fields (HSET hash:<10 digits> field0 value:<8 digits> ... field4 ...)',
+    target: 1.5,
+    load: async (p, n) => (await loadMany(p, n, (i) => ['HSET', `hash:${pad(i, 10)}`, ...five.flatMap((f) => [`field${f}`, `value:${pad(i + f, 8)}`])]), n),
+  },
+  {
+    name: 'intsets',
+    what: 'N sets of 5 integer members (SADD set:<10 digits> <5 integers>: intset)',
+    target: 1.5,
+    load: async (p, n) => (await loadMany(p, n, (i) => ['SADD', `set:${pad(i, 10)}`, ...five.map((f) => String(i * 5 + f))]), n),
+  },
+  {
+    name: 'sets',
+    what: 'N sets of 5 string members (SADD set:<10 digits> member:<8 digits> x5: hashtable in Redis 7.0)',
+    target: 1.5,
+    load: async (p, n) => (await loadMany(p, n, (i) => ['SADD', `set:${pad(i, 10)}`, ...five.map((f) => `member:${pad(i + f, 8)}`)]), n),
+  },
+  {
+    name: 'zsets',
+    what: 'N sorted sets of 5 members (ZADD zset:<10 digits> <i> member:<8 digits> x5)',
+    target: 1.5,
+    load: async (p, n) => (await loadMany(p, n, (i) => ['ZADD', `zset:${pad(i, 10)}`, ...five.flatMap((f) => [String(i + f), `member:${pad(i + f, 8)}`])]), n),
+  },
+  {
+    name: 'bigzset',
+    what: 'one sorted set of N members (16-byte members)',
+    target: 1.6,
+    load: async (p, n) => (await loadCollection(p, 'zset', 'bench:zset', n), 1),
+  },
+  {
+    name: 'lists',
+    what: 'N lists of 5 elements (RPUSH list:<10 digits> element:<8 digits> x5)',
+    target: null,
+    load: async (p, n) => (await loadMany(p, n, (i) => ['RPUSH', `list:${pad(i, 10)}`, ...five.map((f) => `element:${pad(i + f, 8)}`)]), n),
+  },
+];
+
+export interface ScenarioResult {
+  name: string;
+  redis: { before: number; after: number };
+  respite: { before: number; after: number; afterGc: number };
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** 600 values of 1 MB written and read back through ioredis with auto-pipelining, then RSS. */
+async function largeValues(port: number, count: number): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const IORedis = require('ioredis') as typeof import('ioredis').default;
+  const client = new IORedis({ port, host: '127.0.0.1', enableAutoPipelining: true, lazyConnect: false });
+  try {
+    const value = Buffer.alloc(1 << 20, 'x');
+    const keys = Array.from({ length: count }, (_, i) => `large:${i}`);
+    await Promise.all(keys.map((k, i) => client.set(k, Buffer.concat([Buffer.from(String(i).padStart(8, '0')), value.subarray(8)]))));
+    const back = await Promise.all(keys.map((k) => client.getBuffer(k)));
+    back.forEach((b, i) => {
+      if (b === null || b.length !== value.length || b.subarray(0, 8).toString() !== String(i).padStart(8, '0')) throw new Error(`large value ${i} came back wrong`);
+    });
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function runScenario(name: string, n: number, start: () => Promise<BenchServer>): Promise<{ before: number; after: number; afterGc: number }> {
+  const srv = await start();
+  try {
+    // redis-server loads a dump.rdb it finds in its --dir: start from an empty keyspace.
+    await command(srv.port, 'FLUSHALL');
+    await settle(500);
+    const before = rssBytes(srv.proc.pid!);
+    let keys = 0;
+    if (name === 'large') {
+      await largeValues(srv.port, n);
+      keys = n;
+    } else keys = await SCENARIOS.find((s) => s.name === name)!.load(srv.port, n);
+    await settle(1000);
+    const size = await command(srv.port, 'DBSIZE');
+    if (Number(size.slice(1)) !== keys) throw new Error(`${srv.name}: DBSIZE ${size.trim()}, expected ${keys}`);
+    const after = rssBytes(srv.proc.pid!);
+    await command(srv.port, 'MEMORY', 'PURGE');
+    await settle(1000);
+    return { before, after, afterGc: rssBytes(srv.proc.pid!) };
+  } finally {
+    await srv.stop();
+  }
+}
+
+/**
+ * respite-server as servers.ts starts it, but waiting up to a minute for its port: on a loaded
+ * machine its start takes longer than servers.ts allows, and a server that fails is killed.
+ */
+async function startRespite(): Promise<BenchServer> {
+  const port = await freePort();
+  const cli = path.join(__dirname, '..', 'src', 'cli.js');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-bench-'));
+  const proc = spawn(process.execPath, [cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  for (const until = Date.now() + 60_000; ; ) {
+    try {
+      await command(port, 'PING');
+      return { name: 'respite', port, proc, stop };
+    } catch (e) {
+      if (Date.now() > until || proc.exitCode !== null) {
+        await stop();
+        throw e;
+      }
+      await settle(100);
+    }
+  }
+}
+
+const MB = (b: number) => (b / 1048576).toFixed(1);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opt = (name: string, dflt: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : dflt;
+  };
+  const rounds = Number(opt('--rounds', '1'));
+  const n = Number(opt('--n', '1000000'));
+  const names = opt('--only', [...SCENARIOS.map((s) => s.name), 'large'].join(',')).split(',');
+  const lines: string[] = [];
+  const out = (s: string) => {
+    lines.push(s);
+    console.log(s);
+  };
+  out(`| scenario | round | redis before → after (growth) | respite before → after (growth) | respite after MEMORY PURGE | growth ratio |`);
+  out('|---|---:|---:|---:|---:|---:|');
+  for (const name of names) {
+    const count = name === 'large' ? 600 : name === 'empty' ? 0 : n;
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const redis = await runScenario(name, count, startRedis);
+      const respite = await runScenario(name, count, startRespite);
+      const g1 = redis.after - redis.before;
+      const g2 = respite.after - respite.before;
+      const g2gc = respite.afterGc - respite.before;
+      const ratio = name === 'empty' ? respite.before / redis.before : name === 'large' ? respite.afterGc / (600 * 1048576) : g2 / g1;
+      ratios.push(ratio);
+      out(`| ${name} | ${r + 1} | ${MB(redis.before)} → ${MB(redis.after)} (${MB(g1)}) | ${MB(respite.before)} → ${MB(respite.after)} (${MB(g2)}) | ${MB(respite.afterGc)} (${MB(g2gc)}) | ${ratio.toFixed(2)}x |`);
+    }
+    if (rounds > 1) out(`| ${name} | median | | | | ${median(ratios).toFixed(2)}x |`);
+  }
+  out('');
+  out('Ratios: growth ratio respite/redis; "empty": absolute RSS ratio; "large": respite RSS after MEMORY PURGE / 600 MB of values.');
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
   });
 }

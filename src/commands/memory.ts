@@ -173,8 +173,9 @@ export const memoryCommands: CommandDef[] = [
       { name: 'stats', summary: 'Memory usage details of the server.', arity: 2, flags: '', handler: stats },
       { name: 'doctor', summary: 'A report of memory problems.', arity: 2, flags: '', handler: doctor },
       { name: 'help', summary: 'Lists the MEMORY subcommands.', arity: 2, flags: 'loading stale', handler: () => HELP },
-      // Nothing to purge by hand: V8 returns freed pages itself (as Redis does without jemalloc).
-      { name: 'purge', summary: 'Asks the allocator to release dirty pages.', arity: 2, flags: '', handler: () => OK },
+      // jemalloc releases dirty pages here; V8's equivalent is a full collection, after which it
+      // returns freed pages to the system.
+      { name: 'purge', summary: 'Asks the allocator to release dirty pages.', arity: 2, flags: '', handler: (c: Client) => (c.server.keyspace.lazyfree.collectNow(), OK) },
     ],
   },
 ];

@@ -134,8 +134,15 @@ function zaddGeneric(c: Client, argv: string[], baseFlags: number): Reply {
     z = new ZSet();
     db.add(key, z);
   }
+  // ZADD INCR takes one pair: its reply is the member's new score as computed (a listpack
+  // then stores -0 as 0, but the reply says -0 as Redis's does).
+  let incrScore = 0;
   if (z !== undefined) {
     const limits = zsetLimits(c);
+    if (incr) {
+      const cur = z.score(argv[i + 1]);
+      incrScore = cur === undefined ? scores[0] : scores[0] + cur;
+    }
     for (let j = 0; j < n; j++) {
       const r = z.add(argv[i + 2 * j + 1], scores[j], flags, limits);
       if (r === 'nan') {
@@ -152,7 +159,7 @@ function zaddGeneric(c: Client, argv: string[], baseFlags: number): Reply {
     }
   }
   if (nanError) throw NAN_SCORE;
-  if (incr) return processed > 0 ? new DoubleReply(z!.lastScore) : null;
+  if (incr) return processed > 0 ? new DoubleReply(incrScore) : null;
   return ch ? added + updated : added;
 }
 

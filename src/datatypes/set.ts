@@ -7,6 +7,7 @@
 // Named SetValue so that importing it never shadows the JS Set.
 import { parseIntStrict } from '../resp/format';
 import { Dict } from './dict';
+import * as P from './packed';
 import { Collection } from './value';
 
 /** True when Redis would store `s` in an intset (string2ll succeeds). */
@@ -14,139 +15,157 @@ export function isIntsetMember(s: string): boolean {
   return parseIntStrict(s) !== null;
 }
 
-/** Numeric order of two canonical integer strings, without parsing them. */
-function compareInts(a: string, b: string): number {
-  const aNeg = a.charCodeAt(0) === 45;
-  const bNeg = b.charCodeAt(0) === 45;
+/** Numeric order of the canonical integer entry at p of packed string s and integer m. */
+function compareAt(s: string, p: number, m: string): number {
+  const d = P.dataAt(s, p);
+  const n = P.lenAt(s, p);
+  const aNeg = s.charCodeAt(d) === 45;
+  const bNeg = m.charCodeAt(0) === 45;
   if (aNeg !== bNeg) return aNeg ? -1 : 1;
   // Canonical digits have no leading zeros: longer means larger in magnitude.
-  if (a.length !== b.length) return a.length < b.length !== aNeg ? -1 : 1;
-  if (a === b) return 0;
-  return a < b !== aNeg ? -1 : 1;
+  if (n !== m.length) return n < m.length !== aNeg ? -1 : 1;
+  for (let i = 0; i < n; i++) {
+    const x = s.charCodeAt(d + i);
+    const y = m.charCodeAt(i);
+    if (x !== y) return x < y !== aNeg ? -1 : 1;
+  }
+  return 0;
 }
 
 export class SetValue implements Collection {
-  readonly type = 'set' as const;
-  /** Sorted members while the set is an intset; null once it is a hashtable. */
-  private ints: string[] | null;
-  private dict: Dict<true> | null;
+  /**
+   * An intset: the members as a packed string (src/datatypes/packed.ts) in ascending numeric
+   * order; or, once converted, a Dict.
+   */
+  private data: string | Dict<true>;
 
   /** An empty set in the encoding Redis would create for `firstMember` (setTypeCreate). */
   constructor(intset = true) {
-    this.ints = intset ? [] : null;
-    this.dict = intset ? null : new Dict<true>();
+    this.data = intset ? P.EMPTY_PACKED : new Dict<true>();
   }
 
   static for(firstMember: string): SetValue {
     return new SetValue(isIntsetMember(firstMember));
   }
 
+  get type(): 'set' {
+    return 'set';
+  }
+
   get size(): number {
-    return this.ints !== null ? this.ints.length : this.dict!.size;
+    const d = this.data;
+    return typeof d === 'string' ? P.count(d) : d.size;
   }
 
   get encoding(): string {
-    return this.ints !== null ? 'intset' : 'hashtable';
+    return typeof this.data === 'string' ? 'intset' : 'hashtable';
   }
 
   /** True for an intset: SSCAN returns it whole, iteration is in numeric order. */
   get isCompact(): boolean {
-    return this.ints !== null;
+    return typeof this.data === 'string';
   }
 
   has(member: string): boolean {
-    if (this.ints === null) return this.dict!.has(member);
-    return isIntsetMember(member) && this.indexOf(member) >= 0;
+    const d = this.data;
+    if (typeof d !== 'string') return d.has(member);
+    if (!isIntsetMember(member)) return false;
+    const p = this.insertionPoint(d, member);
+    return p < d.length && compareAt(d, p, member) === 0;
   }
 
   /** Adds a member; returns true when it was not there. `maxIntset` is set-max-intset-entries. */
   add(member: string, maxIntset: number): boolean {
-    const ints = this.ints;
-    if (ints !== null) {
+    let d = this.data;
+    if (typeof d === 'string') {
       if (isIntsetMember(member)) {
-        const i = this.insertionPoint(member);
-        if (i < ints.length && ints[i] === member) return false;
-        ints.splice(i, 0, member);
-        if (ints.length > maxIntset) this.toHashtable();
+        const p = this.insertionPoint(d, member);
+        if (p < d.length && compareAt(d, p, member) === 0) return false;
+        const grown = P.splice(d, p, p, [member], 1);
+        this.data = grown;
+        if (P.count(grown) > maxIntset) this.toHashtable(grown);
         return true;
       }
-      this.toHashtable();
+      d = this.toHashtable(d);
     }
-    return this.dict!.set(member, true);
+    return d.set(member, true);
   }
 
   delete(member: string): boolean {
-    const ints = this.ints;
-    if (ints === null) return this.dict!.delete(member);
+    const d = this.data;
+    if (typeof d !== 'string') return d.delete(member);
     if (!isIntsetMember(member)) return false;
-    const i = this.indexOf(member);
-    if (i < 0) return false;
-    ints.splice(i, 1);
+    const p = this.insertionPoint(d, member);
+    if (p >= d.length || compareAt(d, p, member) !== 0) return false;
+    this.data = P.splice(d, p, P.next(d, p), [], -1);
     return true;
   }
 
   /** A uniformly random member, or undefined when empty. */
   random(rand: () => number = Math.random): string | undefined {
-    const ints = this.ints;
-    if (ints === null) return this.dict!.randomKey(rand);
-    return ints.length === 0 ? undefined : ints[Math.floor(rand() * ints.length)];
+    const d = this.data;
+    if (typeof d !== 'string') return d.randomKey(rand);
+    const n = P.count(d);
+    if (n === 0) return undefined;
+    let p = P.first(d);
+    for (let k = Math.floor(rand() * n); k > 0; k--) p = P.next(d, p);
+    return P.entryAt(d, p);
   }
 
   /** Visits every member: ascending for an intset, insertion order for a hashtable. */
   forEach(visit: (member: string) => void): void {
-    if (this.ints !== null) for (const m of this.ints) visit(m);
-    else this.dict!.forEach(visit);
+    const d = this.data;
+    if (typeof d !== 'string') d.forEach(visit);
+    else for (const m of P.entries(d)) visit(m);
   }
 
   toArray(): string[] {
-    if (this.ints !== null) return this.ints.slice();
+    const d = this.data;
+    if (typeof d === 'string') return P.entries(d);
     const out: string[] = [];
-    this.dict!.forEach((m) => out.push(m));
+    d.forEach((m) => out.push(m));
     return out;
   }
 
-  /** Dict.scan over a hashtable set (an intset is scanned whole by the caller). */
+  /** Dict.scan over a hashtable set; an intset is visited whole. */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
-    if (this.ints !== null) {
-      this.forEach(visit);
-      return 0;
-    }
-    return this.dict!.scan(cursor, count, visit);
+    const d = this.data;
+    if (typeof d !== 'string') return d.scan(cursor, count, visit);
+    this.forEach(visit);
+    return 0;
   }
 
   /** The hash table of the big encoding, null while compact (DEBUG HTSTATS-KEY). */
   hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null {
-    return this.dict;
+    const d = this.data;
+    return typeof d === 'string' ? null : d;
+  }
+
+  /** The packed string while an intset (MEMORY USAGE), else null. */
+  packed(): string | null {
+    const d = this.data;
+    return typeof d === 'string' ? d : null;
   }
 
   clone(): SetValue {
-    const s = new SetValue(this.ints !== null);
-    if (this.ints !== null) s.ints = this.ints.slice();
-    else this.dict!.forEach((m) => s.dict!.set(m, true));
+    const d = this.data;
+    const s = new SetValue(typeof d === 'string');
+    if (typeof d === 'string') s.data = d; // immutable: shared safely
+    else d.forEach((m) => (s.data as Dict<true>).set(m, true));
     return s;
   }
 
-  private toHashtable(): void {
+  private toHashtable(s: string): Dict<true> {
     const dict = new Dict<true>();
-    for (const m of this.ints!) dict.set(m, true);
-    this.dict = dict;
-    this.ints = null;
+    for (const m of P.entries(s)) dict.set(m, true);
+    this.data = dict;
+    return dict;
   }
 
-  private insertionPoint(member: string): number {
-    const ints = this.ints!;
-    let lo = 0;
-    let hi = ints.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareInts(ints[mid], member) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private indexOf(member: string): number {
-    const i = this.insertionPoint(member);
-    return i < this.ints!.length && this.ints![i] === member ? i : -1;
+  /** Position of the first entry not below `member` (s.length when none). */
+  private insertionPoint(s: string, member: string): number {
+    let p = P.first(s);
+    while (p < s.length && compareAt(s, p, member) < 0) p = P.next(s, p);
+    return p;
   }
 }

@@ -5,8 +5,9 @@
 //
 // Keys themselves live in the Dict's `keys` array; the table keeps the slot and the key's hash,
 // so a probe compares strings only when the hashes match. Deletion shifts later entries back
-// (no tombstones), so lookups never slow down with churn. Plain arrays of small integers (Smis)
-// keep tiny dicts small, unlike typed arrays with their per-buffer overhead.
+// (no tombstones), so lookups never slow down with churn. The table is an Int32Array: 4 bytes a
+// word instead of a JS array's 8 (a 1M-key database saves 16 MB); dicts of a few keys, where a
+// typed array's fixed overhead would show, have no index at all (Dict's linear scan).
 
 const MIN_CAPACITY = 8;
 /** Per-process seed: keys chosen to collide on one server do not collide on another. */
@@ -44,7 +45,7 @@ export function hashKey(s: string): number {
 
 export class SlotIndex {
   /** table[2i] = hash, table[2i + 1] = slot + 1 (0: empty position). */
-  private table: number[] = newTable(MIN_CAPACITY);
+  private table: Int32Array = newTable(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   /** The slot of the last successful find(). */
   private lastFound = 0;
@@ -146,8 +147,6 @@ export class SlotIndex {
   }
 }
 
-function newTable(capacity: number): number[] {
-  // One allocation of the final size (fast Smi elements); growing by push would leave a trail
-  // of discarded copies, which shows in RSS for large keyspaces.
-  return new Array<number>(capacity * 2).fill(0);
+function newTable(capacity: number): Int32Array {
+  return new Int32Array(capacity * 2);
 }

@@ -1,9 +1,15 @@
-// The sorted set: member -> node map (a Dict, for stateless ZSCAN cursors and random picks) plus a
-// skiplist ordered by (score, member) for ranks and ranges. Redis keeps small sets in a listpack;
-// we keep one structure and only report the encoding Redis would have. The one observable
-// difference of a listpack, that it stores -0 as 0, is reproduced.
+// The sorted set. Like Redis, a small one is a listpack: here one packed string of member,
+// score, member, score... ordered by (score, member) (src/datatypes/packed.ts), each score kept
+// as its shortest printed form, so "-0" becomes "0" as in a listpack. Past
+// zset-max-listpack-entries members or a member longer than zset-max-listpack-value bytes it
+// converts to a member -> node Dict (stateless ZSCAN cursors, random picks) plus a skiplist
+// ordered by (score, member) for ranks and ranges, and never converts back.
+//
+// Range queries on a listpack build a throwaway skiplist of its (at most a few hundred) members
+// and answer from it: the same code answers both encodings, at the O(N) cost a listpack scan has.
 import { Collection } from './value';
 import { Dict } from './dict';
+import * as P from './packed';
 import { LexRange, ScoreRange, SkipList, ZNode } from './skiplist';
 
 export { LEX_MAX, LexRange, ScoreRange, ZNode } from './skiplist';
@@ -27,49 +33,93 @@ export const ZADD_INCR = 16;
  */
 export type ZAddOutcome = 'added' | 'updated' | 'same' | 'nop' | 'nan';
 
+/** The skiplist encoding. */
+class Big {
+  readonly dict = new Dict<ZNode>();
+  readonly zsl = new SkipList();
+}
+
+/** The score of the pair whose member entry is at p. */
+function scoreAt(s: string, p: number): number {
+  const q = P.next(s, p);
+  const d = P.dataAt(s, q);
+  return Number(s.slice(d, d + P.lenAt(s, q)));
+}
+
+/** The score ZADD's flags give a member now at `cur`, or the outcome that stops the update. */
+function applyFlags(cur: number, score: number, flags: number): number | 'nop' | 'nan' {
+  if (flags & ZADD_NX) return 'nop';
+  if (flags & ZADD_INCR) {
+    score += cur;
+    if (Number.isNaN(score)) return 'nan';
+  }
+  if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
+  return score;
+}
+
+/** The printed form a listpack keeps (Number() reads it back exactly; -0 prints as 0). */
+function scoreText(score: number): string {
+  return String(score);
+}
+
 export class ZSet implements Collection {
-  readonly type = 'zset';
-  private readonly dict = new Dict<ZNode>();
-  private readonly zsl = new SkipList();
-  private skiplist = false;
-  /** The score add() ended with (the ZINCRBY / ZADD INCR reply). */
-  lastScore = 0;
+  /** The packed listpack (count = members) while compact, the skiplist encoding once converted. */
+  private data: string | Big;
 
   /** A new set; 'skiplist' for results that never become listpacks (ZUNION replies...). */
   constructor(encoding: 'listpack' | 'skiplist' = 'listpack') {
-    this.skiplist = encoding === 'skiplist';
+    this.data = encoding === 'skiplist' ? new Big() : P.EMPTY_PACKED;
+  }
+
+  get type(): 'zset' {
+    return 'zset';
   }
 
   get size(): number {
-    return this.dict.size;
+    const d = this.data;
+    return typeof d === 'string' ? P.count(d) : d.dict.size;
   }
 
   get encoding(): string {
-    return this.skiplist ? 'skiplist' : 'listpack';
+    return typeof this.data === 'string' ? 'listpack' : 'skiplist';
   }
 
-  /** Switches the reported encoding to skiplist, as Redis's zsetConvert does for SORT. */
+  /** Converts to the skiplist encoding, as Redis's zsetConvert does for SORT. */
   convertToSkiplist(): void {
-    this.skiplist = true;
+    const d = this.data;
+    if (typeof d === 'string') this.convert(d);
   }
 
   /** The hash table of the big encoding, null while compact (DEBUG HTSTATS-KEY). */
   hashTable(): { homePositions(): { capacity: number; homes: number[] } } | null {
-    return this.encoding === 'skiplist' ? this.dict : null;
+    const d = this.data;
+    return typeof d === 'string' ? null : d.dict;
+  }
+
+  /** The packed string while compact (MEMORY USAGE), else null. */
+  packed(): string | null {
+    const d = this.data;
+    return typeof d === 'string' ? d : null;
   }
 
   clone(): ZSet {
-    const z = new ZSet(this.skiplist ? 'skiplist' : 'listpack');
-    for (let n = this.zsl.first(); n !== null; n = n.forward) z.insertNew(n.member, n.score);
+    const d = this.data;
+    const z = new ZSet(typeof d === 'string' ? 'listpack' : 'skiplist');
+    if (typeof d === 'string') z.data = d; // immutable: shared safely
+    else for (let n = d.zsl.first(); n !== null; n = n.forward) z.insertNew(n.member, n.score);
     return z;
   }
 
   score(member: string): number | undefined {
-    return this.dict.get(member)?.score;
+    const d = this.data;
+    if (typeof d !== 'string') return d.dict.get(member)?.score;
+    const p = this.find(d, member);
+    return p < 0 ? undefined : scoreAt(d, p);
   }
 
   has(member: string): boolean {
-    return this.dict.has(member);
+    const d = this.data;
+    return typeof d === 'string' ? this.find(d, member) >= 0 : d.dict.has(member);
   }
 
   /**
@@ -77,24 +127,38 @@ export class ZSet implements Collection {
    * to the skiplist encoding when the set outgrows the listpack limits.
    */
   add(member: string, score: number, flags: number, limits: ListpackLimits): ZAddOutcome {
-    const node = this.dict.get(member);
-    if (node !== undefined) {
-      if (flags & ZADD_NX) return 'nop';
-      const cur = node.score;
-      if (flags & ZADD_INCR) {
-        score += cur;
-        if (Number.isNaN(score)) return 'nan';
+    let d = this.data;
+    if (typeof d === 'string') {
+      const p = this.find(d, member);
+      if (p >= 0) {
+        const cur = scoreAt(d, p);
+        const next = applyFlags(cur, score, flags);
+        if (typeof next !== 'number') return next;
+        score = next;
+        if (score === cur) return 'same';
+        const without = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
+        this.data = this.insertPacked(without, member, score);
+        return 'updated';
       }
-      if ((flags & ZADD_LT && score >= cur) || (flags & ZADD_GT && score <= cur)) return 'nop';
-      this.lastScore = score;
+      if (flags & ZADD_XX) return 'nop';
+      if (P.count(d) + 1 > limits.maxEntries || member.length > limits.maxValue) d = this.convert(d);
+      else {
+        this.data = this.insertPacked(d, member, score);
+        return 'added';
+      }
+    }
+    const node = d.dict.get(member);
+    if (node !== undefined) {
+      const cur = node.score;
+      const next = applyFlags(cur, score, flags);
+      if (typeof next !== 'number') return next;
+      score = next;
       if (score === cur) return 'same';
-      this.zsl.updateNode(node, this.stored(score));
+      d.zsl.updateNode(node, score);
       return 'updated';
     }
     if (flags & ZADD_XX) return 'nop';
-    if (!this.skiplist && (this.dict.size + 1 > limits.maxEntries || member.length > limits.maxValue)) this.skiplist = true;
     this.insertNew(member, score);
-    this.lastScore = score;
     return 'added';
   }
 
@@ -104,107 +168,154 @@ export class ZSet implements Collection {
   }
 
   delete(member: string): boolean {
-    const node = this.dict.get(member);
+    const d = this.data;
+    if (typeof d === 'string') {
+      const p = this.find(d, member);
+      if (p < 0) return false;
+      this.data = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
+      return true;
+    }
+    const node = d.dict.get(member);
     if (node === undefined) return false;
-    this.zsl.delete(node.score, member);
-    this.dict.delete(member);
+    d.zsl.delete(node.score, member);
+    d.dict.delete(member);
     return true;
   }
 
   /** 0-based rank (reverse: counted from the highest score), or undefined when absent. */
   rank(member: string, reverse = false): number | undefined {
-    const node = this.dict.get(member);
-    if (node === undefined) return undefined;
-    const r = this.zsl.rankOf(node.score, member) - 1;
-    return reverse ? this.dict.size - 1 - r : r;
+    const d = this.data;
+    let r: number;
+    if (typeof d === 'string') {
+      r = 0;
+      let p = P.first(d);
+      for (; p < d.length && !P.equalsAt(d, p, member); p = P.next(d, P.next(d, p))) r++;
+      if (p >= d.length) return undefined;
+    } else {
+      const node = d.dict.get(member);
+      if (node === undefined) return undefined;
+      r = d.zsl.rankOf(node.score, member) - 1;
+    }
+    return reverse ? this.size - 1 - r : r;
   }
 
   /** The node at a 0-based rank, or null. O(log N). */
   at(rank: number): ZNode | null {
-    return rank < 0 || rank >= this.dict.size ? null : this.zsl.byRank(rank + 1);
+    return rank < 0 || rank >= this.size ? null : this.list().byRank(rank + 1);
   }
 
   /** Lowest element; iterate on with node.forward. */
   first(): ZNode | null {
-    return this.zsl.first();
+    return this.list().first();
   }
 
   /** Highest element; iterate back with node.prev. */
   last(): ZNode | null {
-    return this.zsl.last();
+    return this.list().last();
   }
 
   firstInScoreRange(r: ScoreRange): ZNode | null {
-    return this.zsl.firstInScoreRange(r);
+    return this.list().firstInScoreRange(r);
   }
 
   lastInScoreRange(r: ScoreRange): ZNode | null {
-    return this.zsl.lastInScoreRange(r);
+    return this.list().lastInScoreRange(r);
   }
 
   firstInLexRange(r: LexRange): ZNode | null {
-    return this.zsl.firstInLexRange(r);
+    return this.list().firstInLexRange(r);
   }
 
   lastInLexRange(r: LexRange): ZNode | null {
-    return this.zsl.lastInLexRange(r);
+    return this.list().lastInLexRange(r);
   }
 
   /** Number of elements with a score in r, in O(log N). */
   countInScoreRange(r: ScoreRange): number {
-    const first = this.zsl.firstInScoreRange(r);
+    const zsl = this.list();
+    const first = zsl.firstInScoreRange(r);
     if (first === null) return 0;
-    const last = this.zsl.lastInScoreRange(r)!;
-    return this.zsl.rankOf(last.score, last.member) - this.zsl.rankOf(first.score, first.member) + 1;
+    const last = zsl.lastInScoreRange(r)!;
+    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
   }
 
   countInLexRange(r: LexRange): number {
-    const first = this.zsl.firstInLexRange(r);
+    const zsl = this.list();
+    const first = zsl.firstInLexRange(r);
     if (first === null) return 0;
-    const last = this.zsl.lastInLexRange(r)!;
-    return this.zsl.rankOf(last.score, last.member) - this.zsl.rankOf(first.score, first.member) + 1;
+    const last = zsl.lastInLexRange(r)!;
+    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
   }
 
   /** Removes 0-based ranks start..end inclusive (already clamped to the set). */
   deleteRangeByRank(start: number, end: number): number {
-    return this.zsl.deleteRangeByRank(start + 1, end + 1, this.forget);
+    return this.deleting((zsl, forget) => zsl.deleteRangeByRank(start + 1, end + 1, forget));
   }
 
   deleteRangeByScore(r: ScoreRange): number {
-    return this.zsl.deleteRangeByScore(r, this.forget);
+    return this.deleting((zsl, forget) => zsl.deleteRangeByScore(r, forget));
   }
 
   deleteRangeByLex(r: LexRange): number {
-    return this.zsl.deleteRangeByLex(r, this.forget);
+    return this.deleting((zsl, forget) => zsl.deleteRangeByLex(r, forget));
   }
 
   /** Removes and returns the lowest (max=false) or highest element. */
   pop(max: boolean): ZNode | null {
-    const n = max ? this.zsl.last() : this.zsl.first();
+    const d = this.data;
+    if (typeof d === 'string') {
+      const n = P.count(d);
+      if (n === 0) return null;
+      let p = P.first(d);
+      for (let k = max ? n - 1 : 0; k > 0; k--) p = P.next(d, P.next(d, p));
+      const node = new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
+      this.data = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
+      return node;
+    }
+    const n = max ? d.zsl.last() : d.zsl.first();
     if (n === null) return null;
-    this.zsl.delete(n.score, n.member);
-    this.dict.delete(n.member);
+    d.zsl.delete(n.score, n.member);
+    d.dict.delete(n.member);
     return n;
   }
 
   /** Elements in order. */
   *[Symbol.iterator](): IterableIterator<ZNode> {
-    for (let n = this.zsl.first(); n !== null; n = n.forward) yield n;
+    for (let n = this.list().first(); n !== null; n = n.forward) yield n;
   }
 
   forEach(visit: (member: string, score: number) => void): void {
-    for (let n = this.zsl.first(); n !== null; n = n.forward) visit(n.member, n.score);
+    const d = this.data;
+    if (typeof d === 'string') {
+      const items = P.entries(d);
+      for (let i = 0; i < items.length; i += 2) visit(items[i], Number(items[i + 1]));
+      return;
+    }
+    for (let n = d.zsl.first(); n !== null; n = n.forward) visit(n.member, n.score);
   }
 
-  /** Stateless cursor scan over the member map (Dict.scan semantics). */
+  /** Stateless cursor scan over the member map (Dict.scan semantics); a listpack is visited whole. */
   scan(cursor: number, count: number, visit: (member: string, score: number) => void): number {
-    return this.dict.scan(cursor, count, (m, n) => visit(m, n.score));
+    const d = this.data;
+    if (typeof d === 'string') {
+      this.forEach(visit);
+      return 0;
+    }
+    return d.dict.scan(cursor, count, (m, n) => visit(m, n.score));
   }
 
   /** A uniformly random element, or null when empty. */
   random(rand: () => number = Math.random): ZNode | null {
-    const m = this.dict.randomKey(rand);
-    return m === undefined ? null : this.dict.get(m)!;
+    const d = this.data;
+    if (typeof d === 'string') {
+      const n = P.count(d);
+      if (n === 0) return null;
+      let p = P.first(d);
+      for (let k = Math.floor(rand() * n); k > 0; k--) p = P.next(d, P.next(d, p));
+      return new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
+    }
+    const m = d.dict.randomKey(rand);
+    return m === undefined ? null : d.dict.get(m)!;
   }
 
   /**
@@ -218,23 +329,65 @@ export class ZSet implements Collection {
       if (member.length > maxLen) maxLen = member.length;
       z.insertNew(member, score);
     });
-    if (z.size <= limits.maxEntries && maxLen <= limits.maxValue) {
-      z.skiplist = false;
-      for (let n = z.zsl.first(); n !== null; n = n.forward) if (n.score === 0) n.score = 0; // -0 -> 0
-    }
+    const d = z.data as Big;
+    if (z.size <= limits.maxEntries && maxLen <= limits.maxValue) z.data = packList(d.zsl);
     return z;
   }
 
+  /** Position of member's entry in the packed string, or -1. */
+  private find(s: string, member: string): number {
+    for (let p = P.first(s); p < s.length; p = P.next(s, P.next(s, p))) if (P.equalsAt(s, p, member)) return p;
+    return -1;
+  }
+
+  /** s with (member, score) inserted in (score, member) order; member is absent from s. */
+  private insertPacked(s: string, member: string, score: number): string {
+    let p = P.first(s);
+    for (; p < s.length; p = P.next(s, P.next(s, p))) {
+      const sc = scoreAt(s, p);
+      if (sc > score || (sc === score && P.entryAt(s, p) > member)) break;
+    }
+    return P.splice(s, p, p, [member, scoreText(score)], 1);
+  }
+
   private insertNew(member: string, score: number): void {
-    this.dict.set(member, this.zsl.insert(this.stored(score), member));
+    const d = this.data as Big;
+    d.dict.set(member, d.zsl.insert(score, member));
   }
 
-  /** A listpack keeps scores as printed numbers, and "-0" becomes the integer 0. */
-  private stored(score: number): number {
-    return score === 0 && !this.skiplist ? 0 : score;
+  /** The skiplist: the real one, or a throwaway one built from the listpack. */
+  private list(): SkipList {
+    const d = this.data;
+    if (typeof d !== 'string') return d.zsl;
+    const zsl = new SkipList();
+    const items = P.entries(d);
+    // Highest first: each insert lands at the head, so building costs O(N).
+    for (let i = items.length - 2; i >= 0; i -= 2) zsl.insert(Number(items[i + 1]), items[i]);
+    return zsl;
   }
 
-  private readonly forget = (n: ZNode): void => {
-    this.dict.delete(n.member);
-  };
+  /** Runs a range deletion on the skiplist; a listpack is rebuilt from the throwaway list. */
+  private deleting(run: (zsl: SkipList, forget: (n: ZNode) => void) => number): number {
+    const d = this.data;
+    if (typeof d !== 'string') return run(d.zsl, (n) => d.dict.delete(n.member));
+    const zsl = this.list();
+    const removed = run(zsl, () => {});
+    if (removed > 0) this.data = packList(zsl);
+    return removed;
+  }
+
+  private convert(s: string): Big {
+    const big = new Big();
+    this.data = big;
+    const items = P.entries(s);
+    for (let i = items.length - 2; i >= 0; i -= 2) this.insertNew(items[i], Number(items[i + 1]));
+    return big;
+  }
+}
+
+/** The listpack of a skiplist's elements, in order. */
+function packList(zsl: SkipList): string {
+  const items: string[] = [];
+  for (let n = zsl.first(); n !== null; n = n.forward) items.push(n.member, scoreText(n.score));
+  return P.pack(items, 2);
 }

@@ -24,6 +24,8 @@ const DICT_ENTRY = 4 * SLOT + 4 * SLOT;
 const ZNODE = OBJECT_HEADER + 6 * SLOT;
 /** Fixed part of a collection object (class instance and its small arrays). */
 const COLLECTION_BASE = 64;
+/** A compact collection: its object (one or two fields) around one packed string. */
+const PACKED_BASE = OBJECT_HEADER + 2 * SLOT;
 
 /** Heap bytes of a latin1 string of this length. */
 export function stringBytes(len: number): number {
@@ -51,6 +53,8 @@ export function valueBytes(v: Value, samples: number): number {
       return COLLECTION_BASE + String(v).length;
     case 'list': {
       const l = v as ListValue;
+      const packed = l.packed();
+      if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
       // Ring buffer of a power-of-two capacity, plus the element strings.
       let cap = 8;
       while (cap < l.size) cap *= 2;
@@ -64,11 +68,14 @@ export function valueBytes(v: Value, samples: number): number {
     }
     case 'set': {
       const s = v as SetValue;
-      const per = s.isCompact ? SLOT : DICT_ENTRY;
-      return COLLECTION_BASE + sampled(s.size, samples, (visit) => s.scan(0, Math.min(samples, s.size), (m) => visit(per + stringBytes(m.length))));
+      const packed = s.packed();
+      if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
+      return COLLECTION_BASE + sampled(s.size, samples, (visit) => s.scan(0, Math.min(samples, s.size), (m) => visit(DICT_ENTRY + stringBytes(m.length))));
     }
     case 'hash': {
       const h = v as Hash;
+      const packed = h.packed();
+      if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
       return (
         COLLECTION_BASE +
         sampled(h.size, samples, (visit) => h.scan(0, Math.min(samples, h.size), (f, val) => visit(DICT_ENTRY + stringBytes(f.length) + stringBytes(val.length))))
@@ -76,6 +83,8 @@ export function valueBytes(v: Value, samples: number): number {
     }
     case 'zset': {
       const z = v as ZSet;
+      const packed = z.packed();
+      if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
       return (
         COLLECTION_BASE +
         sampled(z.size, samples, (visit) => {

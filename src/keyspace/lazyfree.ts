@@ -187,6 +187,18 @@ export class LazyFree {
     }
   }
 
+  /** MEMORY PURGE: a full collection now, so RSS shows live data only. False without a collector. */
+  collectNow(): boolean {
+    const gc = collector();
+    if (gc === null) return false;
+    const t0 = performance.now();
+    gc();
+    forced.at = performance.now();
+    forced.took = forced.at - t0;
+    this.garbage = 0;
+    return true;
+  }
+
   private maybeCollect(): void {
     if (this.gcTimer !== null || this.garbage < process.memoryUsage().heapUsed * GC_HEAP_SHARE) return;
     const gc = collector();
