@@ -20,7 +20,7 @@ const LEADERBOARD = {
   clients: 1,
   modes: ['plain' as const],
   rounds: 3,
-  requests: { plain: 30 },
+  requests: { plain: 10 },
   // Built once per server: the commands below only read lb:a and lb:b (lb:b is written last).
   keep: 'lb:b',
   setup: () => [['DEL', 'lb:a', 'lb:b', 'lb:out'], ...zadds('lb:a', 0, LEADERBOARD_MEMBERS), ...zadds('lb:b', LEADERBOARD_MEMBERS / 2, LEADERBOARD_MEMBERS)],

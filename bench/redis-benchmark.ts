@@ -40,7 +40,7 @@ export function runBenchmark(test: BenchTest, o: RunOptions): Promise<number> {
   if (test.command) args.push(...test.command);
   else args.push('-t', test.t ?? test.name.toLowerCase());
   return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout) => {
+    execFile('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 }, (err, stdout) => {
       if (err) return reject(new Error(`redis-benchmark ${args.join(' ')} failed: ${err.message}`));
       const rows = parseCsv(stdout);
       const row = test.row ? rows.find((r) => r.test === test.row) : rows[0];

@@ -176,7 +176,12 @@ function blame(e: unknown, param: string): unknown {
 }
 
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
-  await loadInlineVm(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
+  // The Lua engine (WebAssembly) compiles asynchronously. Loading a data set may run scripts, so a
+  // server with persistence waits for it; otherwise it loads in the background and script
+  // commands wait for it (engine/lua-wait.ts), so the first PING does not.
+  const lua = loadInlineVm();
+  if (opts.persistence === true) await lua;
+  else lua.catch(() => undefined);
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
   let secure: TlsTransport | null = null;

@@ -31,6 +31,8 @@ import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { aclDeny } from '../acl/access';
 import { routeCommand } from '../cluster/routing';
+import { mustWaitForLua, waitForLua } from './lua-wait';
+import { inlineVm } from '../scripting/vm/inline-vm';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
 const MULTI_PASSTHROUGH = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -120,6 +122,11 @@ export function dispatch(c: Client, argv: string[]): void {
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
   if (srv.clientPause !== null && srv.clientPause.affects(c, cmd, flags)) {
     postpone(srv, c, argv);
+    return;
+  }
+  // The Lua engine still loading (an embedded server just started): scripts wait for it.
+  if (inlineVm() === null && mustWaitForLua(c, cmd)) {
+    waitForLua(c, argv, dispatch);
     return;
   }
   // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)

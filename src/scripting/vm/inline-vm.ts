@@ -118,6 +118,7 @@ export function fuelExhausted(v: LuaValue): boolean {
 
 let inline: InlineVm | null = null;
 let loading: Promise<InlineVm> | null = null;
+let loadFailed = false;
 
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
 export function loadInlineVm(): Promise<InlineVm> {
@@ -137,7 +138,15 @@ export function loadInlineVm(): Promise<InlineVm> {
     mod.handlers.pcall = (...a: number[]) => vm.hostCall(a, true);
     return vm;
   })();
+  loading.catch(() => {
+    loadFailed = true;
+  });
   return loading;
+}
+
+/** True once loadInlineVm() has failed: nothing will come of waiting for the VM. */
+export function inlineVmFailed(): boolean {
+  return loadFailed;
 }
 
 /** The in-thread VM, or null while loadInlineVm() has not finished. */
