@@ -31,7 +31,7 @@ import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { aclDeny } from '../acl/access';
 import { routeCommand } from '../cluster/routing';
-import { mustWaitForLua, waitForLua } from './lua-wait';
+import { luaUnavailable, mustWaitForLua, waitForLua } from './lua-wait';
 import { inlineVm } from '../scripting/vm/inline-vm';
 
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset']);
@@ -126,6 +126,8 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   // The Lua engine still loading (an embedded server just started): scripts wait for it.
   if (inlineVm() === null && mustWaitForLua(c, cmd)) {
+    const failed = luaUnavailable();
+    if (failed !== null) return reject(c, cmd, failed);
     waitForLua(c, argv, dispatch);
     return;
   }
