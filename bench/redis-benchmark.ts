@@ -15,8 +15,16 @@ export interface BenchTest {
   requests?: { plain?: number; pipelined?: number };
   /** Commands sent before every run (fresh data for pops and ranges), given the run's requests. */
   setup?: (requests: number) => string[][];
+  /** Setup is skipped when this key exists already (data the test only reads). */
+  keep?: string;
   /** At most this many rounds (the slower collection tests run fewer than the core ones). */
   rounds?: number;
+  /** Concurrent clients (default 50); 1 to time one slow command at a time. */
+  clients?: number;
+  /** The pipelining modes it runs in (default both). */
+  modes?: ('plain' | 'pipelined')[];
+  /** The bare Node.js reference server (bench/reference-server.ts) answers it too. */
+  reference?: boolean;
 }
 
 export interface RunOptions {
@@ -32,7 +40,7 @@ export function runBenchmark(test: BenchTest, o: RunOptions): Promise<number> {
   if (test.command) args.push(...test.command);
   else args.push('-t', test.t ?? test.name.toLowerCase());
   return new Promise((resolve, reject) => {
-    execFile('redis-benchmark', args, { encoding: 'utf8', timeout: 120_000 }, (err, stdout) => {
+    execFile('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 }, (err, stdout) => {
       if (err) return reject(new Error(`redis-benchmark ${args.join(' ')} failed: ${err.message}`));
       const rows = parseCsv(stdout);
       const row = test.row ? rows.find((r) => r.test === test.row) : rows[0];

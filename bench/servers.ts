@@ -14,6 +14,11 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/** The bare Node.js reference server (bench/reference-server.ts). */
+export interface ReferenceServer extends Omit<BenchServer, 'name'> {
+  name: 'node';
+}
+
 /** BENCH_PORTS=7900-7999: hand out ports from that range (in turn) instead of any free one. */
 const RANGE = /^(\d+)-(\d+)$/.exec(process.env.BENCH_PORTS ?? '');
 let nextInRange = RANGE ? Number(RANGE[1]) : 0;
@@ -103,6 +108,15 @@ export async function startRespite(nodeFlags: string[] = []): Promise<BenchServe
   const proc = spawn(process.execPath, [...nodeFlags, cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   await waitForPort(port, proc, 'respite-server');
   return { name: 'respite', port, proc, stop: stopper(proc) };
+}
+
+/** The bare Node.js RESP server (bench/reference-server.ts): the ceiling respite is read against. */
+export async function startReference(): Promise<ReferenceServer> {
+  const port = await freePort();
+  const script = path.join(__dirname, 'reference-server.js');
+  const proc = spawn(process.execPath, [script, '--port', String(port)], { stdio: 'ignore' });
+  await waitForPort(port, proc, 'reference server');
+  return { name: 'node', port, proc, stop: stopper(proc) };
 }
 
 /** Resident set size of a process in bytes (VmRSS from /proc). */

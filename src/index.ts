@@ -16,9 +16,9 @@ import { configDef, setConfigValues } from './config/config';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startReplicaOfConfig } from './replication/replication';
-import { startClusterNode } from './cluster-node';
-import { ClusterOptions, RespiteCluster, startClusterWith } from './embedded-cluster';
-import { HttpEndpoint, startHttp } from './http';
+// Loaded when used (cluster mode, the dashboard), not at startup: see lazy() below.
+import type { ClusterOptions, RespiteCluster } from './embedded-cluster';
+import type { HttpEndpoint } from './http';
 
 export { RespiteError, EmbeddedConnection };
 export type { Arg, JsReply };
@@ -98,6 +98,15 @@ export interface RespiteServer {
 
 const SPECIAL = new Set(['port', 'log', 'tls', 'httpPort']);
 
+/**
+ * A module required on first use: the dashboard and cluster mode pull in node:http and many files
+ * that an embedded server started for tests never needs (startup time, issue 16).
+ */
+function lazy<T>(path: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require(path) as T;
+}
+
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 }
@@ -176,7 +185,12 @@ function blame(e: unknown, param: string): unknown {
 }
 
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
-  await loadInlineVm(); // WebAssembly compiles asynchronously; EVAL handlers are synchronous
+  // The Lua engine (WebAssembly) compiles asynchronously. Loading a data set may run scripts, so a
+  // server with persistence waits for it; otherwise it loads in the background and script
+  // commands wait for it (engine/lua-wait.ts), so the first PING does not.
+  const lua = loadInlineVm();
+  if (opts.persistence === true) await lua;
+  else lua.catch(() => undefined);
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
   let secure: TlsTransport | null = null;
@@ -242,7 +256,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   }
   if (port === null) server.config.setRaw('port', '0');
   // Cluster mode: the node's state and its bus listener (src/cluster, src/net/cluster-bus.ts).
-  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
+  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await lazy<typeof import('./cluster-node')>('./cluster-node').startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
     await listener?.close();
     throw e;
   }) : null;
@@ -250,7 +264,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   const httpPort = opts.httpPort ?? (server.config.int('http-port') > 0 ? server.config.int('http-port') : null);
   if (httpPort !== null) {
     try {
-      http = await startHttp(server, httpPort);
+      http = await lazy<typeof import('./http')>('./http').startHttp(server, httpPort);
     } catch (e) {
       await listener?.close();
       throw e;
@@ -323,6 +337,6 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
  *   await cluster.close();
  */
 export function startCluster(options: ClusterOptions = {}): Promise<RespiteCluster> {
-  return startClusterWith(startServer, options);
+  return lazy<typeof import('./embedded-cluster')>('./embedded-cluster').startClusterWith(startServer, options);
 }
 export type { ClusterOptions, RespiteCluster };

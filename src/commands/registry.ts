@@ -5,7 +5,6 @@
 import type { Client } from '../engine/client';
 import { LatencyHistogram } from '../engine/latency';
 import { MapReply, Reply, SetReply, SimpleString } from '../resp/reply';
-import metaJson from './meta/redis-commands.json';
 
 export type Handler = (c: Client, argv: string[]) => Reply;
 
@@ -132,7 +131,13 @@ export const ACL_CATEGORIES = [
 ];
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-const META: Record<string, Json> = metaJson as Record<string, Json>;
+let metaTable: Record<string, Json> | null = null;
+
+/** The command metadata, parsed on first use (a large JSON file: startup does not need it). */
+function commandMeta(): Record<string, Json> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return (metaTable ??= (require('./meta/table') as typeof import('./meta/table')).COMMAND_META);
+}
 
 export class Command {
   readonly fullName: string;
@@ -143,7 +148,8 @@ export class Command {
   readonly step: number;
   readonly handler: Handler | null;
   readonly subcommands: Map<string, Command> | null = null;
-  readonly meta: Json;
+  private metaValue: Json = undefined;
+  private metaLooked = false;
   readonly getKeys: ((argv: string[]) => number[]) | null;
   readonly callFlags: ((c: Client, argv: string[], flags: number) => number) | null;
   readonly propagate: PropagateRewrite | null;
@@ -198,7 +204,6 @@ export class Command {
     this.subscriberMode = top.subscriberMode === true;
     this.notQueued = parent === null && def.notQueued === true; // subcommands are queued (SLOWLOG RESET is not RESET)
     this.scripting = top.scripting === true;
-    this.meta = parent ? (parent.meta?.subcommands ?? []).find((s: Json) => s.name === this.fullName) : META[def.name];
     if (def.subcommands) {
       this.subcommands = new Map();
       for (const sd of def.subcommands) {
@@ -211,6 +216,16 @@ export class Command {
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** Redis's metadata for the command (key specs, tips, docs), looked up on first use. */
+  get meta(): Json {
+    if (!this.metaLooked) {
+      const p = this.parent;
+      this.metaValue = p ? (p.meta?.subcommands ?? []).find((s: Json) => s.name === this.fullName) : commandMeta()[this.def.name];
+      this.metaLooked = true;
+    }
+    return this.metaValue;
   }
 
   get arity(): number {

@@ -31,6 +31,8 @@ import { countWrite, refuseForMemory } from '../keyspace/eviction';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { aclDeny } from '../acl/access';
 import { routeCommand } from '../cluster/routing';
+import { luaUnavailable, mustWaitForLua, waitForLua } from './lua-wait';
+import { inlineVm } from '../scripting/vm/inline-vm';
 
 /** Finds the command (or subcommand) for argv, or the error Redis gives. */
 export function resolveCommand(c: Client, argv: string[]): Command | ReplyError {
@@ -117,6 +119,13 @@ export function dispatch(c: Client, argv: string[]): void {
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
   if (srv.clientPause !== null && srv.clientPause.affects(c, cmd, flags)) {
     postpone(srv, c, argv);
+    return;
+  }
+  // The Lua engine still loading (an embedded server just started): scripts wait for it.
+  if (inlineVm() === null && mustWaitForLua(c, cmd)) {
+    const failed = luaUnavailable();
+    if (failed !== null) return reject(c, cmd, failed);
+    waitForLua(c, argv, dispatch);
     return;
   }
   // (Subcommands are queued whatever their name: SLOWLOG RESET is not RESET.)

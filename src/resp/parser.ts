@@ -20,6 +20,8 @@ const MAX_ARG = constants.MAX_STRING_LENGTH;
 /** Above this, the partial-frame buffer is dropped once it is empty. */
 const OWN_KEEP = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
+/** Stands for "no frame started": every frame gets its own array at its header. */
+const NO_ARGS: string[] = [];
 
 export interface ParserPolicy {
   /** proto-max-bulk-len */
@@ -43,7 +45,9 @@ export class RespParser {
   private inOwn = false;
   // Progress inside the current multibulk frame.
   private argsLeft = 0;
-  private argv: string[] = [];
+  /** The frame's arguments, allocated at its header at their final size (up to 1024, as Redis). */
+  private argv: string[] = NO_ARGS;
+  private argc = 0;
   // Large bulk being filled chunk by chunk.
   private big: Buffer | null = null;
   private bigFill = 0;
@@ -141,7 +145,7 @@ export class RespParser {
     for (;;) {
       if (this.big) {
         if (this.bigFill < this.bigLen + 2) return null;
-        this.argv.push(this.big.latin1Slice(0, this.bigLen));
+        this.argv[this.argc++] = this.big.latin1Slice(0, this.bigLen);
         this.big = null;
         this.argsLeft--;
         if (this.argsLeft === 0) return this.take();
@@ -158,6 +162,8 @@ export class RespParser {
         if (r > 10 && this.policy.authRequired()) return new ProtocolError('unauthenticated multibulk length');
         if (r <= 0) continue; // *0 and *-1 are ignored
         this.argsLeft = r;
+        this.argv = new Array<string>(r < 1024 ? r : 1024);
+        this.argc = 0;
       }
       const maxBulkLen = this.policy.maxBulkLen;
       while (this.argsLeft > 0) {
@@ -169,8 +175,8 @@ export class RespParser {
         if (len > 16384 && this.policy.authRequired()) return new ProtocolError('unauthenticated bulk length');
         const avail = this.buf.length - this.pos;
         if (avail >= len + 2) {
-          const argv = this.argv;
-          argv.push(argv.length === 0 ? this.commandName(this.buf, this.pos, len) : latin1(this.buf, this.pos, len));
+          const i = this.argc++;
+          this.argv[i] = i === 0 ? this.commandName(this.buf, this.pos, len) : latin1(this.buf, this.pos, len);
           this.pos += len + 2;
           this.argsLeft--;
           continue;
@@ -208,7 +214,7 @@ export class RespParser {
 
   private take(): string[] {
     const argv = this.argv;
-    this.argv = [];
+    this.argv = NO_ARGS;
     return argv;
   }
 

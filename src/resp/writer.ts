@@ -72,6 +72,17 @@ export class RespWriter {
   private int(n: number): void {
     if (n >= 0 && n < 10) {
       this.buf[this.pos++] = 48 + n;
+    } else if (n >= 10 && n < 1e15 && Math.floor(n) === n) {
+      // Lengths and counts: digits written in place, no String(n) per bulk reply.
+      const buf = this.buf;
+      let end = this.pos + 2;
+      for (let p = 100; p <= n; p *= 10) end++;
+      this.pos = end;
+      do {
+        const q = Math.floor(n / 10);
+        buf[--end] = 48 + (n - q * 10);
+        n = q;
+      } while (n > 0);
     } else {
       this.ascii(String(n));
     }

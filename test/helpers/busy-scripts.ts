@@ -4,6 +4,7 @@ import { startServer, RespiteServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
 import { Reply, SimpleString } from '../../src/resp/reply';
 import { errorOf, raw } from './embedded';
+import { loadInlineVm } from '../../src/scripting/vm/inline-vm';
 
 export const BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
 export const BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
@@ -13,6 +14,9 @@ export const UNKILLABLE =
 /** An in-process server with a short busy-reply-threshold. */
 export async function busyServer(thresholdMs = 50, opts: Record<string, unknown> = {}): Promise<RespiteServer> {
   const s = await startServer({ port: null, ...opts });
+  // A script sent before the Lua engine has loaded waits for it (engine/lua-wait.ts) instead of
+  // running at once: these tests need it running as soon as it is sent.
+  await loadInlineVm();
   await s.call('CONFIG', 'SET', 'busy-reply-threshold', String(thresholdMs));
   return s;
 }

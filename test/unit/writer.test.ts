@@ -126,3 +126,13 @@ test('decodeReply reads back what the writer wrote (RESP3)', () => {
   assert.equal(nul, null);
   assert.equal((err as ReplyError).message, 'ERR x');
 });
+
+test('integers and bulk lengths of every width are written digit for digit', () => {
+  const ints = [0, 9, 10, 99, 100, 101, 999, 1000, 65535, 100000, 123456789, 2 ** 40, 999999999999999, 1e15, 2 ** 53, -1, -10, -123456, -0];
+  for (const n of ints) assert.equal(encode(n, 2), `:${String(n)}\r\n`, String(n));
+  for (const len of [0, 1, 9, 10, 11, 99, 100, 1000, 12345, 100000]) {
+    const s = 'x'.repeat(len);
+    assert.equal(encode(s, 2), `$${len}\r\n${s}\r\n`);
+  }
+  assert.equal(encode(new Array(123).fill('member:100'), 2), `*123\r\n${'$10\r\nmember:100\r\n'.repeat(123)}`);
+});

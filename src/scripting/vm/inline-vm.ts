@@ -118,6 +118,8 @@ export function fuelExhausted(v: LuaValue): boolean {
 
 let inline: InlineVm | null = null;
 let loading: Promise<InlineVm> | null = null;
+let loadFailed = false;
+let loadError = '';
 
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
 export function loadInlineVm(): Promise<InlineVm> {
@@ -137,7 +139,21 @@ export function loadInlineVm(): Promise<InlineVm> {
     mod.handlers.pcall = (...a: number[]) => vm.hostCall(a, true);
     return vm;
   })();
+  loading.catch((e: unknown) => {
+    loadFailed = true;
+    loadError = e instanceof Error ? e.message : String(e);
+  });
   return loading;
+}
+
+/** True once loadInlineVm() has failed: nothing will come of waiting for the VM. */
+export function inlineVmFailed(): boolean {
+  return loadFailed;
+}
+
+/** Why loadInlineVm() failed ('' unless it did). */
+export function inlineVmError(): string {
+  return loadError;
 }
 
 /** The in-thread VM, or null while loadInlineVm() has not finished. */

@@ -1,0 +1,42 @@
+// The Lua engine (WebAssembly) loads in the background after an embedded server starts, so the
+// first PING does not wait for it. A scripting command (EVAL*, FCALL*, SCRIPT, FUNCTION), or an
+// EXEC holding one, that arrives before it is ready waits for it: held like a client under CLIENT
+// PAUSE (the command and everything the client sends after it run in order once it is loaded).
+import { ACL_CATEGORIES, Command } from '../commands/registry';
+import { errorf, oneLine, ReplyError } from '../errors';
+import { inlineVm, inlineVmError, inlineVmFailed, loadInlineVm } from '../scripting/vm/inline-vm';
+import type { Client } from './client';
+
+const SCRIPTING = 1 << ACL_CATEGORIES.indexOf('scripting');
+
+/** Whether this command needs the Lua engine, which is not loaded (yet). */
+export function mustWaitForLua(c: Client, cmd: Command): boolean {
+  if (inlineVm() !== null) return false;
+  // Inside MULTI a script is only queued: EXEC is what waits.
+  if (c.multi !== null) return cmd.name === 'exec' && c.multi.some((q) => (q.cmd.categories & SCRIPTING) !== 0);
+  if (cmd.categories & SCRIPTING || (cmd.parent !== null && cmd.parent.categories & SCRIPTING)) return true;
+  return false;
+}
+
+/**
+ * The reply to a command that needs the Lua engine when loading it failed (e.g. a sandbox that
+ * refuses the dynamic import()), or null while it may still load.
+ */
+export function luaUnavailable(): ReplyError | null {
+  return inlineVmFailed() ? errorf(oneLine(`ERR the Lua engine could not be loaded: ${inlineVmError()}`)) : null;
+}
+
+/** Holds c's command until the engine is loaded, then runs what the client sent meanwhile. */
+export function waitForLua(c: Client, argv: string[], run: (c: Client, argv: string[]) => void): void {
+  c.postponed = [argv];
+  c.blocked = true;
+  const resume = () => {
+    const queue = c.postponed;
+    c.postponed = null;
+    c.blocked = false;
+    if (queue === null || c.closed) return;
+    for (const a of queue) run(c, a);
+    c.server.markPendingOutput(c);
+  };
+  loadInlineVm().then(resume, resume);
+}
