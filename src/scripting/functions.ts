@@ -12,6 +12,7 @@ import { parseIntStrict } from '../resp/format';
 import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
 import { PreparedBody, prepareBody } from './prelude';
+import { SLICE_REGISTER, sliceLibrary } from './library-slice';
 import { skipNonCode } from './call-args';
 import { compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
@@ -31,7 +32,7 @@ export interface Library {
   body: string;
   functions: Map<string, FunctionInfo>;
   /** Function name -> the Lua text FCALL runs for it (built on first call). */
-  callSources: Map<string, string>;
+  callSources: Map<string, { source: string; nullMarkers: boolean }>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -159,6 +160,33 @@ function lightCallText(p: PreparedBody, fn: string): string {
     '\nend __lib() redis = __o0' +
     callTail(p.fixup)
   );
+}
+
+/**
+ * The FCALL text of a library whose top level only declares and registers (library-slice.ts):
+ * the other functions' registrations are left out, and the wanted one calls a local that keeps
+ * its callback.
+ */
+function sliceCallText(p: PreparedBody): string {
+  return (
+    p.prelude +
+    `local __fn local function ${SLICE_REGISTER}(a, b) if b == nil then __fn = a.callback else __fn = b end end ` +
+    p.body +
+    '\n' +
+    callTail(p.fixup)
+  );
+}
+
+/** The Lua text FCALL runs for function `fn` of a library. */
+function callText(body: string, fn: string): { source: string; nullMarkers: boolean } {
+  const slice = BARE_REDIS.test(body) ? null : sliceLibrary(body, fn);
+  if (slice !== null) {
+    const p = prepareBody(slice);
+    return { source: sliceCallText(p), nullMarkers: p.nullMarkers };
+  }
+  const p = prepareBody(body);
+  const source = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn), callTail(p.fixup), false) : lightCallText(p, fn);
+  return { source, nullMarkers: p.nullMarkers };
 }
 
 /** `redis` used as a value (`local lib = redis`, `f(redis)`, `redis = x`), not only as `redis.x`. */
@@ -382,16 +410,15 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const p = prepareBody(lib.body);
   // The text that runs one function of a library is the same on every call.
-  let src = lib.callSources.get(fn.name);
-  if (src === undefined) {
-    src = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn.name), callTail(p.fixup), false) : lightCallText(p, fn.name);
-    lib.callSources.set(fn.name, src);
+  let call = lib.callSources.get(fn.name);
+  if (call === undefined) {
+    call = callText(lib.body, fn.name);
+    lib.callSources.set(fn.name, call);
   }
-  return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
+  return runScript(c, call.source, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
-    nullMarkers: p.nullMarkers,
+    nullMarkers: call.nullMarkers,
     name: fn.name,
     argv,
     readOnly: ro || noWrites,

@@ -1,4 +1,4 @@
-import { errorHelper, helperNames, nullHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
+import { errorHelper, helperNames, nullHelper, numberArgHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -283,6 +283,7 @@ export function prepareBody(body: string): PreparedBody {
     const names = helperNames(body);
     const rewritten = rewriteCallArgs(body, nulls, names);
     let prelude = preludeFor(body);
+    if (rewritten !== null && rewritten.includes(`${names.number}(`)) prelude += numberArgHelper(names.number);
     if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
     if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
     if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);
