@@ -11,8 +11,8 @@ import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
-import { PreparedBody, prepareBody } from './prelude';
-import { SLICE_REGISTER, sliceLibrary } from './library-slice';
+import { PreparedBody, plainReturns, prepareBody } from './prelude';
+import { SLICE_CALLBACK, sliceLibrary } from './library-slice';
 import { skipNonCode } from './call-args';
 import { compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
@@ -164,21 +164,21 @@ function lightCallText(p: PreparedBody, fn: string): string {
 
 /**
  * The FCALL text of a library whose top level only declares and registers (library-slice.ts):
- * the other functions' registrations are left out, and the wanted one calls a local that keeps
- * its callback.
+ * the other functions' registrations are left out, and the wanted one's callback is kept in a
+ * local (callTail calls it as __fn).
  */
 function sliceCallText(p: PreparedBody): string {
   return (
     p.prelude +
-    `local __fn local function ${SLICE_REGISTER}(a, b) if b == nil then __fn = a.callback else __fn = b end end ` +
+    `local ${SLICE_CALLBACK} ` +
     p.body +
-    '\n' +
-    callTail(p.fixup)
+    // Every return of the library's code gives one plain value: the callback's is the reply as it is.
+    (plainReturns(p) ? `\nreturn ${SLICE_CALLBACK}(KEYS, ARGV)` : '\n' + callTail(p.fixup))
   );
 }
 
 /** The Lua text FCALL runs for function `fn` of a library. */
-function callText(body: string, fn: string): { source: string; nullMarkers: boolean } {
+export function fcallText(body: string, fn: string): { source: string; nullMarkers: boolean } {
   const slice = BARE_REDIS.test(body) ? null : sliceLibrary(body, fn);
   if (slice !== null) {
     const p = prepareBody(slice);
@@ -413,7 +413,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   // The text that runs one function of a library is the same on every call.
   let call = lib.callSources.get(fn.name);
   if (call === undefined) {
-    call = callText(lib.body, fn.name);
+    call = fcallText(lib.body, fn.name);
     lib.callSources.set(fn.name, call);
   }
   return runScript(c, call.source, argv.slice(3, 3 + n), argv.slice(3 + n), {

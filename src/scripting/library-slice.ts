@@ -139,21 +139,21 @@ function skipPureExpressions(t: Token[], i: number, inArgs: boolean): number {
   return depth === 0 && !inArgs ? t.length : -1;
 }
 
-/** The name a register_function call's argument tokens give (positional or table form), or null. */
-function registeredName(t: Token[], from: number, to: number, table: boolean): string | null {
-  const literal = (k: Token | undefined): string | null =>
-    k !== undefined && k.kind === 'str' && /^(['"])[\w]*\1$/.test(k.text) ? k.text.slice(1, -1) : null;
-  if (!table) {
-    if (t[from]?.kind === '{') return registeredName(t, from + 1, to, true);
-    return t[from + 1]?.kind === ',' ? literal(t[from]) : null;
-  }
+/** A string literal of a plain name ('x', "x"), or null. */
+function literal(k: Token | undefined): string | null {
+  return k !== undefined && k.kind === 'str' && /^(['"])\w*\1$/.test(k.text) ? k.text.slice(1, -1) : null;
+}
+
+/** The function_name of a table constructor's tokens (from its `{` to its `}`), or null. */
+function tableName(t: Token[], from: number, to: number): string | null {
+  if (t[from]?.kind !== '{' || t[to]?.kind !== '}') return null;
   let depth = 0;
-  for (let j = from; j < to; j++) {
+  for (let j = from; j <= to; j++) {
     const k = t[j];
     if (k.kind === '{') depth++;
     else if (k.kind === '}') depth--;
     else if (k.kind === 'name' && k.text === 'function') j = skipFunction(t, j) - 1;
-    else if (depth === 0 && k.text === 'function_name' && t[j + 1]?.kind === '=') return literal(t[j + 2]);
+    else if (depth === 1 && k.text === 'function_name' && t[j + 1]?.kind === '=') return literal(t[j + 2]);
   }
   return null;
 }
@@ -163,8 +163,10 @@ interface Registration {
   /** Where the statement starts and ends in the body. */
   start: number;
   end: number;
-  /** Where `redis.register_function` ends (it starts at `start`). */
+  /** Where `redis.register_function(` (or without its `(`, for a table) ends. */
   calleeEnd: number;
+  /** Positional arguments ('name', callback), or one table argument. */
+  table: boolean;
 }
 
 /** The top-level statements of a library body, if all are of the kinds described above. */
@@ -203,23 +205,28 @@ function registrations(body: string): Registration[] | null {
     if (k.text === 'redis' && t[i + 1]?.kind === '.' && t[i + 2]?.text === 'register_function') {
       const open = t[i + 3];
       let end: number;
-      let name: string | null;
+      let reg: Registration;
       if (open?.kind === '(') {
+        // ('name', callback) or ({function_name = 'name', callback = f, ...})
         const close = skipPureExpressions(t, i + 4, true);
         if (close < 0 || t[close].kind !== ')') return null;
-        name = registeredName(t, i + 4, close, false);
         end = close + 1;
+        const name = t[i + 5]?.kind === ',' ? literal(t[i + 4]) : tableName(t, i + 4, close - 1);
+        if (name === null) return null;
+        reg = { name, start: k.start, end: t[close].end, calleeEnd: t[i + 5]?.kind === ',' ? open.end : t[i + 2].end, table: t[i + 5]?.kind !== ',' };
       } else if (open?.kind === '{') {
+        // {function_name = 'name', callback = f, ...}
         const close = skipPureExpressions(t, i + 3, false);
-        if (close < 0 || close === i + 3) return null;
-        name = registeredName(t, i + 4, close - 1, true);
+        if (close < 0 || t[close - 1]?.kind !== '}') return null;
+        const name = tableName(t, i + 3, close - 1);
+        if (name === null) return null;
         end = close;
+        reg = { name, start: k.start, end: t[close - 1].end, calleeEnd: t[i + 2].end, table: true };
       } else return null;
-      if (name === null) return null;
       // A call chained on the result (`register_function(...)(...)`) is not a plain statement.
       const next = t[end];
       if (next !== undefined && ['(', '{', '[', '.', ':', 'str'].includes(next.kind)) return null;
-      regs.push({ name, start: k.start, end: t[end - 1].end, calleeEnd: t[i + 2].end });
+      regs.push(reg);
       i = end;
       continue;
     }
@@ -231,15 +238,16 @@ function registrations(body: string): Registration[] | null {
 /** The text's line breaks only (what a dropped statement leaves, so line numbers stay). */
 const newlines = (s: string): string => s.replace(/[^\n]/g, '');
 
-/** Name of the local FCALL's slice text binds register_function to. */
-export const SLICE_REGISTER = '__reg';
+/** The local that holds the called function's callback in the text sliceLibrary gives. */
+export const SLICE_CALLBACK = '__fn';
 
 /**
- * The library body with only the registration of `fn` left (called through SLICE_REGISTER, which
- * the caller defines), or null when the library's top level does not allow it.
+ * The library body with only the registration of `fn` left, turned into an assignment of its
+ * callback to SLICE_CALLBACK (a local the caller declares in front), or null when the library's
+ * top level does not allow it. Line breaks stay where they were: errors keep Redis's line numbers.
  */
 export function sliceLibrary(body: string, fn: string): string | null {
-  if (body.includes(SLICE_REGISTER) || body.includes('__fn')) return null;
+  if (body.includes(SLICE_CALLBACK)) return null;
   const regs = registrations(body);
   if (regs === null) return null;
   // register_function anywhere else (in a function, under another name) keeps the whole library.
@@ -249,8 +257,13 @@ export function sliceLibrary(body: string, fn: string): string | null {
   let last = 0;
   for (const r of regs) {
     out += body.slice(last, r.start);
-    if (r.name === fn) out += SLICE_REGISTER + newlines(body.slice(r.start, r.calleeEnd)) + body.slice(r.calleeEnd, r.end);
-    else out += newlines(body.slice(r.start, r.end));
+    const callee = newlines(body.slice(r.start, r.calleeEnd));
+    const rest = body.slice(r.calleeEnd, r.end);
+    if (r.name !== fn) out += newlines(body.slice(r.start, r.end));
+    // __fn = ({'name', callback})[2] | __fn = ({...}).callback | __fn = (({...})).callback
+    // (no global function: the library may have a local of that name)
+    else if (r.table) out += `${SLICE_CALLBACK} = (${callee}${rest}).callback`;
+    else out += `${SLICE_CALLBACK} = ({${callee}${rest.slice(0, -1)}})[2]`;
     last = r.end;
   }
   return out + body.slice(last);

@@ -182,13 +182,18 @@ export function wrapEval(body: string): WrappedScript {
   if (w === undefined) {
     const p = prepareBody(body);
     const source =
-      p.fixup === LIGHT_FIXUP && returnsPlainValues(p.body)
+      plainReturns(p)
         ? p.prelude + p.body
         : p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
     w = { source, nullMarkers: p.nullMarkers };
     remember(wrapped, body, w);
   }
   return w;
+}
+
+/** Whether a prepared body's every `return` gives a value the engine converts as Redis does (see returnsPlainValues). */
+export function plainReturns(p: PreparedBody): boolean {
+  return p.fixup === LIGHT_FIXUP && returnsPlainValues(p.body);
 }
 
 // What may follow a `return` for the wrapper to be unnecessary: a redis.call / redis.pcall (one
