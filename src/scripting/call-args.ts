@@ -74,8 +74,24 @@ export const errorHelper = (name: string): string =>
 
 // Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
-/** An expression that gives one value: it ends with a name or a number (a call ends with `)`, `}` or a string). */
-const SINGLE_VALUE = /\w\s*$/;
+/**
+ * Whether an expression gives one value: its last code character (comments aside) belongs to a
+ * name or a number. A call ends with `)`, `}` or a string, and `...` with a dot.
+ */
+function singleValue(expr: string): boolean {
+  let last = '';
+  for (let i = 0; i < expr.length; ) {
+    const skip = skipNonCode(expr, i);
+    if (skip >= 0) {
+      if (expr[i] !== '-') last = "'";
+      i = skip;
+      continue;
+    }
+    if (!/\s/.test(expr[i])) last = expr[i];
+    i++;
+  }
+  return /\w/.test(last);
+}
 
 /**
  * Whether an argument may be a number: not if surely a string, or a concatenation (`..` outside
@@ -200,7 +216,7 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
           // Each argument that may be a number goes through the helper, in place.
           for (let k = 0; k < args.length; k++) {
             if (!mayBeNumber(args[k])) continue;
-            const helper = k === args.length - 1 && !SINGLE_VALUE.test(args[k]) ? names.numbers : names.number;
+            const helper = k === args.length - 1 && !singleValue(args[k]) ? names.numbers : names.number;
             inserts.push({ at: top.args[k], text: `${helper}(` }, { at: top.args[k + 1] - 1, text: ')' });
           }
         }

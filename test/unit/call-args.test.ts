@@ -21,6 +21,8 @@ test('arguments that may be numbers go through __n (one value) or __m (a last ar
   assert.equal(rewriteCallArgs("redis.call('X',\n  n)"), "redis.call('X',__n(\n  n))");
   assert.equal(rewriteCallArgs("redis.call('LPUSH', KEYS[1], unpack(ARGV))"), "redis.call('LPUSH', KEYS[1],__m( unpack(ARGV)))");
   assert.equal(rewriteCallArgs("redis.call('LPUSH', KEYS[1], ...)"), "redis.call('LPUSH', KEYS[1],__m( ...))");
+  assert.equal(rewriteCallArgs("redis.call('LPUSH', KEYS[1], f() -- all of them\n)"), "redis.call('LPUSH', KEYS[1],__m( f() -- all of them\n))");
+  assert.equal(rewriteCallArgs("redis.call('LPUSH', KEYS[1], n --[[ one ]])"), "redis.call('LPUSH', KEYS[1],__n( n --[[ one ]]))");
 });
 
 test('a concatenation is a string; with `and` / `or` beside it, it may not be', () => {
