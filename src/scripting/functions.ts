@@ -182,6 +182,14 @@ export function fcallText(body: string, fn: string): { source: string; nullMarke
   const slice = BARE_REDIS.test(body) ? null : sliceLibrary(body, fn);
   if (slice !== null) {
     const p = prepareBody(slice);
+    if (plainReturns(p)) {
+      // Its returns need no conversion: the callback's body can run in place, as EVAL's does.
+      const inPlace = sliceLibrary(body, fn, true);
+      if (inPlace !== null) {
+        const q = prepareBody(inPlace);
+        if (plainReturns(q)) return { source: q.prelude + q.body, nullMarkers: q.nullMarkers };
+      }
+    }
     return { source: sliceCallText(p), nullMarkers: p.nullMarkers };
   }
   const p = prepareBody(body);

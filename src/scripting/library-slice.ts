@@ -167,6 +167,23 @@ interface Registration {
   calleeEnd: number;
   /** Positional arguments ('name', callback), or one table argument. */
   table: boolean;
+  /** ('name', function(params) body end): the callback's parts, for running its body in place. */
+  inline?: { fnStart: number; params: string[]; paramsEnd: number; bodyEnd: number };
+}
+
+/** The parts of `function(a, b) ... end` (tokens from..to, `end` included), if its parameters are plain names. */
+function functionParts(t: Token[], from: number, to: number): Registration['inline'] | undefined {
+  if (t[from]?.text !== 'function' || t[from + 1]?.kind !== '(' || t[to]?.text !== 'end' || skipFunction(t, from) !== to + 1) return undefined;
+  const params: string[] = [];
+  let j = from + 2;
+  while (t[j].kind !== ')') {
+    if (t[j].kind !== 'name' || KEYWORDS.has(t[j].text)) return undefined; // `...` included
+    params.push(t[j].text);
+    j++;
+    if (t[j].kind === ',') j++;
+    else if (t[j].kind !== ')') return undefined;
+  }
+  return { fnStart: t[from].start, params, paramsEnd: t[j].end, bodyEnd: t[to].start };
 }
 
 /** The top-level statements of a library body, if all are of the kinds described above. */
@@ -213,7 +230,9 @@ function registrations(body: string): Registration[] | null {
         end = close + 1;
         const name = t[i + 5]?.kind === ',' ? literal(t[i + 4]) : tableName(t, i + 4, close - 1);
         if (name === null) return null;
-        reg = { name, start: k.start, end: t[close].end, calleeEnd: t[i + 5]?.kind === ',' ? open.end : t[i + 2].end, table: t[i + 5]?.kind !== ',' };
+        const positional = t[i + 5]?.kind === ',';
+        reg = { name, start: k.start, end: t[close].end, calleeEnd: positional ? open.end : t[i + 2].end, table: !positional };
+        if (positional) reg.inline = functionParts(t, i + 6, close - 1);
       } else if (open?.kind === '{') {
         // {function_name = 'name', callback = f, ...}
         const close = skipPureExpressions(t, i + 3, false);
@@ -245,14 +264,22 @@ export const SLICE_CALLBACK = '__fn';
  * The library body with only the registration of `fn` left, turned into an assignment of its
  * callback to SLICE_CALLBACK (a local the caller declares in front), or null when the library's
  * top level does not allow it. Line breaks stay where they were: errors keep Redis's line numbers.
+ *
+ * With `inPlace`, the callback's body runs where it stands instead, in a `do ... end` block whose
+ * locals are its parameters (bound to KEYS and ARGV): no function is compiled for it, and its
+ * `return` ends the run with the reply, as EVAL's body does. Only for a `function(...) ... end`
+ * written in the registration (null otherwise); the caller makes sure every return gives a plain
+ * value, since nothing converts the value afterwards.
  */
-export function sliceLibrary(body: string, fn: string): string | null {
+export function sliceLibrary(body: string, fn: string, inPlace = false): string | null {
   if (body.includes(SLICE_CALLBACK)) return null;
   const regs = registrations(body);
   if (regs === null) return null;
   // register_function anywhere else (in a function, under another name) keeps the whole library.
   const mentions = body.split('register_function').length - 1;
   if (mentions !== regs.length || !regs.some((r) => r.name === fn)) return null;
+  // The body's locals join the top level's in one function (at most 200 in Lua).
+  if (inPlace && body.split('local').length > 100) return null;
   let out = '';
   let last = 0;
   for (const r of regs) {
@@ -260,6 +287,13 @@ export function sliceLibrary(body: string, fn: string): string | null {
     const callee = newlines(body.slice(r.start, r.calleeEnd));
     const rest = body.slice(r.calleeEnd, r.end);
     if (r.name !== fn) out += newlines(body.slice(r.start, r.end));
+    else if (inPlace) {
+      const f = r.inline;
+      // A local KEYS or ARGV of the library's would be what the parameters get bound to.
+      if (f === undefined || /\b(?:KEYS|ARGV)\b/.test(body.slice(0, f.fnStart))) return null;
+      const bind = f.params.length === 0 ? 'do ' : `do local ${f.params.join(', ')} = KEYS, ARGV `;
+      out += newlines(body.slice(r.start, f.fnStart)) + bind + newlines(body.slice(f.fnStart, f.paramsEnd)) + body.slice(f.paramsEnd, f.bodyEnd) + 'end' + newlines(body.slice(f.bodyEnd, r.end));
+    }
     // __fn = ({'name', callback})[2] | __fn = ({...}).callback | __fn = (({...})).callback
     // (no global function: the library may have a local of that name)
     else if (r.table) out += `${SLICE_CALLBACK} = (${callee}${rest}).callback`;

@@ -110,6 +110,10 @@ test('FCALL of one function of a many-function library: helpers, upvalues, error
     "redis.register_function('num', function(keys, args) return redis.call('SET', keys[1], 2^53 + 2) end)",
     "redis.register_function('multi', function() return 1, 2 end)",
     "redis.register_function('fn', function() return function() end end)",
+    "redis.register_function('plain', function(k, a)",
+    "  if a[1] == 'err' then return redis.call('NOSUCHCOMMAND') end",
+    "  return redis.call('GET', key(k[1]))",
+    'end)',
   ].join('\n');
   const s = await startServer({ port: null });
   try {
@@ -122,6 +126,8 @@ test('FCALL of one function of a many-function library: helpers, upvalues, error
     assert.equal(await s.call('GET', 'n'), '9007199254740994');
     assert.equal(await s.call('FCALL', 'multi', 0), 1);
     assert.equal(await s.call('FCALL', 'fn', 0), null);
+    assert.equal(await s.call('FCALL', 'plain', 1, 'a'), 'v');
+    await assert.rejects(s.call('FCALL', 'plain', 0, 'err'), /^ERR Unknown Redis command called from script script: plain, on @user_function:14\.$/);
   } finally {
     await s.close();
   }

@@ -56,3 +56,16 @@ test('a top level that may run code keeps the whole library', () => {
   assert.equal(sliceLibrary("\nredis.register_function(name, function() end)", 'a'), null, 'a name not given as a literal');
   assert.notEqual(sliceLibrary(`\nlocal rcall = redis.call local x, y = {1, 'a', {b = -2}}, nil${reg}`, 'a'), null);
 });
+
+test('in place: the callback body runs in a do block bound to KEYS and ARGV, lines kept', () => {
+  const lib = "\nlocal x = 1\nredis.register_function(\n 'a',\n function(\n k,\n a)\n return redis.call('GET', k[1])\n end\n)\nlocal y = 2";
+  const out = sliceLibrary(lib, 'a', true)!;
+  assert.equal(out, "\nlocal x = 1\n\n\ndo local k, a = KEYS, ARGV \n\n\n return redis.call('GET', k[1])\n end\n\nlocal y = 2");
+  assert.equal(lines(out), lines(lib));
+  assert.equal(sliceLibrary("\nredis.register_function('a', function() return 1 end)", 'a', true), "\ndo  return 1 end");
+  // Not in place: a callback given by name, a vararg one, the table form, a library local named KEYS.
+  assert.equal(sliceLibrary("\nlocal function f() return 1 end\nredis.register_function('a', f)", 'a', true), null);
+  assert.equal(sliceLibrary("\nredis.register_function('a', function(...) return 1 end)", 'a', true), null);
+  assert.equal(sliceLibrary("\nredis.register_function{function_name = 'a', callback = function() return 1 end}", 'a', true), null);
+  assert.equal(sliceLibrary("\nlocal KEYS = {}\nredis.register_function('a', function(KEYS) return 1 end)", 'a', true), null);
+});
