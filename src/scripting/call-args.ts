@@ -7,22 +7,32 @@
 // that may be a number are touched (string literals, KEYS[i] and ARGV[i] are strings), and nothing
 // is inserted across lines.
 
-/** Formats number arguments as Redis does; everything else passes through unchanged. */
+/**
+ * Formats one number argument as Redis does; anything else passes through unchanged. One small
+ * function on purpose: the engine compiles the helper with the script on every run.
+ */
+export const numberArgHelper = (name: string): string =>
+  `local function ${name}(v) if type(v) == 'number' then return string.format('%.17g', v) end return v end `;
+
+// unpack returns fewer than 8000 values (LUAI_MAXCSTACK), but redis.call takes more (Redis runs
+// redis.call('lpush', k, unpack(a)) with 7999 elements): past that, the values are returned one
+// per Lua frame, by a function compiled only then.
+const MANY_VALUES = "local t, n = ... local function r(i) if n - i < 7900 then return unpack(t, i, n) end return t[i], r(i + 1) end return r(1)";
+
+/** The same for a last argument that may give several values (`unpack(t)`, `...`, a call). */
 export const numberArgsHelper = (name: string): string =>
-  `local ${name} = (function(tp, sel, fmt, unp) ` +
-  // unpack returns fewer than 8000 values (LUAI_MAXCSTACK), but redis.call takes more (Redis runs
-  // redis.call('lpush', k, unpack(a)) with 7999 elements): the values past that are returned one
-  // per Lua frame.
-  'local function rest(t, i, n) if n - i < 7900 then return unp(t, i, n) end return t[i], rest(t, i + 1, n) end ' +
-  "return function(...) local t, n, hit = {...}, sel('#', ...), false " +
-  "for i = 1, n do if tp(t[i]) == 'number' then t[i] = fmt('%.17g', t[i]) hit = true end end if not hit then return ... end " +
-  'return rest(t, 1, n) end end)(type, select, string.format, unpack); ';
+  `local function ${name}(...) local t, n, hit = {...}, select('#', ...), false ` +
+  "for i = 1, n do if type(t[i]) == 'number' then t[i] = string.format('%.17g', t[i]) hit = true end end if not hit then return ... end " +
+  `if n < 7900 then return unpack(t, 1, n) end return loadstring('${MANY_VALUES}')(t, n) end `;
 
 /**
- * The helpers' names: __n and __r, unless the body itself uses that text (its own `local __n`
+ * The helpers' names: __n, __m, __r and __e, unless the body itself uses that text (its own `local __n`
  * would shadow ours, and ours would answer a read of a global __n), then __n1, __n2...
  */
 export interface HelperNames {
+  /** One argument (numberArgHelper). */
+  number: string;
+  /** A last argument of several values (numberArgsHelper). */
   numbers: string;
   nulls: string;
   errors: string;
@@ -34,7 +44,7 @@ export function helperNames(body: string): HelperNames {
     for (let i = 1; body.includes(name); i++) name = base + i;
     return name;
   };
-  return { numbers: fresh('__n'), nulls: fresh('__r'), errors: fresh('__e') };
+  return { number: fresh('__n'), numbers: fresh('__m'), nulls: fresh('__r'), errors: fresh('__e') };
 }
 
 /**
@@ -64,6 +74,58 @@ export const errorHelper = (name: string): string =>
 
 // Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
+/**
+ * Whether an expression gives one value: its last code character (comments aside) belongs to a
+ * name or a number. A call ends with `)`, `}` or a string, and `...` with a dot.
+ */
+function singleValue(expr: string): boolean {
+  let last = '';
+  for (let i = 0; i < expr.length; ) {
+    const skip = skipNonCode(expr, i);
+    if (skip >= 0) {
+      if (expr[i] !== '-') last = "'";
+      i = skip;
+      continue;
+    }
+    if (!/\s/.test(expr[i])) last = expr[i];
+    i++;
+  }
+  return /\w/.test(last);
+}
+
+/**
+ * Whether an argument may be a number: not if surely a string, or a concatenation (`..` outside
+ * brackets and strings, and no `and` / `or` there, which bind looser: its value is a string).
+ */
+function mayBeNumber(arg: string): boolean {
+  if (SURELY_STRING.test(arg)) return false;
+  let depth = 0;
+  let concat = false;
+  for (let i = 0; i < arg.length; ) {
+    const skip = skipNonCode(arg, i);
+    if (skip >= 0) {
+      i = skip;
+      continue;
+    }
+    const c = arg[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0 && c === '.' && arg[i + 1] === '.') {
+      if (arg[i + 2] === '.') return true; // `...`
+      concat = true;
+      i += 2;
+      continue;
+    } else if (depth === 0 && /[A-Za-z_]/.test(c) && (i === 0 || !/[\w.]/.test(arg[i - 1]))) {
+      const word = /^[A-Za-z_]\w*/.exec(arg.slice(i, i + 64))![0];
+      if (word === 'and' || word === 'or') return true;
+      i += word.length;
+      continue;
+    }
+    i++;
+  }
+  return !concat;
+}
+
 const CALL = /redis\s*\.\s*p?call\s*\(/y;
 const ERROR_CALL = /error\s*\(/y;
 /** `local rcall = redis.call`: calls through such an alias are call sites too (BullMQ's style). */
@@ -150,8 +212,13 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
         const empty = args.length === 1 && args[0].trim() === '';
         if (top.raise) {
           if (!empty && !SURELY_STRING.test(args[0])) inserts.push({ at: top.start, text: `${names.errors}(` }, { at: i, text: ')' });
-        } else if (!empty && args.some((a) => !SURELY_STRING.test(a))) {
-          inserts.push({ at: top.start, text: `${names.numbers}(` }, { at: i, text: ')' });
+        } else if (!empty) {
+          // Each argument that may be a number goes through the helper, in place.
+          for (let k = 0; k < args.length; k++) {
+            if (!mayBeNumber(args[k])) continue;
+            const helper = k === args.length - 1 && !singleValue(args[k]) ? names.numbers : names.number;
+            inserts.push({ at: top.args[k], text: `${helper}(` }, { at: top.args[k + 1] - 1, text: ')' });
+          }
         }
         if (nulls && !top.raise) inserts.push({ at: top.expr, text: `${names.nulls}(` }, { at: i + 1, text: ')' });
       }

@@ -11,7 +11,8 @@ import { globMatch } from '../datatypes/glob';
 import { parseIntStrict } from '../resp/format';
 import { splitArgs } from '../resp/parser';
 import { MapReply, OK, Reply, SetReply, SimpleString } from '../resp/reply';
-import { PreparedBody, prepareBody } from './prelude';
+import { PreparedBody, plainReturns, prepareBody } from './prelude';
+import { SLICE_CALLBACK, sliceLibrary } from './library-slice';
 import { skipNonCode } from './call-args';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState, ScriptingState } from './state';
@@ -31,7 +32,7 @@ export interface Library {
   body: string;
   functions: Map<string, FunctionInfo>;
   /** Function name -> the Lua text FCALL runs for it (built on first call). */
-  callSources: Map<string, string>;
+  callSources: Map<string, { source: string; nullMarkers: boolean }>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -159,6 +160,41 @@ function lightCallText(p: PreparedBody, fn: string): string {
     '\nend __lib() redis = __o0' +
     callTail(p.fixup)
   );
+}
+
+/**
+ * The FCALL text of a library whose top level only declares and registers (library-slice.ts):
+ * the other functions' registrations are left out, and the wanted one's callback is kept in a
+ * local (callTail calls it as __fn).
+ */
+function sliceCallText(p: PreparedBody): string {
+  return (
+    p.prelude +
+    `local ${SLICE_CALLBACK} ` +
+    p.body +
+    // Every return of the library's code gives one plain value: the callback's is the reply as it is.
+    (plainReturns(p) ? `\nreturn ${SLICE_CALLBACK}(KEYS, ARGV)` : '\n' + callTail(p.fixup))
+  );
+}
+
+/** The Lua text FCALL runs for function `fn` of a library. */
+export function fcallText(body: string, fn: string): { source: string; nullMarkers: boolean } {
+  const slice = BARE_REDIS.test(body) ? null : sliceLibrary(body, fn);
+  if (slice !== null) {
+    const p = prepareBody(slice);
+    if (plainReturns(p)) {
+      // Its returns need no conversion: the callback's body can run in place, as EVAL's does.
+      const inPlace = sliceLibrary(body, fn, true);
+      if (inPlace !== null) {
+        const q = prepareBody(inPlace);
+        if (plainReturns(q)) return { source: q.prelude + q.body, nullMarkers: q.nullMarkers };
+      }
+    }
+    return { source: sliceCallText(p), nullMarkers: p.nullMarkers };
+  }
+  const p = prepareBody(body);
+  const source = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn), callTail(p.fixup), false) : lightCallText(p, fn);
+  return { source, nullMarkers: p.nullMarkers };
 }
 
 /** `redis` used as a value (`local lib = redis`, `f(redis)`, `redis = x`), not only as `redis.x`. */
@@ -383,16 +419,15 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (fn.flags.includes('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const p = prepareBody(lib.body);
   // The text that runs one function of a library is the same on every call.
-  let src = lib.callSources.get(fn.name);
-  if (src === undefined) {
-    src = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn.name), callTail(p.fixup), false) : lightCallText(p, fn.name);
-    lib.callSources.set(fn.name, src);
+  let call = lib.callSources.get(fn.name);
+  if (call === undefined) {
+    call = fcallText(lib.body, fn.name);
+    lib.callSources.set(fn.name, call);
   }
-  return runScript(c, src, argv.slice(3, 3 + n), argv.slice(3 + n), {
+  return runScript(c, call.source, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
-    nullMarkers: p.nullMarkers,
+    nullMarkers: call.nullMarkers,
     name: fn.name,
     argv,
     readOnly: ro || noWrites,

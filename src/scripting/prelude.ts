@@ -1,4 +1,4 @@
-import { errorHelper, helperNames, nullHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
+import { errorHelper, helperNames, nullHelper, numberArgHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -182,13 +182,18 @@ export function wrapEval(body: string): WrappedScript {
   if (w === undefined) {
     const p = prepareBody(body);
     const source =
-      p.fixup === LIGHT_FIXUP && returnsPlainValues(p.body)
+      plainReturns(p)
         ? p.prelude + p.body
         : p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
     w = { source, nullMarkers: p.nullMarkers };
     remember(wrapped, body, w);
   }
   return w;
+}
+
+/** Whether a prepared body's every `return` gives a value the engine converts as Redis does (see returnsPlainValues). */
+export function plainReturns(p: PreparedBody): boolean {
+  return p.fixup === LIGHT_FIXUP && returnsPlainValues(p.body);
 }
 
 // What may follow a `return` for the wrapper to be unnecessary: a redis.call / redis.pcall (one
@@ -283,6 +288,7 @@ export function prepareBody(body: string): PreparedBody {
     const names = helperNames(body);
     const rewritten = rewriteCallArgs(body, nulls, names);
     let prelude = preludeFor(body);
+    if (rewritten !== null && rewritten.includes(`${names.number}(`)) prelude += numberArgHelper(names.number);
     if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
     if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
     if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);

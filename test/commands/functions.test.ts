@@ -95,3 +95,40 @@ test('function errors name the function and @user_function line', async () => {
     await s.close();
   }
 });
+
+test('FCALL of one function of a many-function library: helpers, upvalues, errors at Redis line numbers', async () => {
+  const lib = [
+    '#!lua name=many',
+    'local prefix = "p:"',
+    'local function key(k) return prefix .. k end',
+    "redis.register_function('setp', function(keys, args) return redis.call('SET', key(keys[1]), args[1]) end)",
+    "redis.register_function{function_name = 'getp', callback = function(keys) return redis.call('GET', key(keys[1])) end, flags = {'no-writes'}}",
+    "redis.register_function('boom', function(keys, args)",
+    '  local x = nil',
+    '  return x.field',
+    'end)',
+    "redis.register_function('num', function(keys, args) return redis.call('SET', keys[1], 2^53 + 2) end)",
+    "redis.register_function('multi', function() return 1, 2 end)",
+    "redis.register_function('fn', function() return function() end end)",
+    "redis.register_function('plain', function(k, a)",
+    "  if a[1] == 'err' then return redis.call('NOSUCHCOMMAND') end",
+    "  return redis.call('GET', key(k[1]))",
+    'end)',
+  ].join('\n');
+  const s = await startServer({ port: null });
+  try {
+    assert.equal(await s.call('FUNCTION', 'LOAD', lib), 'many');
+    assert.equal(await s.call('FCALL', 'setp', 1, 'a', 'v'), 'OK');
+    assert.equal(await s.call('GET', 'p:a'), 'v');
+    assert.equal(await s.call('FCALL_RO', 'getp', 1, 'a'), 'v');
+    await assert.rejects(s.call('FCALL', 'boom', 0), /user_function:8: attempt to index local 'x' \(a nil value\)/);
+    assert.equal(await s.call('FCALL', 'num', 1, 'n'), 'OK');
+    assert.equal(await s.call('GET', 'n'), '9007199254740994');
+    assert.equal(await s.call('FCALL', 'multi', 0), 1);
+    assert.equal(await s.call('FCALL', 'fn', 0), null);
+    assert.equal(await s.call('FCALL', 'plain', 1, 'a'), 'v');
+    await assert.rejects(s.call('FCALL', 'plain', 0, 'err'), { message: 'ERR Unknown Redis command called from script script: plain, on @user_function:14.' });
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,71 @@
+// FCALL's text for one function of a library whose top level only declares and registers.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { sliceLibrary } from '../../src/scripting/library-slice';
+
+const LIB = `
+local function helper(x) return x .. '!' end
+local N, M = 5, "x" -- a comment
+redis.register_function('first', function(KEYS, ARGV) return helper(ARGV[1]) end)
+redis.register_function{function_name='second', callback=function(k, a) return N end, flags={'no-writes'}}
+redis.register_function(
+  'third',
+  function(keys, args)
+    return M
+  end
+);
+redis.register_function({function_name = "fourth", description = 'd', callback = function() return 4 end})`;
+
+const lines = (s: string): number => s.split('\n').length;
+
+test('only the called registration is left, as an assignment of its callback; lines stay', () => {
+  const first = sliceLibrary(LIB, 'first')!;
+  assert.ok(first.includes("__fn = ({'first', function(KEYS, ARGV) return helper(ARGV[1]) end})[2]"), first);
+  assert.ok(first.includes('local function helper(x)') && first.includes('local N, M = 5, "x"'));
+  assert.ok(!first.includes('second') && !first.includes('third') && !first.includes('fourth') && !first.includes('register_function'));
+  assert.equal(lines(first), lines(LIB));
+  const second = sliceLibrary(LIB, 'second')!;
+  assert.ok(second.includes("__fn = ({function_name='second', callback=function(k, a) return N end, flags={'no-writes'}}).callback"), second);
+  const third = sliceLibrary(LIB, 'third')!;
+  assert.ok(third.includes("__fn = ({\n  'third',\n  function(keys, args)\n    return M\n  end\n})[2];"), third);
+  assert.equal(third.split('\n').findIndex((l) => l.includes("'third'")), LIB.split('\n').findIndex((l) => l.includes("'third'")));
+  const fourth = sliceLibrary(LIB, 'fourth')!;
+  assert.ok(fourth.includes('__fn = (({function_name = "fourth", description = \'d\', callback = function() return 4 end})).callback'), fourth);
+  assert.equal(sliceLibrary(LIB, 'nope'), null);
+});
+
+test('a top level that may run code keeps the whole library', () => {
+  const reg = "\nredis.register_function('a', function() return 1 end)";
+  for (const top of [
+    'local x = f()', // a call
+    "local t = setmetatable({}, {})",
+    'for i = 1, 2 do end',
+    'if x then end',
+    'x = 1', // an assignment to a global
+    "redis.log(redis.LOG_NOTICE, 'loading')",
+    'local s = "a" .. "b"', // an operator
+    "redis.register_function('b', make())", // an argument that calls
+    "local function reg(n) redis.register_function(n, function() end) end reg('b')",
+    'return',
+    '-- register_function in a comment',
+    'local __fn = 1',
+  ]) {
+    assert.equal(sliceLibrary(`\n${top}${reg}`, 'a'), null, top);
+  }
+  assert.equal(sliceLibrary("\nredis.register_function('a', function() end)('x')", 'a'), null);
+  assert.equal(sliceLibrary("\nredis.register_function(name, function() end)", 'a'), null, 'a name not given as a literal');
+  assert.notEqual(sliceLibrary(`\nlocal rcall = redis.call local x, y = {1, 'a', {b = -2}}, nil${reg}`, 'a'), null);
+});
+
+test('in place: the callback body runs in a do block bound to KEYS and ARGV, lines kept', () => {
+  const lib = "\nlocal x = 1\nredis.register_function(\n 'a',\n function(\n k,\n a)\n return redis.call('GET', k[1])\n end\n)\nlocal y = 2";
+  const out = sliceLibrary(lib, 'a', true)!;
+  assert.equal(out, "\nlocal x = 1\n\n\ndo local k, a = KEYS, ARGV \n\n\n return redis.call('GET', k[1])\n end\n\nlocal y = 2");
+  assert.equal(lines(out), lines(lib));
+  assert.equal(sliceLibrary("\nredis.register_function('a', function() return 1 end)", 'a', true), "\ndo  return 1 end");
+  // Not in place: a callback given by name, a vararg one, the table form, a library local named KEYS.
+  assert.equal(sliceLibrary("\nlocal function f() return 1 end\nredis.register_function('a', f)", 'a', true), null);
+  assert.equal(sliceLibrary("\nredis.register_function('a', function(...) return 1 end)", 'a', true), null);
+  assert.equal(sliceLibrary("\nredis.register_function{function_name = 'a', callback = function() return 1 end}", 'a', true), null);
+  assert.equal(sliceLibrary("\nlocal KEYS = {}\nredis.register_function('a', function(KEYS) return 1 end)", 'a', true), null);
+});
