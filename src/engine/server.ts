@@ -371,6 +371,9 @@ export class Server {
         }
       }
     }
+    // Soft output limits are timed: a client that stopped getting output is re-checked here
+    // (once per pass, whatever number of listeners accepted the clients).
+    for (const c of this.clients.values()) c.checkOutputLimits?.();
     this.events.emit('cron');
   }
 
