@@ -322,7 +322,7 @@ function section(name: string, srv: Server): string {
       add('pubsub_patterns', srv.pubsub.patterns.size);
       add('pubsubshard_channels', srv.pubsub.shardChannels.size);
       add('latest_fork_usec', 0);
-      add('total_forks', 0);
+      add('total_forks', s.backgroundJobs);
       add('migrate_cached_sockets', 0);
       add('slave_expires_tracked_keys', 0);
       add('active_defrag_hits', 0);

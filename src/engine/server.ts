@@ -71,6 +71,11 @@ export interface ServerStats {
   unexpectedErrorReplies: number;
   /** Payloads and blobs deep-checked (sanitize-dump-payload). */
   dumpPayloadSanitizations: number;
+  /**
+   * Background saves and AOF rewrites started (INFO total_forks): the jobs redis-server forks a
+   * child for, which respite runs in-process over a snapshot.
+   */
+  backgroundJobs: number;
 }
 
 /** Server.listenChange bits. */
@@ -237,6 +242,7 @@ export class Server {
       totalConnections: 0,
       rejectedConnections: 0,
       evictedClients: 0,
+      backgroundJobs: 0,
       totalCommands: 0,
       netInputBytes: 0,
       netOutputBytes: 0,
