@@ -108,11 +108,8 @@ const REWRITES: Record<string, Rewrite> = {
   xclaim: (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]),
   xautoclaim: (c, argv, reply) => {
     if (!Array.isArray(reply) || !Array.isArray(reply[1])) return [argv];
-    const out = claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
-    // Entries found deleted were dropped from the PEL: the same effect as acknowledging them.
-    const deleted = Array.isArray(reply[2]) ? (reply[2] as Reply[]).filter((id): id is string => typeof id === 'string') : [];
-    if (deleted.length) out.push(['XACK', argv[1], argv[2], ...deleted]);
-    return out;
+    // Entries found deleted were dropped from the PEL; the command propagated those itself.
+    return claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
   },
 };
 
