@@ -234,6 +234,23 @@ test("bind: Redis's default ('* -::*', with protected-mode) for respite-server; 
   }
 });
 
+test('CONFIG SET while the dataset loads: dir, appendonly and repl-diskless-load answer -LOADING, first of all errors', async () => {
+  await withServer({ enableProtectedConfigs: 'yes' }, async (s) => {
+    s.server.loading = true;
+    try {
+      assert.equal(await s.call('CONFIG', 'SET', 'loglevel', 'debug'), 'OK');
+      for (const [name, value] of [['dir', '/nonexistent-dir'], ['appendonly', 'yes'], ['repl-diskless-load', 'swapdb']]) {
+        await assert.rejects(s.call('CONFIG', 'SET', name, value), /LOADING Redis is loading the dataset in memory/);
+      }
+      await assert.rejects(s.call('CONFIG', 'SET', 'nosuch', 'x', 'dir', '/tmp'), /LOADING Redis is loading/);
+      assert.equal(await s.call('CONFIG', 'GET', 'appendonly').then((r) => (r as string[])[1]), 'no');
+    } finally {
+      s.server.loading = false;
+    }
+    await assert.rejects(s.call('CONFIG', 'SET', 'dir', '/nonexistent-dir'), /No such file or directory/);
+  });
+});
+
 test('config file loading: directives, quoting, repeated save, errors with the line', () => {
   const srv = new Server();
   loadConfigFromString(srv, '# c\n  maxmemory 2mb  \nsave 900 1\nSAVE 300 10\nbind "127.0.0.1" -::1\nnotify-keyspace-events "Kx"\nslave-read-only no\nlist-max-ziplist-entries 5\n');
