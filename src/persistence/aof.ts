@@ -678,6 +678,8 @@ export class Aof {
     const srv = this.srv;
     const c = new Client(srv, 'embedded');
     c.replyMode = ReplyMode.Off;
+    c.isAofLoader = true;
+    c.mustObey = true;
     let multi: { cmd: Command; argv: string[] }[] | null = null;
     let multiStart = 0;
     const visit = (argv: string[], offset: number) => {

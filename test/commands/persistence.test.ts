@@ -363,3 +363,28 @@ test('XREADGROUP replays from the AOF with the original owners, delivery times a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a read-only replica replays script writes from its AOF at startup (the AOF is obeyed, like the master)', async () => {
+  const dir = tmpDir();
+  const aofDir = path.join(dir, 'appendonlydir');
+  fs.mkdirSync(aofDir);
+  const resp = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
+  fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+  fs.writeFileSync(
+    path.join(aofDir, 'appendonly.aof.1.incr.aof'),
+    resp('select', '9') + resp('eval', 'redis.call("set",KEYS[1],"100")', '1', 'foo') + resp('eval', 'redis.call("incr",KEYS[1])', '1', 'foo') + resp('eval', 'redis.call("incr",KEYS[1])', '1', 'foo'),
+  );
+  const s = await startServer({ port: null, dir, appendonly: 'yes', replicaReadOnly: 'yes', replicaof: ['127.0.0.1', '0'] });
+  try {
+    const c = s.connect();
+    await c.send(['SELECT', '9']);
+    assert.equal(String((await c.send(['GET', 'foo'])) as unknown as { value?: string }), '102');
+    // A client's script still may not write on the read-only replica.
+    const r = await c.send(['EVAL', 'return redis.call("incr",KEYS[1])', '1', 'foo']);
+    assert.match(String((r as { message?: string }).message), /READONLY/);
+    c.close();
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
