@@ -13,6 +13,7 @@ import { Listener } from './net/listener';
 import { TlsTransport } from './net/tls-listener';
 import type { TlsMaterial } from './net/tls-settings';
 import { configDef, setConfigValues } from './config/config';
+import { EMBEDDED_BIND_DEFAULT } from './config/special';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startReplicaOfConfig } from './replication/replication';
@@ -26,7 +27,11 @@ export type { Arg, JsReply };
 export interface ServerOptions {
   /** TCP port; 0 picks a free one; null for no TCP listener at all (in-process only). */
   port?: number | null;
-  /** Addresses to listen on, space separated like redis.conf's bind. Default "127.0.0.1 -::1". */
+  /**
+   * Addresses to listen on, space separated like redis.conf's bind. Default "127.0.0.1 -::1"
+   * (loopback only: an embedded server is not meant to be reached from other hosts unless asked),
+   * where respite-server, like redis-server, defaults to "* -::*" with protected-mode on.
+   */
   bind?: string;
   /** Log lines: false (default) silent, true to stdout, or a function receiving each line. */
   log?: boolean | ((line: string) => void);
@@ -123,6 +128,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RespiteS
     const value = typeof v === 'boolean' ? (v ? 'yes' : 'no') : Array.isArray(v) ? v.map(String) : String(v);
     pairs.push([kebab(k), value]);
     given.push(k);
+  }
+  if (options.bind === undefined) {
+    pairs.unshift(['bind', EMBEDDED_BIND_DEFAULT]);
+    given.unshift('bind');
   }
   const port = options.port === undefined ? 0 : options.port;
   const tlsOpt = options.tls;

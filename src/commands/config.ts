@@ -4,7 +4,7 @@ import { rewriteConfigFile } from '../config/conf-file';
 import { strerror } from '../config/special';
 import { globMatch } from '../datatypes/glob';
 import type { Client } from '../engine/client';
-import { SYNTAX, errorf } from '../errors';
+import { LOADING, SYNTAX, errorf } from '../errors';
 import { MapReply, NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
 import { ListenChange } from '../engine/context';
 import { CommandDef } from './registry';
@@ -57,7 +57,7 @@ function set(c: Client, argv: string[]): Reply {
   const r = setConfigValues(srv, pairs, { runtime: true, localClient: isLocal(c) });
   const change = srv.listenChange;
   srv.listenChange = 0;
-  if (!r.ok) return errorf(configSetErrorText(r));
+  if (!r.ok) return r.loading ? LOADING : errorf(configSetErrorText(r));
   if (change === 0 || srv.relisten === null) return OK;
   return moveListener(c, pairs, before, change);
 }

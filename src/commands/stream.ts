@@ -793,6 +793,7 @@ function xclaim(c: Client, argv: string[]): Reply {
     if (!s.has(id)) {
       // The entry is gone: drop its stale pending record.
       if (nack !== undefined) {
+        propagateDroppedNack(c, key, argv[2], g, nack);
         g.ack(id.ms, id.seq);
         changes++;
       }
@@ -814,6 +815,16 @@ function xclaim(c: Client, argv: string[]): Reply {
   }
   dirty(c, changes);
   return out;
+}
+
+/**
+ * A pending entry whose stream entry was deleted is dropped by XCLAIM/XAUTOCLAIM; as Redis
+ * (streamPropagateXCLAIM) the replicas and the AOF get an XCLAIM of it, which drops it there too.
+ * It is not in the reply, so the reply-based rewrite (propagation.ts) cannot see it.
+ */
+function propagateDroppedNack(c: Client, key: string, group: string, g: ConsumerGroup, n: Nack): void {
+  const id = formatId(n.ms, n.seq);
+  c.server.keyspace.propagate(c.db.id, ['XCLAIM', key, group, n.consumer?.name ?? '', '0', id, 'TIME', String(n.deliveryTime), 'RETRYCOUNT', String(n.deliveryCount), 'FORCE', 'JUSTID', 'LASTID', formatId(g.lastId.ms, g.lastId.seq)]);
 }
 
 const AUTOCLAIM_ATTEMPTS_FACTOR = 10;
@@ -859,6 +870,7 @@ function xautoclaim(c: Client, argv: string[]): Reply {
     const n = candidates[k];
     const id = { ms: n.ms, seq: n.seq };
     if (!s.has(id)) {
+      propagateDroppedNack(c, key, argv[2], g, n);
       g.ack(n.ms, n.seq);
       deleted.push(idString(id));
       count--;

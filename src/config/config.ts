@@ -41,6 +41,8 @@ export interface ConfigDef {
   immutable?: boolean;
   /** CONFIG SET needs enable-protected-configs (dir, dbfilename). */
   protected?: boolean;
+  /** CONFIG SET answers -LOADING while the dataset loads (Redis's DENY_LOADING_CONFIG). */
+  denyLoading?: boolean;
   /** Only matched by its exact name in CONFIG GET (debugging knobs). */
   hidden?: boolean;
   /** Redacted from SLOWLOG/MONITOR. */
@@ -283,7 +285,7 @@ export class Config {
 export type ConfigSetResult =
   | { ok: true }
   /** unknown: no such parameter (name as given); otherwise name is the parameter to blame. */
-  | { ok: false; unknown: boolean; name: string; error: string };
+  | { ok: false; unknown: boolean; name: string; error: string; loading?: boolean };
 
 export interface ConfigSetOptions {
   /** CONFIG SET: immutable and protected parameters refuse, duplicates refuse. */
@@ -311,6 +313,15 @@ function protectedAllowed(server: ServerContext, local: boolean): boolean {
  * applies the changed ones (a refused apply restores everything).
  */
 export function setConfigValues(server: ServerContext, pairs: [string, string | string[]][], opts: ConfigSetOptions): ConfigSetResult {
+  // Redis gives -LOADING precedence over every other error (clients may retry on it).
+  if (opts.runtime && server.loading) {
+    for (const [name] of pairs) {
+      const e = configEntry(name);
+      if (e?.def.denyLoading && !e.def.immutable && (!e.def.protected || protectedAllowed(server, opts.localClient ?? false))) {
+        return { ok: false, unknown: false, name, error: '', loading: true };
+      }
+    }
+  }
   const found: Entry[] = [];
   for (const [name] of pairs) {
     const e = configEntry(name);

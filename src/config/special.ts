@@ -116,8 +116,13 @@ export function rewriteNotifyKeyspaceEvents(value: string): Lines {
 
 // ---- bind -----------------------------------------------------------------------------------
 
-/** respite listens on loopback by default (Redis's default is "* -::*", every interface). */
-export const BIND_DEFAULT = '127.0.0.1 -::1';
+/**
+ * Redis's default: every IPv4 interface and, if the host has IPv6, every IPv6 one. protected-mode
+ * (on by default) refuses clients from other hosts while the default user has no password.
+ */
+export const BIND_DEFAULT = '* -::*';
+/** startServer() (an embedded server) listens on loopback only unless its caller gives `bind`. */
+export const EMBEDDED_BIND_DEFAULT = '127.0.0.1 -::1';
 const BIND_MAX = 16;
 
 export function parseBind(args: string[]): Parsed {

@@ -57,8 +57,9 @@ export class Client {
   clusterAsking = false;
   clusterReadonly = false;
   /**
-   * Commands from this client are never redirected in cluster mode (Redis's mustObeyClient):
-   * set for the replication link from our master.
+   * Commands from this client are applied whatever the local state (Redis's mustObeyClient): never
+   * redirected in cluster mode, script writes allowed on a read-only replica. Set for the
+   * replication link from our master and for the AOF loader.
    */
   mustObey = false;
   /** Client-side caching (CLIENT TRACKING); null when off. */
@@ -91,6 +92,8 @@ export class Client {
   isReplica = false;
   /** On a replica: the client the master's replication stream runs as (CLIENT LIST flag M). */
   isMaster = false;
+  /** The client an AOF is replayed as (Redis's CLIENT_ID_AOF). */
+  isAofLoader = false;
   /** Bytes queued in the transport, not yet sent (CLIENT LIST omem); set by the connection. */
   transportPendingBytes: (() => number) | null = null;
   /** TCP clients: the reply buffer size Redis would have (CLIENT LIST rbs/rbp). */

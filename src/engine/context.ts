@@ -65,6 +65,11 @@ export interface ServerStats {
   unexpectedErrorReplies: number;
   /** Payloads and blobs deep-checked (sanitize-dump-payload). */
   dumpPayloadSanitizations: number;
+  /**
+   * Background saves and AOF rewrites started (INFO total_forks): the jobs redis-server forks a
+   * child for, which respite runs in-process over a snapshot.
+   */
+  backgroundJobs: number;
 }
 
 /** Server.listenChange bits. */

@@ -103,7 +103,7 @@ export function statsInfo(srv: ServerContext): InfoFields {
   add('pubsub_patterns', srv.pubsub.patterns.size);
   add('pubsubshard_channels', srv.pubsub.shardChannels.size);
   add('latest_fork_usec', 0);
-  add('total_forks', 0);
+  add('total_forks', s.backgroundJobs);
   add('migrate_cached_sockets', srv.migrateSockets.cached());
   add('slave_expires_tracked_keys', 0);
   add('active_defrag_hits', 0);

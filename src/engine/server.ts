@@ -210,6 +210,7 @@ export class Server implements ServerContext {
       totalConnections: 0,
       rejectedConnections: 0,
       evictedClients: 0,
+      backgroundJobs: 0,
       totalCommands: 0,
       netInputBytes: 0,
       netOutputBytes: 0,
@@ -344,6 +345,9 @@ export class Server implements ServerContext {
         }
       }
     }
+    // Soft output limits are timed: a client that stopped getting output is re-checked here
+    // (once per pass, whatever number of listeners accepted the clients).
+    for (const c of this.clients.values()) c.checkOutputLimits?.();
     this.events.emit('cron');
   }
 

@@ -47,12 +47,7 @@ export class Listener {
     private readonly server: Server,
     /** Takes accepted sockets instead of accept(); hands the client's stream to adopt(). */
     private readonly upgrade: ((raw: net.Socket) => void) | null = null,
-  ) {
-    // The cron re-checks the soft output limits of clients that stopped getting output.
-    server.events.on('cron', () => {
-      for (const c of server.clients.values()) c.checkOutputLimits?.();
-    });
-  }
+  ) {}
 
   /** Where it listens now (port 0: nowhere). */
   get address(): { port: number; bind: string[] } {

@@ -305,6 +305,18 @@ export class Aof {
     this.enabled = true;
     this.startTimers();
     this.updateSyncMode();
+    // As Redis's startAppendOnly: no rewrite while another background job runs or inside EXEC
+    // (the transaction is one unit); the cron starts it.
+    if (this.p.bg !== null) {
+      this.rewriteScheduled = true;
+      this.srv.log.warning('AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.');
+      return;
+    }
+    if (inTransaction(this.srv)) {
+      this.rewriteScheduled = true;
+      this.srv.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
+      return;
+    }
     const err = this.rewrite();
     if (err !== null && !this.rewriting) {
       this.enabled = false;
@@ -391,6 +403,7 @@ export class Aof {
     const stamp = srv.config.bool('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null;
     const cmds = preamble ? null : new CommandRewriter(srv, sink, stamp);
     this.rewriteSnapshot = snap;
+    srv.stats.backgroundJobs++;
     if (snap !== null) srv.keyspace.beforeAccess = (db, key) => snap.beforeAccess(db, key);
     srv.log.notice('Background append only file rewriting started');
     const step = () => {
@@ -665,6 +678,7 @@ export class Aof {
     const srv = this.srv;
     const c = new Client(srv, 'embedded');
     c.replyMode = ReplyMode.Off;
+    c.isAofLoader = true;
     c.mustObey = true;
     let multi: { cmd: Command; argv: string[] }[] | null = null;
     let multiStart = 0;
@@ -731,4 +745,10 @@ function safeSize(p: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Whether a client is running EXEC now (one at a time: EXEC does not nest, scripts cannot call it). */
+function inTransaction(srv: ServerContext): boolean {
+  for (const c of srv.clients.values()) if (c.inExec) return true;
+  return false;
 }

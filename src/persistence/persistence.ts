@@ -263,6 +263,7 @@ export class Persistence {
       true,
     );
     this.bg = bg;
+    srv.stats.backgroundJobs++;
     srv.keyspace.beforeAccess = (db: Db, key: string) => bg.snapshot.beforeAccess(db, key);
     srv.log.notice(`Background saving started`);
     setImmediate(() => this.bgStep());

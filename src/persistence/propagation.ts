@@ -107,11 +107,8 @@ export const propagateXreadgroup: PropagateRewrite = (c, argv, reply) => xreadgr
 export const propagateXclaim: PropagateRewrite = (c, argv, reply) => (Array.isArray(reply) ? claimEffects(c, argv[1], argv[2], argv[3], reply) : [argv]);
 export const propagateXautoclaim: PropagateRewrite = (c, argv, reply) => {
   if (!Array.isArray(reply) || !Array.isArray(reply[1])) return [argv];
-  const out = claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
-  // Entries found deleted were dropped from the PEL: the same effect as acknowledging them.
-  const deleted = Array.isArray(reply[2]) ? (reply[2] as Reply[]).filter((id): id is string => typeof id === 'string') : [];
-  if (deleted.length) out.push(['XACK', argv[1], argv[2], ...deleted]);
-  return out;
+  // Entries found deleted were dropped from the PEL; the command propagated those itself.
+  return claimEffects(c, argv[1], argv[2], argv[3], reply[1] as Reply[]);
 };
 
 /** Index of XADD's ID argument: after NOMKSTREAM and the MAXLEN|MINID [=|~] n [LIMIT n] options. */

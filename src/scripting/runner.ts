@@ -105,7 +105,7 @@ class RunHost implements LuaHost {
       return this.rejected(cmd, NOSCRIPT_ERROR);
     // A stale replica (link down, replica-serve-stale-data no) runs only 'stale' commands (scriptVerifyAllowStale).
     const gate = sc.server.replicaGate;
-    if (gate !== null && !gate.linkUp && !gate.serveStale && !(cmd.flags & F.STALE)) return this.rejected(cmd, STALE_ERROR);
+    if (gate !== null && !gate.linkUp && !gate.serveStale && !(cmd.flags & F.STALE) && !(sc.caller?.isAofLoader ?? false)) return this.rejected(cmd, STALE_ERROR);
     // Read-only scripts (no-writes, *_RO) may not run may-replicate commands either (PUBLISH,
     // FUNCTION..., as Redis's scriptVerifyWriteCommandAllow): they can then run during CLIENT PAUSE WRITE.
     if (!sc.aclUser.unrestricted) {
@@ -115,7 +115,7 @@ class RunHost implements LuaHost {
     if (cmd.flags & (F.WRITE | F.MAY_REPLICATE) && this.run.readOnly) return this.rejected(cmd, READONLY_ERROR);
     if (cmd.flags & F.WRITE) {
       // A read-only replica takes no writes from scripts, except its master's (scriptVerifyWriteCommandAllow).
-      if (!this.wrote && gate !== null && gate.readOnly && !(sc.caller?.isMaster ?? false)) return this.rejected(cmd, READONLY_REPLICA);
+      if (!this.wrote && gate !== null && gate.readOnly && !(sc.caller?.mustObey || sc.caller?.isMaster)) return this.rejected(cmd, READONLY_REPLICA);
       // min-replicas-to-write, checked until the script's first write (Redis's scriptVerifyWriteCommandAllow).
       if (!this.wrote && sc.server.minReplicasToWrite !== 0 && tooFewGoodReplicas(sc.server)) return this.rejected(cmd, NOREPLICAS);
       // Over maxmemory when the script started: refused, unless it already wrote (Redis's scriptVerifyOOM).

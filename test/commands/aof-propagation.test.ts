@@ -89,3 +89,35 @@ test('a key expired lazily by a read command is deleted in the AOF at once, not 
     assert.ok(text.endsWith('*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n'), JSON.stringify(text));
   });
 });
+
+test('XCLAIM / XAUTOCLAIM of entries deleted from the stream drop them from the PEL in the AOF too (as an XCLAIM, like Redis)', async () => {
+  for (const autoclaim of [false, true]) {
+    await withServer({ appendonly: 'yes', appendfsync: 'always' }, async (s, dir) => {
+      await rewriteDone(s);
+      for (const id of ['1-0', '2-0', '3-0', '4-0', '5-0']) await s.call('XADD', 'x', id, 'f', 'v');
+      await s.call('XGROUP', 'CREATE', 'x', 'grp', '0');
+      await s.call('XREADGROUP', 'GROUP', 'grp', 'Alice', 'STREAMS', 'x', '>');
+      await s.call('XDEL', 'x', '2-0');
+      await s.call('XDEL', 'x', '4-0');
+      if (autoclaim) {
+        assert.deepEqual(await s.call('XAUTOCLAIM', 'x', 'grp', 'Bob', '0', '0-0'), ['0-0', [['1-0', ['f', 'v']], ['3-0', ['f', 'v']], ['5-0', ['f', 'v']]], ['2-0', '4-0']]);
+      } else {
+        assert.deepEqual(await s.call('XCLAIM', 'x', 'grp', 'Bob', '0', '1-0', '2-0', '3-0', '4-0'), [['1-0', ['f', 'v']], ['3-0', ['f', 'v']]]);
+      }
+      // [id, owner, delivery count] of each pending entry (the idle time moves on).
+      const pending = async (...owner: string[]) => ((await s.call('XPENDING', 'x', 'grp', '-', '+', '10', ...owner)) as unknown[][]).map((e) => [e[0], e[1], e[3]]);
+      const alice = await pending('Alice');
+      const all = await pending();
+      assert.deepEqual(alice, autoclaim ? [] : [['5-0', 'Alice', 1]]);
+      const aofDir = path.join(dir, 'appendonlydir');
+      const incr = () => fs.readdirSync(aofDir).filter((f) => f.endsWith('.incr.aof')).map((f) => fs.readFileSync(path.join(aofDir, f), 'latin1')).join('');
+      // The XCLAIM dropping Alice's 2-0 follows the two XDELs (the write lands on the next tick).
+      const dropped = /XDEL[\s\S]*XDEL[\s\S]*\$6\r\nXCLAIM\r\n\$1\r\nx\r\n\$3\r\ngrp\r\n\$5\r\nAlice\r\n\$1\r\n0\r\n\$3\r\n2-0\r\n/;
+      for (let i = 0; i < 100 && !dropped.test(incr()); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.match(incr(), dropped);
+      assert.equal(await s.call('DEBUG', 'LOADAOF'), 'OK');
+      assert.deepEqual(await pending('Alice'), alice);
+      assert.deepEqual(await pending(), all);
+    });
+  }
+});

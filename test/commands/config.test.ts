@@ -7,6 +7,7 @@ import { startServer, RespiteServer } from '../../src/index';
 import { allConfigDefs, setConfigValues } from '../../src/config/config';
 import { ConfigFileError, loadConfigFromString, rewriteConfigContent } from '../../src/config/conf-file';
 import { Server } from '../../src/engine/server';
+import { RespClient } from '../helpers/resp-client';
 
 async function withServer(opts: Record<string, unknown>, fn: (s: RespiteServer) => Promise<void>): Promise<void> {
   const s = await startServer({ port: null, ...opts });
@@ -30,7 +31,7 @@ test('CONFIG GET: defaults, patterns, names as typed, aliases, hidden parameters
     assert.equal(Object.keys(all).length, 192);
     assert.equal(all['save'], '3600 1 300 100 60 10000');
     assert.equal(all['client-output-buffer-limit'], 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
-    assert.equal(all['bind'], '127.0.0.1 -::1');
+    assert.equal(all['bind'], '127.0.0.1 -::1', 'an embedded server listens on loopback unless given bind');
     assert.equal(all['dir'], process.cwd());
     assert.equal(all['slave-priority'], '100');
     assert.equal(all['hash-max-ziplist-entries'], '512');
@@ -205,6 +206,48 @@ test('CONFIG REWRITE keeps comments and unknown lines and reuses option lines', 
     // Rewriting again changes nothing but the blank line Redis keeps after a final newline.
     assert.equal(rewriteConfigContent(s.server, file), text + '\n');
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+test("bind: Redis's default ('* -::*', with protected-mode) for respite-server; loopback for startServer unless given", async () => {
+  const srv = new Server();
+  assert.equal(srv.config.get('bind'), '* -::*');
+  assert.equal(srv.config.get('protected-mode'), 'yes');
+  // The default is not written by CONFIG REWRITE; the embedded one is (it differs from Redis's).
+  assert.equal(rewriteConfigContent(srv, '').includes('bind'), false);
+  await withServer({}, async (s) => {
+    assert.deepEqual(await s.call('CONFIG', 'GET', 'bind'), ['bind', '127.0.0.1 -::1']);
+    assert.match(rewriteConfigContent(s.server, ''), /^bind 127\.0\.0\.1 -::1$/m);
+  });
+  await withServer({ bind: '* -::*' }, async (s) => {
+    assert.deepEqual(await s.call('CONFIG', 'GET', 'bind'), ['bind', '* -::*']);
+  });
+  // Listening on every interface still answers on loopback, at the host the handle reports.
+  const s = await startServer({ port: 0, bind: '* -::*' });
+  try {
+    assert.equal(s.host, '127.0.0.1');
+    const c = await RespClient.connect(s.port, s.host);
+    assert.equal(await c.call('ECHO', 'over *'), 'over *');
+    c.close();
+  } finally {
+    await s.close();
+  }
+});
+
+test('CONFIG SET while the dataset loads: dir, appendonly and repl-diskless-load answer -LOADING, first of all errors', async () => {
+  await withServer({ enableProtectedConfigs: 'yes' }, async (s) => {
+    s.server.loading = true;
+    try {
+      assert.equal(await s.call('CONFIG', 'SET', 'loglevel', 'debug'), 'OK');
+      for (const [name, value] of [['dir', '/nonexistent-dir'], ['appendonly', 'yes'], ['repl-diskless-load', 'swapdb']]) {
+        await assert.rejects(s.call('CONFIG', 'SET', name, value), /LOADING Redis is loading the dataset in memory/);
+      }
+      await assert.rejects(s.call('CONFIG', 'SET', 'nosuch', 'x', 'dir', '/tmp'), /LOADING Redis is loading/);
+      assert.equal(await s.call('CONFIG', 'GET', 'appendonly').then((r) => (r as string[])[1]), 'no');
+    } finally {
+      s.server.loading = false;
+    }
+    await assert.rejects(s.call('CONFIG', 'SET', 'dir', '/nonexistent-dir'), /No such file or directory/);
   });
 });
 

@@ -142,6 +142,63 @@ test('BGSAVE argument errors, SCHEDULE, and BGSAVE inside MULTI is scheduled', a
   });
 });
 
+/** Runs cron passes until `cond` holds (background jobs step on timers too). */
+async function cronUntil(s: RespiteServer, cond: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (await cond()) return true;
+    s.server.runCron(1);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return cond();
+}
+
+async function totalForks(s: RespiteServer): Promise<number> {
+  return Number(info(await s.call('INFO', 'stats'))['total_forks']);
+}
+
+test('total_forks counts background saves and AOF rewrites (what redis-server forks for)', async () => {
+  await withServer({}, async (s) => {
+    assert.equal(await totalForks(s), 0);
+    await s.call('SET', 'k', 'v');
+    await s.call('BGSAVE');
+    assert.ok(await cronUntil(s, async () => (await persistenceInfo(s))['rdb_bgsave_in_progress'] === '0'));
+    assert.equal(await totalForks(s), 1);
+    await s.call('BGREWRITEAOF');
+    assert.ok(await cronUntil(s, async () => (await persistenceInfo(s))['aof_rewrite_in_progress'] === '0'));
+    assert.equal(await totalForks(s), 2);
+    // BGREWRITEAOF inside MULTI is scheduled; the cron starts it.
+    const conn = s.connect();
+    await conn.send(['MULTI']);
+    await conn.send(['BGREWRITEAOF']);
+    const r = await conn.send(['EXEC']);
+    assert.match(String((r as { value: string }[])[0].value), /rewriting scheduled/);
+    assert.ok(await cronUntil(s, async () => (await totalForks(s)) === 3));
+    conn.close();
+  });
+});
+
+test('CONFIG SET appendonly yes inside MULTI schedules the rewrite, logged as Redis does', async () => {
+  const logs: string[] = [];
+  await withServer({ log: (line: string) => logs.push(line) }, async (s, dir) => {
+    const conn = s.connect();
+    await conn.send(['MULTI']);
+    await conn.send(['SET', 'foo', 'bar']);
+    await conn.send(['CONFIG', 'SET', 'appendonly', 'yes']);
+    await conn.send(['EXEC']);
+    assert.ok(logs.some((l) => l.includes('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.')), logs.join('\n'));
+    assert.equal((await persistenceInfo(s))['aof_rewrite_scheduled'], '1');
+    const forks = await totalForks(s);
+    assert.ok(await cronUntil(s, async () => (await persistenceInfo(s))['aof_rewrite_scheduled'] === '0' && (await persistenceInfo(s))['aof_rewrite_in_progress'] === '0'));
+    assert.equal(await totalForks(s), forks + 1);
+    // The rewrite made the base file, and later writes go to the incr file.
+    await s.call('SET', 'after', '1');
+    const files = fs.readdirSync(path.join(dir, 'appendonlydir'));
+    assert.ok(files.some((f) => f.includes('.base.')), files.join(' '));
+    assert.ok(files.some((f) => f.includes('.incr.')), files.join(' '));
+    conn.close();
+  });
+});
+
 test('save points trigger a background save once enough changes and seconds passed', async () => {
   await withServer({ save: '2 3', hz: 100 }, async (s, dir) => {
     s.server.stopCron(); // the cron checks the save points: stepped below
@@ -304,6 +361,31 @@ test('XREADGROUP replays from the AOF with the original owners, delivery times a
     assert.deepEqual(await s.call('XINFO', 'GROUPS', 's'), groupsBefore);
     const consumers = (await s.call('XINFO', 'CONSUMERS', 's', 'g')) as unknown[][];
     assert.deepEqual(consumers.map((c) => c[1]), ['alice', 'bob', 'carol', 'dave', 'erin']);
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a read-only replica replays script writes from its AOF at startup (the AOF is obeyed, like the master)', async () => {
+  const dir = tmpDir();
+  const aofDir = path.join(dir, 'appendonlydir');
+  fs.mkdirSync(aofDir);
+  const resp = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
+  fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+  fs.writeFileSync(
+    path.join(aofDir, 'appendonly.aof.1.incr.aof'),
+    resp('select', '9') + resp('eval', 'redis.call("set",KEYS[1],"100")', '1', 'foo') + resp('eval', 'redis.call("incr",KEYS[1])', '1', 'foo') + resp('eval', 'redis.call("incr",KEYS[1])', '1', 'foo'),
+  );
+  const s = await startServer({ port: null, dir, appendonly: 'yes', replicaReadOnly: 'yes', replicaof: ['127.0.0.1', '0'] });
+  try {
+    const c = s.connect();
+    await c.send(['SELECT', '9']);
+    assert.equal(String((await c.send(['GET', 'foo'])) as unknown as { value?: string }), '102');
+    // A client's script still may not write on the read-only replica.
+    const r = await c.send(['EVAL', 'return redis.call("incr",KEYS[1])', '1', 'foo']);
+    assert.match(String((r as { message?: string }).message), /READONLY/);
+    c.close();
   } finally {
     await s.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -75,6 +75,28 @@ describe('TLS', { skip: OPENSSL ? false : NO_OPENSSL }, () => {
     }
   });
 
+  test('the cron checks each client\'s soft output limit once per pass, with a TLS port beside the plain one', async () => {
+    const c = certs!;
+    const s = await startServer({ tls: { cert: c.pem('redis.crt'), key: c.pem('redis.key'), ca: c.pem('ca.crt') } });
+    try {
+      const plain = await RespClient.connect(s.port);
+      await plain.call('PING');
+      const client = [...s.server.clients.values()].find((cl) => cl.kind === 'tcp');
+      assert.ok(client !== undefined && client.checkOutputLimits !== null);
+      const check = client.checkOutputLimits;
+      let calls = 0;
+      client.checkOutputLimits = () => {
+        calls++;
+        check();
+      };
+      s.server.runCron(3);
+      assert.equal(calls, 3);
+      plain.close();
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a plain client on the TLS port is dropped', async () => {
     const s = await fileServer();
     try {

@@ -5,7 +5,8 @@ import { Reply } from '../../src/resp/reply';
 
 /**
  * Parameters whose values legitimately differ between the two servers in this setup:
- * port (each listens on its own), bind (respite defaults to loopback "127.0.0.1 -::1"),
+ * port (each listens on its own), bind (the reference is started with --bind 127.0.0.1, embedded respite
+ * listens on "127.0.0.1 -::1"),
  * dir (the reference runs in /tmp), pidfile/daemonize/logfile (process management of the
  * reference), enable-debug-command (set for both, but kept out of the comparison on principle).
  */
