@@ -1,4 +1,4 @@
-// redis-cli --cluster reshard and add-node against an embedded respite cluster while a cluster
+// redis-cli --cluster reshard, add-node and del-node against an embedded respite cluster while a cluster
 // client keeps writing: no acknowledged key may be lost, and --cluster check must agree after.
 // Skipped with a message when redis-cli is missing; CI=true makes its absence a failure.
 import { test } from 'node:test';
@@ -29,7 +29,7 @@ function cli(args: string[]): Promise<string> {
   );
 }
 
-test('redis-cli --cluster reshard moves 1000 slots under a write load without losing a key; add-node joins a new node', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, async () => {
+test('redis-cli --cluster reshard moves 1000 slots under a write load without losing a key; add-node joins a new node and del-node removes it', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, async () => {
   const cluster = await startCluster({ masters: 3 });
   const ports = cluster.nodes.map((n) => n.port);
   const client = new Redis.Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
@@ -84,6 +84,15 @@ test('redis-cli --cluster reshard moves 1000 slots under a write load without lo
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(await cli(['--cluster', 'check', `127.0.0.1:${extraPort}`]), /All nodes agree about slots configuration/);
+
+    // del-node: the others forget it (CLUSTER FORGET) and redis-cli shuts it down.
+    await cli(['--cluster', 'del-node', `127.0.0.1:${ports[0]}`, extraId]);
+    for (const port of ports) {
+      const r = new Redis(port, '127.0.0.1');
+      assert.doesNotMatch(String(await r.cluster('NODES')), new RegExp(extraId), `node ${port} forgot the deleted node`);
+      r.disconnect();
+    }
+    assert.match(await cli(['--cluster', 'check', `127.0.0.1:${ports[0]}`]), /All nodes agree about slots configuration/);
   } finally {
     client.disconnect();
     await cluster.close();
