@@ -3,22 +3,11 @@
 // binaries are missing; CI=true makes their absence a failure (see test/helpers/differential.ts).
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REDIS_SERVER, type Reference, freePort, startReference } from '../helpers/differential';
+import { REDIS_CLI, REDIS_SERVER, type Reference, freePort, redisCli as cli, startReference } from '../helpers/differential';
 import { startServer, RespiteServer } from '../../src/index';
-
-function which(bin: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const REDIS_CLI = which('redis-cli');
-if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
 
 async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -26,12 +15,6 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function cli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(REDIS_CLI!, args, { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr))),
-  );
 }
 
 /** A respite node on a port whose bus port (port + 10000) is free, as redis-cli expects. */

@@ -3,31 +3,12 @@
 // Skipped with a message when redis-cli is missing; CI=true makes its absence a failure.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { startCluster, startServer } from '../../src/index';
-
-function which(bin: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const REDIS_CLI = which('redis-cli');
-if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
-
-/** Runs redis-cli without blocking the event loop: the nodes it talks to live in this process. */
-function cli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(REDIS_CLI!, args, { timeout: 90_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr),
-    ),
-  );
-}
+import { REDIS_CLI, redisCli as cli } from '../helpers/differential';
 
 test('redis-cli --cluster reshard moves 1000 slots under a write load without losing a key; add-node joins a new node and del-node removes it', { skip: REDIS_CLI ? false : 'redis-cli not found on PATH: skipped' }, async () => {
   const cluster = await startCluster({ masters: 3 });

@@ -3,7 +3,7 @@
 //
 // The reference server is found on PATH. Without it the tests skip with a message, except under
 // CI=true, where its absence fails the run (CI must install it).
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, before, describe } from 'node:test';
@@ -24,6 +24,22 @@ const SKIP_REASON = 'redis-server not found on PATH: differential tests skipped 
 
 if (!REDIS_SERVER && process.env.CI === 'true') {
   throw new Error('CI=true but the reference redis-server is not installed: differential tests cannot run');
+}
+
+/** The real redis-cli, for tests of its --cluster tools; CI=true makes its absence a failure. */
+export const REDIS_CLI = which('redis-cli');
+if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
+
+/**
+ * Runs redis-cli and resolves with its stdout and stderr, rejecting on a non-zero exit. It does not
+ * block the event loop: the servers it talks to may live in this process.
+ */
+export function redisCli(args: string[], timeoutMs = 90_000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(REDIS_CLI!, args, { timeout: timeoutMs, maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stdout}${stderr}`)) : resolve(stdout + stderr),
+    ),
+  );
 }
 
 export function freePort(): Promise<number> {
