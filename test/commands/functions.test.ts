@@ -132,3 +132,18 @@ test('FCALL of one function of a many-function library: helpers, upvalues, error
     await s.close();
   }
 });
+
+test('FCALL of a sliced library: its top-level locals named KEYS, ARGV or type are its own, not what FCALL passes or converts with', async () => {
+  // Replies are redis-server 7.0's.
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', "#!lua name=k\nlocal KEYS = {'mine'}\nredis.register_function('k', function(k, a) return k[1] end)");
+    assert.equal(await s.call('FCALL', 'k', 1, 'x'), 'x');
+    await s.call('FUNCTION', 'LOAD', "#!lua name=a\nlocal ARGV = {'mine'}\nredis.register_function('a', function(k, a) return {a[1]} end)");
+    assert.deepEqual(await s.call('FCALL', 'a', 0, 'x'), ['x']);
+    await s.call('FUNCTION', 'LOAD', "#!lua name=t\nlocal type = 5\nredis.register_function('t', function(k, a) return {1} end)");
+    assert.deepEqual(await s.call('FCALL', 't', 0), [1]);
+  } finally {
+    await s.close();
+  }
+});
