@@ -144,18 +144,25 @@ function literal(k: Token | undefined): string | null {
   return k !== undefined && k.kind === 'str' && /^(['"])\w*\1$/.test(k.text) ? k.text.slice(1, -1) : null;
 }
 
-/** The function_name of a table constructor's tokens (from its `{` to its `}`), or null. */
+/**
+ * The function_name of a table constructor's tokens (from its `{` to its `}`), or null. Given
+ * twice, the last one is the table's: null then (the whole library runs).
+ */
 function tableName(t: Token[], from: number, to: number): string | null {
   if (t[from]?.kind !== '{' || t[to]?.kind !== '}') return null;
   let depth = 0;
+  let name: string | null | undefined;
   for (let j = from; j <= to; j++) {
     const k = t[j];
     if (k.kind === '{') depth++;
     else if (k.kind === '}') depth--;
     else if (k.kind === 'name' && k.text === 'function') j = skipFunction(t, j) - 1;
-    else if (depth === 1 && k.text === 'function_name' && t[j + 1]?.kind === '=') return literal(t[j + 2]);
+    else if (depth === 1 && k.text === 'function_name' && t[j + 1]?.kind === '=') {
+      if (name !== undefined) return null;
+      name = literal(t[j + 2]);
+    }
   }
-  return null;
+  return name ?? null;
 }
 
 interface Registration {

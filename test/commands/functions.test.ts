@@ -147,3 +147,19 @@ test('FCALL of a sliced library: its top-level locals named KEYS, ARGV or type a
     await s.close();
   }
 });
+
+test('FCALL of a library whose table registration gives function_name twice calls the function of the last one', async () => {
+  // As redis-server 7.0: the constructor's last function_name is the one registered.
+  const s = await startServer({ port: null });
+  try {
+    const lib =
+      "#!lua name=dup\nredis.register_function{function_name='x', function_name='a', callback=function() return 'f1' end}" +
+      "\nredis.register_function{function_name='a', function_name='y', callback=function() return 'f2' end}";
+    assert.equal(await s.call('FUNCTION', 'LOAD', lib), 'dup');
+    assert.equal(await s.call('FCALL', 'a', 0), 'f1');
+    assert.equal(await s.call('FCALL', 'y', 0), 'f2');
+    await assert.rejects(s.call('FCALL', 'x', 0), /Function not found/);
+  } finally {
+    await s.close();
+  }
+});

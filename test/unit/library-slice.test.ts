@@ -69,3 +69,11 @@ test('in place: the callback body runs in a do block bound to KEYS and ARGV, lin
   assert.equal(sliceLibrary("\nredis.register_function{function_name = 'a', callback = function() return 1 end}", 'a', true), null);
   assert.equal(sliceLibrary("\nlocal KEYS = {}\nredis.register_function('a', function(KEYS) return 1 end)", 'a', true), null);
 });
+
+test('a table giving function_name twice keeps the whole library (the last one is the name)', () => {
+  const lib =
+    "\nredis.register_function{function_name='x', function_name='a', callback=function() return 'f1' end}" +
+    "\nredis.register_function{function_name='a', function_name='y', callback=function() return 'f2' end}";
+  assert.equal(sliceLibrary(lib, 'a'), null);
+  assert.equal(sliceLibrary(lib, 'y'), null);
+});
