@@ -2,20 +2,17 @@
 // first PING does not wait for it. A scripting command (EVAL*, FCALL*, SCRIPT, FUNCTION), or an
 // EXEC holding one, that arrives before it is ready waits for it: held like a client under CLIENT
 // PAUSE (the command and everything the client sends after it run in order once it is loaded).
-import { ACL_CATEGORIES, Command } from '../commands/registry';
+import type { Command } from '../commands/registry';
 import { errorf, oneLine, ReplyError } from '../errors';
 import { inlineVm, inlineVmError, inlineVmFailed, loadInlineVm } from '../scripting/vm/inline-vm';
 import type { Client } from './client';
-
-const SCRIPTING = 1 << ACL_CATEGORIES.indexOf('scripting');
 
 /** Whether this command needs the Lua engine, which is not loaded (yet). */
 export function mustWaitForLua(c: Client, cmd: Command): boolean {
   if (inlineVm() !== null) return false;
   // Inside MULTI a script is only queued: EXEC is what waits.
-  if (c.multi !== null) return cmd.name === 'exec' && c.multi.some((q) => (q.cmd.categories & SCRIPTING) !== 0);
-  if (cmd.categories & SCRIPTING || (cmd.parent !== null && cmd.parent.categories & SCRIPTING)) return true;
-  return false;
+  if (c.multi !== null) return cmd.name === 'exec' && c.multi.some((q) => q.cmd.scripting);
+  return cmd.scripting; // (a subcommand's is its container's)
 }
 
 /**

@@ -75,55 +75,48 @@ export const errorHelper = (name: string): string =>
 // Arguments that reach Redis the same either way: strings, and integer literals up to 14 digits.
 const SURELY_STRING = /^\s*(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|KEYS\s*\[[^\]]*\]|ARGV\s*\[[^\]]*\]|-?\d{1,14})\s*$/;
 /**
- * Whether an expression gives one value: its last code character (comments aside) belongs to a
- * name or a number. A call ends with `)`, `}` or a string, and `...` with a dot.
+ * What an argument of redis.call gives: 'string' when it surely reaches Redis the same either way
+ * (a literal, KEYS[i], or a concatenation: `..` outside brackets and strings, with no `and` / `or`
+ * beside it, which bind looser); else 'one' value when its last code character (comments aside)
+ * belongs to a name or a number, or 'many' (a call ends with `)`, `}` or a string, `...` with a dot).
  */
-function singleValue(expr: string): boolean {
-  let last = '';
-  for (let i = 0; i < expr.length; ) {
-    const skip = skipNonCode(expr, i);
-    if (skip >= 0) {
-      if (expr[i] !== '-') last = "'";
-      i = skip;
-      continue;
-    }
-    if (!/\s/.test(expr[i])) last = expr[i];
-    i++;
-  }
-  return /\w/.test(last);
-}
-
-/**
- * Whether an argument may be a number: not if surely a string, or a concatenation (`..` outside
- * brackets and strings, and no `and` / `or` there, which bind looser: its value is a string).
- */
-function mayBeNumber(arg: string): boolean {
-  if (SURELY_STRING.test(arg)) return false;
+function argumentKind(arg: string): 'string' | 'one' | 'many' {
+  if (SURELY_STRING.test(arg)) return 'string';
   let depth = 0;
   let concat = false;
+  let maybeNumber = false;
+  let last = '';
   for (let i = 0; i < arg.length; ) {
     const skip = skipNonCode(arg, i);
     if (skip >= 0) {
+      if (arg[i] !== '-') last = "'";
       i = skip;
       continue;
     }
     const c = arg[i];
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    last = c;
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth--;
     else if (depth === 0 && c === '.' && arg[i + 1] === '.') {
-      if (arg[i + 2] === '.') return true; // `...`
-      concat = true;
-      i += 2;
+      if (arg[i + 2] === '.') maybeNumber = true; // `...`
+      else concat = true;
+      i += arg[i + 2] === '.' ? 3 : 2;
       continue;
-    } else if (depth === 0 && /[A-Za-z_]/.test(c) && (i === 0 || !/[\w.]/.test(arg[i - 1]))) {
+    } else if (/[A-Za-z_]/.test(c) && (i === 0 || !/[\w.]/.test(arg[i - 1]))) {
       const word = /^[A-Za-z_]\w*/.exec(arg.slice(i, i + 64))![0];
-      if (word === 'and' || word === 'or') return true;
+      if (depth === 0 && (word === 'and' || word === 'or')) maybeNumber = true;
+      last = word[word.length - 1];
       i += word.length;
       continue;
     }
     i++;
   }
-  return !concat;
+  if (concat && !maybeNumber) return 'string';
+  return /\w/.test(last) ? 'one' : 'many';
 }
 
 const CALL = /redis\s*\.\s*p?call\s*\(/y;
@@ -215,8 +208,9 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
         } else if (!empty) {
           // Each argument that may be a number goes through the helper, in place.
           for (let k = 0; k < args.length; k++) {
-            if (!mayBeNumber(args[k])) continue;
-            const helper = k === args.length - 1 && !singleValue(args[k]) ? names.numbers : names.number;
+            const kind = argumentKind(args[k]);
+            if (kind === 'string') continue;
+            const helper = k === args.length - 1 && kind === 'many' ? names.numbers : names.number;
             inserts.push({ at: top.args[k], text: `${helper}(` }, { at: top.args[k + 1] - 1, text: ')' });
           }
         }

@@ -165,15 +165,16 @@ function lightCallText(p: PreparedBody, fn: string): string {
 /**
  * The FCALL text of a library whose top level only declares and registers (library-slice.ts):
  * the other functions' registrations are left out, and the wanted one's callback is kept in a
- * local (callTail calls it as __fn).
+ * local (callTail calls it as __fn). The library's code runs in a do block: its top-level locals
+ * (`local KEYS`, `local type`) must not be what the tail after it reads.
  */
 function sliceCallText(p: PreparedBody): string {
   return (
     p.prelude +
-    `local ${SLICE_CALLBACK} ` +
+    `local ${SLICE_CALLBACK} do ` +
     p.body +
     // Every return of the library's code gives one plain value: the callback's is the reply as it is.
-    (plainReturns(p) ? `\nreturn ${SLICE_CALLBACK}(KEYS, ARGV)` : '\n' + callTail(p.fixup))
+    (plainReturns(p) ? `\nend return ${SLICE_CALLBACK}(KEYS, ARGV)` : '\nend' + callTail(p.fixup))
   );
 }
 

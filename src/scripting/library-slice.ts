@@ -144,18 +144,25 @@ function literal(k: Token | undefined): string | null {
   return k !== undefined && k.kind === 'str' && /^(['"])\w*\1$/.test(k.text) ? k.text.slice(1, -1) : null;
 }
 
-/** The function_name of a table constructor's tokens (from its `{` to its `}`), or null. */
+/**
+ * The function_name of a table constructor's tokens (from its `{` to its `}`), or null. Given
+ * twice, the last one is the table's: null then (the whole library runs).
+ */
 function tableName(t: Token[], from: number, to: number): string | null {
   if (t[from]?.kind !== '{' || t[to]?.kind !== '}') return null;
   let depth = 0;
+  let name: string | null | undefined;
   for (let j = from; j <= to; j++) {
     const k = t[j];
     if (k.kind === '{') depth++;
     else if (k.kind === '}') depth--;
     else if (k.kind === 'name' && k.text === 'function') j = skipFunction(t, j) - 1;
-    else if (depth === 1 && k.text === 'function_name' && t[j + 1]?.kind === '=') return literal(t[j + 2]);
+    else if (depth === 1 && k.text === 'function_name' && t[j + 1]?.kind === '=') {
+      if (name !== undefined) return null;
+      name = literal(t[j + 2]);
+    }
   }
-  return null;
+  return name ?? null;
 }
 
 interface Registration {
@@ -167,12 +174,31 @@ interface Registration {
   calleeEnd: number;
   /** Positional arguments ('name', callback), or one table argument. */
   table: boolean;
-  /** ('name', function(params) body end): the callback's parts, for running its body in place. */
+  /** ('name', function(params) body end): the callback's parts, when its body may run in place (functionParts). */
   inline?: { fnStart: number; params: string[]; paramsEnd: number; bodyEnd: number };
 }
 
-/** The parts of `function(a, b) ... end` (tokens from..to, `end` included), if its parameters are plain names. */
-function functionParts(t: Token[], from: number, to: number): Registration['inline'] | undefined {
+/** The top level's locals declared so far: the callback of a registration sees these. */
+interface TopLocals {
+  /** Declared by `local x`: may hold anything, nil included. */
+  values: Set<string>;
+  /** Declared by `local function f` (and not again by `local f`): always a function. */
+  functions: Set<string>;
+  /** Local variables of the main chunk, counted by declaration. */
+  count: number;
+}
+
+/** Lua's limit on a function's active local variables is 200; in place, the top level's and the callback's add up. */
+const MAX_LOCALS = 190;
+
+/**
+ * The parts of `function(a, b) ... end` (tokens from..to, `end` included), if its parameters are
+ * plain names and its body may run in place: a top-level local it reads is an upvalue in the
+ * callback, a local in place, and Lua's errors name which ("attempt to index upvalue 'cfg'"), so
+ * its body may only call the top level's local functions; and the locals must stay within Lua's
+ * limit.
+ */
+function functionParts(t: Token[], from: number, to: number, top: TopLocals): Registration['inline'] | undefined {
   if (t[from]?.text !== 'function' || t[from + 1]?.kind !== '(' || t[to]?.text !== 'end' || skipFunction(t, from) !== to + 1) return undefined;
   const params: string[] = [];
   let j = from + 2;
@@ -183,7 +209,28 @@ function functionParts(t: Token[], from: number, to: number): Registration['inli
     if (t[j].kind === ',') j++;
     else if (t[j].kind !== ')') return undefined;
   }
+  let locals = top.count + params.length;
+  for (let b = j + 1; b < to; b++) {
+    const k = t[b];
+    if (k.kind !== 'name') continue;
+    if (k.text === 'local') locals += t[b + 1]?.text === 'function' ? 1 : nameList(t, b + 1);
+    else if (k.text === 'for') locals += 3 + nameList(t, b + 1); // and the loop's hidden state
+    else if (t[b - 1].kind === '.' || t[b - 1].kind === ':') continue; // a field
+    else if (top.values.has(k.text) || (top.functions.has(k.text) && t[b + 1]?.kind !== '(')) return undefined;
+  }
+  if (locals > MAX_LOCALS) return undefined;
   return { fnStart: t[from].start, params, paramsEnd: t[j].end, bodyEnd: t[to].start };
+}
+
+/** How many names `a, b, c` from token i list. */
+function nameList(t: Token[], i: number): number {
+  let n = 0;
+  while (t[i]?.kind === 'name') {
+    n++;
+    if (t[i + 1]?.kind !== ',') break;
+    i += 2;
+  }
+  return n;
 }
 
 /** The top-level statements of a library body, if all are of the kinds described above. */
@@ -191,6 +238,7 @@ function registrations(body: string): Registration[] | null {
   const t = tokenize(body);
   if (t === null) return null;
   const regs: Registration[] = [];
+  const top: TopLocals = { values: new Set(), functions: new Set(), count: 0 };
   for (let i = 0; i < t.length; ) {
     const k = t[i];
     if (k.kind === ';') {
@@ -202,12 +250,18 @@ function registrations(body: string): Registration[] | null {
         if (t[i + 2]?.kind !== 'name') return null;
         const e = skipFunction(t, i + 1);
         if (e < 0) return null;
+        top.values.delete(t[i + 2].text);
+        top.functions.add(t[i + 2].text);
+        top.count++;
         i = e;
         continue;
       }
       let j = i + 1;
       for (;;) {
         if (t[j]?.kind !== 'name' || KEYWORDS.has(t[j].text)) return null;
+        top.functions.delete(t[j].text);
+        top.values.add(t[j].text);
+        top.count++;
         j++;
         if (t[j]?.kind !== ',') break;
         j++;
@@ -232,7 +286,7 @@ function registrations(body: string): Registration[] | null {
         if (name === null) return null;
         const positional = t[i + 5]?.kind === ',';
         reg = { name, start: k.start, end: t[close].end, calleeEnd: positional ? open.end : t[i + 2].end, table: !positional };
-        if (positional) reg.inline = functionParts(t, i + 6, close - 1);
+        if (positional) reg.inline = functionParts(t, i + 6, close - 1, top);
       } else if (open?.kind === '{') {
         // {function_name = 'name', callback = f, ...}
         const close = skipPureExpressions(t, i + 3, false);
@@ -278,8 +332,6 @@ export function sliceLibrary(body: string, fn: string, inPlace = false): string 
   // register_function anywhere else (in a function, under another name) keeps the whole library.
   const mentions = body.split('register_function').length - 1;
   if (mentions !== regs.length || !regs.some((r) => r.name === fn)) return null;
-  // The body's locals join the top level's in one function (at most 200 in Lua).
-  if (inPlace && body.split('local').length > 100) return null;
   let out = '';
   let last = 0;
   for (const r of regs) {

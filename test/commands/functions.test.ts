@@ -132,3 +132,58 @@ test('FCALL of one function of a many-function library: helpers, upvalues, error
     await s.close();
   }
 });
+
+test('FCALL of a sliced library: its top-level locals named KEYS, ARGV or type are its own, not what FCALL passes or converts with', async () => {
+  // Replies are redis-server 7.0's.
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', "#!lua name=k\nlocal KEYS = {'mine'}\nredis.register_function('k', function(k, a) return k[1] end)");
+    assert.equal(await s.call('FCALL', 'k', 1, 'x'), 'x');
+    await s.call('FUNCTION', 'LOAD', "#!lua name=a\nlocal ARGV = {'mine'}\nredis.register_function('a', function(k, a) return {a[1]} end)");
+    assert.deepEqual(await s.call('FCALL', 'a', 0, 'x'), ['x']);
+    await s.call('FUNCTION', 'LOAD', "#!lua name=t\nlocal type = 5\nredis.register_function('t', function(k, a) return {1} end)");
+    assert.deepEqual(await s.call('FCALL', 't', 0), [1]);
+  } finally {
+    await s.close();
+  }
+});
+
+test('FCALL of a library whose table registration gives function_name twice calls the function of the last one', async () => {
+  // As redis-server 7.0: the constructor's last function_name is the one registered.
+  const s = await startServer({ port: null });
+  try {
+    const lib =
+      "#!lua name=dup\nredis.register_function{function_name='x', function_name='a', callback=function() return 'f1' end}" +
+      "\nredis.register_function{function_name='a', function_name='y', callback=function() return 'f2' end}";
+    assert.equal(await s.call('FUNCTION', 'LOAD', lib), 'dup');
+    assert.equal(await s.call('FCALL', 'a', 0), 'f1');
+    assert.equal(await s.call('FCALL', 'y', 0), 'f2');
+    await assert.rejects(s.call('FCALL', 'x', 0), /Function not found/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('FCALL errors name a top-level local read by the callback an upvalue, as Redis does; 210 locals still run', async () => {
+  // Texts are redis-server 7.0's.
+  const s = await startServer({ port: null });
+  try {
+    await s.call('FUNCTION', 'LOAD', "#!lua name=u1\nlocal cfg = nil\nredis.register_function('u1', function(k, a) local y = cfg.x return 1 end)");
+    await assert.rejects(s.call('FCALL', 'u1', 0), {
+      message: "ERR user_function:3: attempt to index upvalue 'cfg' (a nil value) script: u1, on @user_function:3.",
+    });
+    await s.call('FUNCTION', 'LOAD', "#!lua name=u2\nlocal h\nredis.register_function('u2', function(k, a)\n  h()\n  return 1\nend)");
+    await assert.rejects(s.call('FCALL', 'u2', 0), {
+      message: "ERR user_function:4: attempt to call upvalue 'h' (a nil value) script: u2, on @user_function:4.",
+    });
+    await s.call('FUNCTION', 'LOAD', "#!lua name=u3\nlocal n = 'x'\nredis.register_function('u3', function(k, a)\n  local z = n + 1\n  return 1\nend)");
+    await assert.rejects(s.call('FCALL', 'u3', 0), {
+      message: "ERR user_function:4: attempt to perform arithmetic on upvalue 'n' (a string value) script: u3, on @user_function:4.",
+    });
+    const names = (p: string, n: number) => Array.from({ length: n }, (_, i) => p + i).join(', ');
+    await s.call('FUNCTION', 'LOAD', `#!lua name=many\nlocal ${names('a', 150)}\nredis.register_function('many', function(k, a)\n local ${names('b', 60)}\n return 1\nend)`);
+    assert.equal(await s.call('FCALL', 'many', 0), 1);
+  } finally {
+    await s.close();
+  }
+});

@@ -69,3 +69,29 @@ test('in place: the callback body runs in a do block bound to KEYS and ARGV, lin
   assert.equal(sliceLibrary("\nredis.register_function{function_name = 'a', callback = function() return 1 end}", 'a', true), null);
   assert.equal(sliceLibrary("\nlocal KEYS = {}\nredis.register_function('a', function(KEYS) return 1 end)", 'a', true), null);
 });
+
+test('a table giving function_name twice keeps the whole library (the last one is the name)', () => {
+  const lib =
+    "\nredis.register_function{function_name='x', function_name='a', callback=function() return 'f1' end}" +
+    "\nredis.register_function{function_name='a', function_name='y', callback=function() return 'f2' end}";
+  assert.equal(sliceLibrary(lib, 'a'), null);
+  assert.equal(sliceLibrary(lib, 'y'), null);
+});
+
+test('in place only when the callback reads no top-level local (an upvalue in Redis) and the locals stay within 200', () => {
+  const reg = (body: string) => `\nredis.register_function('a', function(k, a)\n${body}\nend)`;
+  // Reading a top-level local: not in place (its errors would say "local 'cfg'", Redis's "upvalue 'cfg'").
+  assert.equal(sliceLibrary('\nlocal cfg = nil' + reg('local y = cfg.x return 1'), 'a', true), null);
+  assert.equal(sliceLibrary('\nlocal h' + reg('h() return 1'), 'a', true), null);
+  // A top-level local function may be called; used any other way it is an upvalue too.
+  assert.notEqual(sliceLibrary('\nlocal function h() return 1 end' + reg('h() return 1'), 'a', true), null);
+  assert.equal(sliceLibrary('\nlocal function h() return 1 end' + reg('h = nil h() return 1'), 'a', true), null);
+  assert.equal(sliceLibrary('\nlocal function h() return 1 end local h' + reg('h() return 1'), 'a', true), null);
+  // A field of the same name is not the local.
+  assert.notEqual(sliceLibrary('\nlocal n = 1' + reg("local t = {} t.n = 2 return redis.call('GET', t.n)"), 'a', true), null);
+  // 150 top-level locals and 60 in the callback: more than Lua's 200 in one function.
+  const names = (p: string, n: number) => Array.from({ length: n }, (_, i) => p + i).join(', ');
+  assert.equal(sliceLibrary(`\nlocal ${names('a', 150)}` + reg(`local ${names('b', 60)} return 1`), 'a', true), null);
+  assert.notEqual(sliceLibrary(`\nlocal ${names('a', 100)}` + reg(`local ${names('b', 60)} return 1`), 'a', true), null);
+  assert.equal(sliceLibrary(`\nlocal ${names('a', 150)}` + reg(`for ${names('b', 40)} in x do end for i = 1, 2 do end return 1`), 'a', true), null);
+});
