@@ -486,6 +486,38 @@ export class ZSet implements Collection {
     return z;
   }
 
+  /**
+   * A sorted set of (member, score) pairs as loaded from an RDB listpack/ziplist: a listpack
+   * unless it has more than maxEntries members (rdbLoadObject looks at nothing else), packed in
+   * one pass. Pairs out of order (a blob loaded without deep sanitization) are sorted. Null when
+   * a member repeats.
+   */
+  static fromPairs(members: readonly string[], scores: readonly number[], maxEntries: number): ZSet | null {
+    const n = members.length;
+    if (n > maxEntries) {
+      const z = new ZSet('skiplist');
+      for (let i = 0; i < n; i++) {
+        if ((z.data as Big).dict.has(members[i])) return null;
+        z.insertNew(members[i], scores[i]);
+      }
+      return z;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = before(scores[i - 1], members[i - 1], scores[i], members[i]);
+    if (!sorted) order.sort((a, b) => (before(scores[a], members[a], scores[b], members[b]) ? -1 : 1));
+    const seen = new Set<string>();
+    const items: string[] = [];
+    for (const i of order) {
+      if (seen.has(members[i])) return null;
+      seen.add(members[i]);
+      items.push(members[i], scoreText(scores[i]));
+    }
+    const z = new ZSet('listpack');
+    z.data = P.pack(items, 2);
+    return z;
+  }
+
   /** Position of member's entry in the packed string, or -1. */
   private find(s: string, member: string): number {
     for (let p = P.first(s); p < s.length; p = P.next(s, P.next(s, p))) if (P.equalsAt(s, p, member)) return p;
@@ -549,6 +581,11 @@ export class ZSet implements Collection {
     for (let i = items.length - 2; i >= 0; i -= 2) this.insertNew(items[i], Number(items[i + 1]));
     return big;
   }
+}
+
+/** (score a, member a) sorts strictly before (score b, member b). */
+function before(sa: number, ma: string, sb: number, mb: string): boolean {
+  return sa < sb || (sa === sb && ma < mb);
 }
 
 /** The listpack of a skiplist's elements, in order. */
