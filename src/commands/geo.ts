@@ -241,13 +241,14 @@ interface Found {
  */
 function pointsInCell(z: ZSet, cell: Cell, s: Shape, out: Found[], limit: number): void {
   const [min, max] = cellScoreRange(cell);
-  for (let n = z.firstInScoreRange({ min, max, minex: false, maxex: true }); n !== null && n.score < max; n = n.forward) {
-    const [lon, lat] = decodeScore(n.score);
+  z.walkScore({ min, max, minex: false, maxex: true }, false, 0, (member, score) => {
+    if (score >= max) return false;
+    const [lon, lat] = decodeScore(score);
     const dist = distanceIfInside(s, lon, lat);
-    if (dist < 0) continue;
-    out.push({ member: n.member, score: n.score, lon, lat, dist });
-    if (limit !== 0 && out.length >= limit) return;
-  }
+    if (dist < 0) return true;
+    out.push({ member, score, lon, lat, dist });
+    return limit === 0 || out.length < limit;
+  });
 }
 
 /** membersOfAllNeighbors: the centre cell and its neighbours, skipping zeroed and repeated ones. */

@@ -194,12 +194,8 @@ function nativeRange(val: object, desc: boolean, start: number, end: number): st
   if (end < start) return [];
   if (val instanceof ZSet) {
     const out: string[] = [];
-    const size = val.size;
-    let node = val.at(desc ? size - 1 - start : start);
-    for (let i = start; i <= end && node !== null; i++) {
-      out.push(node.member);
-      node = desc ? node.prev : node.forward;
-    }
+    let left = end - start + 1;
+    val.walkRank(start, desc, (member) => (out.push(member), --left > 0));
     return out;
   }
   if (val instanceof SetValue) return val.toArray().slice(start, end + 1);

@@ -320,7 +320,7 @@ function parseRange(argv: string[], at: number, store: boolean, kind: RangeKind 
 }
 
 /** Visits the requested range of z in reply order. */
-function visitRange(z: ZSet, q: RangeRequest, emit: (n: ZNode) => void): void {
+function visitRange(z: ZSet, q: RangeRequest, emit: (member: string, score: number) => void): void {
   if (q.kind === 'rank') {
     const len = z.size;
     let start = q.start;
@@ -331,27 +331,31 @@ function visitRange(z: ZSet, q: RangeRequest, emit: (n: ZNode) => void): void {
     if (start > end || start >= len) return;
     if (end >= len) end = len - 1;
     let count = end - start + 1;
-    let n = z.at(q.reverse ? len - 1 - start : start);
-    while (n !== null && count-- > 0) {
-      emit(n);
-      n = q.reverse ? n.prev : n.forward;
-    }
+    z.walkRank(start, q.reverse, (m, sc) => {
+      emit(m, sc);
+      return --count > 0;
+    });
     return;
   }
-  let offset = q.offset;
-  if (offset > 0 && offset >= z.size) return;
-  let n: ZNode | null;
-  if (q.kind === 'score') n = q.reverse ? z.lastInScoreRange(q.score!) : z.firstInScoreRange(q.score!);
-  else n = q.reverse ? z.lastInLexRange(q.lex!) : z.firstInLexRange(q.lex!);
+  const offset = q.offset;
   // A negative offset walks off the end, as in Redis.
-  while (n !== null && offset-- !== 0) n = q.reverse ? n.prev : n.forward;
+  if (offset < 0 || (offset > 0 && offset >= z.size)) return;
   let limit = q.limit;
-  while (n !== null && limit-- !== 0) {
-    if (q.kind === 'score') {
-      if (q.reverse ? !scoreGte(n.score, q.score!) : !scoreLte(n.score, q.score!)) break;
-    } else if (q.reverse ? !lexGte(n.member, q.lex!) : !lexLte(n.member, q.lex!)) break;
-    emit(n);
-    n = q.reverse ? n.prev : n.forward;
+  if (limit === 0) return;
+  if (q.kind === 'score') {
+    const r = q.score!;
+    z.walkScore(r, q.reverse, offset, (m, sc) => {
+      if (q.reverse ? !scoreGte(sc, r) : !scoreLte(sc, r)) return false;
+      emit(m, sc);
+      return --limit !== 0;
+    });
+  } else {
+    const r = q.lex!;
+    z.walkLex(r, q.reverse, offset, (m, sc) => {
+      if (q.reverse ? !lexGte(m, r) : !lexLte(m, r)) return false;
+      emit(m, sc);
+      return --limit !== 0;
+    });
   }
 }
 
@@ -374,7 +378,7 @@ function rangeCommand(kind: RangeKind | null, rev: boolean | null) {
     const z = readZset(c.db, argv[1]);
     if (z === undefined) return [];
     const o = out(c, q.withScores);
-    visitRange(z, q, (n) => o.add(n.member, n.score));
+    visitRange(z, q, (m, sc) => o.add(m, sc));
     return o.items;
   };
 }
@@ -396,7 +400,7 @@ function zrangestore(c: Client, argv: string[]): Reply {
   const z = readZset(c.db, argv[2]);
   const limits = zsetLimits(c);
   const dst = new ZSet();
-  if (z !== undefined) visitRange(z, q, (n) => dst.set(n.member, n.score, limits));
+  if (z !== undefined) visitRange(z, q, (m, sc) => dst.set(m, sc, limits));
   return storeResult(c, argv[1], dst, 'zrangestore');
 }
 
@@ -556,19 +560,20 @@ function zrandmember(c: Client, argv: string[]): Reply {
   }
   if (l >= size) {
     // The whole set; Redis's set iterator walks it from the highest element down.
-    for (let n = z.last(); n !== null; n = n.prev) o.add(n.member, n.score);
+    z.walkRank(0, true, (m, sc) => (o.add(m, sc), true));
     return o.items;
   }
   if (z.encoding === 'listpack') {
     // Redis samples a listpack in order: selection sampling keeps that order.
     let need = l;
     let left = size;
-    for (let n = z.first(); n !== null && need > 0; n = n.forward, left--) {
-      if (Math.random() * left < need) {
-        o.add(n.member, n.score);
+    z.walkRank(0, false, (m, sc) => {
+      if (Math.random() * left-- < need) {
+        o.add(m, sc);
         need--;
       }
-    }
+      return need > 0;
+    });
     return o.items;
   }
   const picked = new Set<string>();

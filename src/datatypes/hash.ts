@@ -19,6 +19,32 @@ export class Hash implements Collection {
   /** The packed listpack (count = fields) while compact, the Dict once converted. */
   private data: string | Dict<string> = P.EMPTY_PACKED;
 
+  /**
+   * A hash of field, value, field, value... as loaded from an RDB listpack/ziplist (zipmap too,
+   * with its maxValue): it stays a listpack unless it has more than maxEntries fields or, when
+   * maxValue is given, a longer field or value, as rdbLoadObject decides. Built in one pass (no
+   * insert-by-insert rebuild of the string). Null when a field repeats.
+   */
+  static fromPairs(items: readonly string[], maxEntries: number, maxValue = Infinity): Hash | null {
+    const h = new Hash();
+    const n = items.length >> 1;
+    let compact = n <= maxEntries;
+    for (let i = 0; compact && i < items.length; i++) if (items[i].length > maxValue) compact = false;
+    if (!compact) {
+      const dict = new Dict<string>();
+      for (let i = 0; i < items.length; i += 2) if (!dict.set(items[i], items[i + 1])) return null;
+      h.data = dict;
+      return h;
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i < items.length; i += 2) {
+      if (seen.has(items[i])) return null;
+      seen.add(items[i]);
+    }
+    h.data = P.pack(items, 2);
+    return h;
+  }
+
   get type(): 'hash' {
     return 'hash';
   }

@@ -5,12 +5,12 @@
 // converts to a member -> node Dict (stateless ZSCAN cursors, random picks) plus a skiplist
 // ordered by (score, member) for ranks and ranges, and never converts back.
 //
-// Range queries on a listpack build a throwaway skiplist of its (at most a few hundred) members
-// and answer from it: the same code answers both encodings, at the O(N) cost a listpack scan has.
+// Range queries walk a listpack in place (walkRank, walkScore, walkLex, counts and range
+// deletions), as Redis's zzl* functions do: no element is materialised before it is visited.
 import { Collection } from './value';
 import { Dict } from './dict';
 import * as P from './packed';
-import { LexRange, ScoreRange, SkipList, ZNode } from './skiplist';
+import { LexRange, lexGteMin, lexLteMax, lexRangeEmpty, ScoreRange, scoreGteMin, scoreLteMax, scoreRangeEmpty, SkipList, ZNode } from './skiplist';
 
 export { LEX_MAX, LexRange, ScoreRange, ZNode } from './skiplist';
 
@@ -43,8 +43,98 @@ class Big {
 function scoreAt(s: string, p: number): number {
   const q = P.next(s, p);
   const d = P.dataAt(s, q);
-  return Number(s.slice(d, d + P.lenAt(s, q)));
+  const end = d + P.lenAt(s, q);
+  // Integer scores, the common case, read from the chars (15 digits stay exact): no substring.
+  let i = s.charCodeAt(d) === 45 ? d + 1 : d;
+  if (end - i <= 15) {
+    let v = 0;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (i === end) return s.charCodeAt(d) === 45 ? -v : v;
+  }
+  return Number(s.slice(d, end));
 }
+
+/** The member of the pair at p, for comparisons only (a slice may share s's storage). */
+function memberView(s: string, p: number): string {
+  const d = P.dataAt(s, p);
+  return s.slice(d, d + P.lenAt(s, p));
+}
+
+/** Positions of the member entries of a packed zset, in order. */
+function positions(s: string): number[] {
+  const out: number[] = [];
+  for (let p = P.first(s); p < s.length; p = P.next(s, P.next(s, p))) out.push(p);
+  return out;
+}
+
+/** A score or lex interval as two tests on the pair at p of a packed zset. */
+interface Bounds {
+  /** The interval holds nothing (min above max, or equal with an exclusive end). */
+  empty: boolean;
+  gteMin(s: string, p: number): boolean;
+  lteMax(s: string, p: number): boolean;
+}
+
+function scoreBounds(r: ScoreRange): Bounds {
+  return { empty: scoreRangeEmpty(r), gteMin: (s, p) => scoreGteMin(scoreAt(s, p), r), lteMax: (s, p) => scoreLteMax(scoreAt(s, p), r) };
+}
+
+function lexBounds(r: LexRange): Bounds {
+  return { empty: lexRangeEmpty(r), gteMin: (s, p) => lexGteMin(memberView(s, p), r), lteMax: (s, p) => lexLteMax(memberView(s, p), r) };
+}
+
+/**
+ * zzlIsInRange: false when nothing can be in range, judged as Redis does by the first and last
+ * pairs only (for a lex range over unequal scores, that decides what the scans below find).
+ */
+function mayHold(s: string, pos: number[], b: Bounds): boolean {
+  return !b.empty && pos.length > 0 && b.gteMin(s, pos[pos.length - 1]) && b.lteMax(s, pos[0]);
+}
+
+/** Index (into pos) of the first pair in range, or -1: zzlFirstInRange's scan from the head. */
+function firstIndex(s: string, pos: number[], b: Bounds): number {
+  if (!mayHold(s, pos, b)) return -1;
+  for (let i = 0; i < pos.length; i++) if (b.gteMin(s, pos[i])) return b.lteMax(s, pos[i]) ? i : -1;
+  return -1;
+}
+
+/** Index of the last pair in range, or -1: zzlLastInRange's scan from the tail. */
+function lastIndex(s: string, pos: number[], b: Bounds): number {
+  if (!mayHold(s, pos, b)) return -1;
+  for (let i = pos.length - 1; i >= 0; i--) if (b.lteMax(s, pos[i])) return b.gteMin(s, pos[i]) ? i : -1;
+  return -1;
+}
+
+/** End (exclusive) of the run of pairs from `from` that stay under the range's max. */
+function endIndex(s: string, pos: number[], from: number, b: Bounds): number {
+  let i = from;
+  while (i < pos.length && b.lteMax(s, pos[i])) i++;
+  return i;
+}
+
+/** Visits pairs from index i (down when reverse) until visit says stop. */
+function walkPacked(s: string, pos: number[], i: number, reverse: boolean, visit: ZVisit): void {
+  const step = reverse ? -1 : 1;
+  for (; i >= 0 && i < pos.length; i += step) if (!visit(P.entryAt(s, pos[i]), scoreAt(s, pos[i]))) return;
+}
+
+/** Visits nodes from n on (backwards when reverse) until visit says stop. */
+function walkNodes(n: ZNode | null, reverse: boolean, visit: ZVisit): void {
+  for (; n !== null; n = reverse ? n.prev : n.forward) if (!visit(n.member, n.score)) return;
+}
+
+/** Steps `offset` nodes on from n (backwards when reverse). */
+function skipNodes(n: ZNode | null, reverse: boolean, offset: number): ZNode | null {
+  for (; n !== null && offset > 0; offset--) n = reverse ? n.prev : n.forward;
+  return n;
+}
+
+/** What a walk calls for each element, in walk order; false stops the walk. */
+export type ZVisit = (member: string, score: number) => boolean;
 
 /** The score ZADD's flags give a member now at `cur`, or the outcome that stops the update. */
 function applyFlags(cur: number, score: number, flags: number): number | 'nop' | 'nan' {
@@ -199,6 +289,93 @@ export class ZSet implements Collection {
     return reverse ? this.size - 1 - r : r;
   }
 
+  /**
+   * Visits the elements from 0-based rank `start` on, towards the highest score; when reverse,
+   * from rank `start` counted from the highest, towards the lowest. Stops when visit says so.
+   */
+  walkRank(start: number, reverse: boolean, visit: ZVisit): void {
+    const d = this.data;
+    const len = this.size;
+    if (start < 0 || start >= len) return;
+    const rank = reverse ? len - 1 - start : start;
+    if (typeof d !== 'string') return walkNodes(d.zsl.byRank(rank + 1), reverse, visit);
+    if (!reverse) {
+      let p = P.first(d);
+      for (let k = rank; k > 0; k--) p = P.next(d, P.next(d, p));
+      for (; p < d.length; p = P.next(d, P.next(d, p))) if (!visit(P.entryAt(d, p), scoreAt(d, p))) return;
+      return;
+    }
+    walkPacked(d, positions(d), rank, true, visit);
+  }
+
+  /**
+   * Visits the elements from the first with a score in r (the last when reverse), skipping
+   * `offset` of them, until visit says stop: the caller checks the far end of the range.
+   */
+  walkScore(r: ScoreRange, reverse: boolean, offset: number, visit: ZVisit): void {
+    const d = this.data;
+    if (typeof d !== 'string') {
+      const n = reverse ? d.zsl.lastInScoreRange(r) : d.zsl.firstInScoreRange(r);
+      return walkNodes(skipNodes(n, reverse, offset), reverse, visit);
+    }
+    this.walkPackedFrom(d, scoreBounds(r), reverse, offset, visit);
+  }
+
+  /** walkScore for a member range (elements of equal score). */
+  walkLex(r: LexRange, reverse: boolean, offset: number, visit: ZVisit): void {
+    const d = this.data;
+    if (typeof d !== 'string') {
+      const n = reverse ? d.zsl.lastInLexRange(r) : d.zsl.firstInLexRange(r);
+      return walkNodes(skipNodes(n, reverse, offset), reverse, visit);
+    }
+    this.walkPackedFrom(d, lexBounds(r), reverse, offset, visit);
+  }
+
+  /** Number of elements with a score in r: O(log N) on a skiplist, one scan on a listpack. */
+  countInScoreRange(r: ScoreRange): number {
+    const d = this.data;
+    if (typeof d === 'string') return this.packedRun(d, scoreBounds(r)).count;
+    const zsl = d.zsl;
+    const first = zsl.firstInScoreRange(r);
+    if (first === null) return 0;
+    const last = zsl.lastInScoreRange(r)!;
+    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
+  }
+
+  countInLexRange(r: LexRange): number {
+    const d = this.data;
+    if (typeof d === 'string') return this.packedRun(d, lexBounds(r)).count;
+    const zsl = d.zsl;
+    const first = zsl.firstInLexRange(r);
+    if (first === null) return 0;
+    const last = zsl.lastInLexRange(r)!;
+    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
+  }
+
+  /** Removes 0-based ranks start..end inclusive (already clamped to the set). */
+  deleteRangeByRank(start: number, end: number): number {
+    const d = this.data;
+    if (typeof d !== 'string') return d.zsl.deleteRangeByRank(start + 1, end + 1, (n) => d.dict.delete(n.member));
+    return this.deletePacked(d, positions(d), start, end + 1);
+  }
+
+  deleteRangeByScore(r: ScoreRange): number {
+    const d = this.data;
+    if (typeof d !== 'string') return d.zsl.deleteRangeByScore(r, (n) => d.dict.delete(n.member));
+    const run = this.packedRun(d, scoreBounds(r));
+    return this.deletePacked(d, run.pos, run.from, run.from + run.count);
+  }
+
+  deleteRangeByLex(r: LexRange): number {
+    const d = this.data;
+    if (typeof d !== 'string') return d.zsl.deleteRangeByLex(r, (n) => d.dict.delete(n.member));
+    const run = this.packedRun(d, lexBounds(r));
+    return this.deletePacked(d, run.pos, run.from, run.from + run.count);
+  }
+
+  // The node API below answers a listpack from a throwaway skiplist (O(N) allocations per call):
+  // it serves the skiplist encoding and tests; commands walk with walkRank/walkScore/walkLex.
+
   /** The node at a 0-based rank, or null. O(log N). */
   at(rank: number): ZNode | null {
     return rank < 0 || rank >= this.size ? null : this.list().byRank(rank + 1);
@@ -230,36 +407,6 @@ export class ZSet implements Collection {
     return this.list().lastInLexRange(r);
   }
 
-  /** Number of elements with a score in r, in O(log N). */
-  countInScoreRange(r: ScoreRange): number {
-    const zsl = this.list();
-    const first = zsl.firstInScoreRange(r);
-    if (first === null) return 0;
-    const last = zsl.lastInScoreRange(r)!;
-    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
-  }
-
-  countInLexRange(r: LexRange): number {
-    const zsl = this.list();
-    const first = zsl.firstInLexRange(r);
-    if (first === null) return 0;
-    const last = zsl.lastInLexRange(r)!;
-    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
-  }
-
-  /** Removes 0-based ranks start..end inclusive (already clamped to the set). */
-  deleteRangeByRank(start: number, end: number): number {
-    return this.deleting((zsl, forget) => zsl.deleteRangeByRank(start + 1, end + 1, forget));
-  }
-
-  deleteRangeByScore(r: ScoreRange): number {
-    return this.deleting((zsl, forget) => zsl.deleteRangeByScore(r, forget));
-  }
-
-  deleteRangeByLex(r: LexRange): number {
-    return this.deleting((zsl, forget) => zsl.deleteRangeByLex(r, forget));
-  }
-
   /** Removes and returns the lowest (max=false) or highest element. */
   pop(max: boolean): ZNode | null {
     const d = this.data;
@@ -279,9 +426,14 @@ export class ZSet implements Collection {
     return n;
   }
 
-  /** Elements in order. */
+  /** Elements in order (unlinked nodes for a listpack). */
   *[Symbol.iterator](): IterableIterator<ZNode> {
-    for (let n = this.list().first(); n !== null; n = n.forward) yield n;
+    const d = this.data;
+    if (typeof d !== 'string') {
+      for (let n = d.zsl.first(); n !== null; n = n.forward) yield n;
+      return;
+    }
+    for (let p = P.first(d); p < d.length; p = P.next(d, P.next(d, p))) yield new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
   }
 
   forEach(visit: (member: string, score: number) => void): void {
@@ -334,6 +486,38 @@ export class ZSet implements Collection {
     return z;
   }
 
+  /**
+   * A sorted set of (member, score) pairs as loaded from an RDB listpack/ziplist: a listpack
+   * unless it has more than maxEntries members (rdbLoadObject looks at nothing else), packed in
+   * one pass. Pairs out of order (a blob loaded without deep sanitization) are sorted. Null when
+   * a member repeats.
+   */
+  static fromPairs(members: readonly string[], scores: readonly number[], maxEntries: number): ZSet | null {
+    const n = members.length;
+    if (n > maxEntries) {
+      const z = new ZSet('skiplist');
+      for (let i = 0; i < n; i++) {
+        if ((z.data as Big).dict.has(members[i])) return null;
+        z.insertNew(members[i], scores[i]);
+      }
+      return z;
+    }
+    const order = Array.from({ length: n }, (_, i) => i);
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = before(scores[i - 1], members[i - 1], scores[i], members[i]);
+    if (!sorted) order.sort((a, b) => (before(scores[a], members[a], scores[b], members[b]) ? -1 : 1));
+    const seen = new Set<string>();
+    const items: string[] = [];
+    for (const i of order) {
+      if (seen.has(members[i])) return null;
+      seen.add(members[i]);
+      items.push(members[i], scoreText(scores[i]));
+    }
+    const z = new ZSet('listpack');
+    z.data = P.pack(items, 2);
+    return z;
+  }
+
   /** Position of member's entry in the packed string, or -1. */
   private find(s: string, member: string): number {
     for (let p = P.first(s); p < s.length; p = P.next(s, P.next(s, p))) if (P.equalsAt(s, p, member)) return p;
@@ -366,14 +550,28 @@ export class ZSet implements Collection {
     return zsl;
   }
 
-  /** Runs a range deletion on the skiplist; a listpack is rebuilt from the throwaway list. */
-  private deleting(run: (zsl: SkipList, forget: (n: ZNode) => void) => number): number {
-    const d = this.data;
-    if (typeof d !== 'string') return run(d.zsl, (n) => d.dict.delete(n.member));
-    const zsl = this.list();
-    const removed = run(zsl, () => {});
-    if (removed > 0) this.data = packList(zsl);
-    return removed;
+  /** walkScore/walkLex on a listpack: from the first (last) pair in b, `offset` pairs on. */
+  private walkPackedFrom(d: string, b: Bounds, reverse: boolean, offset: number, visit: ZVisit): void {
+    if (offset < 0) return;
+    const pos = positions(d);
+    const i = reverse ? lastIndex(d, pos, b) : firstIndex(d, pos, b);
+    if (i < 0) return;
+    walkPacked(d, pos, reverse ? i - offset : i + offset, reverse, visit);
+  }
+
+  /** The run of pairs in b, as zzlDeleteRangeBy* and the zzl counts see it: from the first in range up to the max. */
+  private packedRun(d: string, b: Bounds): { pos: number[]; from: number; count: number } {
+    const pos = positions(d);
+    const from = firstIndex(d, pos, b);
+    return from < 0 ? { pos, from: 0, count: 0 } : { pos, from, count: endIndex(d, pos, from, b) - from };
+  }
+
+  /** Removes pairs from..end-1 (indexes into pos) of the listpack d in one splice. */
+  private deletePacked(d: string, pos: number[], from: number, end: number): number {
+    const n = end - from;
+    if (n <= 0) return 0;
+    this.data = P.splice(d, pos[from], end < pos.length ? pos[end] : d.length, [], -n);
+    return n;
   }
 
   private convert(s: string): Big {
@@ -383,6 +581,11 @@ export class ZSet implements Collection {
     for (let i = items.length - 2; i >= 0; i -= 2) this.insertNew(items[i], Number(items[i + 1]));
     return big;
   }
+}
+
+/** (score a, member a) sorts strictly before (score b, member b). */
+function before(sa: number, ma: string, sb: number, mb: string): boolean {
+  return sa < sb || (sa === sb && ma < mb);
 }
 
 /** The listpack of a skiplist's elements, in order. */

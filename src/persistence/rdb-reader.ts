@@ -273,9 +273,9 @@ export class RdbInput {
           const items = type === R.T_HASH_ZIPMAP ? zipmapEntries(blob) : type === R.T_HASH_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob, deep(limits));
           if (items.length & 1) bad('odd number of elements');
           if (items.length === 0 && type === R.T_HASH_ZIPMAP) bad('empty zipmap');
-          const h = new Hash();
-          for (let i = 0; i < items.length; i += 2) if (!h.set(items[i], items[i + 1], limits.hash)) bad('duplicate field');
-          return h;
+          // Only a zipmap converts for a long field or value; the others by their field count.
+          const h = Hash.fromPairs(items, limits.hash.entries, type === R.T_HASH_ZIPMAP ? limits.hash.value : Infinity);
+          return h ?? bad('duplicate field');
         });
         if (h.size === 0) empty();
         return h;
@@ -299,12 +299,13 @@ export class RdbInput {
         const z = checked(type === R.T_ZSET_ZIPLIST ? 'Zset ziplist' : 'Zset listpack', () => {
           const items = type === R.T_ZSET_ZIPLIST ? ziplistEntries(blob) : listpackEntries(blob, deep(limits));
           if (items.length & 1) bad('odd number of elements');
-          const z = new ZSet('listpack');
+          const members: string[] = [];
+          const scores: number[] = [];
           for (let i = 0; i < items.length; i += 2) {
-            const sc = parseScore(items[i + 1]);
-            if (!z.set(items[i], sc, limits.zset)) bad('duplicate member');
+            members.push(items[i]);
+            scores.push(parseScore(items[i + 1]));
           }
-          return z;
+          return ZSet.fromPairs(members, scores, limits.zset.maxEntries) ?? bad('duplicate member');
         });
         if (z.size === 0) empty();
         return z;

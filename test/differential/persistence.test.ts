@@ -140,6 +140,33 @@ differential('DUMP / RESTORE', (ctx) => {
     assert.deepEqual(b, a);
   });
 
+  test('a loaded hash or sorted-set listpack converts by its entry count only (rdbLoadObject), not by a lowered max value', async () => {
+    const p = await ctx.pair();
+    const long = 'y'.repeat(30);
+    await p.run('HSET', 'h', 'a', long, 'b', '1');
+    await p.run('ZADD', 'z', '1', long, '2', 'b');
+    const dumps = { h: asBuf((await p.redis.callRaw('DUMP', 'h')).value), z: asBuf((await p.redis.callRaw('DUMP', 'z')).value) };
+    try {
+      await p.run('CONFIG', 'SET', 'hash-max-listpack-value', '10', 'zset-max-listpack-value', '10');
+      for (const k of ['h', 'z'] as const) {
+        await p.run('RESTORE', `${k}2`, '0', dumps[k]);
+        await p.run('OBJECT', 'ENCODING', `${k}2`);
+      }
+      await p.run('HGETALL', 'h2');
+      await p.run('ZRANGE', 'z2', '0', '-1', 'WITHSCORES');
+      await p.run('CONFIG', 'SET', 'hash-max-listpack-entries', '1', 'zset-max-listpack-entries', '1');
+      for (const k of ['h', 'z'] as const) {
+        await p.run('RESTORE', `${k}3`, '0', dumps[k]);
+        await p.run('OBJECT', 'ENCODING', `${k}3`);
+      }
+    } finally {
+      for (const c of [p.redis, p.respite]) {
+        await c.call('CONFIG', 'SET', 'hash-max-listpack-value', '64', 'zset-max-listpack-value', '64');
+        await c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '128', 'zset-max-listpack-entries', '128');
+      }
+    }
+  });
+
   test('RESTORE options and errors', async () => {
     const p = await ctx.pair();
     await p.run('SET', 's', 'value');

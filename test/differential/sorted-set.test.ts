@@ -690,4 +690,22 @@ differential('sorted-set commands', (ctx) => {
     await p.run('LINSERT', 'l', 'before\0', 'c', 'x');
     await p.run('LPOS', 'l', 'c', 'rank\0', '1');
   });
+
+  test('lex ranges on a listpack whose scores differ: Redis scans it from the ends (zzlFirstInLexRange)', async () => {
+    const p = await ctx.pair();
+    await p.run('ZADD', 'zl', '0', 'c', '1', 'a', '2', 'b', '3', 'd', '4', 'a0');
+    await p.run('OBJECT', 'ENCODING', 'zl');
+    for (const [min, max] of [['[a', '[b'], ['-', '[b'], ['[a', '+'], ['[b', '+'], ['(a', '[c'], ['-', '+']]) {
+      await p.run('ZRANGEBYLEX', 'zl', min, max);
+      await p.run('ZRANGEBYLEX', 'zl', min, max, 'LIMIT', '1', '2');
+      await p.run('ZREVRANGEBYLEX', 'zl', max, min);
+      await p.run('ZLEXCOUNT', 'zl', min, max);
+    }
+    await p.run('ZREVRANGEBYLEX', 'zl', '[c', '[a');
+    await p.run('ZADD', 'zm', '5', 'a', '1', 'b', '3', 'c', '2', 'd');
+    await p.run('ZREMRANGEBYLEX', 'zm', '[b', '[c');
+    await p.run('ZRANGE', 'zm', '0', '-1');
+    await p.run('ZREMRANGEBYLEX', 'zm', '[b', '[d');
+    await p.run('ZRANGE', 'zm', '0', '-1', 'WITHSCORES');
+  });
 });
