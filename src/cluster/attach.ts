@@ -11,7 +11,7 @@ import { clusterCron } from './bus';
 import { failoverStep } from './failover';
 import { persistenceOf } from '../persistence/persistence';
 import { redirectBlockedClients } from './blocked';
-import { PauseType, end as endPause, pauseClients } from '../engine/pause';
+import { PausePurpose, PauseType, pauseClients, unpauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
 
 export { NodesConfError };
@@ -76,8 +76,9 @@ function hostFor(srv: ServerContext): ClusterHost {
       if (ro.state === 'connected' && ro.master !== null) return now - ro.master.lastInteraction;
       return now - ro.downSince;
     },
-    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until),
-    unpauseWrites: () => endPause(srv),
+    // The failover purpose (as Redis's PAUSE_DURING_FAILOVER): a user's CLIENT PAUSE outlives it.
+    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until, PausePurpose.Failover),
+    unpauseWrites: () => unpauseClients(srv, PausePurpose.Failover),
     writeConfig(content) {
       const target = file();
       const tmp = `${target}.tmp-${process.pid}`;
