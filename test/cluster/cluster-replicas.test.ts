@@ -177,6 +177,35 @@ test("CLUSTER FAILOVER lifts only its own pause: a user's CLIENT PAUSE on the ol
   }
 });
 
+test('a master paused for a manual failover sends its replicas no PING (their offset must stay where it told them)', async () => {
+  const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeOptions: FAST });
+  try {
+    const m = cluster.masters[1];
+    const r = cluster.replicas[1];
+    await until('the replica to follow', () => r.server.replication.replicaOf?.state === 'connected');
+    await m.call('CONFIG', 'SET', 'repl-ping-replica-period', 1);
+    const repl = m.server.replication as unknown as { cronLoops: number; masterReplOffset: number };
+    const crons = async (n: number) => {
+      const target = repl.cronLoops + n;
+      await until(`${n} replication crons`, () => repl.cronLoops >= target);
+    };
+    // As on MFSTART from the replica (bus.ts): the deadline, and writes paused for the failover.
+    const cs = m.server.cluster!;
+    cs.mfEnd = Date.now() + 60_000;
+    cs.mfReplica = cs.lookup(await myId(r))!;
+    cs.host.pauseWrites(Date.now() + 60_000);
+    const offset = repl.masterReplOffset;
+    await crons(2);
+    assert.equal(repl.masterReplOffset, offset);
+    // Once the manual failover ends, the PINGs resume.
+    cs.resetManualFailover();
+    await crons(2);
+    assert.ok(repl.masterReplOffset > offset);
+  } finally {
+    await cluster.close();
+  }
+});
+
 test('a master whose server closes: FAIL by majority, its replica is elected', async () => {
   const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeOptions: FAST });
   try {
