@@ -118,17 +118,20 @@ export function attachCluster(srv: ServerContext): ClusterState {
   cs.saveConfig();
   cs.updateState();
   // The cluster cron runs ten times a second, like Redis's clusterCron.
-  let ticks = 0;
   const timer = setInterval(() => {
     try {
       clusterCron(cs);
-      // About once a second, as Redis's clients cron visits each blocked client.
-      if (++ticks % 10 === 0) redirectBlockedClients(srv);
     } catch (e) {
       srv.log.warning(`cluster cron: ${e instanceof Error ? e.stack : e}`);
     }
   }, 100);
   timer.unref();
+  // Blocked clients are checked about once a second by the server's cron, as Redis's clients
+  // cron visits each of them.
+  let cronTicks = 0;
+  srv.events.on('cron', () => {
+    if (++cronTicks % srv.config.int('hz') === 0) redirectBlockedClients(srv);
+  });
   srv.events.on('shutdown', () => {
     clearInterval(timer);
     cs.shutdown();
