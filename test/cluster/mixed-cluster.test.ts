@@ -3,22 +3,15 @@
 // binaries are missing; CI=true makes their absence a failure (see test/helpers/differential.ts).
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REDIS_SERVER, type Reference, freePort, startReference } from '../helpers/differential';
 import { startServer, RespiteServer } from '../../src/index';
+import { findBinary } from '../helpers/binaries';
 
-function which(bin: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const REDIS_CLI = which('redis-cli');
-if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
+const REDIS_CLI = findBinary('redis-cli', 'redis-cli --cluster tests');
 
 async function until(what: string, fn: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -3,22 +3,15 @@
 // Skipped with a message when redis-cli is missing; CI=true makes its absence a failure.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { startCluster, startServer } from '../../src/index';
+import { findBinary } from '../helpers/binaries';
 
-function which(bin: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const REDIS_CLI = which('redis-cli');
-if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
+const REDIS_CLI = findBinary('redis-cli', 'redis-cli --cluster tests');
 
 /** Runs redis-cli without blocking the event loop: the nodes it talks to live in this process. */
 function cli(args: string[]): Promise<string> {
