@@ -11,7 +11,7 @@ import { clusterCron } from './bus';
 import { failoverStep } from './failover';
 import { persistenceOf } from '../persistence/persistence';
 import { redirectBlockedClients } from './blocked';
-import { PauseType, end as endPause, pauseClients } from '../engine/pause';
+import { PausePurpose, PauseType, pauseClients, unpauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
 
 export { NodesConfError };
@@ -76,8 +76,9 @@ function hostFor(srv: ServerContext): ClusterHost {
       if (ro.state === 'connected' && ro.master !== null) return now - ro.master.lastInteraction;
       return now - ro.downSince;
     },
-    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until),
-    unpauseWrites: () => endPause(srv),
+    // The failover purpose (as Redis's PAUSE_DURING_FAILOVER): a user's CLIENT PAUSE outlives it.
+    pauseWrites: (until) => pauseClients(srv, PauseType.Write, until, PausePurpose.Failover),
+    unpauseWrites: () => unpauseClients(srv, PausePurpose.Failover),
     writeConfig(content) {
       const target = file();
       const tmp = `${target}.tmp-${process.pid}`;
@@ -117,17 +118,20 @@ export function attachCluster(srv: ServerContext): ClusterState {
   cs.saveConfig();
   cs.updateState();
   // The cluster cron runs ten times a second, like Redis's clusterCron.
-  let ticks = 0;
   const timer = setInterval(() => {
     try {
       clusterCron(cs);
-      // About once a second, as Redis's clients cron visits each blocked client.
-      if (++ticks % 10 === 0) redirectBlockedClients(srv);
     } catch (e) {
       srv.log.warning(`cluster cron: ${e instanceof Error ? e.stack : e}`);
     }
   }, 100);
   timer.unref();
+  // Blocked clients are checked about once a second by the server's cron, as Redis's clients
+  // cron visits each of them.
+  let cronTicks = 0;
+  srv.events.on('cron', () => {
+    if (++cronTicks % srv.config.int('hz') === 0) redirectBlockedClients(srv);
+  });
   srv.events.on('shutdown', () => {
     clearInterval(timer);
     cs.shutdown();

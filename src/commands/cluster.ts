@@ -2,7 +2,7 @@
 // error texts follow Redis 7.0's clusterCommand. Outside cluster mode every one of them answers
 // "This instance has cluster support disabled", as Redis does.
 import type { Client } from '../engine/client';
-import { ReplyError, SYNTAX, errorf, wrongArity } from '../errors';
+import { ReplyError, SYNTAX, errorf, subcommandSyntax, wrongArity } from '../errors';
 import { MapReply, OK, Reply, SimpleString, VerbatimReply } from '../resp/reply';
 import { CommandDef } from './registry';
 import { int64Arg } from './args';
@@ -264,6 +264,8 @@ function links(cs: ClusterState): Reply {
 }
 
 function meet(cs: ClusterState, _c: Client, argv: string[]): Reply {
+  // Redis matches MEET only with 4 or 5 arguments: more fall through to the unknown-subcommand error.
+  if (argv.length > 5) return subcommandSyntax('CLUSTER', argv[1]);
   let port: number | bigint;
   let cport: number | bigint;
   try {
@@ -278,7 +280,6 @@ function meet(cs: ClusterState, _c: Client, argv: string[]): Reply {
       return errorf(`ERR Invalid TCP bus port specified: ${argv[4]}`);
     }
   } else cport = Number(port) + 10000;
-  if (argv.length > 5) return SYNTAX;
   const r = startHandshake(cs, argv[2], Number(port), Number(cport));
   if (r === 'invalid') return errorf(`ERR Invalid node address specified: ${argv[2]}:${argv[3]}`);
   return OK;
@@ -312,6 +313,7 @@ function replicate(cs: ClusterState, c: Client, argv: string[]): Reply {
 }
 
 function failover(cs: ClusterState, _c: Client, argv: string[]): Reply {
+  if (argv.length > 3) return subcommandSyntax('CLUSTER', argv[1]);
   let force = false;
   let takeover = false;
   if (argv.length === 3) {
@@ -369,6 +371,7 @@ function setConfigEpoch(cs: ClusterState, _c: Client, argv: string[]): Reply {
 }
 
 function reset(cs: ClusterState, c: Client, argv: string[]): Reply {
+  if (argv.length > 3) return subcommandSyntax('CLUSTER', argv[1]);
   let hard = false;
   if (argv.length === 3) {
     if (argv[2].toLowerCase() === 'hard') hard = true;

@@ -108,7 +108,6 @@ function replicaof(c: Client, argv: string[]): Reply {
   const srv = c.server;
   if (srv.cluster !== null) return errorf('ERR REPLICAOF not allowed in cluster mode.');
   const r = replicationOf(srv);
-  if (srv.cluster !== null) return errorf('ERR REPLICAOF not allowed in cluster mode.');
   if (r.failover.active) return errorf('ERR REPLICAOF not allowed while failing over.');
   if (is(argv[1], 'NO') && is(argv[2], 'ONE')) {
     if (r.replicaOf !== null) {
@@ -141,7 +140,8 @@ function clientInfoLine(c: Client): string {
 function failover(c: Client, argv: string[]): Reply {
   const srv = c.server;
   if (srv.cluster !== null) return errorf('ERR FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.');
-  const f = replicationOf(srv).failover;
+  const r = replicationOf(srv);
+  const f = r.failover;
   if (argv.length === 2 && is(argv[1], 'ABORT')) {
     if (!f.active) return errorf('ERR No failover in progress.');
     f.abort('Failover manually aborted');
@@ -153,18 +153,17 @@ function failover(c: Client, argv: string[]): Reply {
   let port = 0;
   for (let j = 1; j < argv.length; j++) {
     if (is(argv[j], 'TIMEOUT') && j + 1 < argv.length && timeout === 0) {
-      timeout = longArg(argv[j + 1]);
+      timeout = intArg(argv[j + 1]);
       if (timeout <= 0) return errorf('ERR FAILOVER timeout must be greater than 0');
       j++;
     } else if (is(argv[j], 'TO') && j + 2 < argv.length && host === null) {
-      port = longArg(argv[j + 2]);
+      port = intArg(argv[j + 2]);
       host = argv[j + 1];
       j += 2;
     } else if (is(argv[j], 'FORCE') && !force) {
       force = true;
     } else return SYNTAX;
   }
-  const r = replicationOf(srv);
   if (f.active) return errorf('ERR FAILOVER already in progress.');
   if (r.replicaOf !== null) return errorf('ERR FAILOVER is not valid when server is a replica.');
   if (r.replicas.length === 0) return errorf('ERR FAILOVER requires connected replicas.');
@@ -176,13 +175,6 @@ function failover(c: Client, argv: string[]): Reply {
   }
   f.start(host, port, timeout, force);
   return OK;
-}
-
-/** getLongFromObjectOrReply: a 64-bit integer, else the not-an-integer error. */
-function longArg(s: string): number {
-  const v = parseIntStrict(s);
-  if (v === null) throw NOT_INTEGER;
-  return Number(v);
 }
 
 const ALREADY_CONNECTED = new SimpleString('OK Already connected to specified master');

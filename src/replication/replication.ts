@@ -522,9 +522,11 @@ export class Replication implements PropagationTarget {
     }
     const period = cfg.int('repl-ping-replica-period');
     // A replica's replicas get the PINGs of its master, in the stream it hands on.
-    // Not while a failover with a deadline holds the pause: the PING would move the offset the
-    // replicas must reach (Redis's condition, which a failover without TIMEOUT does not meet).
-    const failoverPause = this.failover.endTime !== 0 && this.srv.clientPause !== null;
+    // Not while a failover with a deadline holds the pause (FAILOVER ... TIMEOUT, or a cluster
+    // manual failover): the PING would move the offset the replica must reach (Redis's condition,
+    // which a FAILOVER without TIMEOUT does not meet).
+    const failoverDeadline = this.failover.endTime !== 0 || (this.srv.cluster !== null && this.srv.cluster.mfEnd !== 0);
+    const failoverPause = failoverDeadline && this.srv.clientPause !== null;
     if (this.replicas.length !== 0 && loops % period === 0 && this.replicaOf === null && !failoverPause) this.feedStandalone(['PING']);
     const clockNow = this.srv.clock.now();
     const timeoutMs = cfg.int('repl-timeout') * 1000;

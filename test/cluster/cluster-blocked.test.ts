@@ -32,3 +32,24 @@ test('BLPOP and XREAD BLOCK on a slot given away get -MOVED to the new owner, -C
     await cluster.close();
   }
 });
+
+test("the server's cron redirects blocked clients (a stepped cron, about once a second of ticks)", async () => {
+  const cluster = await startCluster({ masters: 2 });
+  const [a, b] = cluster.nodes;
+  try {
+    const slot = Number(await a.call('CLUSTER', 'KEYSLOT', 'bar'));
+    const conn = a.connect();
+    const blocked = conn.call(['BLPOP', 'bar', '0']);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(a.server.blocking.byClient.size, 1);
+    const bId = String(await b.call('CLUSTER', 'MYID'));
+    await a.call('CLUSTER', 'SETSLOT', slot, 'NODE', bId);
+    // One second of the server's cron passes (hz ticks): the client is answered then.
+    a.server.runCron(a.server.config.int('hz'));
+    assert.equal(a.server.blocking.byClient.size, 0);
+    await assert.rejects(blocked, new RegExp(`^RespiteError: MOVED ${slot} 127\\.0\\.0\\.1:${b.port}$`));
+    conn.close();
+  } finally {
+    await cluster.close();
+  }
+});

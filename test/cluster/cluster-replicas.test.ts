@@ -151,6 +151,61 @@ test('CLUSTER FAILOVER: the replica takes over with the data, the old master fol
   }
 });
 
+test("CLUSTER FAILOVER lifts only its own pause: a user's CLIENT PAUSE on the old master stays", async () => {
+  const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeOptions: FAST });
+  try {
+    const m = cluster.masters[1];
+    const r = cluster.replicas[1];
+    const [mid, rid] = [await myId(m), await myId(r)];
+    await m.call('SET', '{c}1', 'before');
+    await until('the replica to have the key', async () => r.server.keyspace.dbs[0].size === 1);
+    assert.equal(await m.call('CLIENT', 'PAUSE', 100_000, 'WRITE'), 'OK');
+    await r.call('CLUSTER', 'FAILOVER');
+    await until('the failover to be seen by every node', () => swapped(cluster.nodes, rid, mid));
+    await until('the old master to follow the new one', async () => (await role(m)) === 'slave');
+    // The manual failover's pause ended with it; the user's pause is still in force.
+    const pause = m.server.clientPause;
+    assert.ok(pause !== null && pause.refresh(), "the user's CLIENT PAUSE ended with the failover");
+    assert.ok(pause.purposes[0] !== null);
+    // It still holds the stream from the new master; CLIENT UNPAUSE lets it through.
+    assert.equal(await r.call('SET', '{c}2', 'after'), 'OK');
+    assert.equal(m.server.keyspace.dbs[0].size, 1);
+    assert.equal(await m.call('CLIENT', 'UNPAUSE'), 'OK');
+    await until('the write to reach the old master', async () => m.server.keyspace.dbs[0].size === 2);
+  } finally {
+    await cluster.close();
+  }
+});
+
+test('a master paused for a manual failover sends its replicas no PING (their offset must stay where it told them)', async () => {
+  const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeOptions: FAST });
+  try {
+    const m = cluster.masters[1];
+    const r = cluster.replicas[1];
+    await until('the replica to follow', () => r.server.replication.replicaOf?.state === 'connected');
+    await m.call('CONFIG', 'SET', 'repl-ping-replica-period', 1);
+    const repl = m.server.replication as unknown as { cronLoops: number; masterReplOffset: number };
+    const crons = async (n: number) => {
+      const target = repl.cronLoops + n;
+      await until(`${n} replication crons`, () => repl.cronLoops >= target);
+    };
+    // As on MFSTART from the replica (bus.ts): the deadline, and writes paused for the failover.
+    const cs = m.server.cluster!;
+    cs.mfEnd = Date.now() + 60_000;
+    cs.mfReplica = cs.lookup(await myId(r))!;
+    cs.host.pauseWrites(Date.now() + 60_000);
+    const offset = repl.masterReplOffset;
+    await crons(2);
+    assert.equal(repl.masterReplOffset, offset);
+    // Once the manual failover ends, the PINGs resume.
+    cs.resetManualFailover();
+    await crons(2);
+    assert.ok(repl.masterReplOffset > offset);
+  } finally {
+    await cluster.close();
+  }
+});
+
 test('a master whose server closes: FAIL by majority, its replica is elected', async () => {
   const cluster = await startCluster({ masters: 3, replicasPerMaster: 1, nodeOptions: FAST });
   try {

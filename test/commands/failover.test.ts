@@ -6,24 +6,16 @@ import * as net from 'node:net';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RespClient } from '../helpers/resp-client';
-import { info, until } from '../helpers/replication';
+import { failoverState as state, info, linkUp, until, withPair } from '../helpers/replication';
 import { startServer, RespiteServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
 import { Reply, SimpleString } from '../../src/resp/reply';
 
 const OK = new SimpleString('OK');
 
-async function state(c: RespClient): Promise<string> {
-  return info(await c.call('INFO', 'replication')).master_failover_state;
-}
-
 function errText(r: Reply): string {
   assert.ok(r instanceof ReplyError, `expected an error, got ${String(r)}`);
   return r.message;
-}
-
-async function linkUp(c: RespClient): Promise<void> {
-  await until('the link to come up', async () => info(await c.call('INFO', 'replication')).master_link_status === 'up');
 }
 
 /** A replica that attaches (PSYNC) from `listeningPort` and then never acknowledges anything. */
@@ -69,12 +61,7 @@ test('FAILOVER: error texts as Redis', async () => {
 });
 
 test('FAILOVER TO a replica, then FAILOVER to any replica: roles flip, data kept, partial resyncs only', async () => {
-  const a = await startServer({ port: 0 });
-  const b = await startServer({ port: 0, replicaof: ['127.0.0.1', a.port] });
-  const ca = await RespClient.connect(a.port);
-  const cb = await RespClient.connect(b.port);
-  try {
-    await linkUp(cb);
+  await withPair(async ({ replica: b, m: ca, r: cb }) => {
     for (let i = 0; i < 100; i++) await ca.call('SET', `k${i}`, i);
     assert.deepEqual(await ca.call('FAILOVER', 'TO', '127.0.0.1', b.port), OK);
     await until('the failover to end', async () => (await state(ca)) === 'no-failover');
@@ -103,12 +90,7 @@ test('FAILOVER TO a replica, then FAILOVER to any replica: roles flip, data kept
     assert.equal(await cb.call('GET', 'back'), '1');
     assert.equal(info(await ca.call('INFO', 'stats')).sync_full, fullBefore);
     assert.equal(info(await ca.call('INFO', 'stats')).sync_partial_ok, '1');
-  } finally {
-    ca.close();
-    cb.close();
-    await b.close();
-    await a.close();
-  }
+  });
 });
 
 test('FAILOVER waiting for a replica that never acknowledges: writes wait, reads run, ABORT and TIMEOUT end it', async () => {
@@ -152,12 +134,7 @@ test('FAILOVER waiting for a replica that never acknowledges: writes wait, reads
 });
 
 test('FAILOVER FORCE: after the timeout the master follows the target even though it lags', async () => {
-  const a = await startServer({ port: 0 });
-  const b = await startServer({ port: 0, replicaof: ['127.0.0.1', a.port] });
-  const ca = await RespClient.connect(a.port);
-  const cb = await RespClient.connect(b.port);
-  try {
-    await linkUp(cb);
+  await withPair(async ({ replica: b, m: ca, r: cb }) => {
     // b's master client waits on a write pause: b acknowledges nothing new.
     await cb.call('CLIENT', 'PAUSE', 100_000, 'WRITE');
     await ca.call('SET', 'lagging', '1');
@@ -173,21 +150,11 @@ test('FAILOVER FORCE: after the timeout the master follows the target even thoug
     assert.equal(await cb.call('WAIT', 1, 5000), 1);
     assert.equal(await ca.call('GET', 'lagging'), await cb.call('GET', 'lagging'));
     assert.equal(await ca.call('GET', 'after'), '1');
-  } finally {
-    ca.close();
-    cb.close();
-    await b.close();
-    await a.close();
-  }
+  });
 });
 
 test('FAILOVER aborts when the target refuses PSYNC (ACL -psync)', async () => {
-  const a = await startServer({ port: 0 });
-  const b = await startServer({ port: 0, replicaof: ['127.0.0.1', a.port] });
-  const ca = await RespClient.connect(a.port);
-  const cb = await RespClient.connect(b.port);
-  try {
-    await linkUp(cb);
+  await withPair(async ({ replica: b, m: ca, r: cb }) => {
     await cb.call('ACL', 'SETUSER', 'default', '-psync');
     assert.deepEqual(await ca.call('FAILOVER', 'TO', '127.0.0.1', b.port), OK);
     await until('the failover to end', async () => (await state(ca)) === 'no-failover');
@@ -197,10 +164,5 @@ test('FAILOVER aborts when the target refuses PSYNC (ACL -psync)', async () => {
     await linkUp(cb);
     assert.deepEqual(await ca.call('SET', 'k', '1'), OK);
     assert.equal(await ca.call('WAIT', 1, 5000), 1);
-  } finally {
-    ca.close();
-    cb.close();
-    await b.close();
-    await a.close();
-  }
+  });
 });

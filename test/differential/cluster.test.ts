@@ -147,6 +147,18 @@ if (!REDIS_SERVER) {
       await same('a', 'CLUSTER', 'SET-CONFIG-EPOCH', 5);
       await same('a', 'CLUSTER', 'SET-CONFIG-EPOCH', -1);
       await same('a', 'CLUSTER', 'RESET', 'bogus');
+      // More arguments than Redis matches: the unknown-subcommand error, nothing done.
+      await same('a', 'CLUSTER', 'RESET', 'hard', 'x');
+      await same('a', 'CLUSTER', 'failover', 'FORCE', 'TAKEOVER');
+      await same('a', 'CLUSTER', 'MEET', '127.0.0.1', 1, 2, 3);
+      await same('a', 'CLUSTER', 'MEET', '127.0.0.1', 'x', 2, 3);
+      await same('a', 'CLUSTER', 'FAILOVER');
+      await same('a', 'CLUSTER', 'FAILOVER', 'bogus');
+      await same('a', 'CLUSTER', 'REPLICATE', 'abc');
+      await same('a', 'FAILOVER');
+      await same('a', 'FAILOVER', 'ABORT');
+      await same('a', 'REPLICAOF', 'NO', 'ONE');
+      await same('a', 'REPLICAOF', '127.0.0.1', 1);
       await same('a', 'CLUSTER', 'FLUSHSLOTS', 'x');
       await same('a', 'CLUSTER', 'NOSUCH');
       await same('a', 'CLUSTER', 'HELP');

@@ -3,32 +3,20 @@
 //
 // The reference server is found on PATH. Without it the tests skip with a message, except under
 // CI=true, where its absence fails the run (CI must install it).
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, before, describe } from 'node:test';
 import { startServer, RespiteServer, ServerOptions } from '../../src/index';
 import { Reply } from '../../src/resp/reply';
 import { RespClient, RawReply } from './resp-client';
+import { findBinary } from './binaries';
 
-function which(bin: string): string | null {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-export const REDIS_SERVER = which('redis-server');
+export const REDIS_SERVER = findBinary('redis-server', 'differential tests');
 const SKIP_REASON = 'redis-server not found on PATH: differential tests skipped (apt-get install redis-server)';
 
-if (!REDIS_SERVER && process.env.CI === 'true') {
-  throw new Error('CI=true but the reference redis-server is not installed: differential tests cannot run');
-}
-
 /** The real redis-cli, for tests of its --cluster tools; CI=true makes its absence a failure. */
-export const REDIS_CLI = which('redis-cli');
-if (!REDIS_CLI && process.env.CI === 'true') throw new Error('CI=true but redis-cli is not installed');
+export const REDIS_CLI = findBinary('redis-cli', 'redis-cli --cluster tests');
 
 /**
  * Runs redis-cli and resolves with its stdout and stderr, rejecting on a non-zero exit. It does not

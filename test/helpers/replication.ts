@@ -2,6 +2,7 @@
 // (every key of databases 0-3 with its type, contents and absolute expiry time).
 import { RespClient } from './resp-client';
 import { Reply } from '../../src/resp/reply';
+import { startServer, RespiteServer, ServerOptions } from '../../src/index';
 
 export function info(text: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -17,6 +18,54 @@ export async function until(what: string, cond: () => Promise<boolean>, ms = 15_
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits until c's INFO replication says master_link_status:up. */
+export async function linkUp(c: RespClient, what = 'the link to come up'): Promise<void> {
+  await until(what, async () => info(await c.call('INFO', 'replication')).master_link_status === 'up');
+}
+
+/** ROLE's first element: master or slave. */
+export async function roleOf(c: RespClient): Promise<string> {
+  return String(((await c.call('ROLE')) as Reply[])[0]);
+}
+
+/** INFO replication's master_failover_state. */
+export async function failoverState(c: RespClient): Promise<string> {
+  return info(await c.call('INFO', 'replication')).master_failover_state;
+}
+
+/** Waits until a FAILOVER on c ended (done or aborted). */
+export async function failoverDone(c: RespClient, what = 'the failover to end'): Promise<void> {
+  await until(what, async () => (await failoverState(c)) === 'no-failover');
+}
+
+export interface Pair {
+  master: RespiteServer;
+  replica: RespiteServer;
+  /** A connection to each. */
+  m: RespClient;
+  r: RespClient;
+}
+
+/**
+ * An embedded master (TCP, port 0) and an embedded replica of it, each with a connection; fn runs
+ * once the replica's link is up, and everything is closed after it.
+ */
+export async function withPair(fn: (p: Pair) => Promise<void>, opts: { master?: ServerOptions; replica?: ServerOptions } = {}): Promise<void> {
+  const master = await startServer({ port: 0, ...opts.master });
+  const replica = await startServer({ port: 0, ...opts.replica, replicaof: ['127.0.0.1', master.port] });
+  const m = await RespClient.connect(master.port);
+  const r = await RespClient.connect(replica.port);
+  try {
+    await linkUp(r);
+    await fn({ master, replica, m, r });
+  } finally {
+    r.close();
+    m.close();
+    await replica.close();
+    await master.close();
   }
 }
 
