@@ -327,9 +327,13 @@ export class Keyspace {
     if (m.size === 0) this.replicaKeysWithExpire = null;
   }
 
-  /** Expires, in every database, every key whose time has passed (after a clock jump). */
+  /**
+   * Expires, in every database, every key whose time has passed (after a clock jump): what the
+   * active cycle would do over the skipped time, so not when active expiry is off
+   * (DEBUG SET-ACTIVE-EXPIRE 0), paused, or on a replica.
+   */
   expireAllDue(): void {
-    if (!this.expireAllowed()) return;
+    if (!this.activeExpireEnabled || !this.expireAllowed()) return;
     const now = this.now();
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;

@@ -49,3 +49,24 @@ test('active expiry runs on a stepped cron, and not while the cron is stopped', 
     await s.close();
   }
 });
+
+test('a clock jump expires due keys only while active expiry is on (DEBUG SET-ACTIVE-EXPIRE)', async () => {
+  const s = await startServer({ port: null, enableDebugCommand: 'yes' });
+  s.server.stopCron();
+  s.clock.freeze();
+  try {
+    await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    await s.call('SET', 'k', 'v', 'PX', '1000');
+    s.clock.advance(2_000);
+    // Off: the key stays in the keyspace until something reads it (lazy expiry).
+    assert.equal(await s.call('DBSIZE'), 1);
+    assert.equal(await s.call('GET', 'k'), null);
+    assert.equal(await s.call('DBSIZE'), 0);
+    await s.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+    await s.call('SET', 'k2', 'v', 'PX', '1000');
+    s.clock.advance(2_000);
+    assert.equal(await s.call('DBSIZE'), 0);
+  } finally {
+    await s.close();
+  }
+});
