@@ -36,8 +36,11 @@ export interface RespiteFixture {
   readonly host: string;
   /** redis://host:port */
   readonly url: string;
-  /** Runs a command in-process (see RespiteServer.call). */
+  /** Runs a command in-process (see RespiteServer.call); waits for the server if it is starting. */
   call(...args: Arg[]): Promise<JsReply>;
+  /** Resolves once the server is up: for code in other before-all hooks, which some runners start
+   * without waiting for the one useRespite() registered (node:test on Node 20). */
+  ready(): Promise<RespiteServer>;
   /** Empties every database. */
   flush(): Promise<void>;
 }
@@ -58,13 +61,18 @@ export function useRespite(options: UseRespiteOptions = {}): RespiteFixture {
   const { reset = 'never', hooks, ...serverOptions } = options;
   const h = runnerHooks(hooks);
   let server: RespiteServer | null = null;
+  let starting: Promise<RespiteServer> | null = null;
   const started = (): RespiteServer => {
-    if (server === null) throw new Error('respite: the server starts in the before-all hook; use it inside tests');
+    if (server === null) {
+      throw new Error('respite: the server starts in the before-all hook; use it inside tests (or await ready() in a hook)');
+    }
     return server;
   };
+  const ready = async (): Promise<RespiteServer> => server ?? (starting !== null ? starting : started());
   h.beforeAll(async () => {
     try {
-      server = await startServer(serverOptions);
+      starting = startServer(serverOptions);
+      server = await starting;
     } catch (e) {
       // jest's module sandbox refuses the dynamic import() that loads the Lua engine.
       if (e instanceof Error && /dynamic import callback/.test(e.message)) {
@@ -79,6 +87,7 @@ export function useRespite(options: UseRespiteOptions = {}): RespiteFixture {
   h.afterAll(async () => {
     await server?.close();
     server = null;
+    starting = null;
   });
   if (reset === 'each') {
     if (h.beforeEach === undefined) throw new Error("respite: reset: 'each' needs the runner's beforeEach hook");
@@ -101,9 +110,10 @@ export function useRespite(options: UseRespiteOptions = {}): RespiteFixture {
     get url() {
       return started().url;
     },
-    call: (...args) => started().call(...args),
+    call: async (...args) => (await ready()).call(...args),
+    ready,
     flush: async () => {
-      await started().call('FLUSHALL');
+      await (await ready()).call('FLUSHALL');
     },
   };
 }
