@@ -64,7 +64,10 @@ export class EmbeddedConnection {
 
   private run(argv: string[]): void {
     dispatch(this.client, argv);
-    this.drain();
+    // AOF on: the reply waits for the AOF write (and fsync with appendfsync always), as a TCP
+    // client's does, so a resolved call is a write that survives a crash.
+    if (this.client.server.holdReplies) this.client.server.markPendingOutput(this.client);
+    else this.drain();
     if (this.client.closeAfterReply) this.client.close();
   }
 

@@ -121,3 +121,22 @@ test('XCLAIM / XAUTOCLAIM of entries deleted from the stream drop them from the 
     });
   }
 });
+
+test('in-process calls resolve only once the AOF holds their write (appendfsync always and everysec)', async () => {
+  for (const appendfsync of ['always', 'everysec']) {
+    await withServer({ appendonly: 'yes', appendfsync }, async (s, dir) => {
+      const aofDir = path.join(dir, 'appendonlydir');
+      const incr = (): string => {
+        const f = fs.readdirSync(aofDir).find((n) => n.endsWith('.incr.aof'));
+        return f === undefined ? '' : fs.readFileSync(path.join(aofDir, f), 'latin1');
+      };
+      await s.call('SET', 'durable', 'v1');
+      assert.match(incr(), /durable\r\n\$2\r\nv1\r\n/);
+      // Several calls in one turn: each has reached the file when it resolves.
+      const [, r2] = await Promise.all([s.call('SET', 'a', '1'), s.call('INCR', 'a'), s.call('SET', 'b', 'x')]);
+      assert.equal(r2, 2);
+      assert.match(incr(), /\$4\r\nINCR\r\n\$1\r\na\r\n/);
+      assert.match(incr(), /\$1\r\nb\r\n\$1\r\nx\r\n/);
+    });
+  }
+});
