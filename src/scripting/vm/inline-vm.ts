@@ -9,6 +9,8 @@
 // encoded into one scratch buffer, then copied into the heap once.
 import type { LuaHost, LuaValue } from '../engine';
 import { ReplyError } from '../../errors';
+import { LuaWasm } from './lua-wasm';
+import { NativeVm } from './native-vm';
 import { COMPILE_CHECK, Exports, MEMORY_QUERY, NO_HOST, ReplyEncoder, argsBlockLength, decodeResult, heapOf, loadWasmLua, readArgsBlock, writeArgsBlock } from './wire';
 
 /** The error text lua-redis-wasm gives when the instruction budget runs out. */
@@ -116,14 +118,28 @@ export function fuelExhausted(v: LuaValue): boolean {
   return v.err === FUEL_EXHAUSTED || v.err.endsWith(`: ${FUEL_EXHAUSTED}`);
 }
 
-let inline: InlineVm | null = null;
-let loading: Promise<InlineVm> | null = null;
+/** What the runner needs of the in-thread VM (lua-redis-wasm's, or our own engine's: native-vm.ts). */
+export interface ScriptVm {
+  running: boolean;
+  run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue;
+  compileError(source: string, chunkName: string): string | null;
+  memoryUsed(): number;
+}
+
+/** Which engine runs scripts: respite's own (RESPITE_LUA_ENGINE=native) or lua-redis-wasm. */
+export function nativeEngineSelected(): boolean {
+  return process.env.RESPITE_LUA_ENGINE === 'native';
+}
+
+let inline: ScriptVm | null = null;
+let loading: Promise<ScriptVm> | null = null;
 let loadFailed = false;
 let loadError = '';
 
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
-export function loadInlineVm(): Promise<InlineVm> {
+export function loadInlineVm(): Promise<ScriptVm> {
   loading ??= (async () => {
+    if (nativeEngineSelected()) return (inline = new NativeVm(LuaWasm.create()));
     const mod = await loadWasmLua();
     const box: { vm: InlineVm | null } = { vm: null };
     const cur = (): LuaHost | null => (box.vm as unknown as { host: LuaHost | null } | null)?.host ?? null;
@@ -157,6 +173,6 @@ export function inlineVmError(): string {
 }
 
 /** The in-thread VM, or null while loadInlineVm() has not finished. */
-export function inlineVm(): InlineVm | null {
+export function inlineVm(): ScriptVm | null {
   return inline;
 }

@@ -115,7 +115,8 @@ export class ReplyEncoder {
   pos = 0;
   /** Encode nulls as NULL_MARKER (RESP3 replies to a script with rewritten call sites). */
   nullMarkers = false;
-  constructor(readonly area: Buffer) {
+  /** Where replies are written until one outgrows it (the owner may point it elsewhere). */
+  constructor(public area: Buffer) {
     this.buf = area;
   }
   reset(): void {
