@@ -407,6 +407,7 @@ static int redis_call_common(lua_State *L, int raise) {
     memcpy(io + pos + 4, s, n);
     pos += 4 + n32;
   }
+  lua_settop(L, 0); /* the arguments are copied: leave the whole stack to the reply */
   uint32_t len = host_call(io, need, (uint32_t)!raise);
   if (len == 0) return luaL_error(L, "ERR empty reply from host");
   uint32_t at = 0;
@@ -722,6 +723,9 @@ EXPORT(rl_call) uint8_t *rl_call(int ref, uint32_t len, uint32_t nkeys, double f
   lua_settop(L, 0);
   return out;
 }
+
+/** A full garbage collection (after releasing compiled chunks). */
+EXPORT(rl_gc) void rl_gc(void) { lua_gc(L0, LUA_GCCOLLECT, 0); }
 
 /** Bytes the Lua heap holds. */
 EXPORT(rl_memory) double rl_memory(void) {

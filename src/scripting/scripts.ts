@@ -9,6 +9,7 @@ import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
+import { inlineVm } from './vm/inline-vm';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -145,6 +146,8 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
   if (argv.length > 3 || (argv.length === 3 && !/^(sync|async)$/i.test(argv[2])))
     return errorf('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   scriptingState(c.server).scripts.clear();
+  // Redis starts a new Lua state: the compiled bodies go too (the VM is shared; others recompile).
+  inlineVm()?.releaseCompiled?.();
   return OK;
 }
 

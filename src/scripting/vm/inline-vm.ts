@@ -9,7 +9,7 @@
 // encoded into one scratch buffer, then copied into the heap once.
 import type { LuaHost, LuaValue } from '../engine';
 import { ReplyError } from '../../errors';
-import { LuaWasm } from './lua-wasm';
+import { LuaWasm, nativeEngineSelected } from './lua-wasm';
 import { NativeVm } from './native-vm';
 import { COMPILE_CHECK, Exports, MEMORY_QUERY, NO_HOST, ReplyEncoder, argsBlockLength, decodeResult, heapOf, loadWasmLua, readArgsBlock, writeArgsBlock } from './wire';
 
@@ -124,12 +124,10 @@ export interface ScriptVm {
   run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue;
   compileError(source: string, chunkName: string): string | null;
   memoryUsed(): number;
+  /** Drops compiled chunks kept for reuse (SCRIPT FLUSH), where the engine keeps any. */
+  releaseCompiled?(): void;
 }
 
-/** Which engine runs scripts: respite's own (RESPITE_LUA_ENGINE=native) or lua-redis-wasm. */
-export function nativeEngineSelected(): boolean {
-  return process.env.RESPITE_LUA_ENGINE === 'native';
-}
 
 let inline: ScriptVm | null = null;
 let loading: Promise<ScriptVm> | null = null;
@@ -139,7 +137,7 @@ let loadError = '';
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
 export function loadInlineVm(): Promise<ScriptVm> {
   loading ??= (async () => {
-    if (nativeEngineSelected()) return (inline = new NativeVm(LuaWasm.create()));
+    if (nativeEngineSelected()) return (inline = new NativeVm(await LuaWasm.load()));
     const mod = await loadWasmLua();
     const box: { vm: InlineVm | null } = { vm: null };
     const cur = (): LuaHost | null => (box.vm as unknown as { host: LuaHost | null } | null)?.host ?? null;

@@ -25,6 +25,7 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
   }
   type Imports = Record<string, Record<string, unknown>>;
+  function compile(bytes: Uint8Array): Promise<Module>;
 }
 
 /** Where the module is: native/lua at the package root (this file runs from dist/src/scripting/vm). */
@@ -43,6 +44,12 @@ interface Exports {
   rl_unref(ref: number): void;
   rl_call(ref: number, len: number, nkeys: number, fuel: number): number;
   rl_memory(): number;
+  rl_gc(): void;
+}
+
+/** Which engine runs scripts: respite's own (RESPITE_LUA_ENGINE=native) or lua-redis-wasm. */
+export function nativeEngineSelected(): boolean {
+  return process.env.RESPITE_LUA_ENGINE === 'native';
 }
 
 /** What the engine calls back into, at the byte level. */
@@ -116,6 +123,12 @@ export class LuaWasm {
     if (this.x.rl_init() === 0) throw new Error('the Lua VM could not start');
   }
 
+  /** A new Lua state, the module compiled off the thread's critical path (server startup). */
+  static async load(): Promise<LuaWasm> {
+    compiled ??= await WebAssembly.compile(await fs.promises.readFile(LUA_WASM_PATH));
+    return LuaWasm.create();
+  }
+
   /** A new Lua state (synchronous: the module is compiled once per thread). */
   static create(): LuaWasm {
     const mod = wasmModule();
@@ -174,6 +187,12 @@ export class LuaWasm {
     return this.heap.subarray(out, out + this.x.rl_out_len());
   }
 
+  /** The bytes of the last output (a compile error after compile() failed). */
+  lastOutput(): Buffer {
+    const at = this.x.rl_out();
+    return this.heap.subarray(at, at + this.x.rl_out_len());
+  }
+
   private output(at: number): LuaValue {
     return this.x.rl_out_len() === 0 ? null : decodeResult(this.heap, at);
   }
@@ -189,6 +208,11 @@ export class LuaWasm {
     if (n === 0) return null;
     const at = this.x.rl_out();
     return this.heap.latin1Slice(at, at + n);
+  }
+
+  /** A full garbage collection. */
+  collect(): void {
+    this.x.rl_gc();
   }
 
   /** Bytes the Lua heap holds (collectgarbage('count')). */

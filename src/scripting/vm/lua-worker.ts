@@ -8,11 +8,14 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
 import { T_ERROR, heapOf, loadWasmLua } from './wire';
+import { nativeEngineSelected } from './lua-wasm';
+import { serveNative } from './worker-native';
 
 const { sab, port } = workerData as { sab: SharedArrayBuffer; port: MessagePort };
 const ch = new Channel(sab, port, 'worker');
 
 async function main(): Promise<void> {
+  if (nativeEngineSelected()) return serveNative(ch);
   const mod = await loadWasmLua();
   const x = mod.exports;
   const heap = heapOf(x);

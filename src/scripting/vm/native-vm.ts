@@ -95,6 +95,14 @@ export class NativeVm implements LuaWasmHost {
     }
   }
 
+  /** Forgets every compiled chunk (SCRIPT FLUSH: Redis starts a new Lua state there). */
+  releaseCompiled(): void {
+    if (this.running) return;
+    for (const ref of this.refs.values()) this.vm.release(ref);
+    this.refs.clear();
+    this.vm.collect();
+  }
+
   compileError(source: string, chunkName: string): string | null {
     return this.vm.compileError(source, chunkName);
   }

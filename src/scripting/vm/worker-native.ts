@@ -1,0 +1,87 @@
+// The worker thread's loop on respite's own Lua engine (lua-wasm.ts), the counterpart of
+// lua-worker.ts's loop on lua-redis-wasm: same channel protocol, bytes in and bytes out. Each
+// chunk text is compiled once and kept as a function reference.
+import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
+import { LuaWasm } from './lua-wasm';
+import { T_ERROR } from './wire';
+
+/** Compiled chunks kept; past this many, all are released. */
+const MAX_CHUNKS = 1000;
+
+export function serveNative(ch: Channel): void {
+  const vm = LuaWasm.create();
+
+  /** Sends a request to the server thread and waits for its reply. */
+  const ask = (op: Op, aux: number, len: number, big: Buffer | null = null): Buffer => {
+    ch.send(op, aux, len, big);
+    return ch.receive(SPIN_BUSY_US)!.data;
+  };
+
+  vm.host = {
+    call(v, at, len, protectedCall) {
+      const aux = protectedCall ? 1 : 0;
+      let reply: Buffer;
+      if (len <= ch.area.length) {
+        v.heap.copy(ch.area, 0, at, at + len);
+        reply = ask(Op.Call, aux, len);
+      } else reply = ask(Op.Call, aux, 0, Buffer.from(v.heap.subarray(at, at + len)));
+      const p = v.io(reply.length);
+      reply.copy(v.heap, p);
+      return reply.length;
+    },
+    log(level, message) {
+      if (message.length <= ch.area.length) {
+        ch.area.latin1Write(message, 0);
+        ask(Op.Log, level, message.length);
+      } else ask(Op.Log, level, 0, Buffer.from(message, 'latin1'));
+    },
+    setResp(version) {
+      ask(Op.SetResp, version, 0);
+    },
+  };
+
+  const refs = new Map<string, number>();
+  /** The compiled chunk, or the compile error's encoded value. */
+  const chunk = (source: string): number | Buffer => {
+    const known = refs.get(source);
+    if (known !== undefined) return known;
+    const r = vm.compile(source);
+    if (typeof r !== 'number') return vm.lastOutput();
+    if (refs.size >= MAX_CHUNKS) {
+      for (const old of refs.values()) vm.release(old);
+      refs.clear();
+    }
+    refs.set(source, r);
+    return r;
+  };
+
+  ch.send(Op.Ready, 0, 0);
+  for (;;) {
+    // Between scripts: spin a little (the next EVAL often follows at once), then sleep.
+    const m = ch.receive(SPIN_IDLE_US)!;
+    if (m.op !== Op.Run) continue;
+    // Run payload: [source length u32][source][args block: count u32, ([len u32][bytes])*].
+    const d = m.data;
+    const sl = d.readUInt32LE(0);
+    const source = d.latin1Slice(4, 4 + sl);
+    const block = Buffer.from(d.subarray(4 + sl)); // the area is reused by redis.call
+    let out: Buffer;
+    try {
+      const ref = chunk(source);
+      out = typeof ref === 'number' ? vm.callRaw(ref, block, m.aux, -1) : ref;
+    } catch (e) {
+      // A trap inside the VM leaves Lua unusable: report it and let the server start a new
+      // worker (aux 1 = this VM is broken).
+      const text = `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`;
+      ch.area[0] = T_ERROR;
+      ch.area.writeUInt32LE(text.length, 1);
+      ch.area.latin1Write(text, 5);
+      ch.send(Op.Done, 1, 5 + text.length);
+      return;
+    }
+    if (out.length <= ch.area.length) {
+      out.copy(ch.area, 0);
+      ch.send(Op.Done, 0, out.length);
+    } else ch.send(Op.Done, 0, 0, Buffer.from(out));
+  }
+}
