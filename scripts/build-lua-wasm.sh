@@ -10,7 +10,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 NATIVE="$ROOT/native/lua"
 SRC="${LUA_WASM_SRC:-/tmp/respite-lua-src}"
-OUT="$NATIVE/respite-lua.wasm"
+OUT="${LUA_WASM_OUT:-$NATIVE/respite-lua.wasm}"
 
 command -v emcc >/dev/null || { echo "emcc not found: install emscripten" >&2; exit 1; }
 mkdir -p "$SRC"
@@ -40,7 +40,7 @@ FILES="$FILES $NATIVE/respite_lua.c $NATIVE/bit.c $NATIVE/struct.c $NATIVE/cmsgp
 
 # -sSUPPORT_LONGJMP=wasm: Lua's errors are WebAssembly exceptions (no JS round trip per pcall).
 # -mnontrapping-fptoint: double -> int conversions saturate instead of trapping.
-emcc -O2 -mnontrapping-fptoint -sSUPPORT_LONGJMP=wasm \
+emcc ${LUA_WASM_CFLAGS:--O2} -mnontrapping-fptoint -sSUPPORT_LONGJMP=wasm \
   -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16777216 -sMAXIMUM_MEMORY=2147483648 \
   -sTOTAL_STACK=1048576 -sERROR_ON_UNDEFINED_SYMBOLS=0 \
   -DENABLE_CJSON_GLOBAL -I"$BUILD/lua" -I"$CJSON" \

@@ -13,7 +13,9 @@
  *   argument block: [count u32]([len u32][bytes])*
  *   values:         [tag u8][len or count u32][payload], tags as in src/scripting/vm/wire.ts
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,35 @@ static uint32_t rd32(const uint8_t *p) {
   uint32_t v;
   memcpy(&v, p, 4);
   return v;
+}
+
+/* -- numbers as text --------------------------------------------------------------------------------- */
+
+/*
+ * Writes a whole number below `limit` in magnitude as its digits (what "%.Ng" prints when the
+ * number has fewer than N digits); returns the length, or 0 when printf must do it.
+ */
+static int whole_number(char *s, double n, double limit) {
+  if (!(n > -limit && n < limit) || n != floor(n) || (n == 0 && signbit(n))) return 0;
+  int64_t v = (int64_t)n;
+  char tmp[24];
+  int len = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[len++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  int at = 0;
+  if (v < 0) s[at++] = '-';
+  while (len > 0) s[at++] = tmp[--len];
+  s[at] = '\0';
+  return at;
+}
+
+/* Lua's tostring of a number ("%.14g", luaconf.h's lua_number2str). */
+int respite_number2str(char *s, double n) {
+  int len = whole_number(s, n, 1e14);
+  return len != 0 ? len : sprintf(s, "%.14g", n);
 }
 
 /* -- Lua values -> wire (what a script returns) -------------------------------------------------- */
@@ -383,30 +414,44 @@ static void decode(lua_State *L, const uint8_t *b, uint32_t len, uint32_t *pos, 
 
 /* -- the redis table ------------------------------------------------------------------------------ */
 
+/* Appends one command argument to the block in the I/O buffer. */
+static int put_arg(uint32_t *pos, const char *s, uint32_t n) {
+  if (!grow(&io, &io_cap, *pos + 4 + n)) return 0;
+  memcpy(io + *pos, &n, 4);
+  memcpy(io + *pos + 4, s, n);
+  *pos += 4 + n;
+  return 1;
+}
+
 static int redis_call_common(lua_State *L, int raise) {
   int argc = lua_gettop(L);
-  uint32_t need = 4;
   for (int i = 1; i <= argc; i++) {
     int t = lua_type(L, i);
     if (t != LUA_TSTRING && t != LUA_TNUMBER) {
       lua_pushliteral(L, "__RLUA_E__:command-arg-type");
       return lua_error(L);
     }
-    size_t n;
-    lua_tolstring(L, i, &n); /* numbers become strings in place */
-    need += 4 + (uint32_t)n;
   }
-  if (!grow(&io, &io_cap, need)) return luaL_error(L, "ERR out of memory");
   uint32_t pos = 4;
+  if (!grow(&io, &io_cap, 4)) return luaL_error(L, "ERR out of memory");
   memcpy(io, &argc, 4);
   for (int i = 1; i <= argc; i++) {
-    size_t n;
-    const char *s = lua_tolstring(L, i, &n);
-    uint32_t n32 = (uint32_t)n;
-    memcpy(io + pos, &n32, 4);
-    memcpy(io + pos + 4, s, n);
-    pos += 4 + n32;
+    int ok;
+    if (lua_type(L, i) == LUA_TNUMBER) {
+      /* Redis writes number arguments with "%.17g", not as tostring does. */
+      char buf[64];
+      double d = lua_tonumber(L, i);
+      int n = whole_number(buf, d, 1e17);
+      if (n == 0) n = snprintf(buf, sizeof buf, "%.17g", d);
+      ok = put_arg(&pos, buf, (uint32_t)n);
+    } else {
+      size_t n;
+      const char *s = lua_tolstring(L, i, &n);
+      ok = put_arg(&pos, s, (uint32_t)n);
+    }
+    if (!ok) return luaL_error(L, "ERR out of memory");
   }
+  uint32_t need = pos;
   lua_settop(L, 0); /* the arguments are copied: leave the whole stack to the reply */
   uint32_t len = host_call(io, need, (uint32_t)!raise);
   if (len == 0) return luaL_error(L, "ERR empty reply from host");

@@ -154,7 +154,11 @@ export function skipNonCode(s: string, i: number): number {
  * The body with number-capable redis.call/pcall arguments wrapped in __n(...), and with `nulls`
  * every call's result wrapped in __r(...); null when no call site needs either.
  */
-export function rewriteCallArgs(body: string, nulls = false, names: HelperNames = helperNames(body)): string | null {
+/**
+ * `numbers`: wrap number arguments (lua-redis-wasm formats them as tostring does; respite's own
+ * engine already writes them with "%.17g", as Redis).
+ */
+export function rewriteCallArgs(body: string, nulls = false, names: HelperNames = helperNames(body), numbers = true): string | null {
   if (!body.includes('call') && !body.includes('error')) return null;
   const aliases = new Set<string>();
   for (const m of body.matchAll(ALIAS)) aliases.add(m[1]);
@@ -205,7 +209,7 @@ export function rewriteCallArgs(body: string, nulls = false, names: HelperNames 
         const empty = args.length === 1 && args[0].trim() === '';
         if (top.raise) {
           if (!empty && !SURELY_STRING.test(args[0])) inserts.push({ at: top.start, text: `${names.errors}(` }, { at: i, text: ')' });
-        } else if (!empty) {
+        } else if (!empty && numbers) {
           // Each argument that may be a number goes through the helper, in place.
           for (let k = 0; k < args.length; k++) {
             const kind = argumentKind(args[k]);

@@ -47,9 +47,9 @@ interface Exports {
   rl_gc(): void;
 }
 
-/** Which engine runs scripts: respite's own (RESPITE_LUA_ENGINE=native) or lua-redis-wasm. */
+/** Which engine runs scripts: respite's own, or lua-redis-wasm (RESPITE_LUA_ENGINE=lua-redis-wasm). */
 export function nativeEngineSelected(): boolean {
-  return process.env.RESPITE_LUA_ENGINE === 'native';
+  return process.env.RESPITE_LUA_ENGINE !== 'lua-redis-wasm';
 }
 
 /** What the engine calls back into, at the byte level. */
