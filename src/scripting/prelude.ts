@@ -1,4 +1,3 @@
-import { nativeEngineSelected } from './vm/lua-wasm';
 import { errorHelper, helperNames, nullHelper, numberArgHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
@@ -287,7 +286,8 @@ export function prepareBody(body: string): PreparedBody {
   if (p === undefined) {
     const nulls = body.includes('setresp');
     const names = helperNames(body);
-    const rewritten = rewriteCallArgs(body, nulls, names, !nativeEngineSelected());
+    // (Number arguments need no rewriting: the engine writes them with "%.17g" itself.)
+    const rewritten = rewriteCallArgs(body, nulls, names, false);
     let prelude = preludeFor(body);
     if (rewritten !== null && rewritten.includes(`${names.number}(`)) prelude += numberArgHelper(names.number);
     if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);

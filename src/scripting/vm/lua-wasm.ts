@@ -47,11 +47,6 @@ interface Exports {
   rl_gc(): void;
 }
 
-/** Which engine runs scripts: respite's own, or lua-redis-wasm (RESPITE_LUA_ENGINE=lua-redis-wasm). */
-export function nativeEngineSelected(): boolean {
-  return process.env.RESPITE_LUA_ENGINE !== 'lua-redis-wasm';
-}
-
 /** What the engine calls back into, at the byte level. */
 export interface LuaWasmHost {
   /**
