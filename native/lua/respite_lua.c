@@ -136,6 +136,18 @@ int respite_number2str(char *s, double n) {
   return len != 0 ? len : sprintf(s, "%.14g", n);
 }
 
+/* string.format's %d/%i and %o/%u/%x/%X: what x86-64 (Redis) gives for a double cast to a 64-bit
+ * integer: out of range (NaN included) is INT64_MIN; unsigned goes through the signed conversion
+ * below 2^63, is exact up to 2^64, and 0 past it. */
+long long respite_format_int(double n) {
+  return (n >= -9223372036854775808.0 && n < 9223372036854775808.0) ? (long long)n : INT64_MIN;
+}
+
+unsigned long long respite_format_uint(double n) {
+  if (n != n || n < 9223372036854775808.0) return (unsigned long long)respite_format_int(n);
+  return n < 18446744073709551616.0 ? (unsigned long long)n : 0;
+}
+
 /* -- Lua values -> wire (what a script returns) -------------------------------------------------- */
 
 static int encode(lua_State *L, int idx, int depth);
@@ -319,7 +331,9 @@ static void decode(lua_State *L, const uint8_t *b, uint32_t len, uint32_t *pos, 
   luaL_checkstack(L, 4, "reply too deep");
   switch (tag) {
     case T_NULL:
-      lua_pushboolean(L, 0); /* RESP2 null -> false, as Redis */
+      /* As Redis: a RESP2 null is false, a RESP3 null (after redis.setresp(3)) nil. */
+      if (resp_version == 3) lua_pushnil(L);
+      else lua_pushboolean(L, 0);
       return;
     case T_INT: {
       int64_t v;
