@@ -4,7 +4,8 @@
 import type { LuaHost, LuaValue } from '../engine';
 import { ReplyError } from '../../errors';
 import { LuaWasm, LuaWasmHost } from './lua-wasm';
-import { NO_HOST, ReplyEncoder, readArgsBlock } from './wire';
+import { ArgReader } from './arg-strings';
+import { NO_HOST, ReplyEncoder } from './wire';
 
 /** Compiled chunks kept per VM; past this many, all are released (EVAL of ever-new texts). */
 const MAX_CHUNKS = 1000;
@@ -14,6 +15,7 @@ export class NativeVm implements LuaWasmHost {
   /** True while a chunk runs (INFO called from a script must not re-enter the VM). */
   running = false;
   private readonly refs = new Map<string, number>();
+  private readonly args = new ArgReader();
   private readonly out = new ReplyEncoder(Buffer.alloc(0));
   /** The heap and I/O address the encoder's area was made for. */
   private areaHeap: Buffer | null = null;
@@ -26,7 +28,7 @@ export class NativeVm implements LuaWasmHost {
 
   /** redis.call / redis.pcall from the engine. */
   call(vm: LuaWasm, at: number, _len: number, protectedCall: boolean): number {
-    const argv = readArgsBlock(vm.heap, at);
+    const argv = this.args.read(vm.heap, at);
     const host = this.host ?? NO_HOST;
     let r;
     try {
