@@ -136,6 +136,23 @@ int respite_number2str(char *s, double n) {
   return len != 0 ? len : sprintf(s, "%.14g", n);
 }
 
+/* Lua's string -> number (luaconf.h's lua_str2number): decimal integers of up to 15 digits are
+ * exact as doubles and read here; everything else (fractions, exponents, hex, inf/nan) by strtod. */
+double respite_str2number(const char *s, char **end) {
+  const char *p = s;
+  while (*p == ' ' || (*p >= '\t' && *p <= '\r')) p++;
+  int neg = *p == '-';
+  if (*p == '-' || *p == '+') p++;
+  const char *digits = p;
+  uint64_t v = 0;
+  while (*p >= '0' && *p <= '9' && p - digits < 16) v = v * 10 + (uint64_t)(*p++ - '0');
+  size_t n = (size_t)(p - digits);
+  if (n == 0 || n > 15 || *p == '.' || *p == 'e' || *p == 'E' || *p == 'x' || *p == 'X' || (*p >= '0' && *p <= '9'))
+    return strtod(s, end);
+  *end = (char *)p;
+  return neg ? -(double)v : (double)v;
+}
+
 /* string.format's %d/%i and %o/%u/%x/%X: what x86-64 (Redis) gives for a double cast to a 64-bit
  * integer: out of range (NaN included) is INT64_MIN; unsigned goes through the signed conversion
  * below 2^63, is exact up to 2^64, and 0 past it. */

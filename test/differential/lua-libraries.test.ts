@@ -76,6 +76,9 @@ const NUMBERS = [
   "return {string.sub('hello', 2^31), string.sub('hello', -2^40), string.rep('ab', 3, 'x')}",
   "return {math.floor(-3.5), math.fmod(-7, 3), math.max(1, 2^63), tostring(math.huge)}",
   'return {3.99, -3.99, 2^62, -2^62}',
+  "return {tonumber('12'), tonumber(' -7 '), tonumber('+5'), tonumber('0x1A'), tonumber('1e3'), tonumber('12.5'), tonumber('123456789012345'), tonumber('1234567890123456')}",
+  "return {tostring(tonumber('99999999999999999999')), tostring(tonumber('-0')), tonumber('12abc'), tonumber(''), tonumber('-'), tonumber('  '), tonumber('1 2'), '10' + 5, tonumber('\\t42\\n'), tonumber('0012')}",
+  "return {tostring(tonumber('inf')), tostring(tonumber('nan')), tostring(tonumber('-1e400')), tostring(-tonumber('0'))}",
 ];
 
 differential('respite Lua build: bit, struct, cmsgpack, numbers', (ctx) => {
