@@ -30,11 +30,6 @@ export interface LuaErrorMeta {
 export interface LuaHost {
   /** The RESP version replies are converted with (redis.setresp). */
   resp: 2 | 3;
-  /**
-   * RESP3 nulls are sent as NULL_MARKER status values, which the script's rewritten call sites turn
-   * into nil (see call-args.ts); the engine itself would give false.
-   */
-  nullMarkers?: boolean;
   /** Runs a command; the reply is converted to Lua by the engine (errors raise for redis.call). */
   call(argv: string[], protectedCall: boolean): Reply;
   log(level: number, message: string): void;

@@ -1,4 +1,4 @@
-import { errorHelper, helperNames, nullHelper, numberArgHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
+import { errorHelper, errorHelperName, rewriteErrorCalls, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -153,7 +153,7 @@ export function wrapEval(body: string): WrappedScript {
       plainReturns(p)
         ? p.prelude + p.body
         : p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
-    w = { source, nullMarkers: p.nullMarkers };
+    w = { source };
     remember(wrapped, body, w);
   }
   return w;
@@ -224,10 +224,9 @@ export function returnsPlainValues(body: string): boolean {
   return true;
 }
 
-/** Lua text ready to run, and whether its call sites turn RESP3 null markers into nil. */
+/** Lua text ready to run. */
 export interface WrappedScript {
   source: string;
-  nullMarkers: boolean;
 }
 
 /** A body ready to compile: the helpers it needs, the body (call sites rewritten), its return fixup. */
@@ -235,8 +234,6 @@ export interface PreparedBody {
   prelude: string;
   body: string;
   fixup: string;
-  /** Replies to this body's commands carry RESP3 nulls as markers (see call-args.ts). */
-  nullMarkers: boolean;
 }
 
 /** Same body, same text: EVALSHA and FCALL run the same bodies over and over. */
@@ -252,17 +249,11 @@ function remember<V>(m: Map<string, V>, k: string, v: V): void {
 export function prepareBody(body: string): PreparedBody {
   let p = prepared.get(body);
   if (p === undefined) {
-    // RESP3 nulls reach scripts as nil from the engine itself (after redis.setresp(3)): no markers.
-    const nulls = false;
-    const names = helperNames(body);
-    // (Number arguments need no rewriting: the engine writes them with "%.17g" itself.)
-    const rewritten = rewriteCallArgs(body, nulls, names, false);
+    const name = errorHelperName(body);
+    const rewritten = rewriteErrorCalls(body, name);
     let prelude = preludeFor(body);
-    if (rewritten !== null && rewritten.includes(`${names.number}(`)) prelude += numberArgHelper(names.number);
-    if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
-    if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
-    if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);
-    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body), nullMarkers: rewritten !== null && nulls };
+    if (rewritten !== null) prelude += errorHelper(name);
+    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
     remember(prepared, body, p);
   }
   return p;

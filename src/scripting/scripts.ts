@@ -116,7 +116,6 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   const w = wrapEval(sb.code);
   return runScript(c, w.source, split.keys, split.args, {
     kind: 'eval',
-    nullMarkers: w.nullMarkers,
     name: sha,
     argv,
     readOnly: ro || sb.flags.has('no-writes'),

@@ -44,7 +44,6 @@ export class NativeVm implements LuaWasmHost {
       this.areaAt = at;
     }
     out.reset();
-    out.nullMarkers = host.nullMarkers === true;
     out.reply(r, host.resp);
     const n = out.pos;
     if (out.buf !== out.area) {

@@ -65,15 +65,10 @@ export function readArgsBlock(b: Buffer, at: number): string[] {
   return argv;
 }
 
-/** How a RESP3 null travels to scripts whose call sites turn it into nil (call-args.ts). */
-export const NULL_MARKER = '\0respite:null';
-
 /** Encodes command replies as scripts see them into an area, until one outgrows it. */
 export class ReplyEncoder {
   buf: Buffer;
   pos = 0;
-  /** Encode nulls as NULL_MARKER (RESP3 replies to a script with rewritten call sites). */
-  nullMarkers = false;
   /** Where replies are written until one outgrows it (the owner may point it elsewhere). */
   constructor(public area: Buffer) {
     this.buf = area;
@@ -127,7 +122,7 @@ export class ReplyEncoder {
         this.buf[this.pos++] = r ? 1 : 0;
         return;
     }
-    if (r === null || r instanceof Marker) return this.nullMarkers && resp === 3 ? this.str(T_STATUS, NULL_MARKER) : this.head(T_NULL, 0);
+    if (r === null || r instanceof Marker) return this.head(T_NULL, 0);
     if (Array.isArray(r)) {
       this.head(T_ARRAY, r.length);
       for (let i = 0; i < r.length; i++) this.reply(r[i], resp);
