@@ -78,9 +78,14 @@ export class LuaWasm {
     const inst = instance({
       env: {
         host_call: (io: number, len: number, prot: number) => {
-          const h = self().host;
-          if (h === null) throw new Error('redis.call without a host');
-          return h.call(self(), io, len, prot !== 0);
+          // An exception must not unwind through Lua's C frames (the state would be left broken):
+          // 0 makes redis.call raise a Lua error instead.
+          try {
+            const h = self().host;
+            return h === null ? 0 : h.call(self(), io, len, prot !== 0);
+          } catch {
+            return 0;
+          }
         },
         host_log: (level: number, p: number, n: number) => self().host?.log(level, self().heap.latin1Slice(p, p + n)),
         host_setresp: (v: number) => self().host?.setResp(v === 3 ? 3 : 2),

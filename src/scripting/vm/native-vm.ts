@@ -21,9 +21,18 @@ export class NativeVm implements LuaWasmHost {
   private areaHeap: Buffer | null = null;
   private areaAt = -1;
 
-  constructor(private readonly vm: LuaWasm) {
+  constructor(private vm: LuaWasm) {
     vm.host = this;
     vm.io(64 * 1024);
+  }
+
+  /** After a trap inside the engine its Lua state cannot be trusted: start a new one. */
+  private replaceEngine(): void {
+    this.refs.clear();
+    this.areaHeap = null;
+    this.vm = LuaWasm.create();
+    this.vm.host = this;
+    this.vm.io(64 * 1024);
   }
 
   /** redis.call / redis.pcall from the engine. */
@@ -83,13 +92,16 @@ export class NativeVm implements LuaWasmHost {
    * instructions (< 0: no budget) is aborted with an error value naming FUEL_EXHAUSTED.
    */
   run(source: string, keys: string[], args: string[], fuel: number, host: LuaHost): LuaValue {
-    const ref = this.chunk(source);
-    if (typeof ref !== 'number') return ref;
     const outer = this.host;
     this.host = host;
     this.running = true;
     try {
+      const ref = this.chunk(source);
+      if (typeof ref !== 'number') return ref;
       return this.vm.call(ref, keys, args, fuel);
+    } catch (e) {
+      this.replaceEngine();
+      return { err: `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}` };
     } finally {
       this.running = false;
       this.host = outer;
