@@ -3,7 +3,6 @@
 import { ReplyError } from '../errors';
 import { DoubleReply, MapReply, RawReply, Reply, SetReply, SimpleString, VerbatimReply } from '../resp/reply';
 import type { LuaValue } from './engine';
-import { NULL_MARKER } from './vm/wire';
 
 const INT64_MIN = -9223372036854775808n;
 
@@ -29,7 +28,7 @@ export function luaToReply(v: LuaValue, callerProto: 2 | 3 = 2): Reply {
     }
     return v.map((x) => luaToReply(x, callerProto));
   }
-  if ('ok' in v) return v.ok === NULL_MARKER ? null : new SimpleString(oneLine(v.ok));
+  if ('ok' in v) return new SimpleString(oneLine(v.ok));
   if ('err' in v) return errorValue(v.err);
   if ('double' in v) return new DoubleReply(v.double);
   if ('big_number' in v) {

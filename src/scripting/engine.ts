@@ -1,6 +1,6 @@
-// The values that cross the boundary of the Lua VM (src/scripting/vm: lua-redis-wasm, real Lua 5.1
-// with Redis's cjson/cmsgpack/bit/struct in WebAssembly, run in a worker thread), so the VM can be
-// swapped without touching the scripting commands. Strings are latin1 JS strings (one char per byte).
+// The values that cross the boundary of the Lua VM (src/scripting/vm: respite's build of Lua 5.1
+// with Redis's cjson/cmsgpack/bit/struct in WebAssembly, native/lua), so the VM can be swapped
+// without touching the scripting commands. Strings are latin1 JS strings (one char per byte).
 import type { Reply } from '../resp/reply';
 
 /** What a script run gives back (Redis's Lua -> RESP model, before our own conversions). */
@@ -30,11 +30,6 @@ export interface LuaErrorMeta {
 export interface LuaHost {
   /** The RESP version replies are converted with (redis.setresp). */
   resp: 2 | 3;
-  /**
-   * RESP3 nulls are sent as NULL_MARKER status values, which the script's rewritten call sites turn
-   * into nil (see call-args.ts); the engine itself would give false.
-   */
-  nullMarkers?: boolean;
   /** Runs a command; the reply is converted to Lua by the engine (errors raise for redis.call). */
   call(argv: string[], protectedCall: boolean): Reply;
   log(level: number, message: string): void;

@@ -32,7 +32,7 @@ export interface Library {
   body: string;
   functions: Map<string, FunctionInfo>;
   /** Function name -> the Lua text FCALL runs for it (built on first call). */
-  callSources: Map<string, { source: string; nullMarkers: boolean }>;
+  callSources: Map<string, { source: string }>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_]+$/;
@@ -179,7 +179,7 @@ function sliceCallText(p: PreparedBody): string {
 }
 
 /** The Lua text FCALL runs for function `fn` of a library. */
-export function fcallText(body: string, fn: string): { source: string; nullMarkers: boolean } {
+export function fcallText(body: string, fn: string): { source: string } {
   const slice = BARE_REDIS.test(body) ? null : sliceLibrary(body, fn);
   if (slice !== null) {
     const p = prepareBody(slice);
@@ -188,14 +188,14 @@ export function fcallText(body: string, fn: string): { source: string; nullMarke
       const inPlace = sliceLibrary(body, fn, true);
       if (inPlace !== null) {
         const q = prepareBody(inPlace);
-        if (plainReturns(q)) return { source: q.prelude + q.body, nullMarkers: q.nullMarkers };
+        if (plainReturns(q)) return { source: q.prelude + q.body };
       }
     }
-    return { source: sliceCallText(p), nullMarkers: p.nullMarkers };
+    return { source: sliceCallText(p) };
   }
   const p = prepareBody(body);
   const source = BARE_REDIS.test(p.body) ? libraryText(p, callRegister(fn), callTail(p.fixup), false) : lightCallText(p, fn);
-  return { source, nullMarkers: p.nullMarkers };
+  return { source };
 }
 
 /** `redis` used as a value (`local lib = redis`, `f(redis)`, `redis = x`), not only as `redis.x`. */
@@ -428,7 +428,6 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   }
   return runScript(c, call.source, argv.slice(3, 3 + n), argv.slice(3 + n), {
     kind: 'function',
-    nullMarkers: call.nullMarkers,
     name: fn.name,
     argv,
     readOnly: ro || noWrites,

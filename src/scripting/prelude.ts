@@ -1,4 +1,4 @@
-import { errorHelper, helperNames, nullHelper, numberArgHelper, numberArgsHelper, rewriteCallArgs, skipNonCode } from './call-args';
+import { errorHelper, errorHelperName, rewriteErrorCalls, skipNonCode } from './call-args';
 
 // Lua text put in front of a script's first line (same line, so line numbers do not move), for the
 // few parts of Redis's Lua API the engine does not provide the Redis way. Added only when the
@@ -14,36 +14,6 @@ const RANDOM =
   "if n == 1 then local u = int(a, 1) if u < 1 then err(\"bad argument #1 to 'random' (interval is empty)\", 2) end return fl(r * u) + 1 end " +
   "local l, u = int(a, 1), int(b, 2) if l > u then err(\"bad argument #2 to 'random' (interval is empty)\", 2) end return fl(r * (u - l + 1)) + l end, " +
   "randomseed = function(s) pc('\\0seed', int(s, 1)) end}, {__index = m, __newindex = m}) end)(math, redis.pcall, tonumber, math.floor, select, error, type, setmetatable); ";
-
-// string.format's %d/%i (C long) and %o/%u/%x/%X (unsigned long) are 64-bit in Redis on x86-64 but
-// 32-bit in the WebAssembly build. Conversions whose argument does not fit 32 bits are formatted
-// here (x86-64 cvttsd2si semantics: NaN and out-of-range give INT64_MIN; flags, width and precision
-// as printf) and passed to the real format as %s; everything else, errors included, is the real
-// format's work. Its errors are re-raised at the caller's line, as Redis reports them; when the
-// caller's frame is gone (`return string.format(...)` is a Lua tail call) line 1 is all we know.
-// ("%d"):format(...) goes through the string metatable and keeps the 32-bit behaviour.
-const FORMAT = [
-  'local string = (function(S, pc, tn, tp, err, fl, sel, unp, cc, smt) local fmt, sub, find, match, rep = S.format, S.sub, S.find, S.match, S.rep',
-  'local function tr(n) if n >= 0 then return fl(n) end return -fl(-n) end',
-  "local function digits(hi, lo, b) local t = {} repeat local q = fl(hi / b) local r = hi - q * b hi = q local x = r * 4294967296 + lo q = fl(x / b) r = x - q * b lo = q t[#t + 1] = sub('0123456789abcdef', r + 1, r + 1) until hi == 0 and lo == 0 return S.reverse(cc(t)) end",
-  "local function conv(flags, w, dot, pr, c, n) local signed, neg, d = c == 'd' or c == 'i', false",
-  "if signed then local s = (n == n and n >= -2^63 and n < 2^63) and tr(n) or -2^63 neg = s < 0 d = fmt('%.0f', neg and -s or s) else local hi, lo",
-  'if n ~= n or n < 2^63 then local s = (n == n and n >= -2^63) and tr(n) or -2^63 hi = fl(s / 4294967296) lo = s - hi * 4294967296 if hi < 0 then hi = hi + 4294967296 end',
-  "elseif n < 2^64 then hi = fl(n / 4294967296) lo = n - hi * 4294967296 else hi, lo = 0, 0 end d = digits(hi, lo, c == 'o' and 8 or c == 'u' and 10 or 16) if c == 'X' then d = S.upper(d) end end",
-  "local zero, p = d == '0', tn(pr) if dot == '.' then p = p or 0 end if p then if p == 0 and zero then d = '' end if #d < p then d = rep('0', p - #d) .. d end end",
-  "local pre = '' if neg then pre = '-' elseif signed and find(flags, '+', 1, true) then pre = '+' elseif signed and find(flags, ' ', 1, true) then pre = ' ' end",
-  "if find(flags, '#', 1, true) then if c == 'o' and sub(d, 1, 1) ~= '0' then d = '0' .. d elseif (c == 'x' or c == 'X') and not zero then pre = '0' .. c end end",
-  "local pad = (tn(w) or 0) - #pre - #d if pad > 0 then if find(flags, '-', 1, true) then return pre .. d .. rep(' ', pad) elseif find(flags, '0', 1, true) and not p then return pre .. rep('0', pad) .. d end return rep(' ', pad) .. pre .. d end return pre .. d end",
-  "local function format(...) local n, a = sel('#', ...), {...} local f = a[1] if tp(f) == 'string' then local i, k, parts, last = 1, 1, {}, 1",
-  "while true do local s = find(f, '%', i, true) if s == nil then break end if sub(f, s + 1, s + 1) == '%' then i = s + 2 else k = k + 1",
-  "local flags, w, dot, pr, c = match(f, '^([-+ #0]*)(%d*)(%.?)(%d*)(.?)', s + 1) local e = s + #flags + #w + #dot + #pr + 1",
-  "if c ~= '' and find('diouxX', c, 1, true) and #flags < 6 and #w <= 2 and #pr <= 2 then local v = a[k] local x = (tp(v) == 'number' or tp(v) == 'string') and tn(v)",
-  "if x then local t = x == x and tr(x) local fits if c == 'd' or c == 'i' then fits = t and t >= -2147483648 and t < 2147483648 else fits = t and t >= 0 and t < 4294967296 end",
-  "if not fits then parts[#parts + 1] = sub(f, last, s - 1) .. '%s' last = e + 1 a[k] = conv(flags, w, dot, pr, c, x) end end end i = e + 1 end end",
-  'if last > 1 then parts[#parts + 1] = sub(f, last) a[1] = cc(parts) end end',
-  "local ok, r = pc(fmt, unp(a, 1, n)) if ok then return r end r = S.gsub(r, \"to '%?'\", \"to 'format'\", 1) local _, m = pc(err, r, 3) err(m ~= r and m or r, m ~= r and 0 or 1) end",
-  'return smt({format = format}, {__index = S, __newindex = S}) end)(string, pcall, tonumber, type, error, math.floor, select, unpack, table.concat, setmetatable); ',
-].join(' ');
 
 // redis.set_repl (validated like Redis; respite has no replication to steer) and
 // redis.acl_check_cmd (checked against the calling connection's ACL user).
@@ -97,8 +67,6 @@ export function preludeFor(body: string): string {
   let p = '';
   if (body.includes('pcall') && SCRIPT_PCALL.test(body)) p += FUEL_GUARD;
   if (body.includes('random')) p += RANDOM;
-  // Only format strings with an integer conversion can need the 64-bit path.
-  if (body.includes('format') && /%[-+ #0]*\d*(?:\.\d*)?[diouxX]/.test(body)) p += FORMAT;
   if (body.includes('set_repl') || body.includes('acl_check_cmd')) p += REDIS_EXTRAS;
   if (body.includes('error_reply')) p += ERROR_REPLY;
   if (body.includes('sha1hex')) p += SHA1HEX;
@@ -185,7 +153,7 @@ export function wrapEval(body: string): WrappedScript {
       plainReturns(p)
         ? p.prelude + p.body
         : p.prelude + 'local __v = (function(...) ' + p.body + "\nend)(...) local t = type(__v) if t == 'function' or t == 'userdata' or t == 'thread' then return nil end" + p.fixup + ' return __v';
-    w = { source, nullMarkers: p.nullMarkers };
+    w = { source };
     remember(wrapped, body, w);
   }
   return w;
@@ -256,10 +224,9 @@ export function returnsPlainValues(body: string): boolean {
   return true;
 }
 
-/** Lua text ready to run, and whether its call sites turn RESP3 null markers into nil. */
+/** Lua text ready to run. */
 export interface WrappedScript {
   source: string;
-  nullMarkers: boolean;
 }
 
 /** A body ready to compile: the helpers it needs, the body (call sites rewritten), its return fixup. */
@@ -267,8 +234,6 @@ export interface PreparedBody {
   prelude: string;
   body: string;
   fixup: string;
-  /** Replies to this body's commands carry RESP3 nulls as markers (see call-args.ts). */
-  nullMarkers: boolean;
 }
 
 /** Same body, same text: EVALSHA and FCALL run the same bodies over and over. */
@@ -284,15 +249,11 @@ function remember<V>(m: Map<string, V>, k: string, v: V): void {
 export function prepareBody(body: string): PreparedBody {
   let p = prepared.get(body);
   if (p === undefined) {
-    const nulls = body.includes('setresp');
-    const names = helperNames(body);
-    const rewritten = rewriteCallArgs(body, nulls, names);
+    const name = errorHelperName(body);
+    const rewritten = rewriteErrorCalls(body, name);
     let prelude = preludeFor(body);
-    if (rewritten !== null && rewritten.includes(`${names.number}(`)) prelude += numberArgHelper(names.number);
-    if (rewritten !== null && rewritten.includes(`${names.numbers}(`)) prelude += numberArgsHelper(names.numbers);
-    if (rewritten !== null && nulls) prelude += nullHelper(names.nulls);
-    if (rewritten !== null && rewritten.includes(`${names.errors}(`)) prelude += errorHelper(names.errors);
-    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body), nullMarkers: rewritten !== null && nulls };
+    if (rewritten !== null) prelude += errorHelper(name);
+    p = { prelude, body: rewritten ?? body, fixup: returnFixup(body) };
     remember(prepared, body, p);
   }
   return p;

@@ -56,8 +56,6 @@ export interface ScriptRun {
   argv?: string[];
   /** FUNCTION LOAD's library code: stopped after 500 ms with Redis's error, never busy. */
   load?: boolean;
-  /** Its call sites turn RESP3 null markers into nil (PreparedBody.nullMarkers). */
-  nullMarkers?: boolean;
   /** allow-cross-slot-keys flag: in cluster mode, keys of other slots (served here) may be used. */
   allowCrossSlot?: boolean;
 }
@@ -80,7 +78,6 @@ const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument f
 
 class RunHost implements LuaHost {
   resp: 2 | 3 = 2;
-  nullMarkers = false;
   wrote = false;
   /** The err text of the last table the script raised with error() (see call-args.ts). */
   raisedErr: string | null = null;
@@ -220,9 +217,7 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   sc.aclUser = caller.aclUser; // commands run with the caller's permissions
   sc.caller = caller;
   sc.protocol = 2;
-  const nullMarkers = run.nullMarkers === true;
   let host = new RunHost(sc, run);
-  host.nullMarkers = nullMarkers;
   if (srv.cluster !== null && keys.length !== 0) host.slot = keyHashSlot(keys[0]);
   const ks = srv.keyspace;
   const outerSnapshot = ks.timeSnapshot;
@@ -257,7 +252,6 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   // server answers -BUSY. Nothing it did is visible (the PRNG is rewound too).
   st.prng.state = prng0;
   host = new RunHost(sc, run);
-  host.nullMarkers = nullMarkers;
   if (srv.cluster !== null && keys.length !== 0) host.slot = keyHashSlot(keys[0]);
   let vm: LuaVm;
   let started: StartResult;

@@ -9,6 +9,7 @@ import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
+import { inlineVm } from './vm/inline-vm';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -115,7 +116,6 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   const w = wrapEval(sb.code);
   return runScript(c, w.source, split.keys, split.args, {
     kind: 'eval',
-    nullMarkers: w.nullMarkers,
     name: sha,
     argv,
     readOnly: ro || sb.flags.has('no-writes'),
@@ -145,6 +145,8 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
   if (argv.length > 3 || (argv.length === 3 && !/^(sync|async)$/i.test(argv[2])))
     return errorf('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
   scriptingState(c.server).scripts.clear();
+  // Redis starts a new Lua state: the compiled bodies go too (the VM is shared; others recompile).
+  inlineVm()?.releaseCompiled?.();
   return OK;
 }
 

@@ -186,7 +186,6 @@ export class LuaVm {
         }
         const out = this.out;
         out.reset();
-        out.nullMarkers = host.nullMarkers === true;
         out.reply(r, host.resp);
         if (out.buf === out.area) this.ch.send(Op.Reply, 0, out.pos);
         else this.ch.send(Op.Reply, 0, 0, out.buf.subarray(0, out.pos));

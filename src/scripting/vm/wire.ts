@@ -1,6 +1,6 @@
-// What both Lua VMs (in-thread, inline-vm.ts; worker, lua-vm.ts + lua-worker.ts) share: loading
-// lua-redis-wasm, and its wire format ([tag u8][len/count u32le][payload], the package's codec.ts)
-// for command replies going into Lua and for the values scripts return.
+// What both Lua VMs (in-thread, native-vm.ts; worker, lua-vm.ts + lua-worker.ts) share: the wire
+// format of the engine (native/lua/respite_lua.c), [tag u8][len/count u32le][payload], for command
+// replies going into Lua and for the values scripts return, and the argument blocks.
 import type { Reply } from '../../resp/reply';
 import { DoubleReply, MapReply, Marker, PushReply, RawReply, SetReply, SimpleString, VerbatimReply } from '../../resp/reply';
 import { decodeReply } from '../../resp/reply-parser';
@@ -28,48 +28,6 @@ const ERROR_MARKER = '__RLUA_E__:';
 export const COMPILE_CHECK = "local f, e = loadstring(ARGV[1], ARGV[2]) if f then return nil end return e";
 export const MEMORY_QUERY = "return collectgarbage('count') * 1024";
 
-/** The exports of lua-redis-wasm's module that respite uses (its documented low-level ABI). */
-export interface Exports {
-  HEAPU8: Uint8Array;
-  _alloc(n: number): number;
-  _free_mem(p: number): void;
-  _eval_with_args(ret: number, sp: number, sl: number, ap: number, al: number, nkeys: number): void;
-  _set_limits(fuel: number, maxReply: number, maxArg: number): void;
-}
-
-export interface WasmModule {
-  exports: Exports;
-  handlers: Record<string, (...a: number[]) => unknown>;
-  create(host: object): unknown;
-}
-
-/** Loads and instantiates lua-redis-wasm with Redis 7.0's `redis` constants. */
-export async function loadWasmLua(): Promise<WasmModule> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const lib = require('lua-redis-wasm') as { load(o: object): Promise<WasmModule> };
-  return lib.load({
-    profile: 'redis-7.0',
-    redisProps: {
-      REDIS_VERSION: { value: '7.0.15' },
-      REDIS_VERSION_NUM: { value: 0x07000f },
-      REPL_NONE: { value: 0 },
-      REPL_AOF: { value: 1 },
-      REPL_SLAVE: { value: 2 },
-      REPL_REPLICA: { value: 2 },
-      REPL_ALL: { value: 3 },
-      replicate_commands: { returns: true },
-      breakpoint: { returns: false },
-      debug: { returns: null },
-    },
-  });
-}
-
-/** A Buffer over the module's heap (built without memory growth, so the view stays valid). */
-export function heapOf(x: Exports): Buffer {
-  return Buffer.from(x.HEAPU8.buffer, x.HEAPU8.byteOffset, x.HEAPU8.byteLength);
-}
-
-/** Encoder for command replies, writing into the shared area until a reply outgrows it. */
 /** Bytes of an argument block: [count u32]([len u32][bytes])* for KEYS then ARGV. */
 export function argsBlockLength(keys: string[], args: string[]): number {
   let n = 4;
@@ -107,15 +65,12 @@ export function readArgsBlock(b: Buffer, at: number): string[] {
   return argv;
 }
 
-/** How a RESP3 null travels to scripts whose call sites turn it into nil (call-args.ts). */
-export const NULL_MARKER = '\0respite:null';
-
+/** Encodes command replies as scripts see them into an area, until one outgrows it. */
 export class ReplyEncoder {
   buf: Buffer;
   pos = 0;
-  /** Encode nulls as NULL_MARKER (RESP3 replies to a script with rewritten call sites). */
-  nullMarkers = false;
-  constructor(readonly area: Buffer) {
+  /** Where replies are written until one outgrows it (the owner may point it elsewhere). */
+  constructor(public area: Buffer) {
     this.buf = area;
   }
   reset(): void {
@@ -167,7 +122,7 @@ export class ReplyEncoder {
         this.buf[this.pos++] = r ? 1 : 0;
         return;
     }
-    if (r === null || r instanceof Marker) return this.nullMarkers && resp === 3 ? this.str(T_STATUS, NULL_MARKER) : this.head(T_NULL, 0);
+    if (r === null || r instanceof Marker) return this.head(T_NULL, 0);
     if (Array.isArray(r)) {
       this.head(T_ARRAY, r.length);
       for (let i = 0; i < r.length; i++) this.reply(r[i], resp);
@@ -281,7 +236,7 @@ export function decodeResult(heap: Buffer, at: number): LuaValue {
         return tag === T_ARRAY ? a : tag === T_SET ? { set: a } : { map: a };
       }
     }
-    throw new Error(`lua-redis-wasm: unknown reply tag ${tag}`);
+    throw new Error(`Lua engine: unknown reply tag ${tag}`);
   };
   return one();
 }
