@@ -171,11 +171,13 @@ async function main(): Promise<void> {
     logger.notice('Configuration loaded');
   }
   installCrashHandlers(server, VERSION);
-  if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
   const port = cfg.int('port');
   const tlsPort = cfg.int('tls-port');
-  if ((port === 0 && tlsPort === 0) || cfg.get('bind') === '') {
+  const unixsocket = cfg.get('unixsocket');
+  // As Redis: an empty bind opens no TCP socket; a server with no socket at all stops.
+  const tcp = (port !== 0 || tlsPort !== 0) && cfg.get('bind') !== '';
+  if (!tcp && unixsocket === '') {
     logger.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
@@ -211,6 +213,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     const err = e as NodeJS.ErrnoException & { configParam?: string };
+    if (err.configParam === 'unixsocket') {
+      logger.warning(`Failed opening Unix socket: ${err.message}`);
+      process.exit(1);
+    }
     const tls = err.configParam === 'tls-port';
     const p = tls ? tlsPort : port;
     logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${p}: ${err.message}`);
@@ -219,7 +225,8 @@ async function main(): Promise<void> {
   }
 
   const pidfile = cfg.get('pidfile');
-  logger.notice('Ready to accept connections');
+  if (tcp) logger.notice('Ready to accept connections');
+  if (unixsocket !== '') logger.notice(`The server is now ready to accept connections at ${unixsocket}`);
   if (server.supervised === 'systemd') {
     notifySystemd('STATUS=Ready to accept connections', logger);
     notifySystemd('READY=1', logger);
