@@ -106,6 +106,9 @@ export class Replication implements PropagationTarget {
 
   // ---- the stream -------------------------------------------------------------------------------
 
+  /** PUBLISH reaches replicas (never the AOF): see Propagator.replicate. */
+  readonly takesReplicaOnly = true;
+
   wantsPropagation(): boolean {
     // A replica hands on its master's stream verbatim (feedFromMaster), never its own writes.
     return this.replicaOf === null && (this.backlog !== null || this.replicas.length !== 0);
