@@ -35,6 +35,11 @@ export class ReplicaLink {
   capaPsync2 = false;
   /** REPLCONF rdb-only 1: wants the RDB only (redis-cli --rdb), disconnected after it. */
   rdbOnly = false;
+  /**
+   * REPLCONF rdb-filter-only: what the RDB keeps (redis-cli --functions-rdb asks for the
+   * functions alone); null when no filter was given.
+   */
+  rdbFilter: { functions: boolean } | null = null;
   /** Attached with the old SYNC: sends no REPLCONF ACK, so is never timed out. */
   prePsync = false;
   /** Highest offset the replica acknowledged, and when (server clock, ms). */
@@ -224,7 +229,7 @@ export class Replication implements PropagationTarget {
     this.selDb = -1;
     if (psync) this.write(c, Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`, 'latin1'));
     link.state = 'send_bulk';
-    const rdb = this.rdbPayload();
+    const rdb = this.rdbPayload(link);
     this.srv.log.notice(`Full resync: sending the dataset at offset ${offset} (${rdb.length} bytes of RDB) to replica ${this.name(c)}`);
     this.write(c, Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
     this.write(c, rdb);
@@ -256,10 +261,14 @@ export class Replication implements PropagationTarget {
     return link;
   }
 
-  private rdbPayload(): Buffer {
+  private rdbPayload(link: ReplicaLink): Buffer {
     const chunks: Buffer[] = [];
     const p = persistenceOf(this.srv);
     const opts = p.snapshotOptions(false);
+    if (link.rdbFilter !== null) {
+      opts.excludeData = true;
+      if (!link.rdbFilter.functions) opts.functions = [];
+    }
     // A replica's replicas continue with its master's stream, in the db that stream has selected.
     const streamDb = this.replicaOf?.master?.db.id ?? -1;
     opts.replAux = { streamDb, replId: this.replId, offset: this.masterReplOffset };
