@@ -160,6 +160,24 @@ export class Replication implements PropagationTarget {
     this.srv.markPendingOutput(c);
   }
 
+  /**
+   * Redis 7.0's replication buffer figures (INFO memory, MEMORY STATS). Redis keeps one buffer
+   * that the backlog and every replica's output share, holding the stream from the oldest byte
+   * either still needs: here the larger of the backlog's history and the output a replica has not
+   * taken yet. Beyond repl-backlog-size, with replicas attached, the excess counts as theirs.
+   */
+  bufferMemory(): { total: number; backlog: number; replicas: number } {
+    let pending = 0;
+    for (const r of this.replicas) {
+      const c = r.client;
+      pending = Math.max(pending, c.writer.pending + (c.transportPendingBytes?.() ?? 0));
+    }
+    const total = Math.max(this.backlog?.histlen ?? 0, pending);
+    const size = this.srv.config.int('repl-backlog-size');
+    if (this.replicas.length !== 0 && total > size) return { total, backlog: size, replicas: total - size };
+    return { total, backlog: total, replicas: 0 };
+  }
+
   /** DEBUG REPLICATE: a command sent to the replicas only (not applied here, not in the AOF). */
   debugReplicate(argv: string[]): void {
     if (this.wantsPropagation()) this.feedStandalone(argv);
