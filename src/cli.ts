@@ -233,19 +233,36 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
+  const wait = server.replication.shutdownWait;
   const shutdown = async (signal?: string) => {
     if (stopping) return;
-    stopping = true;
-    // The SHUTDOWN command logged this line itself.
-    if (signal !== undefined) logger.warning('User requested shutdown...');
-    if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
-    // On a signal, the final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed
-    // save keeps the server running, as Redis does.
-    if (signal !== undefined && (server.persistence.prepareShutdown(false, false, false)) !== null) {
-      logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
-      stopping = false;
+    if (signal !== undefined) {
+      // A shutdown already waits for the replicas (SHUTDOWN or an earlier signal).
+      if (wait.initiated) return;
+      // The SHUTDOWN command logged this line itself.
+      logger.warning('User requested shutdown...');
+      if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
+      // The final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed save keeps
+      // the server running, as Redis does. Replicas behind are waited for first.
+      const finish = (): string | null => {
+        if (server.persistence.prepareShutdown(false, false, false) !== null) {
+          logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
+          return 'ERR Errors trying to SHUTDOWN. Check logs.';
+        }
+        void exit();
+        return null;
+      };
+      if (wait.begin(false, finish)) return;
+      wait.logReplicas();
+      finish();
       return;
     }
+    if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
+    await exit();
+  };
+  const exit = async () => {
+    if (stopping) return;
+    stopping = true;
     await handle.close();
     if (pidfile !== '') {
       logger.notice('Removing the pid file.');

@@ -10,6 +10,7 @@
 // There is no fork(): the RDB is produced synchronously when the replica asks for it (a point in
 // time by construction; the server does not serve other clients meanwhile). It is sent with a
 // length prefix whatever capabilities the replica announced, which every replica accepts.
+import { ShutdownWait } from './shutdown-wait';
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import type { ServerContext } from '../engine/context';
@@ -99,9 +100,12 @@ export class Replication implements PropagationTarget {
   replicaOf: ReplicaOf | null = null;
   /** FAILOVER's state (no-failover unless one was asked for). */
   readonly failover = new Failover(this);
+  /** A shutdown waiting for the replicas to catch up (shutdown-timeout). */
+  readonly shutdownWait: ShutdownWait;
   private lastFastCron = 0;
 
   constructor(readonly srv: ServerContext) {
+    this.shutdownWait = new ShutdownWait(this);
     this.noReplicasSince = srv.clock.now();
     srv.propagator.addTarget(this);
     srv.events.on('clientClosed', (c) => this.clientClosed(c));
@@ -511,6 +515,11 @@ export class Replication implements PropagationTarget {
         unblockClient(w.client, 'timeout', false);
       }
     }
+  }
+
+  /** REPLCONF GETACK * to every replica now, paused or not (a shutdown waiting for them). */
+  sendGetAck(): void {
+    if (this.replicas.length !== 0) this.feedStandalone(['REPLCONF', 'GETACK', '*']);
   }
 
   /** Asks every replica for an ACK before the event loop goes on (REPLCONF GETACK *). */
