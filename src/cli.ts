@@ -171,11 +171,13 @@ async function main(): Promise<void> {
     logger.notice('Configuration loaded');
   }
   installCrashHandlers(server, VERSION);
-  if (cfg.get('unixsocket') !== '') logger.warning('Unix sockets are not supported by respite: unixsocket is ignored.');
 
   const port = cfg.int('port');
   const tlsPort = cfg.int('tls-port');
-  if ((port === 0 && tlsPort === 0) || cfg.get('bind') === '') {
+  const unixsocket = cfg.get('unixsocket');
+  // As Redis: an empty bind opens no TCP socket; a server with no socket at all stops.
+  const tcp = (port !== 0 || tlsPort !== 0) && cfg.get('bind') !== '';
+  if (!tcp && unixsocket === '') {
     logger.warning('Configured to not listen anywhere, exiting.');
     process.exit(1);
   }
@@ -211,6 +213,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     const err = e as NodeJS.ErrnoException & { configParam?: string };
+    if (err.configParam === 'unixsocket') {
+      logger.warning(`Failed opening Unix socket: ${err.message}`);
+      process.exit(1);
+    }
     const tls = err.configParam === 'tls-port';
     const p = tls ? tlsPort : port;
     logger.warning(`Warning: Could not create server TCP listening socket ${cfg.get('bind')}:${p}: ${err.message}`);
@@ -219,26 +225,44 @@ async function main(): Promise<void> {
   }
 
   const pidfile = cfg.get('pidfile');
-  logger.notice('Ready to accept connections');
+  if (tcp) logger.notice('Ready to accept connections');
+  if (unixsocket !== '') logger.notice(`The server is now ready to accept connections at ${unixsocket}`);
   if (server.supervised === 'systemd') {
     notifySystemd('STATUS=Ready to accept connections', logger);
     notifySystemd('READY=1', logger);
   }
 
   let stopping = false;
+  const wait = server.replication.shutdownWait;
   const shutdown = async (signal?: string) => {
     if (stopping) return;
-    stopping = true;
-    // The SHUTDOWN command logged this line itself.
-    if (signal !== undefined) logger.warning('User requested shutdown...');
-    if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
-    // On a signal, the final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed
-    // save keeps the server running, as Redis does.
-    if (signal !== undefined && (server.persistence.prepareShutdown(false, false, false)) !== null) {
-      logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
-      stopping = false;
+    if (signal !== undefined) {
+      // A shutdown already waits for the replicas (SHUTDOWN or an earlier signal).
+      if (wait.initiated) return;
+      // The SHUTDOWN command logged this line itself.
+      logger.warning('User requested shutdown...');
+      if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
+      // The final save SHUTDOWN does (shutdown-on-sigint/sigterm default); a failed save keeps
+      // the server running, as Redis does. Replicas behind are waited for first.
+      const finish = (): string | null => {
+        if (server.persistence.prepareShutdown(false, false, false) !== null) {
+          logger.warning(`${signal} received but errors trying to shut down the server, check the logs for more information`);
+          return 'ERR Errors trying to SHUTDOWN. Check logs.';
+        }
+        void exit();
+        return null;
+      };
+      if (wait.begin(false, finish)) return;
+      wait.logReplicas();
+      finish();
       return;
     }
+    if (server.supervised === 'systemd') notifySystemd('STOPPING=1', logger);
+    await exit();
+  };
+  const exit = async () => {
+    if (stopping) return;
+    stopping = true;
     await handle.close();
     if (pidfile !== '') {
       logger.notice('Removing the pid file.');

@@ -208,7 +208,8 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   const bindList = () => cfg.get('bind').split(' ').filter(Boolean);
   const backlog = cfg.int('tcp-backlog');
   const tlsPort = opts.tlsPort ?? (cfg.int('tls-port') !== 0 ? cfg.int('tls-port') : null);
-  if (port !== null || tlsPort !== null || opts.sockets === true) {
+  const unixsocket = cfg.get('unixsocket');
+  if (port !== null || tlsPort !== null || opts.sockets === true || unixsocket !== '') {
     listener = new Listener(server);
     secure = new TlsTransport(server, opts.tlsMaterial ?? null);
     server.tls = secure;
@@ -231,6 +232,16 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
         await listener.close();
         server.tls = null;
         throw blame(e, 'tls-port');
+      }
+    }
+    if (unixsocket !== '') {
+      try {
+        await listener.listenUnix(unixsocket, parseInt(cfg.get('unixsocketperm'), 8), backlog); // kept as octal text
+      } catch (e) {
+        await listener.close();
+        await secure.listener.close();
+        server.tls = null;
+        throw blame(e, 'unixsocket');
       }
     }
     const plain = listener;

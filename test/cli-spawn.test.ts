@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './helpers/differential';
@@ -243,4 +244,55 @@ test('fatal signals and DEBUG SEGFAULT write a crash report, then the process di
     assert.match(p.log(), /BUG REPORT START[^]*BUG REPORT END/);
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** A client over the unix socket at `file`. */
+function connectUnix(file: string): Promise<RespClient> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(file);
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(new RespClient(s));
+    });
+  });
+}
+
+test('unixsocket and unixsocketperm: clients connect through the socket (flag U, address <path>:0), bind "" leaves only it, shutdown removes it', async () => {
+  const dir = tmpDir();
+  const sock = path.join(dir, 'socket');
+  const port = await freePort();
+  const p = launch(dir, defaultConf(dir, port, 'unixsocketperm 700\nsave ""'));
+  await until('ready', () => p.log().includes(`The server is now ready to accept connections at ${sock}`), p);
+  assert.ok(p.log().includes('Ready to accept connections'), 'TCP is open too');
+  assert.equal(fs.statSync(sock).mode & 0o777, 0o700);
+  const c = await connectUnix(sock);
+  assert.equal(text(await c.call('PING')), 'PONG');
+  const info = text(await c.call('CLIENT', 'INFO'));
+  assert.match(info, new RegExp(`^id=\\d+ addr=${sock}:0 laddr=${sock}:0 fd=\\d+ name= age=\\d+ idle=\\d+ flags=U `));
+  assert.deepEqual(await c.call('CONFIG', 'GET', 'unixsocketperm'), ['unixsocketperm', '700']);
+  // No TCP listener: the server still starts, as redis-server does, and logs no TCP readiness.
+  assert.equal(text(await c.call('CONFIG', 'SET', 'bind', '')), 'OK');
+  assert.equal(text(await c.call('CONFIG', 'REWRITE')), 'OK');
+  c.close();
+  p.kill('SIGTERM');
+  assert.deepEqual(await p.exited, [0, null]);
+  assert.match(p.log(), /\* Removing the unix socket file\.\n/);
+  assert.equal(fs.existsSync(sock), false);
+
+  const q = launch(dir, fs.readFileSync(path.join(dir, 'redis.conf'), 'utf8'));
+  await until('ready on the socket only', () => q.log().includes(`The server is now ready to accept connections at ${sock}`), q);
+  assert.ok(!q.log().includes('Ready to accept connections'), q.log());
+  await assert.rejects(RespClient.connect(port));
+  const c2 = await connectUnix(sock);
+  assert.deepEqual(await c2.call('CONFIG', 'GET', 'bind'), ['bind', '']);
+  c2.close();
+  q.kill('SIGTERM');
+  await q.exited;
+
+  // Nothing to listen on at all: refused at startup.
+  const r = launch(dir, defaultConf(dir, 0, 'bind ""').replace(/^unixsocket .*$/m, ''));
+  assert.deepEqual(await r.exited, [1, null]);
+  assert.match(r.log(), /Configured to not listen anywhere, exiting\./);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

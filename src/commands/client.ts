@@ -76,6 +76,7 @@ export function clientInfoString(c: Client, self: Client | null, running: string
   }
   if (srv.watches.dirty.has(c)) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
+  if (c.unixSocket) flags += 'U';
   if (c.noEvict) flags += 'e';
   if (c.noTouch) flags += 'T';
   if (flags === '') flags = 'N';

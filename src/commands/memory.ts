@@ -52,7 +52,9 @@ function overhead(c: Client) {
   if (used > st.peakMemory) st.peakMemory = used;
   const startup = st.startupMemory;
   let clientsNormal = 0;
-  for (const cl of srv.clients.values()) clientsNormal += cl.writer.pending + (cl.transportPendingBytes?.() ?? 0);
+  // Replicas' output is the replication buffer's (counted apart, as Redis does).
+  for (const cl of srv.clients.values()) if (!cl.isReplica) clientsNormal += cl.writer.pending + (cl.transportPendingBytes?.() ?? 0);
+  const repl = srv.replication.bufferMemory();
   const sc = scriptingState(srv);
   let luaCaches = 0;
   for (const body of sc.scripts.values()) luaCaches += body.length;
@@ -66,7 +68,7 @@ function overhead(c: Client) {
     // Per key: the Dict's slot arrays and index words; per expire: a Map entry.
     dbs.push({ id: db.id, main: n * 64, expires: e * 40 });
   }
-  const overheadTotal = startup + clientsNormal + dbs.reduce((a, d) => a + d.main + d.expires, 0);
+  const overheadTotal = startup + repl.backlog + repl.replicas + clientsNormal + dbs.reduce((a, d) => a + d.main + d.expires, 0);
   const dataset = Math.max(0, used - overheadTotal);
   const net = used - startup;
   const active = m.heapTotal + m.external;
@@ -75,6 +77,8 @@ function overhead(c: Client) {
     used,
     startup,
     clientsNormal,
+    replBacklog: repl.backlog,
+    clientsSlaves: repl.replicas,
     luaCaches,
     dbs,
     overheadTotal,
@@ -101,8 +105,8 @@ function stats(c: Client): Reply {
     'peak.allocated', o.peak,
     'total.allocated', o.used,
     'startup.allocated', o.startup,
-    'replication.backlog', 0,
-    'clients.slaves', 0,
+    'replication.backlog', o.replBacklog,
+    'clients.slaves', o.clientsSlaves,
     'clients.normal', o.clientsNormal,
     'cluster.links', 0,
     'aof.buffer', 0,

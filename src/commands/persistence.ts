@@ -5,6 +5,7 @@ import { NOT_INTEGER, ReplyError, SYNTAX, errorf } from '../errors';
 import { OK, Reply, SimpleString } from '../resp/reply';
 import { dumpPayload, restorePayload, verifyDumpPayload } from '../persistence/rdb-file';
 import { CorruptError, EmptyKeyError } from '../persistence/encodings';
+import { unsanitizedPayload } from '../datatypes/unsanitized';
 import * as fs from 'node:fs';
 import { errText, persistenceOf } from '../persistence/persistence';
 import { int64Arg, is } from './args';
@@ -96,6 +97,10 @@ function restore(c: Client, argv: string[]): Reply {
       return errorf('ERR Bad data format');
     }
     throw e;
+  }
+  const unchecked = unsanitizedPayload(value);
+  if (unchecked !== undefined) {
+    c.server.log.warning(`RESTORE kept key '${key}' unchecked (sanitize-dump-payload no): its contents fail their integrity check (${unchecked.reason}); commands that read it will answer an error`);
   }
   let deleted = false;
   if (replace) deleted = db.delete(key);

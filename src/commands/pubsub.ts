@@ -59,14 +59,17 @@ function unsubscribeFrom(kind: Kind) {
 
 function publish(c: Client, argv: string[]): Reply {
   const n = hub(c).publish(argv[1], argv[2]);
-  // Cluster mode: every other node delivers it too (over the cluster bus).
+  // Cluster mode: every other node delivers it too (over the cluster bus); otherwise replicas
+  // get it in the replication stream, as from Redis.
   if (c.server.cluster !== null) propagatePublish(c.server.cluster, argv[1], argv[2], false);
+  else c.server.propagator.replicate(c.db.id, argv);
   return n;
 }
 
 function spublish(c: Client, argv: string[]): Reply {
   const n = hub(c).publishShard(argv[1], argv[2]);
   if (c.server.cluster !== null) propagatePublish(c.server.cluster, argv[1], argv[2], true);
+  else c.server.propagator.replicate(c.db.id, argv);
   return n;
 }
 

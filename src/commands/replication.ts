@@ -5,6 +5,7 @@ import type { Client } from '../engine/client';
 import { blockOnKeys, canBlock, timeoutMsArg } from '../engine/blocking';
 import { NOT_INTEGER, SYNTAX, errorf } from '../errors';
 import { parseIntStrict } from '../resp/format';
+import { splitArgs } from '../resp/parser';
 import { NO_REPLY, OK, Reply, SimpleString } from '../resp/reply';
 import { replicationOf } from '../replication/replication';
 import { intArg, is } from './args';
@@ -30,6 +31,9 @@ function sync(c: Client, argv: string[]): Reply {
   if (r.failover.active) return errorf("NOMASTERLINK Can't SYNC while failing over");
   // A replica serves replicas only while it follows its master (they get that stream).
   if (r.replicaOf !== null && r.replicaOf.state !== 'connected') return errorf("NOMASTERLINK Can't SYNC while not connected with my master");
+  // A filtered RDB is only ever made for a replica that reads it to its end (Redis sends it over
+  // the socket, EOF-marked), not one that would keep it as its data set.
+  if (r.linkFor(c).rdbFilter !== null && !r.linkFor(c).capaEof) return errorf('ERR Filtered replica requires EOF capability');
   const offset = psync ? intArg(argv[2]) : 0;
   srv.log.notice(`Replica ${c.addr} asks for synchronization`);
   if (psync && r.tryPartialResync(c, argv[1], offset)) return NO_REPLY;
@@ -37,7 +41,7 @@ function sync(c: Client, argv: string[]): Reply {
   return NO_REPLY;
 }
 
-/** REPLCONF <option> <value> ...: listening-port, ip-address, capa, ack, getack, rdb-only. */
+/** REPLCONF <option> <value> ...: listening-port, ip-address, capa, ack, getack, rdb-only, rdb-filter-only. */
 function replconf(c: Client, argv: string[]): Reply {
   if (argv.length % 2 === 0) return SYNTAX;
   const r = replicationOf(c.server);
@@ -68,6 +72,16 @@ function replconf(c: Client, argv: string[]): Reply {
       if (v === null) return NOT_INTEGER;
       if (v < 0 || v > 1) return errorf('ERR value is out of range, value must between 0 and 1');
       r.linkFor(c).rdbOnly = Number(v) === 1;
+    } else if (is(opt, 'RDB-FILTER-ONLY')) {
+      // Include filters, split as a config line; none at all gives an RDB without data or functions.
+      const filters = splitArgs(val);
+      if (filters === null) return errorf('ERR Missing rdb-filter-only values');
+      const filter = { functions: false };
+      for (const f of filters) {
+        if (is(f, 'FUNCTIONS')) filter.functions = true;
+        else return errorf(`ERR Unsupported rdb-filter-only option: ${f}`);
+      }
+      r.linkFor(c).rdbFilter = filter;
     } else {
       return errorf(`ERR Unrecognized REPLCONF option: ${opt}`);
     }

@@ -232,9 +232,11 @@ function shutdown(c: Client, argv: string[]): Reply {
   const save = argv.some((a) => is(a, 'SAVE'));
   const nosave = argv.some((a) => is(a, 'NOSAVE'));
   if ((save && nosave) || (abort && argv.length > 2)) return SYNTAX;
-  // respite stops at once (nothing to wait for): there is never a shutdown to abort.
-  if (abort) return errorf('ERR No shutdown in progress.');
   const srv = c.server;
+  const wait = srv.replication.shutdownWait;
+  if (abort) return wait.abort() ? OK : errorf('ERR No shutdown in progress.');
+  // A shutdown already waits for the replicas: this one waits with it.
+  if (wait.initiated) return wait.block(c);
   // A script past busy-reply-threshold: only SHUTDOWN NOSAVE goes ahead, and stops it.
   const busy = srv.busyScript;
   if (busy !== null) {
@@ -243,10 +245,21 @@ function shutdown(c: Client, argv: string[]): Reply {
   }
   srv.log.warning('User requested shutdown...');
   // Persistence: final save / AOF flush (src/persistence); a failed save refuses the shutdown.
-  const refused = srv.persistence.prepareShutdown(save, nosave, argv.some((a) => is(a, 'FORCE')));
+  const finish = (): string | null => {
+    const refused = srv.persistence.prepareShutdown(save, nosave, argv.some((a) => is(a, 'FORCE')));
+    if (refused !== null) {
+      srv.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return refused;
+    }
+    srv.shuttingDown = true;
+    setImmediate(() => srv.onShutdown?.());
+    return null;
+  };
+  // Replicas behind: writes pause and the shutdown goes on once they caught up (or timed out).
+  if (wait.begin(argv.some((a) => is(a, 'NOW')), finish)) return wait.block(c);
+  wait.logReplicas();
+  const refused = finish();
   if (refused !== null) return errorf(refused);
-  srv.shuttingDown = true;
-  setImmediate(() => srv.onShutdown?.());
   // Over the network the connection just closes, as with Redis; an in-process caller gets OK.
   if (c.kind === 'embedded') return OK;
   c.closeAfterReply = true;

@@ -86,6 +86,8 @@ export class Client {
   addr = '';
   laddr = '';
   fd = -1;
+  /** Connected through the unixsocket (CLIENT LIST flag U; local for protected mode). */
+  unixSocket = false;
   /** Flags printed by CLIENT LIST (besides the ones derived from state). */
   isMonitor = false;
   /** A replica fed the replication stream after SYNC/PSYNC (src/replication): CLIENT LIST flag S. */

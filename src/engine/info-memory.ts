@@ -89,9 +89,10 @@ export function memoryInfo(srv: ServerContext): InfoFields {
   add('mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2));
   add('mem_fragmentation_bytes', m.rss - used);
   add('mem_not_counted_for_evict', 0);
-  add('mem_replication_backlog', 0);
-  add('mem_total_replication_buffers', 0);
-  add('mem_clients_slaves', 0);
+  const repl = srv.replication.bufferMemory();
+  add('mem_replication_backlog', repl.backlog);
+  add('mem_total_replication_buffers', repl.total);
+  add('mem_clients_slaves', repl.replicas);
   add('mem_clients_normal', 0);
   add('mem_cluster_links', 0);
   add('mem_aof_buffer', 0);

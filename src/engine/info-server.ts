@@ -40,6 +40,9 @@ export function serverInfo(srv: ServerContext): InfoFields {
   add('executable', process.argv[1] ? path.resolve(process.argv[1]) : process.execPath);
   add('config_file', srv.configFile ?? '');
   add('io_threads_active', 0);
+  // Only while a shutdown waits for the replicas, as Redis shows it.
+  const wait = srv.replication.shutdownWait;
+  if (wait.initiated) add('shutdown_in_milliseconds', Math.max(0, wait.deadline - srv.clock.now()));
   add('respite_version', respiteVersion());
   return out;
 }
@@ -49,12 +52,15 @@ export function clientsInfo(srv: ServerContext): InfoFields {
   const add = (k: string, v: string | number) => out.push([k, v]);
   let maxIn = 0;
   let maxOut = 0;
+  let replicas = 0;
   for (const c of srv.clients.values()) {
+    if (c.isReplica) replicas++;
     if (c.queryBufferBytes > maxIn) maxIn = c.queryBufferBytes;
     const pending = c.writer.pending + (c.transportPendingBytes?.() ?? 0);
     if (pending > maxOut) maxOut = pending;
   }
-  add('connected_clients', srv.clients.size);
+  // As Redis: replicas are not counted here (connected_slaves counts them).
+  add('connected_clients', srv.clients.size - replicas);
   add('cluster_connections', srv.cluster !== null ? srv.cluster.links().length : 0);
   add('maxclients', srv.maxClients);
   add('client_recent_max_input_buffer', maxIn);

@@ -15,6 +15,8 @@ export const enum PauseType {
 export const enum PausePurpose {
   User = 0,
   Failover = 1,
+  /** A shutdown waiting for its replicas (src/replication/shutdown-wait.ts). */
+  Shutdown = 2,
 }
 
 export class ClientPause {
@@ -23,7 +25,7 @@ export class ClientPause {
   /** Absolute end time on the server clock (ms). */
   end = 0;
   /** Each purpose's own pause, or null. */
-  readonly purposes: ({ type: PauseType; end: number } | null)[] = [null, null];
+  readonly purposes: ({ type: PauseType; end: number } | null)[] = [null, null, null];
   private timer: NodeJS.Timeout | null = null;
   /** Postponed clients, in the order they were stopped. */
   readonly postponed = new Set<Client>();

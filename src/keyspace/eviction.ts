@@ -15,6 +15,7 @@ import { F, type Command } from '../commands/registry';
 import type { Client } from '../engine/client';
 import type { ServerContext } from '../engine/context';
 import type { Value } from '../datatypes/value';
+import { unsanitizedPayload } from '../datatypes/unsanitized';
 import type { Db } from './db';
 
 /** Bytes a key costs beyond its name and value (Map entry, Dict slots, string headers). */
@@ -182,6 +183,8 @@ export function countGrowth(srv: ServerContext, bytes: number): void {
 export function estimateKeySize(key: string, v: Value): number {
   if (typeof v === 'string') return KEY_OVERHEAD + key.length + v.length;
   if (v.type === 'string') return KEY_OVERHEAD + key.length + (v as unknown as { length: number }).length;
+  const unchecked = unsanitizedPayload(v);
+  if (unchecked !== undefined) return KEY_OVERHEAD + key.length + unchecked.body.length;
   return KEY_OVERHEAD + key.length + v.size * (ELEMENT_OVERHEAD + ELEMENT_PAYLOAD);
 }
 

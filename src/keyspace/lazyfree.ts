@@ -15,6 +15,7 @@ import * as vm from 'node:vm';
 import type { Dict } from '../datatypes/dict';
 import type { Value } from '../datatypes/value';
 import type { StreamValue } from '../datatypes/stream';
+import { unsanitizedPayload } from '../datatypes/unsanitized';
 
 /** Redis's LAZYFREE_THRESHOLD: values whose free effort is at most this are freed at once. */
 export const LAZYFREE_THRESHOLD = 64;
@@ -35,7 +36,7 @@ const DB_SAMPLE = 1000;
  * entries of a stream, and 1 for everything held in one allocation (strings, listpacks, intsets).
  */
 export function freeEffort(v: Value, listMaxListpackSize: number): number {
-  if (typeof v === 'string') return 1;
+  if (typeof v === 'string' || unsanitizedPayload(v) !== undefined) return 1;
   switch (v.type) {
     case 'list':
       return quicklistNodes(v.size, listMaxListpackSize);
@@ -72,6 +73,8 @@ function quicklistNodes(n: number, fill: number): number {
 /** Rough bytes held by a value, to tell whether a forced collection is worth it. */
 function estimateBytes(v: Value): number {
   if (typeof v === 'string') return v.length;
+  const unchecked = unsanitizedPayload(v);
+  if (unchecked !== undefined) return unchecked.body.length;
   if (v.type === 'string') return (v as unknown as { length: number }).length;
   return v.size * ELEMENT_BYTES;
 }

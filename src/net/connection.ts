@@ -41,11 +41,19 @@ export class Connection implements MemoryTracked {
   constructor(
     private readonly server: Server,
     private readonly socket: net.Socket,
+    /** The unixsocket path, for a connection made there. */
+    unixPath: string | null = null,
   ) {
     const c = new Client(server, 'tcp');
     this.client = c;
-    c.addr = formatAddr(socket.remoteAddress, socket.remotePort);
-    c.laddr = formatAddr(socket.localAddress, socket.localPort);
+    if (unixPath !== null) {
+      // As Redis: both addresses are the socket's path with port 0, and the client has flag U.
+      c.unixSocket = true;
+      c.addr = c.laddr = `${unixPath}:0`;
+    } else {
+      c.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+      c.laddr = formatAddr(socket.localAddress, socket.localPort);
+    }
     c.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     c.replyBuffer = new ReplyBuffer();
     this.parser = new RespParser({

@@ -1,5 +1,6 @@
 // Accepts TCP connections for a Server on each bind address. The TLS port uses one too, with an
 // `upgrade` step that runs the handshake before the socket becomes a client (tls-listener.ts).
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Server } from '../engine/server';
 import { Connection } from './connection';
@@ -39,6 +40,8 @@ function refuse(srv: Server, socket: net.Socket, text: string): void {
 
 export class Listener {
   private servers: net.Server[] = [];
+  /** The unixsocket listener (its path), apart from the TCP ones: port and bind changes leave it. */
+  private unix: { server: net.Server; path: string } | null = null;
   /** Where it listens (what a failed relisten goes back to). */
   private current: { port: number; bind: string[] } = { port: 0, bind: [] };
   readonly connections = new Set<Connection>();
@@ -83,19 +86,53 @@ export class Listener {
     });
   }
 
-  /** Makes a client of a connected stream (a TCP socket, or a TLS socket past its handshake). */
-  adopt(socket: net.Socket): void {
+  /**
+   * unixsocket: listens at `path` (a stale socket file there is removed first, as Redis does),
+   * with the file's mode set to `perm` when it is not 0 (unixsocketperm).
+   */
+  listenUnix(path: string, perm: number, backlog: number): Promise<void> {
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      // Nothing there, or not ours to remove: listen reports what matters.
+    }
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer((socket) => {
+        this.server.log.verbose(`Accepted connection to ${path}`);
+        this.adopt(socket, path);
+      });
+      srv.once('error', reject);
+      srv.listen({ path, backlog }, () => {
+        srv.off('error', reject);
+        try {
+          if (perm !== 0) fs.chmodSync(path, perm);
+        } catch (e) {
+          srv.close();
+          reject(e);
+          return;
+        }
+        this.unix = { server: srv, path };
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Makes a client of a connected stream (a TCP socket, or a TLS socket past its handshake);
+   * `unixPath` for a connection to the unix socket (local, so protected mode lets it in).
+   */
+  adopt(socket: net.Socket, unixPath: string | null = null): void {
     const srv = this.server;
     if (srv.clients.size >= srv.maxClients) {
       refuse(srv, socket, MAX_CLIENTS);
       return;
     }
-    if (isProtected(srv) && !isLoopback(socket.remoteAddress)) {
+    if (unixPath === null && isProtected(srv) && !isLoopback(socket.remoteAddress)) {
       refuse(srv, socket, PROTECTED_MODE);
       return;
     }
     srv.stats.totalConnections++;
-    const conn = new Connection(srv, socket);
+    const conn = new Connection(srv, socket, unixPath);
     // A TLS socket has no descriptor of its own: CLIENT LIST shows the TCP socket's.
     const parent = (socket as { _parent?: { _handle?: { fd?: number } } })._parent;
     if (parent?._handle?.fd !== undefined) conn.client.fd = parent._handle.fd;
@@ -134,7 +171,11 @@ export class Listener {
 
   async close(): Promise<void> {
     for (const conn of this.connections) conn.client.close();
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const all = this.unix === null ? this.servers : [...this.servers, this.unix.server];
+    // Closing a unix socket server removes its file.
+    if (this.unix !== null) this.server.log.notice('Removing the unix socket file.');
+    await Promise.all(all.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers = [];
+    this.unix = null;
   }
 }

@@ -8,6 +8,8 @@ import { ZSet } from '../datatypes/zset';
 import { StreamValue } from '../datatypes/stream';
 import { formatDouble } from '../resp/format';
 import { respCommand } from './aof-format';
+import { unsanitizedPayload } from '../datatypes/unsanitized';
+import { dumpPayload } from './rdb-file';
 
 /**
  * A base file of commands (aof-use-rdb-preamble no): the dataset as the commands that rebuild
@@ -54,6 +56,9 @@ const BATCH = 64;
 /** The commands that recreate one key (Redis's rewriteAppendOnlyFileRio). */
 export function rebuildCommands(key: string, v: Value): string[][] {
   if (typeof v === 'string') return [['SET', key, v]];
+  // A value kept unchecked (sanitize-dump-payload no) has no elements to list: it goes as the
+  // payload it came in, which RESTORE keeps unchecked again on replay.
+  if (unsanitizedPayload(v) !== undefined) return [['RESTORE', key, '0', dumpPayload(v, { compression: false, listFill: -2 }).latin1Slice()]];
   const out: string[][] = [];
   const batched = (cmd: string, items: string[], per: number) => {
     for (let i = 0; i < items.length; i += BATCH * per) out.push([cmd, key, ...items.slice(i, i + BATCH * per)]);

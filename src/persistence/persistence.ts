@@ -9,6 +9,7 @@ import type { Db } from '../keyspace/db';
 import { ReplyError, errorf } from '../errors';
 import { Value } from '../datatypes/value';
 import { StreamValue } from '../datatypes/stream';
+import { unsanitizedPayload } from '../datatypes/unsanitized';
 import { AccessInfo, LoadSink, RdbLoadError, RdbLoader } from './rdb-file';
 import { LoadLimits } from './rdb-reader';
 import { Snapshot, SnapshotOptions } from './snapshot';
@@ -421,7 +422,7 @@ export class Persistence {
         }
         db.dict.set(key, val, this.markFor(access));
         if (expireMs !== -1) db.expires.set(key, expireMs);
-        if (val instanceof StreamValue) sealStream(val);
+        if (val instanceof StreamValue && unsanitizedPayload(val) === undefined) sealStream(val);
         return true;
       },
       functionLibrary: (code: string) => {

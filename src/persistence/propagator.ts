@@ -20,12 +20,14 @@ export interface PropagationTarget {
    * client whose command the unit was (null for expiry, eviction and other server-side work).
    */
   feed(dbId: number, argv: string[], last: boolean, client: Client | null): void;
+  /** Set on the replication target: it also takes what goes to replicas only (PUBLISH). */
+  readonly takesReplicaOnly?: boolean;
 }
 
 export class Propagator {
   private readonly targets: PropagationTarget[] = [];
-  /** Effects of the running outermost command, not emitted yet. */
-  private ops: [number, string[]][] = [];
+  /** Effects of the running outermost command, not emitted yet (with: for replicas only). */
+  private ops: [number, string[], boolean][] = [];
   /** True while the AOF replays: commands already in the file are not propagated again. */
   isSuspended: () => boolean = () => false;
 
@@ -43,7 +45,7 @@ export class Propagator {
     const srv = this.srv;
     srv.propagations++;
     if (!this.active()) return;
-    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a]);
+    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a, false]);
     if (srv.callDepth === 0) this.endUnit(cmd, c);
   }
 
@@ -65,13 +67,23 @@ export class Propagator {
   }
 
   /** One command to propagate: held until the running command ends, or emitted now. */
-  add(dbId: number, argv: string[]): void {
+  add(dbId: number, argv: string[], replicaOnly = false): void {
     if (!this.active()) return;
     if (this.srv.callDepth > 0) {
-      this.ops.push([dbId, argv]);
+      this.ops.push([dbId, argv, replicaOnly]);
       return;
     }
-    this.emit(dbId, argv, true, null);
+    this.emit(dbId, argv, true, null, replicaOnly);
+  }
+
+  /**
+   * A command that changed nothing but goes to replicas (not the AOF): PUBLISH and SPUBLISH
+   * outside cluster mode, so a replica's subscribers get the message too (Redis's
+   * forceCommandPropagation with PROPAGATE_REPL). It joins the running command's unit.
+   */
+  replicate(dbId: number, argv: string[]): void {
+    this.srv.propagations++;
+    this.add(dbId, argv, true);
   }
 
   /**
@@ -86,12 +98,15 @@ export class Propagator {
     if (!this.active()) return;
     const wrap = ops.length > 1 && (cmd === null || !(cmd.flags & F.TOUCHES_ARBITRARY_KEYS));
     if (wrap) this.emit(ops[0][0], ['MULTI'], false, client);
-    for (let i = 0; i < ops.length; i++) this.emit(ops[i][0], ops[i][1], !wrap && i === ops.length - 1, client);
+    for (let i = 0; i < ops.length; i++) this.emit(ops[i][0], ops[i][1], !wrap && i === ops.length - 1, client, ops[i][2]);
     if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC'], true, client);
   }
 
-  private emit(dbId: number, argv: string[], last: boolean, client: Client | null): void {
+  private emit(dbId: number, argv: string[], last: boolean, client: Client | null, replicaOnly = false): void {
     const ts = this.targets;
-    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) ts[i].feed(dbId, argv, last, client);
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i];
+      if ((!replicaOnly || t.takesReplicaOnly === true) && t.wantsPropagation()) t.feed(dbId, argv, last, client);
+    }
   }
 }

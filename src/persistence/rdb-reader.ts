@@ -10,6 +10,7 @@ import { CorruptError, EmptyKeyError, intsetEntries, listpackEntries, ziplistEnt
 import { lzfDecompress } from './lzf';
 import * as R from './rdb-format';
 import { deep, readStream } from './rdb-stream';
+import { keepUnchecked, mayKeepUnchecked } from './rdb-unchecked';
 
 export { CorruptError, EmptyKeyError };
 
@@ -193,8 +194,26 @@ export class RdbInput {
     return parseScore(this.bytes(n).latin1Slice());
   }
 
-  /** Reads a value of the given type (rdbLoadObject). */
+  /**
+   * Reads a value of the given type (rdbLoadObject). Without deep sanitization, a listpack-based
+   * value or stream whose contents do not decode but whose framing passes Redis's shallow checks
+   * is kept unchecked, as Redis keeps it (see rdb-unchecked.ts).
+   */
   value(type: number, limits: LoadLimits): Value {
+    if (limits.deep === true || !mayKeepUnchecked(type)) return this.decode(type, limits);
+    const start = this.pos;
+    try {
+      return this.decode(type, limits);
+    } catch (e) {
+      if (!(e instanceof CorruptError || e instanceof RangeError) || e instanceof EmptyKeyError) throw e;
+      this.pos = start;
+      const kept = keepUnchecked(this, type, e.message);
+      if (kept === null) throw e;
+      return kept;
+    }
+  }
+
+  private decode(type: number, limits: LoadLimits): Value {
     switch (type) {
       case R.T_STRING:
         return this.string();

@@ -6,6 +6,7 @@
 // when they are short canonical ints, LZF when longer than 20 bytes (rdbcompression); small hashes
 // and sorted sets as one listpack; intsets as intsets; lists as a quicklist of listpacks split at
 // list-max-listpack-size; big hashes/sets/sorted sets as plain element lists.
+import { unsanitizedPayload } from '../datatypes/unsanitized';
 import { formatDouble } from '../resp/format';
 import { Hash } from '../datatypes/hash';
 import { ListValue } from '../datatypes/list';
@@ -230,6 +231,13 @@ export class RdbOutput {
 
   /** Writes the type byte and the value (rdbSaveObjectType + rdbSaveObject). */
   value(v: Value): void {
+    const unchecked = unsanitizedPayload(v);
+    if (unchecked !== undefined) {
+      // Kept unchecked (sanitize-dump-payload no): saved as it came, as Redis saves its listpacks.
+      this.u8(unchecked.rdbType);
+      this.raw(unchecked.body);
+      return;
+    }
     if (typeof v === 'string' || v.type === 'string') {
       // v.type 'string': a bitmap/HLL kept as a MutableString; String(v) is its bytes.
       this.u8(R.T_STRING);

@@ -22,6 +22,8 @@ export interface SnapshotOptions extends RdbWriteOptions {
   functions: readonly string[];
   /** For a replica's RDB: the replication aux fields (src/replication). */
   replAux?: ReplAux;
+  /** No keys at all (REPLCONF rdb-filter-only: functions, or nothing). */
+  excludeData?: boolean;
 }
 
 interface DbImage {
@@ -60,7 +62,7 @@ export class Snapshot {
   ) {
     let total = 0;
     let capture = 0;
-    for (const db of ks.dbs) {
+    for (const db of opts.excludeData === true ? [] : ks.dbs) {
       if (db.size === 0) continue;
       const keys: string[] = new Array(db.size);
       const vals: Value[] = new Array(db.size);

@@ -412,11 +412,15 @@ export class ReplicaOf {
     this.master = c;
     this.parser = new RespParser({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });
     this.unapplied = [];
+    this.postponedEnd = -1;
     this.state = 'connected';
     this.gate.linkUp = true;
     this.downSince = 0;
     this.lastAck = 0;
   }
+
+  /** Where the stream ends after a command postponed by CLIENT PAUSE or blocked (-1: none). */
+  private postponedEnd = -1;
 
   private onStream(chunk: Buffer): void {
     const c = this.master;
@@ -434,6 +438,11 @@ export class ReplicaOf {
     const parser = this.parser;
     if (c === null || parser === null) return;
     const ks = this.srv.keyspace;
+    // A command postponed by CLIENT PAUSE (or blocked) has run since: it counts now.
+    if (this.postponedEnd >= 0 && !c.blocked) {
+      if (c.multi === null) this.applied(this.postponedEnd);
+      this.postponedEnd = -1;
+    }
     while (!c.blocked && !c.closed) {
       const argv = parser.next();
       if (argv === null) break;
@@ -455,7 +464,8 @@ export class ReplicaOf {
       }
       // Inside MULTI the offset moves at EXEC (a partial transaction is never acknowledged); a
       // command postponed by CLIENT PAUSE counts once it ran (process() is called again then).
-      if (c.multi === null && !c.blocked) this.applied(this.readOff - parser.buffered);
+      if (c.blocked) this.postponedEnd = this.readOff - parser.buffered;
+      else if (c.multi === null) this.applied(this.readOff - parser.buffered);
     }
   }
 
@@ -550,6 +560,7 @@ export class ReplicaOf {
     this.gate.linkUp = false;
     this.downSince = srv.clock.now();
     this.unapplied = [];
+    this.postponedEnd = -1;
     this.readOff = this.reploff;
     if (!this.stopped) {
       srv.log.notice(`Reconnecting to MASTER ${this.host}:${this.port}`);

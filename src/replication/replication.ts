@@ -10,6 +10,7 @@
 // There is no fork(): the RDB is produced synchronously when the replica asks for it (a point in
 // time by construction; the server does not serve other clients meanwhile). It is sent with a
 // length prefix whatever capabilities the replica announced, which every replica accepts.
+import { ShutdownWait } from './shutdown-wait';
 import type { Client } from '../engine/client';
 import { ReplyMode } from '../engine/client';
 import type { ServerContext } from '../engine/context';
@@ -35,6 +36,11 @@ export class ReplicaLink {
   capaPsync2 = false;
   /** REPLCONF rdb-only 1: wants the RDB only (redis-cli --rdb), disconnected after it. */
   rdbOnly = false;
+  /**
+   * REPLCONF rdb-filter-only: what the RDB keeps (redis-cli --functions-rdb asks for the
+   * functions alone); null when no filter was given.
+   */
+  rdbFilter: { functions: boolean } | null = null;
   /** Attached with the old SYNC: sends no REPLCONF ACK, so is never timed out. */
   prePsync = false;
   /** Highest offset the replica acknowledged, and when (server clock, ms). */
@@ -94,9 +100,12 @@ export class Replication implements PropagationTarget {
   replicaOf: ReplicaOf | null = null;
   /** FAILOVER's state (no-failover unless one was asked for). */
   readonly failover = new Failover(this);
+  /** A shutdown waiting for the replicas to catch up (shutdown-timeout). */
+  readonly shutdownWait: ShutdownWait;
   private lastFastCron = 0;
 
   constructor(readonly srv: ServerContext) {
+    this.shutdownWait = new ShutdownWait(this);
     this.noReplicasSince = srv.clock.now();
     srv.propagator.addTarget(this);
     srv.events.on('clientClosed', (c) => this.clientClosed(c));
@@ -105,6 +114,9 @@ export class Replication implements PropagationTarget {
   }
 
   // ---- the stream -------------------------------------------------------------------------------
+
+  /** PUBLISH reaches replicas (never the AOF): see Propagator.replicate. */
+  readonly takesReplicaOnly = true;
 
   wantsPropagation(): boolean {
     // A replica hands on its master's stream verbatim (feedFromMaster), never its own writes.
@@ -150,6 +162,24 @@ export class Replication implements PropagationTarget {
     c.writer.raw(b);
     this.outputBytes += b.length;
     this.srv.markPendingOutput(c);
+  }
+
+  /**
+   * Redis 7.0's replication buffer figures (INFO memory, MEMORY STATS). Redis keeps one buffer
+   * that the backlog and every replica's output share, holding the stream from the oldest byte
+   * either still needs: here the larger of the backlog's history and the output a replica has not
+   * taken yet. Beyond repl-backlog-size, with replicas attached, the excess counts as theirs.
+   */
+  bufferMemory(): { total: number; backlog: number; replicas: number } {
+    let pending = 0;
+    for (const r of this.replicas) {
+      const c = r.client;
+      pending = Math.max(pending, c.writer.pending + (c.transportPendingBytes?.() ?? 0));
+    }
+    const total = Math.max(this.backlog?.histlen ?? 0, pending);
+    const size = this.srv.config.int('repl-backlog-size');
+    if (this.replicas.length !== 0 && total > size) return { total, backlog: size, replicas: total - size };
+    return { total, backlog: total, replicas: 0 };
   }
 
   /** DEBUG REPLICATE: a command sent to the replicas only (not applied here, not in the AOF). */
@@ -221,7 +251,7 @@ export class Replication implements PropagationTarget {
     this.selDb = -1;
     if (psync) this.write(c, Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`, 'latin1'));
     link.state = 'send_bulk';
-    const rdb = this.rdbPayload();
+    const rdb = this.rdbPayload(link);
     this.srv.log.notice(`Full resync: sending the dataset at offset ${offset} (${rdb.length} bytes of RDB) to replica ${this.name(c)}`);
     this.write(c, Buffer.from(`$${rdb.length}\r\n`, 'latin1'));
     this.write(c, rdb);
@@ -253,10 +283,14 @@ export class Replication implements PropagationTarget {
     return link;
   }
 
-  private rdbPayload(): Buffer {
+  private rdbPayload(link: ReplicaLink): Buffer {
     const chunks: Buffer[] = [];
     const p = persistenceOf(this.srv);
     const opts = p.snapshotOptions(false);
+    if (link.rdbFilter !== null) {
+      opts.excludeData = true;
+      if (!link.rdbFilter.functions) opts.functions = [];
+    }
     // A replica's replicas continue with its master's stream, in the db that stream has selected.
     const streamDb = this.replicaOf?.master?.db.id ?? -1;
     opts.replAux = { streamDb, replId: this.replId, offset: this.masterReplOffset };
@@ -481,6 +515,11 @@ export class Replication implements PropagationTarget {
         unblockClient(w.client, 'timeout', false);
       }
     }
+  }
+
+  /** REPLCONF GETACK * to every replica now, paused or not (a shutdown waiting for them). */
+  sendGetAck(): void {
+    if (this.replicas.length !== 0) this.feedStandalone(['REPLCONF', 'GETACK', '*']);
   }
 
   /** Asks every replica for an ACK before the event loop goes on (REPLCONF GETACK *). */

@@ -66,3 +66,43 @@ test('INFO dump_payload_sanitizations counts deep checks; CONFIG RESETSTAT clear
     await s.close();
   }
 });
+
+/** DUMP payload (RDB version 10, CRC-64) of a hash listpack whose first entry has the unused encoding 0xF5. */
+function undecodableHashPayload(): Buffer {
+  const lp = Buffer.from(new ListpackBuilder().append('f').append('v').finish());
+  lp[6] = 0xf5;
+  const body = Buffer.concat([Buffer.from([16, lp.length]), lp, Buffer.from([10, 0])]);
+  return Buffer.concat([body, new Crc64().update(body).toBuffer()]);
+}
+
+test('sanitize-dump-payload no keeps undecodable contents unchecked: reads answer an error, the key saves, reloads and deletes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-unchecked-'));
+  const s = await startServer({ port: null, dir, save: '', 'enable-debug-command': 'yes' });
+  try {
+    const payload = undecodableHashPayload();
+    await s.call('CONFIG', 'SET', 'sanitize-dump-payload', 'yes');
+    await assert.rejects(s.call('RESTORE', 'h', '0', payload), /^ReplyError: ERR Bad data format|Bad data format/);
+    await s.call('CONFIG', 'SET', 'sanitize-dump-payload', 'no');
+    assert.equal(await s.call('RESTORE', 'h', '0', payload), 'OK');
+    assert.equal(await s.call('TYPE', 'h'), 'hash');
+    assert.equal(await s.call('OBJECT', 'ENCODING', 'h'), 'listpack');
+    const unchecked = /^ERR the value of this key was stored unchecked \(sanitize-dump-payload no\) and is corrupt: Hash listpack integrity check failed/;
+    for (const cmd of [['HGETALL', 'h'], ['HLEN', 'h'], ['HSET', 'h', 'a', 'b'], ['DEBUG', 'DIGEST-VALUE', 'h']]) {
+      await assert.rejects(s.call(...cmd), (e: Error) => unchecked.test(e.message), cmd.join(' '));
+    }
+    // The bytes go out as they came in (COPY copies them, as Redis copies a listpack), and
+    // survive a save and reload.
+    assert.deepEqual(await s.callBuffer('DUMP', 'h'), payload);
+    assert.equal(await s.call('COPY', 'h', 'h2'), 1);
+    assert.deepEqual(await s.callBuffer('DUMP', 'h2'), payload);
+    assert.equal(await s.call('DEL', 'h2'), 1);
+    assert.equal(await s.call('DEBUG', 'RELOAD'), 'OK');
+    assert.deepEqual(await s.callBuffer('DUMP', 'h'), payload);
+    assert.equal(await s.call('RENAME', 'h', 'h3'), 'OK');
+    assert.equal(await s.call('DEL', 'h3'), 1);
+    assert.equal(await s.call('DBSIZE'), 0);
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

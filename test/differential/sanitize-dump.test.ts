@@ -50,6 +50,20 @@ function stream(lpCount: number): Buffer {
   return sign(Buffer.concat([Buffer.from([19, 1]), rdbString(id), rdbString(node), Buffer.from([1, 1, 1, 1, 1, 0, 0, 1, 0])]));
 }
 
+/**
+ * The stream of the Redis suite's "corrupt payload: fuzzer findings - infinite loop" (its RDB
+ * version and checksum left off): an entry of the node's listpack has the unused encoding 0xFD.
+ */
+const INFINITE_LOOP_STREAM = Buffer.from(
+  [
+    '0f0110000001753aa6d09300000000000000004042420000001800030100010201846974656d058576616c7565060001',
+    '0201000100010101000105010201000101010101825f3103fd01020100010201010102010501ff0381000001753aa6d0',
+    '930201076d7967726f757081000001753aa6d0930001000001753aa6d093000000000000000094d0a63a750100000101',
+    '05416c69636594d0a63a7501000001000001753aa6d0930000000000000000',
+  ].join(''),
+  'hex',
+);
+
 // Back-length byte of the first entry ("a": encoding byte, 'a', back-length) is at offset 8.
 const PAYLOADS: [string, Buffer][] = [
   ['hash listpack, bad back-length', sign(Buffer.concat([Buffer.from([16]), rdbString(listpack(['a', '1'], (b) => (b[8] = 5)))]))],
@@ -61,6 +75,12 @@ const PAYLOADS: [string, Buffer][] = [
   ['stream entry, wrong lp-count', stream(5)],
   ['stream, well formed', stream(4)],
   ['hash listpack, well formed', sign(Buffer.concat([Buffer.from([16]), rdbString(listpack(['a', '1']))]))],
+  // Contents that do not decode at all, framing sound: "no" keeps them unchecked, as Redis does.
+  ['hash listpack, invalid entry encoding', sign(Buffer.concat([Buffer.from([16]), rdbString(listpack(['a', '1'], (b) => (b[6] = 0xf5)))]))],
+  ['zset listpack, entry running past the end', sign(Buffer.concat([Buffer.from([17]), rdbString(listpack(['a', '1'], (b) => (b[6] = 0x8f)))]))],
+  ['list quicklist node, invalid entry encoding', sign(Buffer.concat([Buffer.from([18, 1, 2]), rdbString(listpack(['a', 'b'], (b) => (b[6] = 0xfd)))]))],
+  ['stream node, invalid entry encoding (Redis suite "infinite loop")', sign(INFINITE_LOOP_STREAM)],
+  ['hash listpack, header byte count wrong', sign(Buffer.concat([Buffer.from([16]), rdbString(listpack(['a', '1'], (b) => b.writeUInt32LE(99, 0)))]))],
 ];
 
 function reply(r: Reply): string {
