@@ -514,7 +514,8 @@ export const clusterCommands: CommandDef[] = [
     acl: '@connection',
     handler: (c) => {
       clusterOf(c);
-      c.clusterAsking = true;
+      // Queued in a transaction it has no effect: Redis drops the flag once EXEC is done.
+      if (!c.inExec) c.clusterAsking = true;
       return OK;
     },
   },
