@@ -8,6 +8,7 @@ import { ClusterNode, NodeFlag, validNodeName } from './node';
 import type { BusLink } from './link';
 import { CLUSTER_SLOTS } from './slots';
 import * as M from './message';
+import { replicaMigrationStep } from './replica-migration';
 import { isIP } from 'node:net';
 
 /** A manual failover must complete within this time; the master stays paused twice as long. */
@@ -657,7 +658,10 @@ export function clusterCron(cs: ClusterState): void {
     cs.host.log('warning', 'Manual failover timed out.');
     cs.resetManualFailover();
   }
-  if (me.isReplica) cs.failoverStep?.();
+  if (me.isReplica) {
+    cs.failoverStep?.();
+    replicaMigrationStep(cs);
+  }
   if (updateState || cs.state === CLUSTER_FAIL) cs.updateState();
 }
 

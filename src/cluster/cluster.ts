@@ -213,9 +213,16 @@ export class ClusterState {
 
   addSlot(n: ClusterNode, slot: number): boolean {
     if (this.slots[slot] !== null) return false;
-    n.setSlot(slot);
+    // A master's first slot makes it a target of replica migration, unless no master has
+    // replicas at all (Redis's clusterNodeSetSlotBit).
+    if (n.setSlot(slot) && n.numSlots === 1 && this.mastersHaveReplicas()) n.flags |= NodeFlag.MIGRATE_TO;
     this.slots[slot] = n;
     return true;
+  }
+
+  private mastersHaveReplicas(): boolean {
+    for (const n of this.nodes.values()) if (!n.isReplica && n.replicas.length !== 0) return true;
+    return false;
   }
 
   delSlot(slot: number): boolean {
