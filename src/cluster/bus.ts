@@ -595,7 +595,14 @@ export function clusterCron(cs: ClusterState): void {
     me.hostname = cs.host.config('cluster-announce-hostname');
     cs.todo(true, false);
   }
+  const sendbufLimit = Number(cs.host.config('cluster-link-sendbuf-limit'));
   for (const n of [...cs.nodes.values()]) {
+    // A link whose peer stopped reading is dropped (and reconnected below) before its queue
+    // grows without bound.
+    if (sendbufLimit !== 0) {
+      freeLinkOverLimit(cs, n.link, sendbufLimit);
+      freeLinkOverLimit(cs, n.inboundLink, sendbufLimit);
+    }
     if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue;
     if (n.flags & NodeFlag.PFAIL) cs.pfailNodes++;
     if (n.inHandshake && now - n.ctime > handshakeTimeout) {
@@ -663,6 +670,16 @@ export function clusterCron(cs: ClusterState): void {
     replicaMigrationStep(cs);
   }
   if (updateState || cs.state === CLUSTER_FAIL) cs.updateState();
+}
+
+function freeLinkOverLimit(cs: ClusterState, link: BusLink | null, limit: number): void {
+  if (link === null) return;
+  const used = link.pendingBytes();
+  if (used <= limit) return;
+  cs.host.log('warning', `Freeing cluster link(${link.inbound ? 'from' : 'to'} node ${link.node?.name ?? ''}, used memory: ${used}) due to exceeding send buffer memory limit.`);
+  link.close();
+  linkClosed(cs, link);
+  cs.linksBufferLimitExceeded++;
 }
 
 /** The transport lost a link: the node will be reconnected by the cron. */

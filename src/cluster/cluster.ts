@@ -69,6 +69,8 @@ export class ClusterState {
   size = 0;
   readonly statsSent: number[] = new Array(MSG_TYPE_COUNT).fill(0);
   readonly statsReceived: number[] = new Array(MSG_TYPE_COUNT).fill(0);
+  /** Links closed because their send buffer outgrew cluster-link-sendbuf-limit (CLUSTER INFO). */
+  linksBufferLimitExceeded = 0;
   /** PFAIL nodes seen by the last cron (that many extra gossip entries per PING). */
   pfailNodes = 0;
   /** Set by the network layer: opens links to other nodes. */

@@ -342,13 +342,13 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('cluster-announce-bus-port', 0n, 65535n, 0, { apply: announceChanged }),
   num('cluster-announce-tls-port', 0n, 65535n, 0, { apply: announceChanged }),
   num('cluster-replica-validity-factor', 0n, INT_MAX, 10, { alias: 'cluster-slave-validity-factor' }),
-  num('cluster-migration-barrier', 0n, INT_MAX, 1, none),
+  num('cluster-migration-barrier', 0n, INT_MAX, 1),
   bool('cluster-require-full-coverage', true, none),
   bool('cluster-replica-no-failover', false, { alias: 'cluster-slave-no-failover' }),
   bool('cluster-allow-reads-when-down', false, none),
   bool('cluster-allow-pubsubshard-when-down', true, none),
-  bool('cluster-allow-replica-migration', true, none),
-  num('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0, { ...mem, noEffect: true }),
+  bool('cluster-allow-replica-migration', true),
+  num('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0, mem),
   enm('cluster-preferred-endpoint-type', ['ip', 'hostname', 'unknown-endpoint'], 'ip', none),
   // ---- TLS (src/net/tls-listener.ts). tls-replication and tls-cluster are kept and checked
   // (they make the CA required) for replication and cluster links that use them.

@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startCluster, type RespiteServer } from '../../src/index';
-import { CLUSTER_OK, ClusterState, type ClusterHost } from '../../src/cluster/cluster';
+import { CLUSTER_OK, ClusterState } from '../../src/cluster/cluster';
 import { ClusterNode, NodeFlag } from '../../src/cluster/node';
 import { REPLICA_MIGRATION_DELAY, replicaMigrationStep } from '../../src/cluster/replica-migration';
+import { fakeClusterHost } from '../helpers/cluster-host';
 
 const name = (c: string) => c.repeat(40);
 
@@ -25,44 +26,12 @@ interface Fixture {
  * `me` is this node, a replica of A named by `myName` (IDs compare as strings: '0' < '1' < '2').
  */
 function fixture(myName = name('0')): Fixture {
-  let now = 1_000_000;
-  const config = new Map([
-    ['cluster-allow-replica-migration', 'yes'],
-    ['cluster-migration-barrier', '1'],
-    ['cluster-node-timeout', '15000'],
-    ['cluster-require-full-coverage', 'no'],
-    ['cluster-announce-ip', ''],
-    ['cluster-announce-hostname', ''],
-    ['cluster-announce-port', '0'],
-    ['cluster-announce-bus-port', '0'],
-    ['cluster-port', '0'],
-  ]);
-  const replicated: string[] = [];
-  const host: ClusterHost = {
-    now: () => now,
-    config: (k) => config.get(k) ?? '',
-    port: () => 7000,
-    log: () => {},
-    dbSize: () => 0,
-    deleteKeysInSlot: () => 0,
-    publishLocal: () => {},
-    dropShardChannelsOfSlot: () => {},
-    replOffset: () => 0,
-    replicateFrom: (ip, port) => void replicated.push(`${ip}:${port}`),
-    stopReplicating: () => {},
-    emptyData: () => {},
-    replicating: () => true,
-    masterDataAge: () => 0,
-    pauseWrites: () => {},
-    unpauseWrites: () => {},
-    writeConfig: () => {},
-    defer: () => {},
-  };
+  const { host, config, replicated, advance } = fakeClusterHost();
   const cs = new ClusterState(host);
   const me = cs.myself;
   cs.renameNode(me, myName);
   const add = (c: string, flags: number, port: number) => {
-    const n = new ClusterNode(name(c), flags, now);
+    const n = new ClusterNode(name(c), flags, host.now());
     n.ip = '127.0.0.1';
     n.port = port;
     cs.addNode(n);
@@ -84,7 +53,7 @@ function fixture(myName = name('0')): Fixture {
     cs,
     config,
     replicated,
-    advance: (ms) => void (now += ms),
+    advance,
     node: (c) => cs.lookup(c.length === 40 ? c : name(c))!,
   };
 }
