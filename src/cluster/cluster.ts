@@ -230,11 +230,20 @@ export class ClusterState {
   delSlot(slot: number): boolean {
     const n = this.slots[slot];
     if (n === null) return false;
-    // Shard channel subscribers of a slot this node stops serving are dropped (Redis 7.0).
-    if (n === this.myself) this.host.dropShardChannelsOfSlot(slot);
+    // Shard channel subscribers of a slot this node's shard stops serving are dropped, on the
+    // master and on its replicas (Redis 7.0).
+    if (this.servesWith(n)) this.host.dropShardChannelsOfSlot(slot);
     n.clearSlot(slot);
     this.slots[slot] = null;
     return true;
+  }
+
+  /** Whether this node is n, or in n's shard (n's master, or a replica of the same master). */
+  private servesWith(n: ClusterNode): boolean {
+    const me = this.myself;
+    if (me === n) return true;
+    const master = n.isMaster ? n : n.replicaOf;
+    return master !== null && (me === master || me.replicaOf === master);
   }
 
   delNodeSlots(n: ClusterNode): number {
