@@ -30,6 +30,15 @@ async function respiteNode(dir: string): Promise<RespiteServer> {
   }
 }
 
+/** A redis-server cluster node (timeout 1 s) whose bus port is its port + 10000 (what redis-cli assumes). */
+async function redisClusterNode(dir: string): Promise<Reference> {
+  for (;;) {
+    const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
+    if (ref.port + 10000 <= 65535) return ref;
+    await ref.stop();
+  }
+}
+
 describe('mixed cluster: respite and redis-server 7.0 nodes', { skip: REDIS_SERVER ? false : 'redis-server not found on PATH: skipped' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-mixed-'));
   let ref: Reference;
@@ -157,14 +166,7 @@ describe('mixed cluster with replicas: failovers across respite and redis-server
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A redis-server cluster node whose bus port is its port + 10000 (what redis-cli assumes). */
-  async function redisNode(): Promise<Reference> {
-    for (;;) {
-      const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
-      if (ref.port + 10000 <= 65535) return ref;
-      await ref.stop();
-    }
-  }
+  const redisNode = () => redisClusterNode(dir);
 
   test('respite replica of a redis-server master and the reverse; manual failover both ways; a killed respite master', async () => {
     const { RespClient } = await import('../helpers/resp-client');
@@ -252,13 +254,7 @@ describe('mixed cluster: replica migration between redis-server masters', { skip
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function redisNode(): Promise<Reference> {
-    for (;;) {
-      const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
-      if (ref.port + 10000 <= 65535) return ref;
-      await ref.stop();
-    }
-  }
+  const redisNode = () => redisClusterNode(dir);
 
   test("the redis-server replica of B dies: one of A's two respite replicas moves to B", async () => {
     const { RespClient } = await import('../helpers/resp-client');
