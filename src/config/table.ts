@@ -337,7 +337,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   num('cluster-node-timeout', 0n, LONG_MAX, 15000, none),
   num('cluster-port', 0n, 65535n, 0, IMM_NONE),
   nstr('cluster-announce-ip', none),
-  nstr('cluster-announce-hostname', { validate: S.validHostname, noEffect: true }),
+  nstr('cluster-announce-hostname', { validate: S.validHostname, apply: announceChanged }),
   num('cluster-announce-port', 0n, 65535n, 0, { apply: announceChanged }),
   num('cluster-announce-bus-port', 0n, 65535n, 0, { apply: announceChanged }),
   num('cluster-announce-tls-port', 0n, 65535n, 0, { apply: announceChanged }),
