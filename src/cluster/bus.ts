@@ -8,6 +8,7 @@ import { ClusterNode, NodeFlag, validNodeName } from './node';
 import type { BusLink } from './link';
 import { CLUSTER_SLOTS } from './slots';
 import * as M from './message';
+import { replicaMigrationStep } from './replica-migration';
 import { isIP } from 'node:net';
 
 /** A manual failover must complete within this time; the master stays paused twice as long. */
@@ -594,7 +595,14 @@ export function clusterCron(cs: ClusterState): void {
     me.hostname = cs.host.config('cluster-announce-hostname');
     cs.todo(true, false);
   }
+  const sendbufLimit = Number(cs.host.config('cluster-link-sendbuf-limit'));
   for (const n of [...cs.nodes.values()]) {
+    // A link whose peer stopped reading is dropped (and reconnected below) before its queue
+    // grows without bound.
+    if (sendbufLimit !== 0) {
+      freeLinkOverLimit(cs, n.link, sendbufLimit);
+      freeLinkOverLimit(cs, n.inboundLink, sendbufLimit);
+    }
     if (n.flags & (NodeFlag.MYSELF | NodeFlag.NOADDR)) continue;
     if (n.flags & NodeFlag.PFAIL) cs.pfailNodes++;
     if (n.inHandshake && now - n.ctime > handshakeTimeout) {
@@ -657,8 +665,21 @@ export function clusterCron(cs: ClusterState): void {
     cs.host.log('warning', 'Manual failover timed out.');
     cs.resetManualFailover();
   }
-  if (me.isReplica) cs.failoverStep?.();
+  if (me.isReplica) {
+    cs.failoverStep?.();
+    replicaMigrationStep(cs);
+  }
   if (updateState || cs.state === CLUSTER_FAIL) cs.updateState();
+}
+
+function freeLinkOverLimit(cs: ClusterState, link: BusLink | null, limit: number): void {
+  if (link === null) return;
+  const used = link.pendingBytes();
+  if (used <= limit) return;
+  cs.host.log('warning', `Freeing cluster link(${link.inbound ? 'from' : 'to'} node ${link.node?.name ?? ''}, used memory: ${used}) due to exceeding send buffer memory limit.`);
+  link.close();
+  linkClosed(cs, link);
+  cs.linksBufferLimitExceeded++;
 }
 
 /** The transport lost a link: the node will be reconnected by the cron. */

@@ -69,6 +69,8 @@ export class ClusterState {
   size = 0;
   readonly statsSent: number[] = new Array(MSG_TYPE_COUNT).fill(0);
   readonly statsReceived: number[] = new Array(MSG_TYPE_COUNT).fill(0);
+  /** Links closed because their send buffer outgrew cluster-link-sendbuf-limit (CLUSTER INFO). */
+  linksBufferLimitExceeded = 0;
   /** PFAIL nodes seen by the last cron (that many extra gossip entries per PING). */
   pfailNodes = 0;
   /** Set by the network layer: opens links to other nodes. */
@@ -213,19 +215,35 @@ export class ClusterState {
 
   addSlot(n: ClusterNode, slot: number): boolean {
     if (this.slots[slot] !== null) return false;
-    n.setSlot(slot);
+    // A master's first slot makes it a target of replica migration, unless no master has
+    // replicas at all (Redis's clusterNodeSetSlotBit).
+    if (n.setSlot(slot) && n.numSlots === 1 && this.mastersHaveReplicas()) n.flags |= NodeFlag.MIGRATE_TO;
     this.slots[slot] = n;
     return true;
+  }
+
+  private mastersHaveReplicas(): boolean {
+    for (const n of this.nodes.values()) if (!n.isReplica && n.replicas.length !== 0) return true;
+    return false;
   }
 
   delSlot(slot: number): boolean {
     const n = this.slots[slot];
     if (n === null) return false;
-    // Shard channel subscribers of a slot this node stops serving are dropped (Redis 7.0).
-    if (n === this.myself) this.host.dropShardChannelsOfSlot(slot);
+    // Shard channel subscribers of a slot this node's shard stops serving are dropped, on the
+    // master and on its replicas (Redis 7.0).
+    if (this.servesWith(n)) this.host.dropShardChannelsOfSlot(slot);
     n.clearSlot(slot);
     this.slots[slot] = null;
     return true;
+  }
+
+  /** Whether this node is n, or in n's shard (n's master, or a replica of the same master). */
+  private servesWith(n: ClusterNode): boolean {
+    const me = this.myself;
+    if (me === n) return true;
+    const master = n.isMaster ? n : n.replicaOf;
+    return master !== null && (me === master || me.replicaOf === master);
   }
 
   delNodeSlots(n: ClusterNode): number {

@@ -73,6 +73,8 @@ export class ClusterNode {
   pongReceived = 0;
   dataReceived = 0;
   failTime = 0;
+  /** Since when this master has had no working replica (0: it has one), for replica migration. */
+  orphanedTime = 0;
   votedTime = 0;
   replOffset = 0;
   /** node -> when it last reported this one as failing (from masters only). */

@@ -24,14 +24,22 @@ export function redirect(cs: ClusterState, kind: 'MOVED' | 'ASK', slot: number, 
   return errorf(`${kind} ${slot} ${cs.preferredEndpoint(n)}:${n.port}`);
 }
 
+/** Whether the client is inside MULTI once this command is done. */
+function staysInMulti(c: Client, cmd: Command): boolean {
+  if (c.multi === null) return cmd.name === 'multi';
+  return cmd.name !== 'exec' && cmd.name !== 'discard';
+}
+
 /**
  * The routing check of the dispatcher, for a command about to run or be queued. Commands
  * without keys (and that are not EXEC) always run here. `asking` is the client's ASKING flag.
  */
 export function routeCommand(cs: ClusterState, c: Client, cmd: Command, argv: string[], flags: number): Route {
   const asking = c.clusterAsking;
-  // ASKING covers the next command only (the whole transaction inside MULTI).
-  if (asking && cmd.name !== 'asking' && (c.multi === null || cmd.name === 'exec')) c.clusterAsking = false;
+  c.askingInEffect = asking;
+  // ASKING covers the next command only, or the whole transaction when that command is MULTI
+  // (Redis clears it after each command unless the client is then inside MULTI).
+  if (asking && cmd.name !== 'asking' && !staysInMulti(c, cmd)) c.clusterAsking = false;
   if (c.mustObey) return null;
   const isExec = cmd.name === 'exec' && cmd.parent === null;
   if (!isExec && cmd.first === 0 && cmd.getKeys === null) return null;

@@ -184,7 +184,7 @@ function info(cs: ClusterState): Reply {
     s += `cluster_stats_messages_${MSG_TYPE_NAMES[i]}_received:${cs.statsReceived[i]}\r\n`;
   }
   s += `cluster_stats_messages_received:${received}\r\n`;
-  s += 'total_cluster_links_buffer_limit_exceeded:0\r\n';
+  s += `total_cluster_links_buffer_limit_exceeded:${cs.linksBufferLimitExceeded}\r\n`;
   return new VerbatimReply('txt', s);
 }
 
@@ -514,7 +514,8 @@ export const clusterCommands: CommandDef[] = [
     acl: '@connection',
     handler: (c) => {
       clusterOf(c);
-      c.clusterAsking = true;
+      // Queued in a transaction it has no effect: Redis drops the flag once EXEC is done.
+      if (!c.inExec) c.clusterAsking = true;
       return OK;
     },
   },

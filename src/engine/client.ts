@@ -53,8 +53,12 @@ export class Client {
   channels = new Set<string>();
   patterns = new Set<string>();
   shardChannels = new Set<string>();
-  /** Cluster mode: ASKING given for the next command; READONLY reads from a replica. */
+  /**
+   * Cluster mode: ASKING given for the next command (or transaction), and whether it applies to
+   * the command running now (scripts carry it into their redis.call); READONLY reads from a replica.
+   */
   clusterAsking = false;
+  askingInEffect = false;
   clusterReadonly = false;
   /**
    * Commands from this client are applied whatever the local state (Redis's mustObeyClient): never

@@ -140,8 +140,9 @@ class RunHost implements LuaHost {
    */
   private clusterCheck(cs: ClusterState, cmd: Command, argv: string[]): ReplyError | null {
     const sc = this.sc;
+    // The caller's READONLY and ASKING apply to the script's commands (Redis copies both flags).
     sc.clusterReadonly = sc.caller?.clusterReadonly ?? false;
-    sc.clusterAsking = false;
+    sc.clusterAsking = sc.caller?.askingInEffect ?? false;
     const e = routeCommand(cs, sc, cmd, argv, cmd.flags);
     if (e === CLUSTERDOWN_RO) return SCRIPT_CLUSTERDOWN_RO;
     if (e === CLUSTERDOWN) return SCRIPT_CLUSTERDOWN;

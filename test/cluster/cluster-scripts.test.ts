@@ -34,3 +34,29 @@ test('redis.call on keys of another node or another slot gives Redis errors', as
     await cluster.close();
   }
 });
+
+test('ASKING on the importing node carries into the script that follows (EVAL and FCALL)', async () => {
+  const cluster = await startCluster({ masters: 2 });
+  const [a, b] = cluster.nodes;
+  const slot = 5061; // 'bar': node A's
+  try {
+    await a.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', String(await b.call('CLUSTER', 'MYID')));
+    await b.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', String(await a.call('CLUSTER', 'MYID')));
+    const script = "return redis.call('set', '{bar}x', '1')";
+    await assert.rejects(b.call('EVAL', script, 0), /non local key/);
+    // One embedded client keeps its ASKING flag from one call to the next, as a connection does.
+    assert.equal(await b.call('ASKING'), 'OK');
+    assert.equal(await b.call('EVAL', script, 0), 'OK');
+    await assert.rejects(b.call('EVAL', script, 0), /non local key/);
+    await b.call('FUNCTION', 'LOAD', "#!lua name=l\nredis.register_function('f', function() return redis.call('incr', '{bar}n') end)");
+    await b.call('ASKING');
+    assert.equal(await b.call('FCALL', 'f', 0), 1);
+    await b.call('ASKING');
+    await b.call('MULTI');
+    await b.call('FCALL', 'f', 0);
+    assert.deepEqual(await b.call('EXEC'), [2]);
+    assert.equal(await b.call('CLUSTER', 'COUNTKEYSINSLOT', slot), 2);
+  } finally {
+    await cluster.close();
+  }
+});

@@ -83,3 +83,19 @@ test('moving a slot by hand (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE)
     await cluster.close();
   }
 });
+
+test('CONFIG SET cluster-announce-hostname shows in CLUSTER SLOTS and NODES at once (not at the next cron)', async () => {
+  const cluster = await startCluster({ masters: 1 });
+  const n = cluster.nodes[0];
+  try {
+    assert.equal(await n.call('CONFIG', 'SET', 'cluster-announce-hostname', 'me.com'), 'OK');
+    const slots = (await n.call('CLUSTER', 'SLOTS')) as unknown[][];
+    const master = slots[0][2] as unknown[];
+    assert.deepEqual(master[3], ['hostname', 'me.com']); // a map, as key/value pairs
+    assert.match(String(await n.call('CLUSTER', 'NODES')), /:\d+@\d+,me\.com myself,master /);
+    await n.call('CONFIG', 'SET', 'cluster-announce-hostname', '');
+    assert.deepEqual((((await n.call('CLUSTER', 'SLOTS')) as unknown[][])[0][2] as unknown[])[3], []);
+  } finally {
+    await cluster.close();
+  }
+});

@@ -30,6 +30,15 @@ async function respiteNode(dir: string): Promise<RespiteServer> {
   }
 }
 
+/** A redis-server cluster node (timeout 1 s) whose bus port is its port + 10000 (what redis-cli assumes). */
+async function redisClusterNode(dir: string): Promise<Reference> {
+  for (;;) {
+    const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
+    if (ref.port + 10000 <= 65535) return ref;
+    await ref.stop();
+  }
+}
+
 describe('mixed cluster: respite and redis-server 7.0 nodes', { skip: REDIS_SERVER ? false : 'redis-server not found on PATH: skipped' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-mixed-'));
   let ref: Reference;
@@ -157,14 +166,7 @@ describe('mixed cluster with replicas: failovers across respite and redis-server
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A redis-server cluster node whose bus port is its port + 10000 (what redis-cli assumes). */
-  async function redisNode(): Promise<Reference> {
-    for (;;) {
-      const ref = await startReference(['--dir', dir, '--cluster-enabled', 'yes', '--cluster-node-timeout', '1000', '--cluster-config-file', `redis-${Date.now()}-${Math.random()}.conf`]);
-      if (ref.port + 10000 <= 65535) return ref;
-      await ref.stop();
-    }
-  }
+  const redisNode = () => redisClusterNode(dir);
 
   test('respite replica of a redis-server master and the reverse; manual failover both ways; a killed respite master', async () => {
     const { RespClient } = await import('../helpers/resp-client');
@@ -238,6 +240,85 @@ describe('mixed cluster with replicas: failovers across respite and redis-server
       assert.equal(String(await call(a.port, 'GET', '{b}k')), 'on-redis');
     } finally {
       for (const conn of conns.values()) conn.close();
+    }
+  });
+});
+
+describe('mixed cluster: replica migration between redis-server masters', { skip: REDIS_SERVER ? false : 'redis-server not found on PATH: skipped' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-mixed-migration-'));
+  const refs: Reference[] = [];
+  const mine: RespiteServer[] = [];
+  after(async () => {
+    for (const n of mine) await n.close();
+    for (const r of refs) await r.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const redisNode = () => redisClusterNode(dir);
+
+  test("the redis-server replica of B dies: one of A's two respite replicas moves to B", async () => {
+    const { RespClient } = await import('../helpers/resp-client');
+    const [a, b, s] = [await redisNode(), await redisNode(), await redisNode()];
+    refs.push(a, b, s);
+    const [r1, r2] = [await respiteNode(dir), await respiteNode(dir)];
+    mine.push(r1, r2);
+    for (const n of mine) await n.call('CONFIG', 'SET', 'cluster-node-timeout', '1000');
+    const conns: InstanceType<typeof RespClient>[] = [];
+    const conn = async (port: number) => {
+      const c = await RespClient.connect(port);
+      conns.push(c);
+      return c;
+    };
+    const [ca, cb, cs] = [await conn(a.port), await conn(b.port), await conn(s.port)];
+    try {
+      await ca.call('CLUSTER', 'ADDSLOTSRANGE', 0, 8191);
+      await cb.call('CLUSTER', 'ADDSLOTSRANGE', 8192, 16383);
+      await ca.call('CLUSTER', 'SET-CONFIG-EPOCH', 1);
+      await cb.call('CLUSTER', 'SET-CONFIG-EPOCH', 2);
+      for (const p of [b.port, s.port, r1.port, r2.port]) await ca.call('CLUSTER', 'MEET', '127.0.0.1', p);
+      const [ida, idb] = [String(await ca.call('CLUSTER', 'MYID')), String(await cb.call('CLUSTER', 'MYID'))];
+      const nodesOf = async (n: RespiteServer | InstanceType<typeof RespClient>) => String(await n.call('CLUSTER', 'NODES'));
+      await until('every node knows the masters', async () => {
+        for (const n of [cs, r1, r2]) {
+          const t = await nodesOf(n);
+          if (!t.includes(ida) || !t.includes(idb)) return false;
+        }
+        return true;
+      });
+      await r1.call('CLUSTER', 'REPLICATE', ida);
+      await r2.call('CLUSTER', 'REPLICATE', ida);
+      await cs.call('CLUSTER', 'REPLICATE', idb);
+      const ids = [String(await r1.call('CLUSTER', 'MYID')), String(await r2.call('CLUSTER', 'MYID')), String(await cs.call('CLUSTER', 'MYID'))];
+      /** Every given node sees `replica` as a replica of `master`. */
+      const seen = async (nodes: (RespiteServer | InstanceType<typeof RespClient>)[], replica: string, master: string) => {
+        for (const n of nodes) {
+          const line = (await nodesOf(n)).split('\n').find((l) => l.startsWith(replica));
+          if (line === undefined || !new RegExp(` (myself,)?slave ${master} `).test(line)) return false;
+        }
+        return true;
+      };
+      await until('the replicas in place everywhere', async () =>
+        (await seen([ca, cb, cs, r1, r2], ids[0], ida)) && (await seen([ca, cb, cs, r1, r2], ids[1], ida)) && (await seen([ca, cb, cs, r1, r2], ids[2], idb)),
+      );
+      await until('B to take writes', async () => String(await cb.call('CLUSTER', 'INFO')).includes('cluster_state:ok'));
+      assert.equal((await cb.callRaw('SET', '{a}k', 'on-b')).raw.toString(), '+OK\r\n'); // slot 15495
+      // B's only replica dies; the respite replica of A with the smaller ID is the candidate.
+      await s.stop();
+      refs.splice(refs.indexOf(s), 1);
+      const mover = ids[0] < ids[1] ? r1 : r2;
+      const [moverId, stayerId] = ids[0] < ids[1] ? [ids[0], ids[1]] : [ids[1], ids[0]];
+      await until('the respite replica to move to B, seen by the redis-server masters', async () => seen([ca, cb, r1, r2], moverId, idb), 40_000);
+      assert.ok(await seen([ca, cb, r1, r2], stayerId, ida), 'the other replica stays with A');
+      await until('the moved replica to sync from B', async () => {
+        const role = (await mover.call('ROLE')) as unknown[];
+        return role[0] === 'slave' && role[2] === b.port && role[3] === 'connected';
+      });
+      const c = mover.connect();
+      assert.equal(await c.call(['READONLY']), 'OK');
+      assert.equal(await c.call(['GET', '{a}k']), 'on-b');
+      c.close();
+    } finally {
+      for (const c of conns) c.close();
     }
   });
 });

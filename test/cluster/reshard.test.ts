@@ -60,7 +60,9 @@ test('redis-cli --cluster reshard moves 1000 slots under a write load without lo
         if (String(await r.cluster('NODES')).includes(extraId)) known++;
         r.disconnect();
       }
-      if (known === ports.length) break;
+      // The new node, whose view --cluster check reads, has also learned every node and slot.
+      const info = String(await extra.call('CLUSTER', 'INFO'));
+      if (known === ports.length && info.includes(`cluster_known_nodes:${ports.length + 1}`) && info.includes('cluster_slots_assigned:16384')) break;
       if (Date.now() > deadline) throw new Error(`only ${known} of ${ports.length} nodes know the added node`);
       await new Promise((r) => setTimeout(r, 100));
     }

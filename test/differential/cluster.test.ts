@@ -210,6 +210,56 @@ if (!REDIS_SERVER) {
       await same('a', 'DEL', 'bar', '{bar}2');
     });
 
+    test('ASKING carries into scripts (EVAL, FCALL) and over a whole MULTI/EXEC', async () => {
+      const slot = 5061; // 'bar', owned by A, imported by B
+      for (const s of [redis, respite]) {
+        await s.a.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', s.bId);
+        await s.b.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', s.aId);
+        await s.b.call('FUNCTION', 'LOAD', "#!lua name=asklib\nredis.register_function('askset', function(keys) return redis.call('set', '{bar}f', '1') end)");
+      }
+      const setUndeclared = (k: string) => ['EVAL', `return redis.call('set', '${k}', '1')`, 0];
+      await same('b', ...setUndeclared('{bar}1')); // no ASKING: a non local key
+      await same('b', 'ASKING');
+      await same('b', ...setUndeclared('{bar}1')); // the script's own command may use the slot
+      await same('b', ...setUndeclared('{bar}1')); // for one EVAL only
+      await same('b', 'ASKING');
+      await same('b', 'EVAL', "return redis.call('set', KEYS[1], '1')", 1, '{bar}2');
+      await same('b', 'ASKING');
+      await same('b', 'EVAL', "redis.call('get', '{bar}1'); return redis.call('mget', '{bar}1', '{bar}none')", 0); // TRYAGAIN inside
+      await same('b', 'ASKING');
+      await same('b', 'FCALL', 'askset', 0);
+      await same('b', 'FCALL', 'askset', 0);
+      // ASKING before MULTI covers the transaction, scripts in it included; not the command after EXEC.
+      await same('b', 'ASKING');
+      await same('b', 'MULTI');
+      await same('b', 'SET', '{bar}3', 'v');
+      await same('b', ...setUndeclared('{bar}4'));
+      await same('b', 'EXEC');
+      await same('b', ...setUndeclared('{bar}5'));
+      // ASKING queued inside MULTI does not apply; DISCARD ends what ASKING covered.
+      await same('b', 'MULTI');
+      await same('b', 'ASKING');
+      await same('b', 'SET', '{bar}6', 'v');
+      await same('b', 'EXEC');
+      await same('b', 'MULTI');
+      await same('b', 'ASKING');
+      await same('b', 'EXEC');
+      await same('b', 'GET', '{bar}1');
+      await same('b', 'ASKING');
+      await same('b', 'MULTI');
+      await same('b', 'DISCARD');
+      await same('b', 'GET', '{bar}1');
+      await same('b', 'ASKING');
+      await same('b', 'PING');
+      await same('b', ...setUndeclared('{bar}7'));
+      for (const s of [redis, respite]) {
+        await s.b.call('FUNCTION', 'DELETE', 'asklib');
+        await s.b.call('DEL', '{bar}1', '{bar}2', '{bar}3', '{bar}4', '{bar}f');
+        await s.b.call('CLUSTER', 'SETSLOT', slot, 'STABLE');
+        await s.a.call('CLUSTER', 'SETSLOT', slot, 'STABLE');
+      }
+    });
+
     test('transactions: a redirected command aborts EXEC; only database 0', async () => {
       await same('a', 'MULTI');
       await same('a', 'SET', 'bar', '1');
