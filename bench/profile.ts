@@ -2,11 +2,13 @@
 // the V8 sampling profiler on, redis-benchmark drives it, and the functions with the most self
 // time are printed. The .cpuprofile is written too (open it in Chrome DevTools).
 //
-//   node dist/bench/profile.js [--tests set,get] [--pipeline 16] [--requests 300000] [--out /tmp/respite.cpuprofile]
+//   node dist/bench/profile.js [--tests set,get,zrange (a bench row or a redis-benchmark -t name)] [--pipeline 16] [--requests 300000] [--out /tmp/respite.cpuprofile]
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { startServer } from '../src/index';
-import { runBenchmark } from './redis-benchmark';
+import { BenchTest, runBenchmark } from './redis-benchmark';
+import { TESTS } from './run';
+import { command } from './memory';
 
 interface ProfileNode {
   id: number;
@@ -41,7 +43,10 @@ async function main(): Promise<void> {
   await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
   await post(session, 'Profiler.start');
   for (const t of tests) {
-    const rps = await runBenchmark({ name: t.toUpperCase(), t }, { port: server.port, clients: 50, requests, pipeline, keyspace: 100_000 });
+    // A row of the bench (ZRANGE, XADD, ...) with its setup, else a redis-benchmark -t name.
+    const test: BenchTest = TESTS.find((x) => x.name === t.toUpperCase()) ?? { name: t.toUpperCase(), t };
+    for (const cmd of test.setup?.(requests) ?? []) await command(server.port, ...cmd);
+    const rps = await runBenchmark(test, { port: server.port, clients: 50, requests, pipeline, keyspace: 100_000 });
     process.stdout.write(`${t} -P ${pipeline}: ${Math.round(rps)} rps (profiler on)\n`);
   }
   const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');

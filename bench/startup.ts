@@ -1,6 +1,8 @@
 // Startup times (issue 16), each in a fresh process, median of several rounds:
 // - embedded: `require('respite')` to the first PONG of startServer(), wall and CPU time, with
-//   Node's own boot (`node -e 0`) beside it since that is paid before any require;
+//   Node's own boot (`node -e 0`) beside it since that is paid before any require. The package
+//   entry is the bundle with its code cache (dist/bundle, scripts/bundle-server.mjs); the same
+//   through dist/src (one file per module, no cache) is measured beside it;
 // - redis-server spawned to its first PONG (the reference);
 // - `npm start` (prestart included) to the first PONG, with a current build.
 //
@@ -39,15 +41,20 @@ async function untilPong(port: number, t0: number, limitMs = 60_000): Promise<nu
 }
 
 /** The embedded measurement, run in a child so the require is a cold one. */
-const EMBEDDED = `
+function embedded(entry: string): string {
+  return `
 const c0 = process.cpuUsage(); const t0 = performance.now();
-const { startServer } = require(${JSON.stringify(path.join(ROOT, 'dist', 'src', 'index.js'))});
+const { startServer } = require(${JSON.stringify(entry)});
 startServer({ port: null }).then(async (s) => {
   await s.call('PING');
   const c = process.cpuUsage(c0);
   process.stdout.write(JSON.stringify({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1000, boot: (c0.user + c0.system) / 1000 }));
   await s.close();
 });`;
+}
+/** The package's entry, as `require('respite')` resolves it. */
+const PACKAGE_ENTRY = ROOT;
+const UNBUNDLED_ENTRY = path.join(ROOT, 'dist', 'src', 'index.js');
 
 async function spawnToPong(cmd: string, args: string[], port: number, cwd = ROOT): Promise<number> {
   const t0 = performance.now();
@@ -71,11 +78,13 @@ async function main(): Promise<void> {
   const npm = !argv.includes('--no-npm');
   const load0 = os.loadavg()[0];
   const emb: { wall: number; cpu: number; boot: number }[] = [];
+  const unbundled: { wall: number; cpu: number; boot: number }[] = [];
   const nodeBoot: number[] = [];
   const redis: number[] = [];
   const npmStart: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    emb.push(JSON.parse(execFileSync(process.execPath, ['-e', EMBEDDED], { encoding: 'utf8' })));
+    emb.push(JSON.parse(execFileSync(process.execPath, ['-e', embedded(PACKAGE_ENTRY)], { encoding: 'utf8' })));
+    unbundled.push(JSON.parse(execFileSync(process.execPath, ['-e', embedded(UNBUNDLED_ENTRY)], { encoding: 'utf8' })));
     const t0 = performance.now();
     execFileSync(process.execPath, ['-e', '0']);
     nodeBoot.push(performance.now() - t0);
@@ -89,7 +98,8 @@ async function main(): Promise<void> {
   const f = (x: number) => `${x.toFixed(0)} ms`;
   const lines = [
     `Startup, median of ${rounds} rounds, load average ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}:`,
-    `- embedded require -> first PONG: wall ${f(median(emb.map((e) => e.wall)))}, CPU ${f(median(emb.map((e) => e.cpu)))} (rounds: ${emb.map((e) => e.wall.toFixed(0)).join(' ')})`,
+    `- embedded require('respite') -> first PONG: wall ${f(median(emb.map((e) => e.wall)))}, CPU ${f(median(emb.map((e) => e.cpu)))} (rounds, wall: ${emb.map((e) => e.wall.toFixed(0)).join(' ')}; CPU: ${emb.map((e) => e.cpu.toFixed(0)).join(' ')})`,
+    `- the same through dist/src (no bundle, no code cache): wall ${f(median(unbundled.map((e) => e.wall)))}, CPU ${f(median(unbundled.map((e) => e.cpu)))} (rounds, CPU: ${unbundled.map((e) => e.cpu.toFixed(0)).join(' ')})`,
     `- node -e 0 (Node's own boot, before any require): wall ${f(median(nodeBoot))}; CPU before the require ${f(median(emb.map((e) => e.boot)))}`,
     `- redis-server spawned -> first PONG: ${f(median(redis))} (rounds: ${redis.map((x) => x.toFixed(0)).join(' ')})`,
   ];

@@ -17,7 +17,8 @@ import { EMBEDDED_BIND_DEFAULT } from './config/special';
 import { attachPersistence, loadAtStartup } from './persistence';
 import { loadInlineVm } from './scripting/vm/inline-vm';
 import { startReplicaOfConfig } from './replication/replication';
-// Loaded when used (cluster mode, the dashboard), not at startup: see lazy() below.
+// Loaded when used (cluster mode, the dashboard), not at startup: required inside the functions
+// that need them (they pull in node:http and many files an embedded server for tests never needs).
 import type { ClusterOptions, RespiteCluster } from './embedded-cluster';
 import type { HttpEndpoint } from './http';
 
@@ -103,15 +104,6 @@ export interface RespiteServer {
 
 const SPECIAL = new Set(['port', 'log', 'tls', 'httpPort']);
 
-/**
- * A module required on first use: the dashboard and cluster mode pull in node:http and many files
- * that an embedded server started for tests never needs (startup time, issue 16).
- */
-function lazy<T>(path: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require(path) as T;
-}
-
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase());
 }
@@ -196,10 +188,11 @@ function blame(e: unknown, param: string): unknown {
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
   // The Lua engine (WebAssembly) compiles asynchronously. Loading a data set may run scripts, so a
   // server with persistence waits for it; otherwise it loads in the background and script
-  // commands wait for it (engine/lua-wait.ts), so the first PING does not.
-  const lua = loadInlineVm();
-  if (opts.persistence === true) await lua;
-  else lua.catch(() => undefined);
+  // commands wait for it (engine/lua-wait.ts, which also starts the load if it has not begun).
+  // Without persistence the load starts once this turn is over: the caller's first commands (a
+  // PING) do not share the turn with compiling and initialising the engine.
+  if (opts.persistence === true) await loadInlineVm();
+  else setImmediate(() => loadInlineVm().catch(() => undefined));
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
   let secure: TlsTransport | null = null;
@@ -276,7 +269,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   }
   if (port === null) server.config.setRaw('port', '0');
   // Cluster mode: the node's state and its bus listener (src/cluster, src/net/cluster-bus.ts).
-  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await lazy<typeof import('./cluster-node')>('./cluster-node').startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
+  const closeCluster = server.config.get('cluster-enabled') === 'yes' ? await (require('./cluster-node') as typeof import('./cluster-node')).startClusterNode(server, bindList(), port === 0 || port === null).catch(async (e) => {
     await listener?.close();
     throw e;
   }) : null;
@@ -284,7 +277,7 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
   const httpPort = opts.httpPort ?? (server.config.int('http-port') > 0 ? server.config.int('http-port') : null);
   if (httpPort !== null) {
     try {
-      http = await lazy<typeof import('./http')>('./http').startHttp(server, httpPort);
+      http = await (require('./http') as typeof import('./http')).startHttp(server, httpPort);
     } catch (e) {
       await listener?.close();
       throw e;
@@ -357,6 +350,6 @@ export async function serve(server: Server, port: number | null, opts: ServeOpti
  *   await cluster.close();
  */
 export function startCluster(options: ClusterOptions = {}): Promise<RespiteCluster> {
-  return lazy<typeof import('./embedded-cluster')>('./embedded-cluster').startClusterWith(startServer, options);
+  return (require('./embedded-cluster') as typeof import('./embedded-cluster')).startClusterWith(startServer, options);
 }
 export type { ClusterOptions, RespiteCluster };

@@ -2,7 +2,6 @@
 // `~cache:*`, `>secret`, describing a user back as rules, and checking one command line against a
 // user. The command table is reached through the small AclCommands interface so this folder
 // knows nothing of sockets or clients.
-import { createHash } from 'crypto';
 import type { Command } from '../commands/registry';
 import { ACL_CATEGORIES } from '../commands/registry';
 import { globMatch } from '../datatypes/glob';
@@ -42,7 +41,7 @@ const E_EBADMSG = 'The password hash must be exactly 64 characters and contain o
 const E_ECHILD = 'Allowing first-arg of a subcommand is not supported';
 
 export function hashPassword(pass: string): string {
-  return createHash('sha256').update(Buffer.from(pass, 'latin1')).digest('hex');
+  return crypto().createHash('sha256').update(Buffer.from(pass, 'latin1')).digest('hex');
 }
 
 function validHash(h: string): boolean {
@@ -549,4 +548,9 @@ export function mergeSelectorArgs(args: string[]): { merged: string[] } | { bad:
   }
   if (open !== -1) return { bad: open };
   return { merged };
+}
+
+// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
+function crypto(): typeof import('node:crypto') {
+  return require('node:crypto') as typeof import('node:crypto');
 }

@@ -2,7 +2,6 @@
 // permissions are in src/acl (user.ts, store.ts); the checks the dispatcher, EXEC, scripts and
 // AUTH/HELLO use are in src/acl/access.ts.
 import * as fs from 'fs';
-import { randomBytes } from 'crypto';
 import type { Client } from '../engine/client';
 import type { ServerContext } from '../engine/context';
 import { AclCommands, Denied, User } from '../acl/user';
@@ -190,7 +189,7 @@ function genpass(_c: Client, argv: string[]): Reply {
   if (argv.length === 3) bits = intArg(argv[2]);
   if (bits <= 0 || bits > 4096) return errorf('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
   const chars = Math.floor((bits + 3) / 4);
-  return randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+  return crypto().randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
 }
 
 function log(c: Client, argv: string[]): Reply {
@@ -304,3 +303,8 @@ export const aclCommands: CommandDef[] = [
     ],
   },
 ];
+
+// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
+function crypto(): typeof import('node:crypto') {
+  return require('node:crypto') as typeof import('node:crypto');
+}

@@ -74,22 +74,40 @@ function positiveArg(s: string, err: ReplyError = POSITIVE): number {
   return Number(v);
 }
 
+const PREALLOCATE_MAX = 4096;
+
 /** Collects [member, score] output: flat in RESP2, pairs in RESP3. */
 class ScoredOut {
-  readonly items: Reply[] = [];
+  readonly items: Reply[];
+  private n = 0;
+  /** `expected`: how many elements will be added when known (a rank range), sized once. */
   constructor(
     private readonly withScores: boolean,
     private readonly nested: boolean,
-  ) {}
+    expected = 0,
+  ) {
+    // Sized once up to a bound: V8 makes a larger `new Array(n)` a slow dictionary array.
+    const slots = withScores && !nested ? expected * 2 : expected;
+    this.items = slots > 0 && slots <= PREALLOCATE_MAX ? new Array<Reply>(slots) : [];
+  }
   add(member: string, score: number): void {
-    if (!this.withScores) this.items.push(member);
-    else if (this.nested) this.items.push([member, new DoubleReply(score)]);
-    else this.items.push(member, new DoubleReply(score));
+    const items = this.items;
+    if (!this.withScores) items[this.n++] = member;
+    else if (this.nested) items[this.n++] = [member, new DoubleReply(score)];
+    else {
+      items[this.n++] = member;
+      items[this.n++] = new DoubleReply(score);
+    }
+  }
+  /** The reply: exactly the elements added. */
+  done(): Reply[] {
+    if (this.items.length !== this.n) this.items.length = this.n;
+    return this.items;
   }
 }
 
-function out(c: Client, withScores: boolean): ScoredOut {
-  return new ScoredOut(withScores, c.protocol === 3);
+function out(c: Client, withScores: boolean, expected = 0): ScoredOut {
+  return new ScoredOut(withScores, c.protocol === 3, expected);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,6 +337,16 @@ function parseRange(argv: string[], at: number, store: boolean, kind: RangeKind 
   return req;
 }
 
+/** How many elements the rank range start..end (negative: from the end) selects in a set of len. */
+function rankCount(len: number, start: number, end: number): number {
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return 0;
+  if (end >= len) end = len - 1;
+  return end - start + 1;
+}
+
 /** Visits the requested range of z in reply order. */
 function visitRange(z: ZSet, q: RangeRequest, emit: (member: string, score: number) => void): void {
   if (q.kind === 'rank') {
@@ -377,9 +405,9 @@ function rangeCommand(kind: RangeKind | null, rev: boolean | null) {
     const q = parseRange(argv, 1, false, kind, rev);
     const z = readZset(c.db, argv[1]);
     if (z === undefined) return [];
-    const o = out(c, q.withScores);
+    const o = out(c, q.withScores, q.kind === 'rank' ? rankCount(z.size, q.start, q.end) : 0);
     visitRange(z, q, (m, sc) => o.add(m, sc));
-    return o.items;
+    return o.done();
   };
 }
 
@@ -432,7 +460,7 @@ function zpop(max: boolean) {
     if (z === undefined || count === 0) return [];
     const o = new ScoredOut(true, c.protocol === 3 && count !== -1);
     popFrom(c, key, z, max, count === -1 ? 1 : count, (n) => o.add(n.member, n.score));
-    return o.items;
+    return o.done();
   };
 }
 
@@ -471,7 +499,7 @@ export function mpopFirst(c: Client, keys: string[], max: boolean, count: number
     if (z === undefined || z.size === 0) continue;
     const o = new ScoredOut(true, true);
     popFrom(c, key, z, max, count, (n) => o.add(n.member, n.score));
-    return [key, o.items];
+    return [key, o.done()];
   }
   return undefined;
 }
@@ -556,12 +584,12 @@ function zrandmember(c: Client, argv: string[]): Reply {
       const e = z.random()!;
       o.add(e.member, e.score);
     }
-    return o.items;
+    return o.done();
   }
   if (l >= size) {
     // The whole set; Redis's set iterator walks it from the highest element down.
     z.walkRank(0, true, (m, sc) => (o.add(m, sc), true));
-    return o.items;
+    return o.done();
   }
   if (z.encoding === 'listpack') {
     // Redis samples a listpack in order: selection sampling keeps that order.
@@ -574,7 +602,7 @@ function zrandmember(c: Client, argv: string[]): Reply {
       }
       return need > 0;
     });
-    return o.items;
+    return o.done();
   }
   const picked = new Set<string>();
   if (l * 3 > size) {
@@ -585,7 +613,7 @@ function zrandmember(c: Client, argv: string[]): Reply {
       [all[i], all[j]] = [all[j], all[i]];
     }
     for (let i = 0; i < l; i++) o.add(all[i].member, all[i].score);
-    return o.items;
+    return o.done();
   }
   while (picked.size < l) {
     const e = z.random()!;
@@ -593,7 +621,7 @@ function zrandmember(c: Client, argv: string[]): Reply {
     picked.add(e.member);
     o.add(e.member, e.score);
   }
-  return o.items;
+  return o.done();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -739,7 +767,7 @@ function setOpCommand(op: SetOp) {
     computeSetOp(op, q, (m, s) => tmp.set(m, s, NO_LIMITS));
     const o = out(c, q.withScores);
     tmp.forEach((m, s) => o.add(m, s));
-    return o.items;
+    return o.done();
   };
 }
 

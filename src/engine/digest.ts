@@ -11,7 +11,6 @@
 // as "%.17g"); streams mix each entry's "ms.seq" ID and its fields and values in order. A key with
 // a TTL also xors "!!expire!!". The dataset digest xors every key's digest, after mixing in each
 // non-empty database's number. An empty dataset digests to forty zeros.
-import { createHash } from 'node:crypto';
 import type { Hash } from '../datatypes/hash';
 import type { ListValue } from '../datatypes/list';
 import type { SetValue } from '../datatypes/set';
@@ -27,7 +26,7 @@ const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3,
 const EXPIRE_MARK = '!!expire!!';
 
 function sha1(data: string | Buffer): Buffer {
-  const h = createHash('sha1');
+  const h = crypto().createHash('sha1');
   if (typeof data === 'string') h.update(data, 'latin1');
   else h.update(data);
   return h.digest();
@@ -116,4 +115,9 @@ export function datasetDigest(ks: Keyspace): string {
     });
   }
   return hex(final);
+}
+
+// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
+function crypto(): typeof import('node:crypto') {
+  return require('node:crypto') as typeof import('node:crypto');
 }

@@ -20,8 +20,8 @@ const SLOT = 8;
 const OBJECT_HEADER = 24;
 /** One Dict entry: key, value, sequence and access slots plus two index words (at 50% load). */
 const DICT_ENTRY = 4 * SLOT + 4 * SLOT;
-/** A sorted set member's skiplist node: object with member, score, links (avg 1.33 levels). */
-const ZNODE = OBJECT_HEADER + 6 * SLOT;
+/** A sorted set member's skiplist node (datatypes/skiplist.ts): member, score, prev, up, links and spans of levels 0-2. */
+const ZNODE = OBJECT_HEADER + 9 * SLOT;
 /** Fixed part of a collection object (class instance and its small arrays). */
 const COLLECTION_BASE = 64;
 /** A compact collection: its object (one or two fields) around one packed string. */

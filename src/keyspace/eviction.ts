@@ -10,7 +10,7 @@
 // then, so an eviction counts at once instead of after the next GC. Because the same figure
 // sampled by the cron (garbage included, minus what was evicted since the GC) is also an upper
 // bound, the estimate is the smaller of the two.
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceObserver } from 'node:perf_hooks';
 import { F, type Command } from '../commands/registry';
 import type { Client } from '../engine/client';
 import type { ServerContext } from '../engine/context';
@@ -40,7 +40,9 @@ let gcObserver: PerformanceObserver | null = null;
 
 function watchGc(): void {
   if (gcObserver !== null) return;
-  gcObserver = new PerformanceObserver((list) => {
+  // node:perf_hooks loads when maxmemory is first checked, not at startup (issue 16).
+  const { constants, PerformanceObserver: Observer } = require('node:perf_hooks') as typeof import('node:perf_hooks');
+  gcObserver = new Observer((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
       if (kind & constants.NODE_PERFORMANCE_GC_MAJOR) {

@@ -10,8 +10,6 @@
 // dropped its references, asks V8 for a full collection when the garbage it released is a large
 // share of the heap (a collection costs time in proportion to the live heap, so it pays off only
 // then), and spends at most FORCED_GC_SHARE of the time in such collections.
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import type { Dict } from '../datatypes/dict';
 import type { Value } from '../datatypes/value';
 import type { StreamValue } from '../datatypes/stream';
@@ -97,8 +95,8 @@ function collector(): (() => void) | null {
     if (typeof g === 'function') gcFn = g;
     else {
       try {
-        v8.setFlagsFromString('--expose-gc');
-        gcFn = vm.runInNewContext('gc') as () => void;
+        (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+        gcFn = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
       } catch {
         gcFn = null;
       }

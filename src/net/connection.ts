@@ -37,6 +37,7 @@ export class Connection implements MemoryTracked {
   private multiSeen: QueuedCommand[] | null = null;
   private multiCounted = 0;
   private multiBytes = 0;
+  private readonly encrypted: boolean;
 
   constructor(
     private readonly server: Server,
@@ -45,6 +46,7 @@ export class Connection implements MemoryTracked {
     unixPath: string | null = null,
   ) {
     const c = new Client(server, 'tcp');
+    this.encrypted = (socket as { encrypted?: boolean }).encrypted === true;
     this.client = c;
     if (unixPath !== null) {
       // As Redis: both addresses are the socket's path with port 0, and the client has flag U.
@@ -244,6 +246,9 @@ export class Connection implements MemoryTracked {
       this.server.stats.netOutputBytes += out.length;
       c.replyBuffer!.record(out.length);
       const ok = this.socket.write(out);
+      // Written out within the call (nothing left queued): the writer may reuse its slab. A TLS
+      // socket may still be encrypting from it, so it keeps the default of a fresh region.
+      if (this.socket.writableLength === 0 && !this.encrypted) c.writer.release();
       if (!ok && this.socket.writableLength > OUTPUT_HIGH_WATER && !this.readingPaused) {
         this.readingPaused = true;
         this.socket.pause();

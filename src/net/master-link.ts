@@ -2,7 +2,7 @@
 // transfer and the replication stream are interpreted by src/replication/replica.ts, which gets
 // the bytes as they arrive and writes its commands through send().
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 
 export interface MasterLinkEvents {
   connected(): void;
@@ -22,7 +22,7 @@ export class MasterLink {
   constructor(host: string, port: number, events: MasterLinkEvents, bindAddr: string | null, tlsOptions: tls.ConnectionOptions | null = null) {
     const opts: net.TcpNetConnectOpts = { host, port };
     if (bindAddr) opts.localAddress = bindAddr;
-    const s = tlsOptions !== null ? tls.connect({ ...tlsOptions, ...opts, servername: net.isIP(host) ? undefined : host }) : net.createConnection(opts);
+    const s = tlsOptions !== null ? (require('node:tls') as typeof tls).connect({ ...tlsOptions, ...opts, servername: net.isIP(host) ? undefined : host }) : net.createConnection(opts);
     this.socket = s;
     s.setNoDelay(true);
     // With TLS the link is up once the handshake completed.

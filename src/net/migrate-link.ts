@@ -4,8 +4,8 @@
 // its meaning inside MULTI/EXEC and scripts too.
 import * as path from 'path';
 import type { ConnectionOptions } from 'tls';
-import { Worker } from 'worker_threads';
-import { RESULT_AT, SLOT_CACHED, SLOT_DONE, SLOT_ID, SLOT_LEN, type MigrateJob } from './migrate-worker';
+import type { Worker } from 'worker_threads';
+import { RESULT_AT, SLOT_CACHED, SLOT_DONE, SLOT_ID, SLOT_LEN, type MigrateJob } from './migrate-layout';
 
 export interface MigrateOutcome {
   /** One reply line per command sent, in order ('+OK', '-ERR ...'). */
@@ -38,7 +38,9 @@ export class MigrateSockets {
   exchange(host: string, port: number, timeoutMs: number, payload: Buffer, expect: number, tls: ConnectionOptions | null = null): MigrateOutcome {
     if (this.worker === null) {
       this.shared = new SharedArrayBuffer(RESULT_AT + 4 * 1024 * 1024);
-      this.worker = new Worker(path.join(__dirname, 'migrate-worker.js'), { workerData: this.shared });
+      // node:worker_threads loads with the first MIGRATE, not at startup (issue 16).
+      const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+      this.worker = new WorkerThread(path.join(__dirname, 'migrate-worker.js'), { workerData: this.shared });
       this.worker.unref();
       this.worker.on('error', () => this.reset());
     }

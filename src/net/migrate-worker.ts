@@ -7,23 +7,9 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { parentPort, workerData } from 'worker_threads';
 
-export interface MigrateJob {
-  id: number;
-  host: string;
-  port: number;
-  timeout: number;
-  payload: Buffer;
-  /** How many reply lines to read. */
-  expect: number;
-  tls: tls.ConnectionOptions | null;
-}
 
-/** Shared layout (Int32 slots): 0 done flag, 1 cached sockets, 2 result bytes, 3 job id; result JSON from byte 16. */
-export const SLOT_DONE = 0;
-export const SLOT_CACHED = 1;
-export const SLOT_LEN = 2;
-export const SLOT_ID = 3;
-export const RESULT_AT = 16;
+import type { MigrateJob } from './migrate-layout';
+import { RESULT_AT, SLOT_CACHED, SLOT_DONE, SLOT_ID, SLOT_LEN } from './migrate-layout';
 
 const CACHE_MAX = 64;
 const CACHE_TTL_MS = 10_000;

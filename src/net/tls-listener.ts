@@ -8,7 +8,7 @@
 // parameter builds new settings (tls-settings.ts) and installs them on those servers: new
 // connections use them, established ones keep their session.
 import type * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { Server, TlsControl } from '../engine/server';
 import { Listener } from './listener';
 import { TlsConfigError, TlsMaterial, TlsSettings, buildTlsSettings } from './tls-settings';
@@ -104,7 +104,7 @@ export class TlsTransport implements TlsControl {
   private modeServer(mode: AuthMode): tls.Server {
     let srv = this.modes.get(mode);
     if (srv !== undefined) return srv;
-    srv = tls.createServer(this.serverOptions(mode));
+    srv = (require('node:tls') as typeof tls).createServer(this.serverOptions(mode));
     srv.on('secureConnection', (socket: tls.TLSSocket) => {
       // yes: a verified certificate is needed; optional: none is fine, an unverifiable one is not.
       if (!socket.authorized && (mode === 'yes' || socket.getPeerX509Certificate() !== undefined)) {

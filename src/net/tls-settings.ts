@@ -2,10 +2,10 @@
 // redis-server does (certificate, key, CA, ciphers, ciphersuites, DH parameters, then the
 // client-side certificate) and failing with the line redis-server logs for the first problem.
 // The result is all-or-nothing: a failure leaves the caller's previous settings in place.
-import * as crypto from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { Config } from '../config/config';
 import { strerror } from '../config/special';
 
@@ -30,12 +30,16 @@ export interface TlsSettings {
 /** One line for the log, as redis-server words it. */
 export class TlsConfigError extends Error {}
 
-const PROTOCOLS: [string, string, number][] = [
-  ['tlsv1', 'TLSv1', crypto.constants.SSL_OP_NO_TLSv1],
-  ['tlsv1.1', 'TLSv1.1', crypto.constants.SSL_OP_NO_TLSv1_1],
-  ['tlsv1.2', 'TLSv1.2', crypto.constants.SSL_OP_NO_TLSv1_2],
-  ['tlsv1.3', 'TLSv1.3', crypto.constants.SSL_OP_NO_TLSv1_3],
-];
+/** The protocol names with the OpenSSL option that turns each off (a function: node:crypto loads on first use). */
+function protocols(): [string, string, number][] {
+  const c = crypto().constants;
+  return [
+    ['tlsv1', 'TLSv1', c.SSL_OP_NO_TLSv1],
+    ['tlsv1.1', 'TLSv1.1', c.SSL_OP_NO_TLSv1_1],
+    ['tlsv1.2', 'TLSv1.2', c.SSL_OP_NO_TLSv1_2],
+    ['tlsv1.3', 'TLSv1.3', c.SSL_OP_NO_TLSv1_3],
+  ];
+}
 
 /** The text OpenSSL 3 gives a failed system call (ERR_LIB_SYS packs the errno). */
 function systemError(e: unknown): string {
@@ -57,7 +61,7 @@ function readFile(file: string, what: (reason: string) => string): Buffer {
 /** Runs a Node context build, turning its OpenSSL error into the log line. */
 function check(options: tls.SecureContextOptions, what: (reason: string) => string): void {
   try {
-    tls.createSecureContext(options);
+    (require('node:tls') as typeof tls).createSecureContext(options);
   } catch (e) {
     throw new TlsConfigError(what(e instanceof Error ? e.message : String(e)));
   }
@@ -68,7 +72,7 @@ function protocolOptions(value: string): Pick<tls.SecureContextOptions, 'minVers
   if (value === '') return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', secureOptions: 0 };
   const wanted = new Set<string>();
   for (const word of value.split(' ')) {
-    const p = PROTOCOLS.find(([lower]) => lower === word.toLowerCase());
+    const p = protocols().find(([lower]) => lower === word.toLowerCase());
     if (p === undefined) {
       throw new TlsConfigError("Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.");
     }
@@ -77,7 +81,7 @@ function protocolOptions(value: string): Pick<tls.SecureContextOptions, 'minVers
   // The whole range is open and the versions left out are switched off, so a set with gaps
   // ("TLSv1 TLSv1.2") means exactly what it says.
   let secureOptions = 0;
-  for (const [, name, off] of PROTOCOLS) if (!wanted.has(name)) secureOptions |= off;
+  for (const [, name, off] of protocols()) if (!wanted.has(name)) secureOptions |= off;
   return { minVersion: 'TLSv1', maxVersion: 'TLSv1.3', secureOptions };
 }
 
@@ -199,7 +203,7 @@ export function buildTlsSettings(cfg: Config, material: TlsMaterial | null): Tls
     ...(trust !== null ? { ca: trust.ca, ...(trust.crl.length ? { crl: trust.crl } : {}) } : {}),
     ciphers: suites !== '' ? `${cipherList}:${suites}` : cipherList,
     // Without session caching there are no tickets either (stateless resumption).
-    secureOptions: protocols.secureOptions | (caching ? 0 : crypto.constants.SSL_OP_NO_TICKET),
+    secureOptions: protocols.secureOptions | (caching ? 0 : crypto().constants.SSL_OP_NO_TICKET),
   };
 
   const server: tls.SecureContextOptions = {
@@ -244,4 +248,9 @@ function loadDhParams(file: string): Buffer | 'auto' {
   }
   check({ dhparam: data }, (reason) => `Failed to load DH params file: ${file}: ${reason}`);
   return data;
+}
+
+// Loaded on first use: node:crypto and node:tls are not needed to start a server (issue 16).
+function crypto(): typeof Crypto {
+  return require('node:crypto') as typeof Crypto;
 }

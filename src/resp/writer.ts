@@ -1,6 +1,8 @@
 // Encodes reply values as RESP2 or RESP3 into a slab buffer. Replies for one read event are
-// gathered and handed to the socket as one Buffer (take()). Slabs are never reused after a
-// take(): the socket may still hold the slice, so a full slab is simply replaced.
+// gathered and handed to the socket as one Buffer (take()). Bytes handed out are never written
+// over while someone may hold them: new replies go after them, and a full slab is replaced. Once
+// the socket says it wrote them out synchronously (release()), the slab is written from its start
+// again, so one slab's pages serve every reply instead of a fresh allocation's (page faults).
 import { ReplyError, oneLine } from '../errors';
 import {
   DoubleReply,
@@ -22,6 +24,8 @@ export class RespWriter {
   private buf: Buffer = Buffer.allocUnsafe(SLAB);
   private start = 0;
   private pos = 0;
+  /** The last take() handed out bytes of the current slab (release() may rewind it). */
+  private taken = false;
   protocol: 2 | 3 = 2;
 
   get pending(): number {
@@ -32,12 +36,22 @@ export class RespWriter {
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.buf.subarray(this.start, this.pos);
-    if (SLAB - this.pos < 1024 || this.buf.length > SLAB) {
+    if (this.buf.length > SLAB) {
+      // Grown for a large reply: not kept past it.
       this.buf = Buffer.allocUnsafe(SLAB);
       this.pos = 0;
+      this.taken = false;
+    } else {
+      this.taken = true;
     }
     this.start = this.pos;
     return out;
+  }
+
+  /** Nothing holds the bytes of the last take() any more: the slab is written from its start. */
+  release(): void {
+    if (this.taken && this.pos === this.start) this.start = this.pos = 0;
+    this.taken = false;
   }
 
   private ensure(n: number): void {
@@ -235,7 +249,12 @@ export class RespWriter {
         if (r === NO_REPLY) return;
         if (Array.isArray(r)) {
           this.arrayHeader(r.length);
-          for (let i = 0; i < r.length; i++) this.write(r[i]);
+          for (let i = 0; i < r.length; i++) {
+            // Most arrays are of bulk strings (ranges, MGET): no second dispatch for those.
+            const x = r[i];
+            if (typeof x === 'string') this.bulk(x);
+            else this.write(x);
+          }
           return;
         }
         if (r instanceof SimpleString) return this.simple(r.value);

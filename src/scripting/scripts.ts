@@ -1,6 +1,5 @@
 // EVAL-family scripts: the script cache (by SHA1), `#!lua flags=...` shebangs, compile checks,
 // and the EVAL / EVALSHA / *_RO / SCRIPT commands.
-import { createHash } from 'node:crypto';
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
 import { NOT_INTEGER, ReplyError, errorf } from '../errors';
@@ -22,7 +21,7 @@ export interface ScriptFlags {
 }
 
 export function sha1hex(s: string): string {
-  return createHash('sha1').update(s, 'latin1').digest('hex');
+  return crypto().createHash('sha1').update(s, 'latin1').digest('hex');
 }
 
 /** Shebangs of bodies run before (EVALSHA runs the same bodies over and over); never mutated. */
@@ -157,4 +156,9 @@ export function scriptDebug(_c: Client, argv: string[]): Reply {
   if (mode === 'no') return OK;
   if (mode === 'yes' || mode === 'sync') return errorf('ERR the Lua debugger (SCRIPT DEBUG YES|SYNC) is not supported by respite');
   return errorf('ERR Use SCRIPT DEBUG YES/SYNC/NO');
+}
+
+// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
+function crypto(): typeof import('node:crypto') {
+  return require('node:crypto') as typeof import('node:crypto');
 }

@@ -136,3 +136,50 @@ test('integers and bulk lengths of every width are written digit for digit', () 
   }
   assert.equal(encode(new Array(123).fill('member:100'), 2), `*123\r\n${'$10\r\nmember:100\r\n'.repeat(123)}`);
 });
+
+describe('slab reuse (take / release)', () => {
+  test('bytes handed out by take() are never written over until release()', () => {
+    const w = new RespWriter();
+    w.write('first');
+    const a = w.take()!;
+    w.write('second');
+    const b = w.take()!;
+    assert.equal(a.toString('latin1'), '$5\r\nfirst\r\n');
+    assert.equal(b.toString('latin1'), '$6\r\nsecond\r\n');
+    assert.notEqual(a.byteOffset, b.byteOffset);
+  });
+
+  test('after release() the next reply starts the same slab again', () => {
+    const w = new RespWriter();
+    w.write('first');
+    const a = w.take()!;
+    w.release();
+    w.write(42);
+    const b = w.take()!;
+    assert.equal(b.toString('latin1'), ':42\r\n');
+    assert.equal(b.buffer, a.buffer);
+    assert.equal(b.byteOffset, a.byteOffset);
+  });
+
+  test('release() with replies written since the take() keeps them', () => {
+    const w = new RespWriter();
+    w.write('first');
+    w.take();
+    w.write('pending');
+    w.release();
+    assert.equal(w.take()!.toString('latin1'), '$7\r\npending\r\n');
+  });
+
+  test('a slab grown for a large reply is not kept after it', () => {
+    const w = new RespWriter();
+    const big = 'x'.repeat(200 * 1024);
+    w.write(big);
+    const a = w.take()!;
+    assert.equal(a.length, big.length + 11); // $204800\r\n...\r\n
+    w.release();
+    w.write('small');
+    const b = w.take()!;
+    assert.notEqual(b.buffer, a.buffer);
+    assert.equal(b.toString('latin1'), '$5\r\nsmall\r\n');
+  });
+});
