@@ -9,6 +9,9 @@ import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
 import { inlineVm } from './vm/inline-vm';
+import { debugging, evalDebugged } from './debugger';
+
+export { scriptDebug } from './debugger';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -93,6 +96,15 @@ export function evalKeys(argv: string[]): number[] {
 }
 
 function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Reply {
+  if (debugging(c)) {
+    // SCRIPT DEBUG YES|SYNC: EVAL opens a session; EVALSHA is refused (a malformed digest first).
+    if (!bySha) {
+      if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+      return evalDebugged(c, argv, ro);
+    }
+    if (argv[1].length === 40) return errorf('ERR Please use EVAL instead of EVALSHA for debugging');
+    return errorf('NOSCRIPT No matching script. Please use EVAL.');
+  }
   const split = splitKeys(argv);
   if (split instanceof ReplyError) return split;
   const st = scriptingState(c.server);
@@ -150,13 +162,6 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
 }
 
 export const scriptKill = (c: Client): Reply => killBusyScript(c, true);
-
-export function scriptDebug(_c: Client, argv: string[]): Reply {
-  const mode = argv[2].toLowerCase();
-  if (mode === 'no') return OK;
-  if (mode === 'yes' || mode === 'sync') return errorf('ERR the Lua debugger (SCRIPT DEBUG YES|SYNC) is not supported by respite');
-  return errorf('ERR Use SCRIPT DEBUG YES/SYNC/NO');
-}
 
 // Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
 function crypto(): typeof import('node:crypto') {
