@@ -239,9 +239,9 @@ static void list_source(int around, int context) {
 
 /* -- Lua values as text ---------------------------------------------------------------------------- */
 
-/* Lua's "%g" of a number, with the NaN sign x86 gives 0/0 (Redis prints "-nan" for it). */
+/* Lua's "%g" of a number; a NaN shows its sign as glibc prints it (0/0 is "-nan" on x86). */
 static void cat_number(str *s, double d) {
-  if (isnan(d)) s_cats(s, signbit(d) ? "nan" : "-nan");
+  if (isnan(d)) s_cats(s, signbit(d) ? "-nan" : "nan");
   else s_catf(s, "%g", d);
 }
 
@@ -414,7 +414,7 @@ static void cat_reply(str *s, reply_reader *r) {
       r->pos += 13;
       s_cats(s, "(double) ");
       if (isinf(d)) s_cats(s, d > 0 ? "inf" : "-inf");
-      else if (isnan(d)) s_cats(s, signbit(d) ? "nan" : "-nan");
+      else if (isnan(d)) s_cats(s, signbit(d) ? "-nan" : "nan");
       else s_catf(s, "%.17g", d);
       return;
     }
@@ -703,7 +703,15 @@ static void cmd_eval(lua_State *L, args *a) {
   if (failed) {
     const char *e = lua_tostring(L, -1);
     str s = s_new("<error> ");
-    s_cats(&s, e != NULL ? e : "(null)");
+    const char *code = e != NULL ? strstr(e, "__RLUA_E__:") : NULL;
+    if (code == NULL) s_cats(&s, e != NULL ? e : "(null)");
+    else {
+      /* The sandbox's own errors, in Redis's words (src/scripting/runner.ts does this for scripts). */
+      s_cat(&s, e, (size_t)(code - e));
+      code += strlen("__RLUA_E__:");
+      if (strncmp(code, "global-read:", 12) == 0) s_catf(&s, "Script attempted to access nonexistent global variable '%s'", code + 12);
+      else s_cats(&s, "Lua redis lib command arguments must be strings or integers");
+    }
     log_line(s);
     lua_pop(L, 1);
     return;
