@@ -386,6 +386,9 @@ static void decode(lua_State *L, const uint8_t *b, uint32_t len, uint32_t *pos, 
       lua_createtable(L, 0, 1);
       lua_pushlstring(L, (const char *)b + *pos, n);
       lua_setfield(L, -2, "err");
+      /* Redis marks the errors of commands (counted already) in the table redis.pcall returns. */
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "ignore_error_stats_update");
       *pos += n;
       return;
     case T_ARRAY:
