@@ -7,6 +7,7 @@
 // - YES runs it on a private copy of the server (ServerContext.copyForDebugging) where Redis runs
 //   it in a forked child: the server goes on serving others and the script's changes are dropped.
 import type { Client } from '../engine/client';
+import { feedMonitors } from '../engine/monitor';
 import type { ServerContext } from '../engine/context';
 import { ReplyError, errorf } from '../errors';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
@@ -34,6 +35,22 @@ export function scriptDebug(c: Client, argv: string[]): Reply {
 /** Whether c's EVAL runs under the debugger (TCP clients outside EXEC; others run it plainly). */
 export function debugging(c: Client): boolean {
   return c.luaDebug !== null && c.kind === 'tcp' && !c.inExec;
+}
+
+/**
+ * The EVAL family's handlers with SCRIPT DEBUG in mind: after YES|SYNC, EVAL opens a session and
+ * EVALSHA is refused (a malformed digest first), as in Redis; otherwise `plain` runs.
+ */
+export function withDebugger(plain: (c: Client, argv: string[]) => Reply, bySha: boolean, ro: boolean): (c: Client, argv: string[]) => Reply {
+  return (c, argv) => {
+    if (!debugging(c)) return plain(c, argv);
+    if (!bySha) {
+      if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+      return evalDebugged(c, argv, ro);
+    }
+    if (argv[1].length === 40) return errorf('ERR Please use EVAL instead of EVALSHA for debugging');
+    return errorf('NOSCRIPT No matching script. Please use EVAL.');
+  };
 }
 
 /** EVAL / EVAL_RO under the debugger: the session answers the client itself (NO_REPLY here). */

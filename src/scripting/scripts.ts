@@ -9,9 +9,6 @@ import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
 import { inlineVm } from './vm/inline-vm';
-import { debugging, evalDebugged } from './debugger';
-
-export { scriptDebug } from './debugger';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -96,15 +93,6 @@ export function evalKeys(argv: string[]): number[] {
 }
 
 function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Reply {
-  if (debugging(c)) {
-    // SCRIPT DEBUG YES|SYNC: EVAL opens a session; EVALSHA is refused (a malformed digest first).
-    if (!bySha) {
-      if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-      return evalDebugged(c, argv, ro);
-    }
-    if (argv[1].length === 40) return errorf('ERR Please use EVAL instead of EVALSHA for debugging');
-    return errorf('NOSCRIPT No matching script. Please use EVAL.');
-  }
   const split = splitKeys(argv);
   if (split instanceof ReplyError) return split;
   const st = scriptingState(c.server);
