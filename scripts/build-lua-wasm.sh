@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds native/lua/respite-lua.wasm: PUC Lua 5.1.5 (Debian's source package, with our read-only
-# table patch) + lua-cjson 2.1.0 (Debian's) + our own glue, bit, struct and cmsgpack (native/lua).
+# table patch) + lua-cjson 2.1.0 (Debian's) + our own glue, debugger (ldb.c), bit, struct and cmsgpack
+# (native/lua).
 # The .wasm is committed: installing or testing respite never needs emscripten, only changing it.
 #
 # Needs emcc (emscripten 3.1.x) and deb-src entries for `apt-get source`. Sources are fetched into
@@ -36,7 +37,7 @@ LUA_CORE="lapi lcode ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lpars
 FILES=""
 for f in $LUA_CORE; do FILES="$FILES $BUILD/lua/$f.c"; done
 FILES="$FILES $CJSON/lua_cjson.c $CJSON/strbuf.c $CJSON/fpconv.c"
-FILES="$FILES $NATIVE/respite_lua.c $NATIVE/bit.c $NATIVE/struct.c $NATIVE/cmsgpack.c"
+FILES="$FILES $NATIVE/respite_lua.c $NATIVE/ldb.c $NATIVE/bit.c $NATIVE/struct.c $NATIVE/cmsgpack.c"
 
 # -sSUPPORT_LONGJMP=wasm: Lua's errors are WebAssembly exceptions (no JS round trip per pcall).
 # -mnontrapping-fptoint: double -> int conversions saturate instead of trapping.

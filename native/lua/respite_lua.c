@@ -23,6 +23,8 @@
 #include "lua.h"
 #include "lualib.h"
 
+#include "ldb.h"
+
 #define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
 #define EXPORT(name) __attribute__((export_name(#name)))
 
@@ -35,7 +37,9 @@ IMPORT(host_sha1hex) void host_sha1hex(const char *data, uint32_t len, char *out
 enum {
   T_NULL = 0x00, T_INT = 0x01, T_BULK = 0x02, T_ARRAY = 0x03, T_STATUS = 0x04, T_ERROR = 0x05,
   T_SCRIPT_ERROR = 0x06, T_BOOL = 0x07, T_DOUBLE = 0x08, T_MAP = 0x09, T_SET = 0x0a,
-  T_BIG_NUMBER = 0x0b, T_VERBATIM = 0x0c
+  T_BIG_NUMBER = 0x0b, T_VERBATIM = 0x0c,
+  /* An error from the script checks (the command never ran): the debugger logs it differently. */
+  T_REJECTED = 0x0d
 };
 
 #define FUEL_MESSAGE "Script killed by fuel limit"
@@ -58,6 +62,9 @@ static uint32_t io_cap = 0;
 static uint8_t *out = NULL;
 static uint32_t out_cap = 0;
 static uint32_t out_len = 0;
+
+/* The Lua state (the debugger works on it). */
+lua_State *respite_state(void) { return L0; }
 
 /* -- buffers ---------------------------------------------------------------------------------- */
 
@@ -370,6 +377,7 @@ static void decode(lua_State *L, const uint8_t *b, uint32_t len, uint32_t *pos, 
       *pos += n;
       return;
     case T_ERROR:
+    case T_REJECTED:
       if (raise) {
         lua_pushlstring(L, (const char *)b + *pos, n);
         *pos += n;
@@ -378,6 +386,9 @@ static void decode(lua_State *L, const uint8_t *b, uint32_t len, uint32_t *pos, 
       lua_createtable(L, 0, 1);
       lua_pushlstring(L, (const char *)b + *pos, n);
       lua_setfield(L, -2, "err");
+      /* Redis marks the errors of commands (counted already) in the table redis.pcall returns. */
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "ignore_error_stats_update");
       *pos += n;
       return;
     case T_ARRAY:
@@ -459,6 +470,10 @@ static int redis_call_common(lua_State *L, int raise) {
   for (int i = 1; i <= argc; i++) {
     int t = lua_type(L, i);
     if (t != LUA_TSTRING && t != LUA_TNUMBER) {
+      if (ldb_logging()) {
+        static const char msg[] = "Lua redis lib command arguments must be strings or integers";
+        ldb_log_error(msg, sizeof msg - 1);
+      };
       lua_pushliteral(L, "__RLUA_E__:command-arg-type");
       return lua_error(L);
     }
@@ -483,9 +498,11 @@ static int redis_call_common(lua_State *L, int raise) {
     if (!ok) return luaL_error(L, "ERR out of memory");
   }
   uint32_t need = pos;
+  if (argc > 0 && ldb_logging()) ldb_log_command(L, argc);
   lua_settop(L, 0); /* the arguments are copied: leave the whole stack to the reply */
   uint32_t len = host_call(io, need, (uint32_t)!raise);
   if (len == 0) return luaL_error(L, "ERR empty reply from host");
+  if (ldb_logging()) ldb_log_reply(io, len, resp_version);
   uint32_t at = 0;
   decode(L, io, len, &at, raise);
   return 1;
@@ -553,11 +570,6 @@ static int l_return_upvalue(lua_State *L) {
   return 1;
 }
 
-static int l_nothing(lua_State *L) {
-  (void)L;
-  return 0;
-}
-
 static void set_number(lua_State *L, const char *name, double v) {
   lua_pushnumber(L, v);
   lua_setfield(L, -2, name);
@@ -589,10 +601,9 @@ static void open_redis(lua_State *L) {
   lua_pushboolean(L, 1);
   lua_pushcclosure(L, l_return_upvalue, 1);
   lua_setfield(L, -2, "replicate_commands");
-  lua_pushboolean(L, 0);
-  lua_pushcclosure(L, l_return_upvalue, 1);
+  lua_pushcfunction(L, ldb_redis_breakpoint);
   lua_setfield(L, -2, "breakpoint");
-  lua_pushcfunction(L, l_nothing);
+  lua_pushcfunction(L, ldb_redis_debug);
   lua_setfield(L, -2, "debug");
   lua_setglobal(L, "redis");
 }
@@ -779,7 +790,8 @@ EXPORT(rl_call) uint8_t *rl_call(int ref, uint32_t len, uint32_t nkeys, double f
     out_error("ERR invalid KEYS/ARGV encoding");
     return out;
   }
-  if (fuel >= 0) {
+  if (ldb_active()) ldb_install_hook(L);
+  else if (fuel >= 0) {
     double step = fuel > 1e9 ? 1e9 : (fuel < 1 ? 1 : fuel);
     fuel_left = fuel - step;
     lua_sethook(L, fuel_hook, LUA_MASKCOUNT, (int)step);
@@ -789,6 +801,7 @@ EXPORT(rl_call) uint8_t *rl_call(int ref, uint32_t len, uint32_t nkeys, double f
   error_line = 0;
   int status = lua_pcall(L, 0, 1, 1);
   lua_sethook(L, NULL, 0, 0);
+  if (status == 0 && ldb_active()) status = ldb_fixup(L, 1);
   if (status != 0) {
     out_script_error(L, -1, error_line);
   } else {

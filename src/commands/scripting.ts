@@ -6,6 +6,7 @@ import { SimpleString } from '../resp/reply';
 import type { Reply } from '../resp/reply';
 import * as fn from '../scripting/functions';
 import * as sc from '../scripting/scripts';
+import { scriptDebug, withDebugger } from '../scripting/debugger';
 import { evalCallFlags, evalshaCallFlags, fcallCallFlags } from '../scripting/call-flags';
 import { CommandDef } from './registry';
 
@@ -90,10 +91,10 @@ function changesLibraries(h: (c: Client, argv: string[]) => Reply): (c: Client, 
 }
 
 export const scriptingCommands: CommandDef[] = [
-  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
-  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalRoCommand, getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
-  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: sc.evalshaCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
-  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: sc.evalshaRoCommand, getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
+  { name: 'eval', summary: 'Runs a Lua script on the server', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: withDebugger(sc.evalCommand, false, false), getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
+  { name: 'eval_ro', summary: 'Runs a Lua script that may only read', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: withDebugger(sc.evalRoCommand, false, true), getKeys: sc.evalKeys, callFlags: evalCallFlags, scripting: true },
+  { name: 'evalsha', summary: 'Runs a cached Lua script by its SHA1 digest', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: withDebugger(sc.evalshaCommand, true, false), getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
+  { name: 'evalsha_ro', summary: 'Runs a cached read-only Lua script by its SHA1 digest', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: withDebugger(sc.evalshaRoCommand, true, true), getKeys: sc.evalKeys, callFlags: evalshaCallFlags, scripting: true },
   { name: 'fcall', summary: 'Calls a function of a loaded library', arity: -3, flags: MAY_WRITE, acl: '@scripting', handler: fn.fcallCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags, scripting: true },
   { name: 'fcall_ro', summary: 'Calls a library function declared no-writes', arity: -3, flags: 'readonly ' + EVAL_FLAGS, acl: '@scripting', handler: fn.fcallRoCommand, getKeys: sc.evalKeys, callFlags: fcallCallFlags, scripting: true },
   {
@@ -122,7 +123,7 @@ export const scriptingCommands: CommandDef[] = [
     flags: '',
     subcommands: [
       { name: 'exists', summary: 'Tells which SHA1 digests are in the script cache', arity: -3, flags: 'noscript', acl: '@scripting', handler: sc.scriptExists },
-      { name: 'debug', summary: 'Sets the Lua debugger mode for later scripts', arity: 3, flags: 'noscript', acl: '@scripting', handler: sc.scriptDebug },
+      { name: 'debug', summary: 'Sets the Lua debugger mode for later scripts', arity: 3, flags: 'noscript', acl: '@scripting', handler: scriptDebug },
       { name: 'help', summary: 'Lists the SCRIPT subcommands', arity: 2, flags: 'loading stale', acl: '@scripting', handler: lines(SCRIPT_HELP) },
       { name: 'load', summary: 'Compiles a script into the cache and returns its SHA1', arity: 3, flags: 'noscript stale', acl: '@scripting', handler: sc.scriptLoad },
       { name: 'flush', summary: 'Empties the script cache', arity: -2, flags: 'noscript', acl: '@scripting', handler: sc.scriptFlush },

@@ -74,6 +74,13 @@ export class Client {
   blockedArgv: string[] | null = null;
   /** How long (µs) the call that blocked took; added to the command's time when it is served. */
   blockedCallMicros = 0;
+  /** SCRIPT DEBUG YES|SYNC: the client's next EVAL runs under the Lua debugger. */
+  luaDebug: 'yes' | 'sync' | null = null;
+  /**
+   * Set while a Lua debugger session owns the connection: its bytes go here instead of the
+   * command parser (null once it is gone).
+   */
+  rawInput: ((bytes: Buffer | null) => void) | null = null;
   /** Commands held by CLIENT PAUSE, run in order when the pause ends (engine/pause.ts). */
   postponed: string[][] | null = null;
   readonly writer = new RespWriter();
@@ -166,6 +173,7 @@ export class Client {
     if (this.closed) return;
     this.closed = true;
     this.server.removeClient(this);
+    this.rawInput?.(null);
     this.onClose?.();
   }
 }

@@ -51,6 +51,17 @@ export interface BusyScript {
   kill(): void;
 }
 
+/**
+ * A SCRIPT DEBUG SYNC session: like Redis, which is blocked while it waits for the debugging
+ * client, the server runs no other client's command until it ends; those are held, in order.
+ */
+export interface DebugHold {
+  /** The debugging client. */
+  readonly owner: Client;
+  /** Clients whose commands wait for the session to end (their `postponed` queues). */
+  readonly held: Set<Client>;
+}
+
 export interface ServerStats {
   startTime: number;
   totalConnections: number;
@@ -137,6 +148,7 @@ export interface ServerContext {
   latencyTracking: boolean;
   clientPause: ClientPause | null;
   busyScript: BusyScript | null;
+  debugHold: DebugHold | null;
   callDepth: number;
   propagations: number;
   forcePropagation: boolean;
@@ -171,4 +183,9 @@ export interface ServerContext {
   /** MIGRATE's cached connections to other servers (net/migrate-link.ts). */
   readonly migrateSockets: MigrateSockets;
   localPeer: ((host: string, port: number) => ServerContext | null) | null;
+  /**
+   * A private copy of this server with a copy of its data set (SCRIPT DEBUG YES runs the debugged
+   * script there, where Redis forks a child): nothing done there reaches this server.
+   */
+  copyForDebugging(): ServerContext;
 }

@@ -57,6 +57,14 @@ export function dispatch(c: Client, argv: string[]): void {
     c.postponed.push(argv);
     return;
   }
+  // A SCRIPT DEBUG SYNC session: the server serves nobody else until it ends (Redis is blocked).
+  const hold = srv.debugHold;
+  if (hold !== null && c !== hold.owner && c.kind !== 'lua') {
+    c.postponed = [argv];
+    c.blocked = true;
+    hold.held.add(c);
+    return;
+  }
   const cmd = resolveCommand(c, argv);
   if (cmd instanceof ReplyError) return reject(c, arityRejected(c, argv), cmd);
   c.lastCommand = cmd;

@@ -16,7 +16,7 @@ import { Config, ConfigDef, ConfigSetResult, setConfigValues } from '../config/c
 import { Clock } from '../keyspace/clock';
 import { Keyspace } from '../keyspace/keyspace';
 import { Client } from './client';
-import type { BusyScript, ServerContext, ServerStats, TlsControl } from './context';
+import type { BusyScript, DebugHold, ServerContext, ServerStats, TlsControl } from './context';
 import { ListenChange } from './context';
 import { ServerEvents } from './events';
 import { Logger } from './logger';
@@ -149,6 +149,8 @@ export class Server implements ServerContext {
   localPeer: ((host: string, port: number) => ServerContext | null) | null = null;
   /** A script still running past busy-reply-threshold (src/scripting/runner.ts); others get -BUSY. */
   busyScript: BusyScript | null = null;
+  /** A SCRIPT DEBUG SYNC session holds every other client's commands (src/scripting/debugger.ts). */
+  debugHold: DebugHold | null = null;
 
   private pendingOutput = new Set<Client>();
   private flushScheduled = false;
@@ -349,6 +351,31 @@ export class Server implements ServerContext {
     // (once per pass, whatever number of listeners accepted the clients).
     for (const c of this.clients.values()) c.checkOutputLimits?.();
     this.events.emit('cron');
+  }
+
+  /**
+   * SCRIPT DEBUG YES: where Redis forks a child that runs the script on a copy-on-write image of
+   * the data set, respite makes a server of its own (no listener, no persistence, no replicas)
+   * holding a copy of every database (collections deep-copied, strings shared, TTLs kept), the
+   * parameters and the PRNG state. It costs a full copy up front instead of copy-on-write pages.
+   */
+  copyForDebugging(): ServerContext {
+    const clock = new Clock();
+    if (this.clock.frozen) clock.freeze(this.clock.now());
+    else clock.advance(this.clock.now() - Date.now());
+    const copy = new Server({ clock, logger: this.log });
+    for (const [def, v] of this.config.entries()) copy.config.setRaw(def.name, v);
+    copy.protoMaxBulkLen = this.protoMaxBulkLen;
+    copy.quicklistPackedThreshold = this.quicklistPackedThreshold;
+    copy.scripting.prng.state = this.scripting.prng.state;
+    const dbs = Math.min(this.keyspace.dbs.length, copy.keyspace.dbs.length);
+    for (let i = 0; i < dbs; i++) {
+      const from = this.keyspace.dbs[i];
+      const to = copy.keyspace.dbs[i];
+      from.dict.forEach((k, v) => void to.dict.set(k, typeof v === 'string' ? v : v.clone()));
+      for (const [k, t] of from.expires) to.expires.set(k, t);
+    }
+    return copy;
   }
 
   uptimeSeconds(): number {

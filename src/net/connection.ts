@@ -108,6 +108,13 @@ export class Connection implements MemoryTracked {
   }
 
   private onData(chunk: Buffer): void {
+    const raw = this.client.rawInput;
+    if (raw !== null) {
+      // A Lua debugger session reads the connection (the chunk may be the shared read buffer).
+      this.server.stats.netInputBytes += chunk.length;
+      raw(Buffer.from(chunk));
+      return;
+    }
     // Closing after a reply: what arrives meanwhile is never read (Redis stops reading too).
     if (this.client.closeAfterReply) return;
     this.server.stats.netInputBytes += chunk.length;

@@ -34,4 +34,16 @@ export interface LuaHost {
   call(argv: string[], protectedCall: boolean): Reply;
   log(level: number, message: string): void;
   setResp(version: 2 | 3): void;
+  /** Present when the script runs under the Lua debugger: its client's bytes. */
+  ldb?: LdbIo;
+}
+
+/** What the Lua debugger (native/lua/ldb.c) reads from and writes to its client, through the host. */
+export interface LdbIo {
+  /** Bytes to the debugging client (log lines, as RESP). */
+  write(bytes: Buffer): void;
+  /** Calls back with the client's next bytes (at most `max`), or null once it is gone. */
+  read(max: number, done: (bytes: Buffer | null) => void): void;
+  /** The script goes on after a stop (its clock moves, as Redis's does). */
+  resumed(): void;
 }

@@ -11,13 +11,14 @@ import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { luaToReply } from './convert';
-import { LuaHost, LuaValue } from './engine';
+import { LdbIo, LuaHost, LuaValue } from './engine';
+import { RejectedCall } from './vm/wire';
 import { luaVm, scriptingState, ScriptingState } from './state';
 import type { Keyspace } from '../keyspace/keyspace';
 import { fuelExhausted, inlineVm } from './vm/inline-vm';
 import { aclCheck, aclScriptDeny } from '../acl/access';
 import { Denied } from '../acl/user';
-import type { LuaVm, StartResult } from './vm/lua-vm';
+import type { DebugScript, LuaVm, PendingRun, StartResult } from './vm/lua-vm';
 import type { ClusterState } from '../cluster/cluster';
 import { CLUSTERDOWN, CLUSTERDOWN_RO, routeCommand } from '../cluster/routing';
 import { keyHashSlot } from '../cluster/slots';
@@ -74,7 +75,7 @@ const SCRIPT_CLUSTERDOWN = new ReplyError('ERR Script attempted to execute a com
 const SCRIPT_CLUSTERDOWN_RO = new ReplyError('ERR Script attempted to execute a write command while the cluster is down and readonly');
 /** A script declaring no-cluster on a cluster node (Redis's scriptPrepareForRun). */
 export const NO_CLUSTER = new ReplyError("ERR Can not run script on cluster, 'no-cluster' flag is set.");
-const NO_ARGS_ERROR = new ReplyError('ERR Please specify at least one argument for this redis lib call');
+const NO_ARGS_ERROR = new RejectedCall('ERR Please specify at least one argument for this redis lib call');
 
 class RunHost implements LuaHost {
   resp: 2 | 3 = 2;
@@ -83,6 +84,8 @@ class RunHost implements LuaHost {
   raisedErr: string | null = null;
   /** The last error reply a command gave the script (counted in the error statistics already). */
   callError: string | null = null;
+  /** Set when the script runs under the Lua debugger. */
+  ldb?: LdbIo;
   constructor(
     private readonly sc: ScriptClient,
     private readonly run: ScriptRun,
@@ -160,7 +163,7 @@ class RunHost implements LuaHost {
     if (cmd !== null) cmd.rejectedCalls++;
     this.sc.server.exec.countError(this.sc, e);
     this.callError = e.message;
-    return e;
+    return new RejectedCall(e.message);
   }
 
   /** Helpers the Lua prelude calls through redis.pcall with a NUL-prefixed name. */
@@ -315,6 +318,45 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   returnedAt = performance.now();
   slowId = srv.slowlog.nextId;
   return NO_REPLY;
+}
+
+/**
+ * Runs an EVAL script under the Lua debugger on `target` (the caller's server for SCRIPT DEBUG
+ * SYNC, a private copy of it for YES), on the worker VM: the run goes on asynchronously while the
+ * debugging client's commands arrive through `io`; `done` gets the EVAL reply. Like a script past
+ * busy-reply-threshold, its effects propagate as one transaction when it ends.
+ */
+export function runDebugged(caller: Client, target: ServerContext, script: DebugScript, keys: string[], args: string[], run: ScriptRun, io: LdbIo, done: (r: Reply) => void): void {
+  const st = scriptingState(target);
+  const sc = target === caller.server ? (st.client ??= new ScriptClient(target)) : new ScriptClient(target);
+  sc.db = target.keyspace.dbs[caller.db.id] ?? target.keyspace.dbs[0];
+  sc.user = caller.user;
+  sc.aclUser = caller.aclUser;
+  sc.caller = caller;
+  sc.protocol = 2;
+  const host = new RunHost(sc, run);
+  const ks = target.keyspace;
+  const outerSnapshot = ks.timeSnapshot;
+  ks.timeSnapshot = target.clock.now();
+  // After each stop the script's clock moves on (Redis takes a new time snapshot there).
+  host.ldb = { write: io.write, read: io.read, resumed: () => ((ks.timeSnapshot = target.clock.now()), io.resumed()) };
+  st.running = run;
+  target.callDepth++;
+  const propagations0 = target.propagations;
+  const finish = (r: Reply): void => {
+    endRun(st, ks, outerSnapshot);
+    target.callDepth--;
+    if (target.callDepth === 0 && target.propagations !== propagations0) target.propagator.endUnit(null, null);
+    done(r);
+  };
+  let pending: PendingRun;
+  try {
+    pending = luaVm(target).startDebug(script, keys, args, host);
+  } catch (e) {
+    finish(errorf(`ERR ${(e as Error).message}`));
+    return;
+  }
+  pending.continue((v) => finish(finalReply(v, run, caller, host)));
 }
 
 /**

@@ -151,13 +151,6 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
 
 export const scriptKill = (c: Client): Reply => killBusyScript(c, true);
 
-export function scriptDebug(_c: Client, argv: string[]): Reply {
-  const mode = argv[2].toLowerCase();
-  if (mode === 'no') return OK;
-  if (mode === 'yes' || mode === 'sync') return errorf('ERR the Lua debugger (SCRIPT DEBUG YES|SYNC) is not supported by respite');
-  return errorf('ERR Use SCRIPT DEBUG YES/SYNC/NO');
-}
-
 // Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
 function crypto(): typeof import('node:crypto') {
   return require('node:crypto') as typeof import('node:crypto');

@@ -45,12 +45,16 @@ export class ScriptingState {
   denyScriptsDisabled = false;
   /** This server's Lua VM (a worker thread), started on first use and after SCRIPT KILL. */
   vm: LuaVm | null = null;
+  /** Copies of this server running SCRIPT DEBUG YES sessions (shut down with it). */
+  readonly debugCopies = new Set<ServerContext>();
 
   constructor(srv: ServerContext) {
     srv.events.on('shutdown', () => {
       // A busy script ends as if killed (the server state is released; no client is left to answer).
       srv.busyScript?.kill();
       this.vm?.terminate();
+      for (const copy of [...this.debugCopies]) copy.events.emit('shutdown');
+      this.debugCopies.clear();
     });
   }
 }

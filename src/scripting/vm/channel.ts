@@ -23,8 +23,14 @@ export const enum Op {
   Log = 3,
   SetResp = 4,
   Done = 5,
+  /** Lua debugger: bytes for the debugging client / read its next bytes (aux: most bytes wanted) / the script resumes. */
+  LdbWrite = 6,
+  LdbRead = 7,
+  LdbResumed = 8,
   // main -> worker
   Run = 10,
+  /** A script run under the Lua debugger (lua-worker.ts). */
+  DebugRun = 12,
   Reply = 11,
 }
 

@@ -15,6 +15,16 @@ import type { LuaHost, LuaValue } from '../engine';
 import { Channel, DATA_BYTES, Message, Op, SPIN_BUSY_US } from './channel';
 import { COMPILE_CHECK, MEMORY_QUERY, NO_HOST, ReplyEncoder, argsBlockLength, decodeResult, readArgsBlock, writeArgsBlock } from './wire';
 
+/** A script run under the Lua debugger (see lua-worker.ts): its text as sent and its parts. */
+export interface DebugScript {
+  source: string;
+  body: string;
+  prelude: string;
+  fixup: string;
+  /** busy-reply-threshold in ms (0: 5 s): a script that runs that long stops on its own. */
+  timelimitMs: number;
+}
+
 /** How long the server waits for a new worker to load the VM before giving up. */
 const START_TIMEOUT_MS = 60_000;
 /** Limit for the VM's own chunks (compile checks, memory queries); a live VM needs milliseconds. */
@@ -85,6 +95,24 @@ export class LuaVm {
       const v = this.handle(m);
       if (v !== undefined) return { done: true, value: v };
     }
+  }
+
+  /**
+   * Starts a script under the Lua debugger; it always continues as a pending run (the debugging
+   * client's commands arrive on the event loop). `host.ldb` carries the client's bytes.
+   */
+  startDebug(script: DebugScript, keys: string[], args: string[], host: LuaHost): PendingRun {
+    if (this.running || this.dead) throw new Error('the Lua VM is busy or gone');
+    const meta = [script.source, script.body, script.prelude, script.fixup, String(script.timelimitMs)];
+    const all = meta.concat(keys, args);
+    const len = argsBlockLength(all, []);
+    const big = len > DATA_BYTES;
+    const b = big ? Buffer.allocUnsafe(len) : this.ch.area;
+    writeArgsBlock(b, 0, all, []);
+    this.ch.send(Op.DebugRun, keys.length, len, big ? b : null);
+    this.host = host;
+    this.running = true;
+    return { continue: (onDone) => void this.finishAsync(onDone) };
   }
 
   /** Runs a short internal chunk (compile check, memory query) to completion. */
@@ -200,6 +228,28 @@ export class LuaVm {
         host.setResp(m.aux === 3 ? 3 : 2);
         this.ch.send(Op.Reply, 0, 0);
         return undefined;
+      case Op.LdbWrite:
+        host.ldb?.write(Buffer.from(m.data));
+        this.ch.send(Op.Reply, 0, 0);
+        return undefined;
+      case Op.LdbResumed:
+        host.ldb?.resumed();
+        this.ch.send(Op.Reply, 0, 0);
+        return undefined;
+      case Op.LdbRead: {
+        // Answered when the client sends something: the worker waits, the event loop goes on.
+        const ldb = host.ldb;
+        if (ldb === undefined) {
+          this.ch.send(Op.Reply, 0, 0);
+          return undefined;
+        }
+        ldb.read(m.aux, (bytes) => {
+          if (this.dead) return;
+          if (bytes === null || bytes.length === 0) this.ch.send(Op.Reply, 0, 0);
+          else this.ch.sendBuffer(Op.Reply, 0, bytes);
+        });
+        return undefined;
+      }
       case Op.Done: {
         this.running = false;
         this.host = NO_HOST;

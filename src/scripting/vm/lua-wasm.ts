@@ -45,6 +45,9 @@ interface Exports {
   rl_call(ref: number, len: number, nkeys: number, fuel: number): number;
   rl_memory(): number;
   rl_gc(): void;
+  rl_ldb_begin(len: number, timelimitMs: number): void;
+  rl_ldb_prepare(ref: number, preludeLen: number, fixupLen: number): number;
+  rl_ldb_end(): void;
 }
 
 /** What the engine calls back into, at the byte level. */
@@ -56,6 +59,12 @@ export interface LuaWasmHost {
   call(vm: LuaWasm, at: number, len: number, protectedCall: boolean): number;
   log(level: number, message: string): void;
   setResp(version: 2 | 3): void;
+  /**
+   * The Lua debugger's I/O (native/lua/ldb.c): op 0 writes `heap[p, p + len)` to the debugging
+   * client, 1 reads at most `len` of its bytes into `heap[p...]` and returns the count (0: gone),
+   * 2 returns the time in ms, 3 says the script resumes after a stop.
+   */
+  ldb?(vm: LuaWasm, op: number, p: number, len: number): number;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -97,6 +106,11 @@ export class LuaWasm {
         getTempRet0: () => tempRet,
         setTempRet0: (v: number) => {
           tempRet = v;
+        },
+        host_ldb: (op: number, p: number, len: number) => {
+          if (op === 2) return performance.now();
+          const h = self().host;
+          return h?.ldb === undefined ? 0 : h.ldb(self(), op, p, len);
         },
         __syscall_dup3: () => -1,
       },
@@ -208,6 +222,29 @@ export class LuaWasm {
     if (n === 0) return null;
     const at = this.x.rl_out();
     return this.heap.latin1Slice(at, at + n);
+  }
+
+  /** Opens a Lua debugger session for a script (its text as sent); timelimitMs 0: 5 s. */
+  ldbBegin(source: string, timelimitMs: number): void {
+    const p = this.io(source.length);
+    this.heap.latin1Write(source, p);
+    this.x.rl_ldb_begin(source.length, timelimitMs);
+  }
+
+  /** Gives the session's script its helpers (an environment) and return fixup; false if they do not load. */
+  ldbPrepare(ref: number, prelude: string, fixup: string): boolean {
+    const p = this.io(prelude.length + fixup.length);
+    this.heap.latin1Write(prelude, p);
+    this.heap.latin1Write(fixup, p + prelude.length);
+    const ok = this.x.rl_ldb_prepare(ref, prelude.length, fixup.length) !== 0;
+    this.refreshHeap();
+    return ok;
+  }
+
+  /** Ends the session (sends the last log lines and <endsession>). */
+  ldbEnd(): void {
+    this.x.rl_ldb_end();
+    this.refreshHeap();
   }
 
   /** A full garbage collection. */

@@ -8,7 +8,7 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
 import { LuaWasm } from './lua-wasm';
-import { T_ERROR } from './wire';
+import { T_ERROR, readArgsBlock, writeArgsBlock, argsBlockLength } from './wire';
 
 /** Compiled chunks kept; past this many, all are released. */
 const MAX_CHUNKS = 1000;
@@ -46,6 +46,58 @@ function serve(): void {
     setResp(version) {
       ask(Op.SetResp, version, 0);
     },
+    ldb(v, op, p, len) {
+      if (op === 0) {
+        if (len <= ch.area.length) {
+          v.heap.copy(ch.area, 0, p, p + len);
+          ask(Op.LdbWrite, 0, len);
+        } else ask(Op.LdbWrite, 0, 0, Buffer.from(v.heap.subarray(p, p + len)));
+        return 0;
+      }
+      if (op === 1) {
+        // The server thread answers once the client sent something (or went away: no bytes).
+        const bytes = ask(Op.LdbRead, len, 0);
+        const n = Math.min(bytes.length, len);
+        bytes.copy(v.heap, p, 0, n);
+        return n;
+      }
+      if (op === 3) ask(Op.LdbResumed, 0, 0);
+      return 0;
+    },
+  };
+
+  /**
+   * A run under the Lua debugger: the script is compiled on its own (its helpers become its
+   * environment instead of text in front of it, so its lines and locals are the script's own).
+   * Payload: an argument block of [source, body, prelude, fixup, time limit, ...KEYS, ...ARGV].
+   */
+  const debugRun = (d: Buffer, nkeys: number): Buffer => {
+    const all = readArgsBlock(d, 0);
+    const [source, body, prelude, fixup, limit] = all;
+    const keys = all.slice(5, 5 + nkeys);
+    const args = all.slice(5 + nkeys);
+    const block = Buffer.alloc(argsBlockLength(keys, args));
+    writeArgsBlock(block, 0, keys, args);
+    vm.ldbBegin(source, Number(limit));
+    try {
+      const ref = vm.compile(body);
+      if (typeof ref !== 'number') return Buffer.from(vm.lastOutput());
+      try {
+        if (!vm.ldbPrepare(ref, prelude, fixup)) {
+          const text = 'ERR the Lua debugger could not prepare the script';
+          const b = Buffer.alloc(5 + text.length);
+          b[0] = T_ERROR;
+          b.writeUInt32LE(text.length, 1);
+          b.latin1Write(text, 5);
+          return b;
+        }
+        return Buffer.from(vm.callRaw(ref, block, nkeys, -1));
+      } finally {
+        vm.release(ref);
+      }
+    } finally {
+      vm.ldbEnd();
+    }
   };
 
   const refs = new Map<string, number>();
@@ -67,6 +119,24 @@ function serve(): void {
   for (;;) {
     // Between scripts: spin a little (the next EVAL often follows at once), then sleep.
     const m = ch.receive(SPIN_IDLE_US)!;
+    if (m.op === Op.DebugRun) {
+      let out: Buffer;
+      try {
+        out = debugRun(Buffer.from(m.data), m.aux);
+      } catch (e) {
+        const text = `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`;
+        ch.area[0] = T_ERROR;
+        ch.area.writeUInt32LE(text.length, 1);
+        ch.area.latin1Write(text, 5);
+        ch.send(Op.Done, 1, 5 + text.length);
+        return;
+      }
+      if (out.length <= ch.area.length) {
+        out.copy(ch.area, 0);
+        ch.send(Op.Done, 0, out.length);
+      } else ch.send(Op.Done, 0, 0, out);
+      continue;
+    }
     if (m.op !== Op.Run) continue;
     // Run payload: [source length u32][source][args block: count u32, ([len u32][bytes])*].
     const d = m.data;

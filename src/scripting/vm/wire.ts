@@ -21,6 +21,11 @@ const T_MAP = 0x09;
 const T_SET = 0x0a;
 const T_BIG_NUMBER = 0x0b;
 const T_VERBATIM = 0x0c;
+/** An error from the script checks: the command never ran (the debugger logs it another way). */
+const T_REJECTED = 0x0d;
+
+/** A redis.call refused by the script checks before the command ran (Redis's scriptCall errors). */
+export class RejectedCall extends ReplyError {}
 
 /** Engine-originated errors (globals protection) arrive as `__RLUA_E__:<kind>[:<name>]`. */
 const ERROR_MARKER = '__RLUA_E__:';
@@ -129,7 +134,7 @@ export class ReplyEncoder {
       return;
     }
     if (r instanceof SimpleString) return this.str(T_STATUS, r.value);
-    if (r instanceof ReplyError) return this.str(T_ERROR, r.message);
+    if (r instanceof ReplyError) return this.str(r instanceof RejectedCall ? T_REJECTED : T_ERROR, r.message);
     if (r instanceof DoubleReply) {
       if (resp === 2) return this.str(T_BULK, formatDouble(r.value));
       this.head(T_DOUBLE, 8);
