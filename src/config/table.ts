@@ -265,7 +265,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   bool('rdb-save-incremental-fsync', true),
   num('rdb-key-save-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
   num('key-load-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
-  num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true, noEffect: true }),
+  num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true }),
   enm('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no'),
   bool('appendonly', false, { denyLoading: true, apply: (s, v) => persistenceConfigChanged(s, 'appendonly', v) }),
   str('appendfilename', 'appendonly.aof', { immutable: true, validate: S.validAofFilename }),
