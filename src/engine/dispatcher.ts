@@ -189,6 +189,9 @@ export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
     e = errorf(`EXECABORT Transaction discarded because of: ${why}`);
   }
   if (c.multi !== null) c.multiError = true;
+  // ASKING covers the next command even when that one is refused (an unknown command, wrong
+  // arity, NOAUTH...): cleared unless inside MULTI or the refused command is ASKING (Redis's resetClient).
+  if (c.clusterAsking && c.multi === null && cmd?.name !== 'asking') c.clusterAsking = false;
   if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);
   countError(c, e);
   c.reply(e);

@@ -290,18 +290,20 @@ export class FullSync {
   }
 
   /**
-   * The link closed. Before the whole payload arrived the sync fails (a short read: with
-   * swapdb the old data stays); after, the load goes on and PSYNC continues from it.
-   * Returns whether the sync goes on.
+   * The link closed. While the image is parsed from the socket, the sync fails as a short read
+   * (with swapdb the old data stays). Redis reads the socket only as fast as it parses, so a
+   * master that goes away mid-load is a read error there; we read ahead of the parser, and treat
+   * the lost link the same way even when the last bytes already arrived. A payload received
+   * whole ("to disk") goes on loading, and PSYNC continues from it. Returns whether the sync goes on.
    */
   linkClosed(): boolean {
     const srv = this.srv;
     if (this.over) return false;
-    if (this.complete && this.run !== null) {
+    const run = this.run;
+    if (this.complete && run !== null && !run.diskless) {
       this.linkLost = true;
       return true;
     }
-    const run = this.run;
     if (run !== null && run.diskless) {
       srv.log.warning(
         `Internal error in RDB reading offset ${run.loader.progress}, function at the replica's socket loader -> Unexpected EOF reading RDB file. Failure loading rdb format from socket, assuming connection error, resuming operation.`,
