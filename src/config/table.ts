@@ -321,6 +321,8 @@ export const CONFIG_TABLE: ConfigDef[] = [
     // Redis's resizeReplicationBacklog keeps at least 16kb.
     apply: (s, v) => {
       if (BigInt(v) < 16384n) s.config.setRaw('repl-backlog-size', '16384');
+      // At once, as Redis does (a replica that reconnects next finds the new size).
+      (s.replication as typeof s.replication | undefined)?.resizeBacklog();
     },
   }),
   num('repl-backlog-ttl', 0n, LONG_MAX, 3600),
