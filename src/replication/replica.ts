@@ -229,6 +229,10 @@ export class ReplicaOf {
       if (!accepted) return 'stop';
     }
     if (line.startsWith('+FULLRESYNC')) {
+      // The history we cached is given up (Redis discards its cached master): if this sync
+      // fails, the next attempt asks for a full one again, and our offset reads 0 meanwhile.
+      // (Not on the SYNC fallback below, which keeps it, as Redis does.)
+      this.masterReplId = null;
       const m = /^\+FULLRESYNC ([^ ]+) (-?\d+)/.exec(line);
       if (m === null || m[1].length !== 40) {
         srv.log.warning('Master replied with wrong +FULLRESYNC syntax.');
@@ -267,9 +271,6 @@ export class ReplicaOf {
   // ---- full synchronization (src/replication/full-sync.ts) --------------------------------------
 
   private fullSyncStart(replid: string | null, offset: number): void {
-    // The history we cached is given up (Redis discards its cached master): if this sync fails,
-    // the next attempt asks for a full one again, and our offset reads 0 meanwhile.
-    this.masterReplId = null;
     this.state = 'sync';
     const host: FullSyncHost = {
       repl: this.repl,
