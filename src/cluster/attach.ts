@@ -59,7 +59,11 @@ function hostFor(srv: ServerContext): ClusterHost {
     },
     replOffset() {
       const r = srv.replication;
-      return r.replicaOf !== null ? r.replicaOf.reploff : r.masterReplOffset;
+      const ro = r.replicaOf;
+      if (ro === null) return r.masterReplOffset;
+      // Redis's replicationGetSlaveOffset: the master client's or the cached master's offset, 0
+      // without either (during a full sync: other nodes see the replica loading).
+      return ro.master !== null || ro.masterReplId !== null ? ro.reploff : 0;
     },
     replicateFrom: (ip, port) => srv.replication.setMaster(ip, port),
     stopReplicating: () => srv.replication.unsetMaster(),

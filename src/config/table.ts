@@ -265,7 +265,7 @@ export const CONFIG_TABLE: ConfigDef[] = [
   bool('rdb-save-incremental-fsync', true),
   num('rdb-key-save-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
   num('key-load-delay', INT_MIN, INT_MAX, 0, { hidden: true }),
-  num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true, noEffect: true }),
+  num('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * MB, { hidden: true }),
   enm('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no'),
   bool('appendonly', false, { denyLoading: true, apply: (s, v) => persistenceConfigChanged(s, 'appendonly', v) }),
   str('appendfilename', 'appendonly.aof', { immutable: true, validate: S.validAofFilename }),
@@ -321,6 +321,8 @@ export const CONFIG_TABLE: ConfigDef[] = [
     // Redis's resizeReplicationBacklog keeps at least 16kb.
     apply: (s, v) => {
       if (BigInt(v) < 16384n) s.config.setRaw('repl-backlog-size', '16384');
+      // At once, as Redis does (a replica that reconnects next finds the new size).
+      (s.replication as typeof s.replication | undefined)?.resizeBacklog();
     },
   }),
   num('repl-backlog-ttl', 0n, LONG_MAX, 3600),

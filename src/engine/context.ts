@@ -154,6 +154,7 @@ export interface ServerContext {
   forcePropagation: boolean;
   batchClock: number;
   loading: boolean;
+  asyncLoading: boolean;
   diskError: ReplyError | null;
   shuttingDown: boolean;
   replicaGate: ReplicaGate | null;

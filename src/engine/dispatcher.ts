@@ -120,8 +120,12 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   // replica-serve-stale-data no: while the link is down only commands flagged 'stale' run.
   if (gate !== null && !gate.linkUp && !gate.serveStale && !c.isMaster && isDenyStale(c, cmd, flags)) return reject(c, cmd, MASTERDOWN);
-  // The dataset is loading: only commands flagged 'loading' run.
-  if (srv.loading && !(flags & F.LOADING)) return reject(c, cmd, LOADING);
+  // The dataset is loading: only commands flagged 'loading' run. Loading a full sync beside the
+  // old dataset (async loading), only the no_async_loading ones are refused. EXEC counts the
+  // commands it queued (Redis's is_denyloading_command / is_deny_async_loading_command).
+  if (srv.loading) {
+    if (srv.asyncLoading ? denied(c, cmd, flags, F.NO_ASYNC_LOADING, true) : denied(c, cmd, flags, F.LOADING, false)) return reject(c, cmd, LOADING);
+  }
   // A script runs past busy-reply-threshold: only commands flagged allow_busy (SCRIPT KILL...).
   if (srv.busyScript !== null && !(flags & F.ALLOW_BUSY)) return reject(c, cmd, srv.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
@@ -152,6 +156,12 @@ export function dispatch(c: Client, argv: string[]): void {
   // counter check when nothing is ready. Not while a script is busy: keys it made ready so far
   // are served when it ends (Redis >= 7.2 checks isInsideYieldingLongCommand), or it would not be atomic.
   if (srv.busyScript === null) handleReadyKeys(srv);
+}
+
+/** Whether `flag` (when `present`, else its absence) refuses the command or one EXEC would run. */
+function denied(c: Client, cmd: Command, flags: number, flag: number, present: boolean): boolean {
+  if (((flags & flag) !== 0) === present) return true;
+  return cmd.name === 'exec' && c.multi !== null && c.multi.some((q) => ((q.flags & flag) !== 0) === present);
 }
 
 /** Not flagged 'stale', or an EXEC whose queue holds such a command (Redis's is_denystale_command). */
@@ -187,6 +197,9 @@ export function reject(c: Client, cmd: Command | null, e: ReplyError): void {
     e = errorf(`EXECABORT Transaction discarded because of: ${why}`);
   }
   if (c.multi !== null) c.multiError = true;
+  // ASKING covers the next command even when that one is refused (an unknown command, wrong
+  // arity, NOAUTH...): cleared unless inside MULTI or the refused command is ASKING (Redis's resetClient).
+  if (c.clusterAsking && c.multi === null && cmd?.name !== 'asking') c.clusterAsking = false;
   if (c.tracking !== null) c.server.tracking.afterDispatch(c, cmd);
   countError(c, e);
   c.reply(e);

@@ -123,6 +123,8 @@ export class Server implements ServerContext {
   // ---- persistence (src/persistence) ----
   /** True while the dataset loads: commands without the loading flag get -LOADING. */
   loading = false;
+  /** Loading a full sync beside the old dataset (swapdb): reads go on, no_async_loading commands get -LOADING. */
+  asyncLoading = false;
   /** The MISCONF error while saving to disk fails (write commands are refused); null otherwise. */
   diskError: ReplyError | null = null;
   /** CONFIG maxmemory in bytes (0: no limit), kept as a number for the per-command check. */

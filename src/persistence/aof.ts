@@ -642,7 +642,7 @@ export class Aof {
     }
     let done = 0;
     let current = 0;
-    this.p.loading = { startMs: Date.now(), totalBytes: total, progress: () => done + current };
+    this.p.loading = { startMs: Date.now(), totalBytes: total, progress: () => done + current, async: false, rdbUsedMem: 0 };
     for (let i = 0; i < files.length; i++) {
       const f = files[i];
       const file = path.join(dir, f.name);

@@ -16,13 +16,14 @@ import { Snapshot, SnapshotOptions } from './snapshot';
 import { RdbWriteOptions } from './rdb-writer';
 import type { Propagator } from './propagator';
 import { LoadProgress } from './load-progress';
+import { IngestOptions, RdbIngest } from './rdb-ingest';
 
 const BGSAVE_RETRY_DELAY_S = 5;
 /** Milliseconds of work per slice of a background save or a load. */
 const SLICE_MS = 8;
 
 /** A load at startup: the RDB's aux fields are collected, expired keys fed to the replication backlog. */
-interface StartupLoad {
+export interface StartupLoad {
   aux: Map<string, string>;
   feedExpired: boolean;
 }
@@ -58,11 +59,19 @@ interface BgSave {
   onDone: ((ok: boolean) => void)[];
 }
 
-interface LoadingState {
+export interface LoadingState {
   startMs: number;
+  /** The image's size (0 when unknown: a full sync streamed with an EOF mark). */
   totalBytes: number;
   /** Bytes processed so far. */
   progress: () => number;
+  /**
+   * A full sync loaded beside the dataset (repl-diskless-load swapdb with the master's history):
+   * the old data keeps serving reads (INFO async_loading:1) instead of -LOADING.
+   */
+  async: boolean;
+  /** The used-mem aux field of the image (Redis's loading_rdb_used_mem), 0 until read. */
+  rdbUsedMem: number;
 }
 
 /** The server's persistence (Server.persistence; kept as a function for its many callers). */
@@ -401,14 +410,19 @@ export class Persistence {
 
   // ---- loading -------------------------------------------------------------------------------
 
-  /** A sink that stores loaded keys into the server's databases. */
-  private loadSink(expiredCounter: { n: number }, merge = false, startup: StartupLoad | null = null): LoadSink {
+  /**
+   * A sink that stores loaded keys into the server's databases, or into `dbs` (the temporary
+   * databases of a swapdb full sync). Function libraries are loaded at once, or collected into
+   * `functions` to be loaded when the temporary databases are swapped in.
+   */
+  loadSink(expiredCounter: { n: number }, merge = false, startup: StartupLoad | null = null, dbs: Db[] | null = null, functions: string[] | null = null): LoadSink {
     const srv = this.srv;
     const now = srv.clock.now();
+    const target = dbs ?? srv.keyspace.dbs;
     return {
       key: (dbId: number, key: string, val: Value, expireMs: number, access: AccessInfo) => {
-        const db = srv.keyspace.dbs[dbId];
-        if (db === undefined) throw new RdbLoadError(`FATAL: Data file was created with a Redis server configured to handle more than ${srv.keyspace.dbs.length} databases. Exiting`);
+        const db = target[dbId];
+        if (db === undefined) throw new RdbLoadError(`FATAL: Data file was created with a Redis server configured to handle more than ${target.length} databases. Exiting`);
         // A replica keeps keys whose TTL passed: its master sends their DEL (Redis's iAmMaster()).
         if (expireMs !== -1 && expireMs < now && srv.replicaGate === null) {
           expiredCounter.n++;
@@ -426,10 +440,14 @@ export class Persistence {
         return true;
       },
       functionLibrary: (code: string) => {
+        if (functions !== null) return void functions.push(code);
         if (functionStore === null) throw new RdbLoadError('The RDB file contains functions, but function support is not available');
         functionStore.load(srv, code, merge);
       },
-      aux: (k: string, v: string) => void startup?.aux.set(k, v),
+      aux: (k: string, v: string) => {
+        startup?.aux.set(k, v);
+        if (k === 'used-mem' && this.loading !== null) this.loading.rdbUsedMem = Number(v) || 0;
+      },
       // Older Redis versions could save keys without elements: skipped (first ten logged).
       emptyKey: (key: string, n: number) => {
         if (n <= 10) srv.log.warning(`RDB loading skipping empty key: ${key}`);
@@ -445,7 +463,7 @@ export class Persistence {
     return mark;
   }
 
-  private verifyChecksums(): boolean {
+  verifyChecksums(): boolean {
     return this.srv.config.bool('rdbchecksum') && !this.skipChecksumValidation;
   }
 
@@ -468,42 +486,43 @@ export class Persistence {
     const srv = this.srv;
     const expired = { n: 0 };
     const loader = new RdbLoader(buf, this.loadSink(expired, false, startup), this.loadLimits(), this.verifyChecksums());
-    this.loading = { startMs: Date.now(), totalBytes: buf.length, progress: () => loader.progress };
-    srv.loading = true;
-    const delayUs = srv.config.int('key-load-delay');
+    this.startLoading({ startMs: Date.now(), totalBytes: buf.length, progress: () => loader.progress, async: false, rdbUsedMem: 0 });
     return new Promise((resolve, reject) => {
-      const tick = () => {
-        let done: boolean;
-        try {
-          if (delayUs > 0) {
-            // Test hook (key-load-delay, as Redis): each record takes at least that long.
-            const until = performance.now() + delayUs / 1000;
-            done = loader.step(Infinity, 1);
-            while (performance.now() < until) {
-              /* spin: simulates slow loading */
-            }
-          } else done = loader.step(SLICE_MS);
-        } catch (e) {
-          this.loading = null;
-          srv.loading = false;
-          reject(e);
-          return;
-        }
-        if (!done) {
-          progress.tick(loader.progress, loader.keys - expired.n);
-          setImmediate(tick);
-          return;
-        }
-        this.loading = null;
-        srv.loading = false;
-        this.lastLoadKeysLoaded = loader.keys - expired.n;
-        this.lastLoadKeysExpired = expired.n;
-        this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
-        resolve();
-      };
       const progress = new LoadProgress(srv.log, 'RDB', buf.length);
-      setImmediate(tick);
+      const ingest = new RdbIngest(
+        loader,
+        this.ingestOptions(),
+        (err) => {
+          this.stopLoading();
+          if (err !== null) return reject(err);
+          this.lastLoadKeysLoaded = loader.keys - expired.n;
+          this.lastLoadKeysExpired = expired.n;
+          this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
+          resolve();
+        },
+        () => progress.tick(loader.progress, loader.keys - expired.n),
+      );
+      ingest.kick();
     });
+  }
+
+  /** How a load is sliced (see RdbIngest). */
+  ingestOptions(): IngestOptions {
+    const cfg = this.srv.config;
+    return { budgetMs: SLICE_MS, intervalBytes: cfg.int('loading-process-events-interval-bytes'), keyDelayUs: cfg.int('key-load-delay') };
+  }
+
+  /** The server is loading (INFO loading / async_loading; -LOADING unless async). */
+  startLoading(state: LoadingState): void {
+    this.loading = state;
+    this.srv.loading = true;
+    this.srv.asyncLoading = state.async;
+  }
+
+  stopLoading(): void {
+    this.loading = null;
+    this.srv.loading = false;
+    this.srv.asyncLoading = false;
   }
 
   /**
@@ -540,6 +559,25 @@ export class Persistence {
     srv.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
   }
 
+  /**
+   * Replaces every function library by these (a swapdb full sync swapping its data in). Returns
+   * the error of a library that could not be loaded, the old libraries restored then.
+   */
+  replaceFunctions(codes: string[]): string | null {
+    const store = functionStore;
+    if (store === null) return codes.length === 0 ? null : 'The RDB file contains functions, but function support is not available';
+    const old = store.dump(this.srv);
+    store.flush(this.srv);
+    try {
+      for (const code of codes) store.load(this.srv, code, false);
+      return null;
+    } catch (e) {
+      store.flush(this.srv);
+      for (const code of old) store.load(this.srv, code, false);
+      return errText(e);
+    }
+  }
+
   /** Empties every database (and the function libraries) before a reload. */
   emptyData(functionsToo: boolean): void {
     for (const db of this.srv.keyspace.dbs) db.flush();
@@ -553,16 +591,26 @@ export class Persistence {
     const bg = this.bg;
     const ld = this.loading;
     const out: [string, string | number][] = [];
-    out.push(['loading', ld !== null ? 1 : 0], ['async_loading', 0]);
+    out.push(['loading', ld !== null && !ld.async ? 1 : 0], ['async_loading', ld?.async ? 1 : 0]);
     if (ld !== null) {
-      const elapsed = (Date.now() - ld.startMs) / 1000;
+      // Redis's figures: the share of the size, else of the used-mem the image recorded (an
+      // estimate kept under 100%); the remaining time from whole seconds elapsed.
       const loaded = ld.progress();
-      const perc = ld.totalBytes ? (loaded / ld.totalBytes) * 100 : 0;
-      const eta = loaded ? Math.round(((ld.totalBytes - loaded) / loaded) * elapsed) : 1;
+      let perc = 0;
+      let remaining = 1;
+      if (ld.totalBytes) {
+        perc = (loaded / ld.totalBytes) * 100;
+        remaining = ld.totalBytes - loaded;
+      } else if (ld.rdbUsedMem) {
+        perc = Math.min((loaded / ld.rdbUsedMem) * 100, 99.99);
+        remaining = Math.max(ld.rdbUsedMem - loaded, 1);
+      }
+      const elapsed = Math.floor(Date.now() / 1000) - Math.floor(ld.startMs / 1000);
+      const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (loaded + 1));
       out.push(
         ['loading_start_time', Math.floor(ld.startMs / 1000)],
         ['loading_total_bytes', ld.totalBytes],
-        ['loading_rdb_used_mem', 0],
+        ['loading_rdb_used_mem', ld.rdbUsedMem],
         ['loading_loaded_bytes', loaded],
         ['loading_loaded_perc', perc.toFixed(2)],
         ['loading_eta_seconds', eta],

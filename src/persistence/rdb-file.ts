@@ -192,10 +192,16 @@ const READ_FAILURE = 'Terminating server after rdb file reading failure.';
 /**
  * Loads an RDB image record by record. step() processes records for about `budgetMs` and
  * returns true when the file is complete.
+ *
+ * The image may also arrive in pieces (a full sync read from the master's socket): construct with
+ * `partial` set, hand over more bytes with feed(), and call end() once there are no more. A
+ * record cut short by the end of the bytes so far is rolled back and parsed again once more
+ * bytes came (records have no side effect before they are complete); `starved` tells that the
+ * loader waits for bytes, `neededEnd` how many it needs at least.
  */
 export class RdbLoader {
-  readonly inp: RdbInput;
-  readonly version: number;
+  private inp: RdbInput;
+  version = -1;
   private db = 0;
   done = false;
   keys = 0;
@@ -203,14 +209,37 @@ export class RdbLoader {
   emptyKeysSkipped = 0;
   /** Byte offset where the RDB ends (an AOF may go on with commands after it). */
   endOffset = 0;
+  /** Bytes of the image dropped from the front of the working buffer (already parsed). */
+  private base = 0;
+  /** The running checksum of the parsed bytes, and where it stopped in the working buffer. */
+  private readonly crc: Crc64 | null;
+  private crcPos = 0;
+  /** Bytes handed over by feed() and not yet appended to the working buffer. */
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  private ended: boolean;
+  /** Waiting for bytes: the last record needs the image to reach `neededEnd` (absolute offset). */
+  starved = false;
+  neededEnd = 0;
+  /** The bytes from the record start that were there when the loader starved (see ready). */
+  private starvedAvail = 0;
 
   constructor(
     buf: Buffer,
     private readonly sink: LoadSink,
     private readonly limits: LoadLimits,
     private readonly verifyChecksum: boolean,
+    partial = false,
   ) {
+    this.ended = !partial;
+    this.crc = verifyChecksum ? new Crc64() : null;
     this.inp = new RdbInput(buf);
+    if (!partial) this.header();
+  }
+
+  /** Magic and version (the first 9 bytes). */
+  private header(): void {
+    const buf = this.inp.buf;
     if (buf.length < 9 || buf.latin1Slice(0, 5) !== RDB_MAGIC) throw new RdbLoadError('Wrong signature trying to load DB from file');
     const v = buf.latin1Slice(5, 9);
     this.version = /^\d{4}$/.test(v) ? parseInt(v, 10) : -1;
@@ -218,21 +247,92 @@ export class RdbLoader {
     this.inp.pos = 9;
   }
 
+  /** Bytes of the image parsed so far. */
   get progress(): number {
-    return this.inp.pos;
+    return this.base + this.inp.pos;
   }
 
-  step(budgetMs = Infinity, maxRecords = Infinity): boolean {
+  /** Bytes received so far (parsed or not). */
+  get received(): number {
+    return this.base + this.inp.end + this.queuedBytes;
+  }
+
+  /** More bytes of a partial image. */
+  feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.queued.push(chunk);
+    this.queuedBytes += chunk.length;
+  }
+
+  /** No more bytes will come: a record still cut short is an error now. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /**
+   * Whether step() can make progress: not starved, or the bytes the last record needs are there
+   * and either they doubled since (a record spanning many chunks is not parsed again for each)
+   * or no more will come.
+   */
+  get ready(): boolean {
+    if (this.done) return false;
+    if (!this.starved) return this.queuedBytes > 0 || this.inp.remaining > 0 || this.version < 0 || this.ended;
+    if (this.ended) return true;
+    const avail = this.received;
+    if (avail < this.neededEnd) return false;
+    return avail - this.progress >= 2 * this.starvedAvail;
+  }
+
+  /** Appends the queued bytes to what is left of the working buffer. */
+  private absorb(): void {
+    if (this.queuedBytes === 0) return;
+    const inp = this.inp;
+    if (this.crc !== null && inp.pos > this.crcPos) this.crc.update(inp.buf, this.crcPos, inp.pos);
+    const rest = inp.buf.subarray(inp.pos, inp.end);
+    const parts = rest.length > 0 ? [rest, ...this.queued] : this.queued;
+    const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, rest.length + this.queuedBytes);
+    this.base += inp.pos;
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.inp = new RdbInput(buf);
+    this.crcPos = 0;
+  }
+
+  /**
+   * Parses records for about budgetMs, at most maxRecords of them and about maxBytes of input
+   * (Redis's loading-process-events-interval-bytes). Returns true when the image is complete.
+   */
+  step(budgetMs = Infinity, maxRecords = Infinity, maxBytes = Infinity): boolean {
+    if (this.done) return true;
+    this.absorb();
+    if (this.version < 0) {
+      if (this.inp.remaining < 9 && !this.ended) {
+        this.starve(9);
+        return false;
+      }
+      this.header();
+    }
+    this.starved = false;
     const t0 = performance.now();
+    const startPos = this.inp.pos;
     let n = 0;
+    let recordStart = this.inp.pos;
     try {
       while (!this.done) {
+        recordStart = this.inp.pos;
         this.record();
-        if (++n >= maxRecords || ((n & 255) === 0 && performance.now() - t0 > budgetMs)) break;
+        if (++n >= maxRecords || this.inp.pos - startPos >= maxBytes || ((n & 255) === 0 && performance.now() - t0 > budgetMs)) break;
       }
     } catch (e) {
       if (e instanceof CorruptError || e instanceof RangeError) {
-        const pos = this.inp.pos;
+        if (e.message === UNEXPECTED_END && !this.ended) {
+          // Cut short by the bytes received so far: parse this record again when more came.
+          const needed = this.inp.failedNeed;
+          this.inp.pos = recordStart;
+          this.starve(Math.max(needed, this.inp.end + 1));
+          return false;
+        }
+        const pos = this.progress;
         if (e.message === UNEXPECTED_END) {
           throw new RdbLoadError(`Unexpected EOF reading RDB file at offset ${pos}`, ['Short read or OOM loading DB. Unrecoverable error, aborting now.'], [READ_FAILURE]);
         }
@@ -242,6 +342,13 @@ export class RdbLoader {
       throw e;
     }
     return this.done;
+  }
+
+  /** Waits for the image to reach `needEnd` (an offset in the working buffer). */
+  private starve(needEnd: number): void {
+    this.starved = true;
+    this.neededEnd = this.base + needEnd;
+    this.starvedAvail = this.inp.end - this.inp.pos;
   }
 
   private record(): void {
@@ -316,12 +423,12 @@ export class RdbLoader {
       inp.need(8);
       let zero = true;
       for (let i = 0; i < 8; i++) if (inp.buf[crcEnd + i] !== 0) zero = false;
-      if (!zero && this.verifyChecksum) {
-        const expected = new Crc64().update(inp.buf, 0, crcEnd).digest();
+      if (!zero && this.verifyChecksum && this.crc !== null) {
+        const expected = this.crc.update(inp.buf, this.crcPos, crcEnd).digest();
         const got = Buffer.from(inp.buf.buffer, inp.buf.byteOffset + crcEnd, 8).readBigUInt64LE(0);
         if (expected !== got) {
           throw new RdbLoadError(
-            `Corrupt RDB file at offset ${crcEnd}: RDB CRC error`,
+            `Corrupt RDB file at offset ${this.base + crcEnd}: RDB CRC error`,
             [`Wrong RDB checksum expected: (${expected.toString(16)}) but got (${got.toString(16)}). Aborting now.`],
             [READ_FAILURE],
           );
@@ -329,7 +436,14 @@ export class RdbLoader {
       }
       inp.pos += 8;
     }
-    this.endOffset = inp.pos;
+    this.endOffset = this.base + inp.pos;
     this.done = true;
+  }
+
+  /** The bytes received after the end of the image (a partial image: an EOF mark, the stream). */
+  trailing(): Buffer {
+    const inp = this.inp;
+    const rest = inp.buf.subarray(inp.pos, inp.end);
+    return this.queuedBytes === 0 ? rest : Buffer.concat([rest, ...this.queued]);
   }
 }

@@ -64,6 +64,8 @@ function checked<T>(what: string, decode: () => T): T {
 
 export class RdbInput {
   pos = 0;
+  /** Where the last need() that ran out of bytes wanted the data to reach. */
+  failedNeed = 0;
   constructor(
     readonly buf: Buffer,
     public end = buf.length,
@@ -74,7 +76,10 @@ export class RdbInput {
   }
 
   need(n: number): void {
-    if (this.pos + n > this.end) bad(UNEXPECTED_END);
+    if (this.pos + n > this.end) {
+      this.failedNeed = this.pos + n;
+      bad(UNEXPECTED_END);
+    }
   }
 
   u8(): number {

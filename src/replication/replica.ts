@@ -7,10 +7,8 @@ import { Client } from '../engine/client';
 import type { ServerContext } from '../engine/context';
 import type { MasterLink } from '../net/master-link';
 import { respCommand } from '../persistence/aof-format';
-import { persistenceOf } from '../persistence/persistence';
-import * as R from '../persistence/rdb-format';
-import { RdbInput } from '../persistence/rdb-reader';
 import { ProtocolError, RespParser } from '../resp/parser';
+import { FullSync, FullSyncHost, SyncResult } from './full-sync';
 import type { Replication } from './replication';
 
 /** Redis's repl_state, as ROLE names it ('handshake' covers the PING..PSYNC exchange). */
@@ -25,8 +23,6 @@ export interface ReplicaGate {
 
 /** The handshake steps whose replies we wait for, in order. */
 type Step = 'ping' | 'auth' | 'port' | 'ip' | 'capa' | 'psync' | 'sync';
-
-const EOF_MARK_LEN = 40;
 
 export class ReplicaOf {
   state: LinkState = 'connect';
@@ -45,7 +41,8 @@ export class ReplicaOf {
   readonly gate: ReplicaGate;
   private steps: Step[] = [];
   private lineBuf = '';
-  private transfer: { size: number; read: number; chunks: Buffer[]; mark: string | null; tail: Buffer; header: boolean } | null = null;
+  /** The full synchronization under way (payload transfer, then loading), if any. */
+  private sync: FullSync | null = null;
   private parser: RespParser | null = null;
   /** Stream bytes read but not yet applied and handed on to our own replicas. */
   private unapplied: Buffer[] = [];
@@ -158,7 +155,7 @@ export class ReplicaOf {
   private onData(chunk: Buffer): void {
     this.lastIo = this.srv.clock.now();
     if (this.master !== null) return this.onStream(chunk);
-    if (this.transfer !== null) return this.onTransfer(chunk);
+    if (this.sync !== null) return this.sync.onData(chunk);
     // Handshake replies are lines.
     let s = this.lineBuf + chunk.latin1Slice(0, chunk.length);
     for (;;) {
@@ -169,7 +166,7 @@ export class ReplicaOf {
       const rest = this.onLine(line);
       if (rest === 'transfer') {
         this.lineBuf = '';
-        if (s.length) this.onTransfer(Buffer.from(s, 'latin1'));
+        if (s.length) (this.sync as FullSync | null)?.onData(Buffer.from(s, 'latin1'));
         return;
       }
       if (rest === 'stop') return;
@@ -232,6 +229,10 @@ export class ReplicaOf {
       if (!accepted) return 'stop';
     }
     if (line.startsWith('+FULLRESYNC')) {
+      // The history we cached is given up (Redis discards its cached master): if this sync
+      // fails, the next attempt asks for a full one again, and our offset reads 0 meanwhile.
+      // (Not on the SYNC fallback below, which keeps it, as Redis does.)
+      this.masterReplId = null;
       const m = /^\+FULLRESYNC ([^ ]+) (-?\d+)/.exec(line);
       if (m === null || m[1].length !== 40) {
         srv.log.warning('Master replied with wrong +FULLRESYNC syntax.');
@@ -267,126 +268,50 @@ export class ReplicaOf {
     return 'transfer';
   }
 
-  // ---- full synchronization --------------------------------------------------------------------
-
-  private pendingFull: { replid: string | null; offset: number } | null = null;
+  // ---- full synchronization (src/replication/full-sync.ts) --------------------------------------
 
   private fullSyncStart(replid: string | null, offset: number): void {
-    this.pendingFull = { replid, offset };
     this.state = 'sync';
-    this.transfer = { size: -1, read: 0, chunks: [], mark: null, tail: Buffer.alloc(0), header: true };
+    const host: FullSyncHost = {
+      repl: this.repl,
+      fail: () => this.fail(),
+      loaded: (r) => this.fullSyncDone(r),
+    };
+    this.sync = new FullSync(host, this.srv, replid, offset);
   }
 
   /** transfer info for INFO (master_sync_*). */
   transferInfo(): { size: number; read: number } | null {
-    const t = this.transfer;
+    const t = this.sync;
     return t === null ? null : { size: t.size < 0 ? 0 : t.size, read: t.read };
   }
 
-  private onTransfer(chunk: Buffer): void {
-    const t = this.transfer!;
-    const srv = this.srv;
-    if (t.header) {
-      // The $<len> or $EOF:<mark> line, after any keep-alive newlines.
-      let s = this.lineBuf + chunk.latin1Slice(0, chunk.length);
-      let nl: number;
-      while ((nl = s.indexOf('\n')) >= 0) {
-        const line = s.slice(0, nl).replace(/\r$/, '');
-        s = s.slice(nl + 1);
-        if (line === '') continue;
-        if (line.startsWith('-')) {
-          srv.log.warning(`MASTER aborted replication with an error: ${line.slice(1)}`);
-          this.fail();
-          return;
-        }
-        if (!line.startsWith('$')) {
-          srv.log.warning(`Bad protocol from MASTER, the first byte is not '$' (we received '${line}'), are you sure the host and port are right?`);
-          this.fail();
-          return;
-        }
-        t.header = false;
-        this.lineBuf = '';
-        if (line.startsWith('$EOF:') && line.length - 5 >= EOF_MARK_LEN) {
-          t.mark = line.slice(5, 5 + EOF_MARK_LEN);
-          srv.log.notice('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
-        } else {
-          t.size = Number(line.slice(1));
-          srv.log.notice(`MASTER <-> REPLICA sync: receiving ${t.size} bytes from master to disk`);
-        }
-        if (s.length) this.onTransfer(Buffer.from(s, 'latin1'));
-        return;
-      }
-      this.lineBuf = s;
-      return;
-    }
-    if (t.mark === null) {
-      const need = t.size - t.read;
-      const part = chunk.length > need ? chunk.subarray(0, need) : chunk;
-      t.chunks.push(part);
-      t.read += part.length;
-      if (t.read < t.size) return;
-      const rest = chunk.length > need ? chunk.subarray(need) : null;
-      this.finishTransfer(Buffer.concat(t.chunks, t.size), rest, false);
-      return;
-    }
-    t.chunks.push(chunk);
-    t.read += chunk.length;
-    // The mark may straddle chunks: compare it with the last 40 bytes received.
-    const tail = Buffer.concat([t.tail, chunk]);
-    t.tail = tail.length > EOF_MARK_LEN ? tail.subarray(tail.length - EOF_MARK_LEN) : tail;
-    if (t.tail.length === EOF_MARK_LEN && t.tail.latin1Slice(0, EOF_MARK_LEN) === t.mark) {
-      const all = Buffer.concat(t.chunks, t.read);
-      this.finishTransfer(all.subarray(0, all.length - EOF_MARK_LEN), null, true);
-    }
+  /** Loading a full sync: cluster gossip and CLUSTER SHARDS see offset 0 (Redis's replicationGetSlaveOffset). */
+  get fullSyncing(): boolean {
+    return this.sync !== null;
   }
 
-  /** The whole RDB arrived: replace the dataset with it and start the stream. */
-  private finishTransfer(rdb: Buffer, rest: Buffer | null, eofForm: boolean): void {
+  /** The dataset is the master's now: adopt its history and start the stream. */
+  private fullSyncDone(r: SyncResult): void {
     const srv = this.srv;
-    this.transfer = null;
-    const full = this.pendingFull!;
-    this.pendingFull = null;
-    srv.log.notice('MASTER <-> REPLICA sync: Flushing old data');
-    // Our own replicas follow another history from now on: they must resync.
-    this.repl.disconnectReplicas();
-    const swap = srv.config.get('repl-diskless-load') === 'swapdb';
-    const saved = swap ? srv.keyspace.dbs.map((db) => [db.dict, db.expires] as const) : null;
-    this.emptyDataset();
-    srv.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
-    const p = persistenceOf(srv);
-    try {
-      this.streamDb = readStreamDb(rdb);
-      p.loadRdbBuffer(rdb);
-    } catch (e) {
-      srv.log.warning(`Failed trying to load the MASTER synchronization DB from ${eofForm ? 'socket' : 'disk'}: ${e instanceof Error ? e.message : String(e)}`);
-      if (saved !== null) {
-        this.emptyDataset();
-        srv.keyspace.dbs.forEach((db, i) => {
-          db.dict = saved[i][0];
-          db.expires = saved[i][1];
-        });
-        srv.log.notice('MASTER <-> REPLICA sync: Discarding temporary DB in background');
-      }
-      this.fail();
+    const sync = this.sync!;
+    this.sync = null;
+    this.streamDb = r.streamDb;
+    this.masterReplId = r.replid;
+    this.reploff = r.offset;
+    this.readOff = r.offset;
+    this.repl.adoptMasterHistory(r.replid, r.offset);
+    srv.log.notice(`MASTER <-> REPLICA sync: Finished with success`);
+    if (sync.linkLost) {
+      // The link closed while we loaded: continue from here with PSYNC.
+      this.state = 'connect';
+      this.linkDown();
       return;
     }
-    this.masterReplId = full.replid;
-    this.reploff = full.offset;
-    this.readOff = full.offset;
-    this.repl.adoptMasterHistory(full.replid, full.offset);
-    srv.log.notice(`MASTER <-> REPLICA sync: Finished with success`);
     this.startStream();
     // A diskless master starts the stream once we acknowledged the payload.
-    if (eofForm) this.sendAck();
-    if (rest !== null && rest.length) this.onStream(rest);
-  }
-
-  private emptyDataset(): void {
-    const srv = this.srv;
-    for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
-    persistenceOf(srv).emptyData(true);
-    srv.keyspace.replicaKeysWithExpire = null;
-    srv.events.emit('dbFlushed', srv.keyspace.dbs);
+    if (r.eofForm) this.sendAck();
+    for (const chunk of r.after) if (this.master !== null) this.onStream(chunk);
   }
 
   // ---- the stream ------------------------------------------------------------------------------
@@ -548,7 +473,8 @@ export class ReplicaOf {
       return;
     }
     if (this.state === 'connecting') srv.log.warning(`Error condition on socket for SYNC: ${why ?? 'Connection refused'}`);
-    else if (this.state === 'sync') srv.log.warning('I/O error trying to sync with MASTER: connection lost');
+    // A full sync whose payload arrived whole goes on loading (then PSYNC continues from it).
+    if (this.sync !== null && this.sync.linkClosed()) return;
     this.resetHandshake();
   }
 
@@ -576,8 +502,8 @@ export class ReplicaOf {
   }
 
   private resetHandshake(): void {
-    this.transfer = null;
-    this.pendingFull = null;
+    this.sync?.abort();
+    this.sync = null;
     this.lineBuf = '';
     this.steps = [];
     this.state = 'connect';
@@ -593,7 +519,8 @@ export class ReplicaOf {
     this.link?.close();
     this.link = null;
     c?.close();
-    this.transfer = null;
+    this.sync?.abort();
+    this.sync = null;
     this.gate.linkUp = false;
   }
 
@@ -609,7 +536,10 @@ export class ReplicaOf {
       srv.log.warning('Timeout connecting to the MASTER...');
       this.fail();
     }
-    if (this.state === 'sync' && now - this.lastIo > timeoutMs) {
+    // While the received payload loads nothing is expected from the master; Redis sends it
+    // newlines meanwhile so that it does not time us out.
+    if (this.sync?.loading) this.link?.write(Buffer.from('\n'));
+    if (this.state === 'sync' && !this.sync?.received && now - this.lastIo > timeoutMs) {
       srv.log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
       this.fail();
     }
@@ -624,22 +554,4 @@ export class ReplicaOf {
     }
     if (this.state === 'connected') this.sendAck();
   }
-}
-
-/** The repl-stream-db aux field of an RDB (the db the master's stream has selected), else 0. */
-function readStreamDb(rdb: Buffer): number {
-  if (rdb.length < 9) return 0;
-  const inp = new RdbInput(rdb);
-  inp.pos = 9;
-  try {
-    while (inp.remaining > 0 && inp.buf[inp.pos] === R.OP_AUX) {
-      inp.pos++;
-      const k = inp.string();
-      const v = inp.string();
-      if (k === 'repl-stream-db') return Number(v) >= 0 ? Number(v) : 0;
-    }
-  } catch {
-    /* a bad header is reported by the loader */
-  }
-  return 0;
 }

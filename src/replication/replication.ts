@@ -299,6 +299,14 @@ export class Replication implements PropagationTarget {
     return Buffer.concat(chunks);
   }
 
+  /** repl-backlog-size changed: the backlog keeps its most recent bytes that fit. */
+  resizeBacklog(): void {
+    const b = this.backlog;
+    if (b === null) return;
+    const size = Math.max(16384, this.srv.config.int('repl-backlog-size'));
+    if (size !== b.size) b.resize(size);
+  }
+
   private createBacklog(): void {
     this.backlog = new Backlog(Math.max(16384, this.srv.config.int('repl-backlog-size')), this.masterReplOffset + 1);
   }
@@ -578,8 +586,7 @@ export class Replication implements PropagationTarget {
     }
     const b = this.backlog;
     if (b !== null) {
-      const size = Math.max(16384, cfg.int('repl-backlog-size'));
-      if (size !== b.size) b.resize(size);
+      this.resizeBacklog();
       const ttl = cfg.int('repl-backlog-ttl');
       if (this.replicas.length === 0 && this.replicaOf === null && ttl > 0 && clockNow - this.noReplicasSince > ttl * 1000) {
         this.changeReplId();

@@ -390,7 +390,7 @@ function endRun(st: ScriptingState, ks: Keyspace, outerSnapshot: number | null):
 
 /** Whether the caller can wait for its reply while the event loop serves others. */
 function canWait(c: Client): boolean {
-  return (c.kind === 'tcp' || c.kind === 'embedded') && !c.inExec && c.server.callDepth === 1 && !c.server.loading;
+  return (c.kind === 'tcp' || c.kind === 'embedded') && !c.inExec && c.server.callDepth === 1 && (!c.server.loading || c.server.asyncLoading);
 }
 
 function finalReply(v: LuaValue, run: ScriptRun, caller: Client, host: RunHost): Reply {
