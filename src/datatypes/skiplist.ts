@@ -92,7 +92,7 @@ export class SkipList {
   private freeList = 0;
   // Scratch path reused by every update (the list is single-threaded).
   private readonly update = new Int32Array(MAX_LEVEL);
-  private readonly rank = new Float64Array(MAX_LEVEL);
+  private readonly rank = new Int32Array(MAX_LEVEL);
 
   constructor() {
     const buf = new ArrayBuffer(INITIAL_CAPACITY * STRIDE * 4);
@@ -398,12 +398,17 @@ export class SkipList {
     let r = 0;
     let i = this.level - 1;
     // Levels 3 and up through the upper blocks, then 2, 1, 0 straight from the records.
+    const upper = this.upper;
+    const upperAt = this.upperAt;
     for (; i >= 3; i--) {
-      let f = this.nextAt(p, i);
-      while (f !== 0 && (f64[f * 4] < score || (f64[f * 4] === score && members[f] < member))) {
-        r += this.spanAt(p, i);
+      const off = (i - 3) << 1;
+      let f = upper[upperAt[p] + off];
+      while (f !== 0) {
+        const s = f64[f * 4];
+        if (s > score || (s === score && members[f] >= member)) break;
+        r += upper[upperAt[p] + off + 1];
         p = f;
-        f = this.nextAt(p, i);
+        f = upper[upperAt[p] + off];
       }
       rank[i] = r;
       update[i] = p;
@@ -431,8 +436,6 @@ export class SkipList {
       this.level = level;
     }
     const r0 = rank[0];
-    const upper = this.upper;
-    const upperAt = this.upperAt;
     for (let j = 0; j < level; j++) {
       const u = update[j];
       const skipped = r0 - rank[j];
@@ -474,11 +477,16 @@ export class SkipList {
     const members = this.members;
     let p = 0;
     let i = this.level - 1;
+    const upper = this.upper;
+    const upperAt = this.upperAt;
     for (; i >= 3; i--) {
-      let f = this.nextAt(p, i);
-      while (f !== 0 && (f64[f * 4] < score || (f64[f * 4] === score && members[f] < member))) {
+      const off = (i - 3) << 1;
+      let f = upper[upperAt[p] + off];
+      while (f !== 0) {
+        const s = f64[f * 4];
+        if (s > score || (s === score && members[f] >= member)) break;
         p = f;
-        f = this.nextAt(p, i);
+        f = upper[upperAt[p] + off];
       }
       update[i] = p;
     }
