@@ -9,7 +9,7 @@ import {
   ListpackLimits,
   LexRange,
   ScoreRange,
-  ZNode,
+  ZEntry,
   ZSet,
   ZADD_GT,
   ZADD_INCR,
@@ -436,7 +436,7 @@ function zrangestore(c: Client, argv: string[]): Reply {
 // Pops
 
 /** Pops up to count from z (already known non-empty), emitting events; deletes when emptied. */
-function popFrom(c: Client, key: string, z: ZSet, max: boolean, count: number, visit: (n: ZNode) => void): void {
+function popFrom(c: Client, key: string, z: ZSet, max: boolean, count: number, visit: (n: ZEntry) => void): void {
   const db = c.db;
   let popped = 0;
   while (popped < count) {
@@ -607,7 +607,7 @@ function zrandmember(c: Client, argv: string[]): Reply {
   const picked = new Set<string>();
   if (l * 3 > size) {
     // Close to the whole set: drop random members until count remain.
-    const all: ZNode[] = [...z];
+    const all: ZEntry[] = [...z];
     for (let i = all.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [all[i], all[j]] = [all[j], all[i]];

@@ -10,9 +10,15 @@
 import { Collection } from './value';
 import { Dict } from './dict';
 import * as P from './packed';
-import { LexRange, lexGteMin, lexLteMax, lexRangeEmpty, ScoreRange, scoreGteMin, scoreLteMax, scoreRangeEmpty, SkipList, ZNode } from './skiplist';
+import { LexRange, lexGteMin, lexLteMax, lexRangeEmpty, ScoreRange, scoreGteMin, scoreLteMax, scoreRangeEmpty, SkipList, ZNodeId } from './skiplist';
 
-export { LEX_MAX, LexRange, ScoreRange, ZNode } from './skiplist';
+export { LEX_MAX, LexRange, ScoreRange } from './skiplist';
+
+/** One element, as pop(), random() and iteration hand it out. */
+export interface ZEntry {
+  readonly member: string;
+  readonly score: number;
+}
 
 /** zset-max-listpack-entries / zset-max-listpack-value. */
 export interface ListpackLimits {
@@ -33,10 +39,10 @@ export const ZADD_INCR = 16;
  */
 export type ZAddOutcome = 'added' | 'updated' | 'same' | 'nop' | 'nan';
 
-/** The skiplist encoding. */
+/** The skiplist encoding: member -> skiplist node, and the skiplist. */
 class Big {
-  readonly dict = new Dict<ZNode>();
-  readonly zsl = new SkipList();
+  readonly dict = new Dict<ZNodeId>();
+  zsl = new SkipList();
 }
 
 /** The score of the pair whose member entry is at p. */
@@ -123,13 +129,13 @@ function walkPacked(s: string, pos: number[], i: number, reverse: boolean, visit
 }
 
 /** Visits nodes from n on (backwards when reverse) until visit says stop. */
-function walkNodes(n: ZNode | null, reverse: boolean, visit: ZVisit): void {
-  for (; n !== null; n = reverse ? n.prev : n.forward) if (!visit(n.member, n.score)) return;
+function walkNodes(zsl: SkipList, n: ZNodeId, reverse: boolean, visit: ZVisit): void {
+  for (; n !== 0; n = reverse ? zsl.prev(n) : zsl.next(n)) if (!visit(zsl.member(n), zsl.score(n))) return;
 }
 
 /** Steps `offset` nodes on from n (backwards when reverse). */
-function skipNodes(n: ZNode | null, reverse: boolean, offset: number): ZNode | null {
-  for (; n !== null && offset > 0; offset--) n = reverse ? n.prev : n.forward;
+function skipNodes(zsl: SkipList, n: ZNodeId, reverse: boolean, offset: number): ZNodeId {
+  for (; n !== 0 && offset > 0; offset--) n = reverse ? zsl.prev(n) : zsl.next(n);
   return n;
 }
 
@@ -186,6 +192,12 @@ export class ZSet implements Collection {
     return typeof d === 'string' ? null : d.dict;
   }
 
+  /** Bytes of the skiplist's node records (MEMORY USAGE); 0 while compact. */
+  skiplistBytes(): number {
+    const d = this.data;
+    return typeof d === 'string' ? 0 : d.zsl.structureBytes;
+  }
+
   /** The packed string while compact (MEMORY USAGE), else null. */
   packed(): string | null {
     const d = this.data;
@@ -196,13 +208,16 @@ export class ZSet implements Collection {
     const d = this.data;
     const z = new ZSet(typeof d === 'string' ? 'listpack' : 'skiplist');
     if (typeof d === 'string') z.data = d; // immutable: shared safely
-    else for (let n = d.zsl.first(); n !== null; n = n.forward) z.insertNew(n.member, n.score);
+    else z.insertAll(d.zsl);
     return z;
   }
 
   score(member: string): number | undefined {
     const d = this.data;
-    if (typeof d !== 'string') return d.dict.get(member)?.score;
+    if (typeof d !== 'string') {
+      const n = d.dict.get(member);
+      return n === undefined ? undefined : d.zsl.score(n);
+    }
     const p = this.find(d, member);
     return p < 0 ? undefined : scoreAt(d, p);
   }
@@ -239,10 +254,13 @@ export class ZSet implements Collection {
     }
     const node = d.dict.get(member);
     if (node !== undefined) {
-      const cur = node.score;
-      const next = applyFlags(cur, score, flags);
-      if (typeof next !== 'number') return next;
-      score = next;
+      const cur = d.zsl.score(node);
+      // Plain ZADD skips applyFlags: its number-or-outcome result would box the double score.
+      if (flags !== 0) {
+        const next = applyFlags(cur, score, flags);
+        if (typeof next !== 'number') return next;
+        score = next;
+      }
       if (score === cur) return 'same';
       d.zsl.updateNode(node, score);
       return 'updated';
@@ -267,8 +285,9 @@ export class ZSet implements Collection {
     }
     const node = d.dict.get(member);
     if (node === undefined) return false;
-    d.zsl.delete(node.score, member);
+    d.zsl.delete(d.zsl.score(node), member);
     d.dict.delete(member);
+    this.shrinkIfSparse(d);
     return true;
   }
 
@@ -284,7 +303,7 @@ export class ZSet implements Collection {
     } else {
       const node = d.dict.get(member);
       if (node === undefined) return undefined;
-      r = d.zsl.rankOf(node.score, member) - 1;
+      r = d.zsl.rankOf(d.zsl.score(node), member) - 1;
     }
     return reverse ? this.size - 1 - r : r;
   }
@@ -298,7 +317,7 @@ export class ZSet implements Collection {
     const len = this.size;
     if (start < 0 || start >= len) return;
     const rank = reverse ? len - 1 - start : start;
-    if (typeof d !== 'string') return walkNodes(d.zsl.byRank(rank + 1), reverse, visit);
+    if (typeof d !== 'string') return walkNodes(d.zsl, d.zsl.byRank(rank + 1), reverse, visit);
     if (!reverse) {
       let p = P.first(d);
       for (let k = rank; k > 0; k--) p = P.next(d, P.next(d, p));
@@ -316,7 +335,7 @@ export class ZSet implements Collection {
     const d = this.data;
     if (typeof d !== 'string') {
       const n = reverse ? d.zsl.lastInScoreRange(r) : d.zsl.firstInScoreRange(r);
-      return walkNodes(skipNodes(n, reverse, offset), reverse, visit);
+      return walkNodes(d.zsl, skipNodes(d.zsl, n, reverse, offset), reverse, visit);
     }
     this.walkPackedFrom(d, scoreBounds(r), reverse, offset, visit);
   }
@@ -326,7 +345,7 @@ export class ZSet implements Collection {
     const d = this.data;
     if (typeof d !== 'string') {
       const n = reverse ? d.zsl.lastInLexRange(r) : d.zsl.firstInLexRange(r);
-      return walkNodes(skipNodes(n, reverse, offset), reverse, visit);
+      return walkNodes(d.zsl, skipNodes(d.zsl, n, reverse, offset), reverse, visit);
     }
     this.walkPackedFrom(d, lexBounds(r), reverse, offset, visit);
   }
@@ -337,9 +356,9 @@ export class ZSet implements Collection {
     if (typeof d === 'string') return this.packedRun(d, scoreBounds(r)).count;
     const zsl = d.zsl;
     const first = zsl.firstInScoreRange(r);
-    if (first === null) return 0;
-    const last = zsl.lastInScoreRange(r)!;
-    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
+    if (first === 0) return 0;
+    const last = zsl.lastInScoreRange(r);
+    return zsl.rankOf(zsl.score(last), zsl.member(last)) - zsl.rankOf(zsl.score(first), zsl.member(first)) + 1;
   }
 
   countInLexRange(r: LexRange): number {
@@ -347,93 +366,63 @@ export class ZSet implements Collection {
     if (typeof d === 'string') return this.packedRun(d, lexBounds(r)).count;
     const zsl = d.zsl;
     const first = zsl.firstInLexRange(r);
-    if (first === null) return 0;
-    const last = zsl.lastInLexRange(r)!;
-    return zsl.rankOf(last.score, last.member) - zsl.rankOf(first.score, first.member) + 1;
+    if (first === 0) return 0;
+    const last = zsl.lastInLexRange(r);
+    return zsl.rankOf(zsl.score(last), zsl.member(last)) - zsl.rankOf(zsl.score(first), zsl.member(first)) + 1;
   }
 
   /** Removes 0-based ranks start..end inclusive (already clamped to the set). */
   deleteRangeByRank(start: number, end: number): number {
     const d = this.data;
-    if (typeof d !== 'string') return d.zsl.deleteRangeByRank(start + 1, end + 1, (n) => d.dict.delete(n.member));
+    if (typeof d !== 'string') return this.shrinkAfter(d, d.zsl.deleteRangeByRank(start + 1, end + 1, (m) => d.dict.delete(m)));
     return this.deletePacked(d, positions(d), start, end + 1);
   }
 
   deleteRangeByScore(r: ScoreRange): number {
     const d = this.data;
-    if (typeof d !== 'string') return d.zsl.deleteRangeByScore(r, (n) => d.dict.delete(n.member));
+    if (typeof d !== 'string') return this.shrinkAfter(d, d.zsl.deleteRangeByScore(r, (m) => d.dict.delete(m)));
     const run = this.packedRun(d, scoreBounds(r));
     return this.deletePacked(d, run.pos, run.from, run.from + run.count);
   }
 
   deleteRangeByLex(r: LexRange): number {
     const d = this.data;
-    if (typeof d !== 'string') return d.zsl.deleteRangeByLex(r, (n) => d.dict.delete(n.member));
+    if (typeof d !== 'string') return this.shrinkAfter(d, d.zsl.deleteRangeByLex(r, (m) => d.dict.delete(m)));
     const run = this.packedRun(d, lexBounds(r));
     return this.deletePacked(d, run.pos, run.from, run.from + run.count);
   }
 
-  // The node API below answers a listpack from a throwaway skiplist (O(N) allocations per call):
-  // it serves the skiplist encoding and tests; commands walk with walkRank/walkScore/walkLex.
-
-  /** The node at a 0-based rank, or null. O(log N). */
-  at(rank: number): ZNode | null {
-    return rank < 0 || rank >= this.size ? null : this.list().byRank(rank + 1);
-  }
-
-  /** Lowest element; iterate on with node.forward. */
-  first(): ZNode | null {
-    return this.list().first();
-  }
-
-  /** Highest element; iterate back with node.prev. */
-  last(): ZNode | null {
-    return this.list().last();
-  }
-
-  firstInScoreRange(r: ScoreRange): ZNode | null {
-    return this.list().firstInScoreRange(r);
-  }
-
-  lastInScoreRange(r: ScoreRange): ZNode | null {
-    return this.list().lastInScoreRange(r);
-  }
-
-  firstInLexRange(r: LexRange): ZNode | null {
-    return this.list().firstInLexRange(r);
-  }
-
-  lastInLexRange(r: LexRange): ZNode | null {
-    return this.list().lastInLexRange(r);
-  }
-
   /** Removes and returns the lowest (max=false) or highest element. */
-  pop(max: boolean): ZNode | null {
+  pop(max: boolean): ZEntry | null {
     const d = this.data;
     if (typeof d === 'string') {
       const n = P.count(d);
       if (n === 0) return null;
       let p = P.first(d);
       for (let k = max ? n - 1 : 0; k > 0; k--) p = P.next(d, P.next(d, p));
-      const node = new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
+      const e = { member: P.entryAt(d, p), score: scoreAt(d, p) };
       this.data = P.splice(d, p, P.next(d, P.next(d, p)), [], -1);
-      return node;
+      return e;
     }
-    const n = max ? d.zsl.last() : d.zsl.first();
-    if (n === null) return null;
-    d.zsl.delete(n.score, n.member);
-    d.dict.delete(n.member);
-    return n;
+    const zsl = d.zsl;
+    const n = max ? zsl.last() : zsl.first();
+    if (n === 0) return null;
+    const e = { member: zsl.member(n), score: zsl.score(n) };
+    zsl.delete(e.score, e.member);
+    d.dict.delete(e.member);
+    this.shrinkIfSparse(d);
+    return e;
   }
 
-  /** Elements in order (unlinked nodes for a listpack). */
-  *[Symbol.iterator](): IterableIterator<ZNode> {
+  /** Elements in order. */
+  *[Symbol.iterator](): IterableIterator<ZEntry> {
     const d = this.data;
     if (typeof d !== 'string') {
-      for (let n = d.zsl.first(); n !== null; n = n.forward) yield n;
+      const zsl = d.zsl;
+      for (let n = zsl.first(); n !== 0; n = zsl.next(n)) yield { member: zsl.member(n), score: zsl.score(n) };
       return;
     }
-    for (let p = P.first(d); p < d.length; p = P.next(d, P.next(d, p))) yield new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
+    for (let p = P.first(d); p < d.length; p = P.next(d, P.next(d, p))) yield { member: P.entryAt(d, p), score: scoreAt(d, p) };
   }
 
   forEach(visit: (member: string, score: number) => void): void {
@@ -443,7 +432,8 @@ export class ZSet implements Collection {
       for (let i = 0; i < items.length; i += 2) visit(items[i], Number(items[i + 1]));
       return;
     }
-    for (let n = d.zsl.first(); n !== null; n = n.forward) visit(n.member, n.score);
+    const zsl = d.zsl;
+    for (let n = zsl.first(); n !== 0; n = zsl.next(n)) visit(zsl.member(n), zsl.score(n));
   }
 
   /** Stateless cursor scan over the member map (Dict.scan semantics); a listpack is visited whole. */
@@ -453,21 +443,22 @@ export class ZSet implements Collection {
       this.forEach(visit);
       return 0;
     }
-    return d.dict.scan(cursor, count, (m, n) => visit(m, n.score));
+    const zsl = d.zsl;
+    return d.dict.scan(cursor, count, (m, n) => visit(m, zsl.score(n)));
   }
 
   /** A uniformly random element, or null when empty. */
-  random(rand: () => number = Math.random): ZNode | null {
+  random(rand: () => number = Math.random): ZEntry | null {
     const d = this.data;
     if (typeof d === 'string') {
       const n = P.count(d);
       if (n === 0) return null;
       let p = P.first(d);
       for (let k = Math.floor(rand() * n); k > 0; k--) p = P.next(d, P.next(d, p));
-      return new ZNode(P.entryAt(d, p), scoreAt(d, p), 1);
+      return { member: P.entryAt(d, p), score: scoreAt(d, p) };
     }
     const m = d.dict.randomKey(rand);
-    return m === undefined ? null : d.dict.get(m)!;
+    return m === undefined ? null : { member: m, score: d.zsl.score(d.dict.get(m)!) };
   }
 
   /**
@@ -539,15 +530,25 @@ export class ZSet implements Collection {
     d.dict.set(member, d.zsl.insert(score, member));
   }
 
-  /** The skiplist: the real one, or a throwaway one built from the listpack. */
-  private list(): SkipList {
-    const d = this.data;
-    if (typeof d !== 'string') return d.zsl;
-    const zsl = new SkipList();
-    const items = P.entries(d);
-    // Highest first: each insert lands at the head, so building costs O(N).
-    for (let i = items.length - 2; i >= 0; i -= 2) zsl.insert(Number(items[i + 1]), items[i]);
-    return zsl;
+  /** Inserts every element of zsl (into an empty big set): highest first, so each lands at the head. */
+  private insertAll(zsl: SkipList): void {
+    for (let n = zsl.last(); n !== 0; n = zsl.prev(n)) this.insertNew(zsl.member(n), zsl.score(n));
+  }
+
+  /**
+   * Rebuilds the skiplist when deletions left it using under a quarter of its records, so a set
+   * that shrank gives its memory back (records are never freed one by one). Amortised O(1).
+   */
+  private shrinkIfSparse(d: Big): void {
+    const old = d.zsl;
+    if (old.capacity <= 64 || old.length >= old.capacity >> 2) return;
+    d.zsl = new SkipList();
+    this.insertAll(old);
+  }
+
+  private shrinkAfter(d: Big, removed: number): number {
+    if (removed > 0) this.shrinkIfSparse(d);
+    return removed;
   }
 
   /** walkScore/walkLex on a listpack: from the first (last) pair in b, `offset` pairs on. */
@@ -591,6 +592,6 @@ function before(sa: number, ma: string, sb: number, mb: string): boolean {
 /** The listpack of a skiplist's elements, in order. */
 function packList(zsl: SkipList): string {
   const items: string[] = [];
-  for (let n = zsl.first(); n !== null; n = n.forward) items.push(n.member, scoreText(n.score));
+  for (let n = zsl.first(); n !== 0; n = zsl.next(n)) items.push(zsl.member(n), scoreText(zsl.score(n)));
   return P.pack(items, 2);
 }

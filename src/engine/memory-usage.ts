@@ -20,8 +20,6 @@ const SLOT = 8;
 const OBJECT_HEADER = 24;
 /** One Dict entry: key, value, sequence and access slots plus two index words (at 50% load). */
 const DICT_ENTRY = 4 * SLOT + 4 * SLOT;
-/** A sorted set member's skiplist node (datatypes/skiplist.ts): member, score, prev, up, links and spans of levels 0-2. */
-const ZNODE = OBJECT_HEADER + 9 * SLOT;
 /** Fixed part of a collection object (class instance and its small arrays). */
 const COLLECTION_BASE = 64;
 /** A compact collection: its object (one or two fields) around one packed string. */
@@ -85,11 +83,12 @@ export function valueBytes(v: Value, samples: number): number {
       const z = v as ZSet;
       const packed = z.packed();
       if (packed !== null) return PACKED_BASE + stringBytes(packed.length);
+      // The skiplist's records and per-node arrays are counted whole (datatypes/skiplist.ts),
+      // the member strings and their dict entries by sample.
       return (
         COLLECTION_BASE +
-        sampled(z.size, samples, (visit) => {
-          for (let n = z.first(); n !== null; n = n.forward) if (!visit(DICT_ENTRY + ZNODE + stringBytes(n.member.length))) break;
-        })
+        z.skiplistBytes() +
+        sampled(z.size, samples, (visit) => z.walkRank(0, false, (m) => visit(DICT_ENTRY + stringBytes(m.length))))
       );
     }
     case 'stream': {

@@ -314,10 +314,11 @@ export class RdbOutput {
     // Highest first, as Redis does, so that loading inserts at the head of the skiplist.
     this.u8(R.T_ZSET_2);
     this.len(z.size);
-    for (let n = z.last(); n !== null; n = n.prev) {
-      this.string(n.member);
-      this.double(n.score);
-    }
+    z.walkRank(0, true, (m, sc) => {
+      this.string(m);
+      this.double(sc);
+      return true;
+    });
   }
 
   /** Finishes: flushes and returns the checksum bytes (zero when checksums are off). */

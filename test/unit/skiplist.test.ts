@@ -2,7 +2,7 @@
 // deletions, then every rank, every node by rank and both directions of the level-0 links.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { SkipList, ZNode } from '../../src/datatypes/skiplist';
+import { SkipList, ZNodeId } from '../../src/datatypes/skiplist';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -12,19 +12,19 @@ function lcg(seed: number): () => number {
 function check(zsl: SkipList, model: { score: number; member: string }[]): void {
   model.sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
   assert.equal(zsl.length, model.length);
-  let n: ZNode | null = zsl.first();
-  let prev: ZNode | null = null;
+  let n: ZNodeId = zsl.first();
+  let prev: ZNodeId = 0;
   for (let i = 0; i < model.length; i++) {
-    assert.ok(n !== null);
-    assert.equal(n.member, model[i].member);
-    assert.equal(n.score, model[i].score);
-    assert.equal(n.prev, prev);
-    assert.equal(zsl.rankOf(n.score, n.member), i + 1);
+    assert.notEqual(n, 0);
+    assert.equal(zsl.member(n), model[i].member);
+    assert.equal(zsl.score(n), model[i].score);
+    assert.equal(zsl.prev(n), prev);
+    assert.equal(zsl.rankOf(zsl.score(n), zsl.member(n)), i + 1);
     assert.equal(zsl.byRank(i + 1), n);
     prev = n;
-    n = n.forward;
+    n = zsl.next(n);
   }
-  assert.equal(n, null);
+  assert.equal(n, 0);
   assert.equal(zsl.last(), prev);
 }
 
@@ -32,7 +32,7 @@ test('ranks, links and levels stay right through inserts, updates and deletes', 
   const rnd = lcg(7);
   const zsl = new SkipList();
   const model: { score: number; member: string }[] = [];
-  const nodes = new Map<string, ZNode>();
+  const nodes = new Map<string, ZNodeId>();
   for (let step = 0; step < 6000; step++) {
     const op = rnd();
     const member = `m${Math.floor(rnd() * 1500)}`;
@@ -46,7 +46,7 @@ test('ranks, links and levels stay right through inserts, updates and deletes', 
       zsl.updateNode(node, score);
       model.find((e) => e.member === member)!.score = score;
     } else {
-      assert.equal(zsl.delete(node.score, member), true);
+      assert.equal(zsl.delete(zsl.score(node), member), true);
       nodes.delete(member);
       model.splice(model.findIndex((e) => e.member === member), 1);
     }
@@ -55,7 +55,25 @@ test('ranks, links and levels stay right through inserts, updates and deletes', 
   check(zsl, model);
   // Ranks removed from the middle keep the spans of every level right.
   const removed: string[] = [];
-  zsl.deleteRangeByRank(10, 60, (n) => removed.push(n.member));
+  zsl.deleteRangeByRank(10, 60, (m) => removed.push(m));
   assert.equal(removed.length, 51);
   check(zsl, model.filter((e) => !removed.includes(e.member)));
+});
+
+test('freed records are reused and the node ids stay valid across growth', () => {
+  const zsl = new SkipList();
+  const ids = new Map<string, ZNodeId>();
+  // Enough inserts to grow the record buffer several times and to give some nodes upper levels.
+  for (let i = 0; i < 5000; i++) ids.set(`m${i}`, zsl.insert(i % 97, `m${i}`));
+  for (const [m, id] of ids) assert.equal(zsl.member(id), m);
+  const cap = zsl.capacity;
+  for (let i = 0; i < 2500; i++) assert.equal(zsl.delete(i % 97, `m${i}`), true);
+  for (let i = 0; i < 2500; i++) zsl.insert(-i, `n${i}`);
+  assert.equal(zsl.capacity, cap);
+  assert.equal(zsl.length, 5000);
+  assert.equal(zsl.member(zsl.first()), 'n2499');
+  // n1..n2499 score below 0; at score 0 the remaining m-members with i % 97 === 0 sort before n0.
+  let zeros = 0;
+  for (let i = 2500; i < 5000; i++) if (i % 97 === 0) zeros++;
+  assert.equal(zsl.rankOf(0, 'n0'), 2499 + zeros + 1);
 });

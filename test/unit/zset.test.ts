@@ -33,6 +33,27 @@ function entries(z: ZSet): Entry[] {
   return [...z].map((n) => [n.member, n.score] as Entry);
 }
 
+/** The member at a 0-based rank, through the walk API. */
+function memberAt(z: ZSet, i: number): string | undefined {
+  let out: string | undefined;
+  z.walkRank(i, false, (m) => ((out = m), false));
+  return out;
+}
+
+/** The first (last when reverse) member with a score in r. */
+function edgeInScore(z: ZSet, r: ScoreRange, reverse: boolean): string | undefined {
+  let out: string | undefined;
+  z.walkScore(r, reverse, 0, (m) => ((out = m), false));
+  return out;
+}
+
+/** Members from the highest down, through the backward links. */
+function backward(z: ZSet): string[] {
+  const out: string[] = [];
+  z.walkRank(0, true, (m) => (out.push(m), true));
+  return out;
+}
+
 test('random operations match a naive sorted array', () => {
   const rand = rng(42);
   const z = new ZSet();
@@ -85,21 +106,19 @@ test('random operations match a naive sorted array', () => {
         assert.equal(z.rank(m), i);
         assert.equal(z.rank(m, true), sorted.length - 1 - i);
         assert.equal(z.score(m), s);
-        assert.equal(z.at(i)!.member, m);
+        assert.equal(memberAt(z, i), m);
       }
       const range: ScoreRange = { min: score(), max: score(), minex: rand() < 0.5, maxex: rand() < 0.5 };
       const inRange = sorted.filter((e) => inScore(e[1], range));
       assert.equal(z.countInScoreRange(range), inRange.length);
-      assert.equal(z.firstInScoreRange(range)?.member, inRange[0]?.[0]);
-      assert.equal(z.lastInScoreRange(range)?.member, inRange[inRange.length - 1]?.[0]);
+      assert.equal(edgeInScore(z, range, false), inRange[0]?.[0]);
+      assert.equal(edgeInScore(z, range, true), inRange[inRange.length - 1]?.[0]);
     }
     if (step % 500 === 0) assert.deepEqual(entries(z), naive.sorted());
   }
   assert.deepEqual(entries(z), naive.sorted());
   // Backward links agree with the forward order.
-  const back: string[] = [];
-  for (let n = z.last(); n !== null; n = n.prev) back.push(n.member);
-  assert.deepEqual(back.reverse(), naive.sorted().map((e) => e[0]));
+  assert.deepEqual(backward(z).reverse(), naive.sorted().map((e) => e[0]));
 });
 
 test('lex ranges on equal scores', () => {
@@ -108,7 +127,7 @@ test('lex ranges on equal scores', () => {
   const lex = (min: string, minex: boolean, max: string, maxex: boolean) => {
     const r = { min, max, minex, maxex };
     const out: string[] = [];
-    for (let n = z.firstInLexRange(r); n !== null && (maxex ? n.member < max : n.member <= max); n = n.forward) out.push(n.member);
+    z.walkLex(r, false, 0, (m) => (maxex ? m < max : m <= max) && (out.push(m), true));
     assert.equal(z.countInLexRange(r), out.length);
     return out;
   };
@@ -117,7 +136,9 @@ test('lex ranges on equal scores', () => {
   assert.deepEqual(lex('b', false, 'b\xff', false), ['b', 'b\xff']);
   assert.deepEqual(lex('\xff', false, LEX_MAX, false), ['\xff']);
   assert.deepEqual(lex('', false, '', true), []);
-  assert.equal(z.lastInLexRange({ min: '', max: 'b', minex: false, maxex: true })!.member, 'aa');
+  let last: string | undefined;
+  z.walkLex({ min: '', max: 'b', minex: false, maxex: true }, true, 0, (m) => ((last = m), false));
+  assert.equal(last, 'aa');
 });
 
 test('ZADD flags, INCR and NaN', () => {
@@ -183,4 +204,21 @@ test('scan visits every member once; random picks members', () => {
   assert.equal(seen.get('m20'), 3);
   for (let i = 0; i < 20; i++) assert.ok(z.has(z.random()!.member));
   assert.equal(new ZSet().random(), null);
+});
+
+test('a big set that shrinks gives its skiplist records back and keeps order and ranks', () => {
+  const z = new ZSet();
+  for (let i = 0; i < 10_000; i++) z.set(`m${i}`, i % 100, BIG);
+  const full = z.skiplistBytes();
+  for (let i = 0; i < 9_900; i++) assert.equal(z.delete(`m${i}`), true);
+  assert.ok(z.skiplistBytes() < full / 4, `${z.skiplistBytes()} of ${full}`);
+  assert.equal(z.size, 100);
+  const members = [...z].map((e) => e.member);
+  assert.deepEqual(members, Array.from({ length: 100 }, (_, i) => `m${9_900 + i}`).sort((a, b) => z.score(a)! - z.score(b)! || (a < b ? -1 : 1)));
+  members.forEach((m, i) => assert.equal(z.rank(m), i));
+  // Updates and pops after the rebuild go through the new node ids.
+  z.set('m9999', -1, BIG);
+  assert.equal(z.rank('m9999'), 0);
+  assert.deepEqual(z.pop(false), { member: 'm9999', score: -1 });
+  assert.equal(z.size, 99);
 });
