@@ -78,14 +78,10 @@ export function entries(s: string): string[] {
   return out;
 }
 
-function writeLen(buf: Buffer, p: number, n: number): number {
-  if (n < LONG) {
-    buf[p] = n;
-    return p + 1;
-  }
-  buf[p] = LONG;
-  buf.writeUInt32BE(n, p + 1);
-  return p + 5;
+/** The header of a length (or count) n, as chars. */
+function header(n: number): string {
+  if (n < LONG) return String.fromCharCode(n);
+  return String.fromCharCode(LONG, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
 /** A packed list of `items` (count = items.length / per: a hash counts field-value pairs). */
@@ -95,23 +91,19 @@ export function pack(items: readonly string[], per = 1): string {
 
 /**
  * `s` with the entries between positions from and to (from <= to, on entry boundaries) replaced
- * by `items`, and the count changed by `delta`. Built in one Buffer, read back as one flat string.
+ * by `items`, and the count changed by `delta`. Concatenated by V8 (a rope of the kept parts and
+ * the new entries), then flattened at once: one copy into one new flat string, which keeps
+ * nothing of `s` alive. (Through a Buffer, a change cost three copies and a Buffer.)
  */
 export function splice(s: string, from: number, to: number, items: readonly string[], delta: number): string {
-  const total = count(s) + delta;
   const body = first(s);
-  let size = headerLen(total) + (from - body) + (s.length - to);
-  for (let i = 0; i < items.length; i++) size += headerLen(items[i].length) + items[i].length;
-  const buf = Buffer.allocUnsafe(size);
-  let p = writeLen(buf, 0, total);
-  if (from > body) p += buf.latin1Write(from - body === s.length - body ? s.slice(body) : s.slice(body, from), p);
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i];
-    p = writeLen(buf, p, it.length);
-    if (it.length > 0) p += buf.latin1Write(it, p);
-  }
-  if (to < s.length) p += buf.latin1Write(s.slice(to), p);
-  return buf.latin1Slice(0, size);
+  let r = header(count(s) + delta);
+  if (from > body) r += s.slice(body, from);
+  for (let i = 0; i < items.length; i++) r += header(items[i].length) + items[i];
+  if (to < s.length) r += s.slice(to);
+  // Reading a char of a rope makes V8 flatten it in place: the slices of `s` are let go now.
+  r.charCodeAt(0);
+  return r;
 }
 
 /** Bytes the packed string takes in V8's heap (header and chars, 8-byte aligned). */

@@ -327,3 +327,26 @@ test('list: a packed list and its move to a deque behave as an array', () => {
     assert.deepEqual([...l.clone()], a);
   }
 });
+
+test('packed strings: a splice keeps nothing of the string it came from alive', () => {
+  // splice() concatenates slices of its input; unless the result is flattened at once, it would
+  // hold the whole old string (and, change after change, every older one).
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const vm = require('node:vm') as typeof import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  // Warm splice up so the optimized code is what is checked too.
+  let s = P.pack(Array.from({ length: 100 }, (_, i) => `member:${i}`));
+  for (let i = 0; i < 50_000; i++) s = P.splice(P.splice(s, P.first(s), P.next(s, P.first(s)), [], -1), s.length, s.length, [`m:${i}`], 1);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const kept: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const big = P.pack(['y'.repeat(1_000_000) + i, 's'.repeat(50) + i]);
+    kept.push(P.splice(big, P.first(big), P.next(big, P.first(big)), [], -1));
+  }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 10_000_000, `40 spliced strings of 52 chars hold ${grown} bytes`);
+  assert.deepEqual(P.entries(kept[7]), ['s'.repeat(50) + 7]);
+});
