@@ -208,9 +208,10 @@ test('CONFIG SET appendonly yes at runtime starts the AOF with a base of the cur
 
 test('BGREWRITEAOF while one runs, and BGSAVE while a rewrite runs (scheduled)', async () => {
   const dir = tmpDir();
-  const s = await startServer({ port: null, dir, appendonly: 'yes' });
-  await s.call('SET', 'k', 'v');
-  // In-process calls run before the rewrite's first slice: it is still in progress.
+  const s = await startServer({ port: null, dir, appendonly: 'yes', enableDebugCommand: 'yes' });
+  // Enough keys that the rewrite takes many slices of the event loop: the next few calls (each
+  // waits one turn for the AOF) find it still running, however loaded the machine is.
+  await s.call('DEBUG', 'POPULATE', '300000');
   assert.equal(await s.call('BGREWRITEAOF'), 'Background append only file rewriting started');
   await assert.rejects(s.call('BGREWRITEAOF'), /ERR Background append only file rewriting already in progress/);
   await assert.rejects(s.call('BGSAVE'), /ERR Another child process is active \(AOF\?\): can't BGSAVE right now/);
