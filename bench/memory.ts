@@ -122,64 +122,91 @@ export async function loadMany(port: number, count: number, make: (i: number) =>
 
 
 /** What one scenario loads, and how many keys DBSIZE must report afterwards. */
-interface Scenario {
+/**
+ * What a scenario's target applies to: `growth` (RSS growth while loading, respite / redis),
+ * `total` (RSS once loaded, respite / redis), `absolute` (respite's RSS in MB, empty server), or
+ * `values` (respite's RSS after MEMORY PURGE over the size of the values, large values).
+ */
+export type Measure = 'growth' | 'total' | 'absolute' | 'values';
+
+export interface Scenario {
   name: string;
   what: string;
   target: number | null;
+  measure: Measure;
+  /** Keys (or values) loaded for a run of n; the empty server and large values ignore n. */
+  count?: (n: number) => number;
   load(port: number, n: number): Promise<number>;
 }
 
 const five = [0, 1, 2, 3, 4];
+const LARGE_VALUES = 600;
 export const SCENARIOS: Scenario[] = [
-  { name: 'empty', what: 'empty server (absolute RSS, MB)', target: null, load: async () => 0 },
-  { name: 'strings', what: 'N string keys, 16-byte keys and values', target: 1.5, load: async (p, n) => (await loadKeys(p, n), n) },
+  { name: 'empty', what: 'empty server (respite RSS, MB)', target: 40, measure: 'absolute', count: () => 0, load: async () => 0 },
+  // Issue 16 asks for the RSS of the loaded server (the empty server's RSS included).
+  { name: 'strings', what: 'N string keys, 16-byte keys and values (RSS loaded)', target: 1.5, measure: 'total', load: async (p, n) => (await loadKeys(p, n), n) },
   {
     name: 'hashes',
     what: 'N hashes of 5 fields (HSET hash:<10 digits> field0 value:<8 digits> ... field4 ...)',
     target: 1.5,
+    measure: 'growth',
     load: async (p, n) => (await loadMany(p, n, (i) => ['HSET', `hash:${pad(i, 10)}`, ...five.flatMap((f) => [`field${f}`, `value:${pad(i + f, 8)}`])]), n),
   },
   {
     name: 'intsets',
     what: 'N sets of 5 integer members (SADD set:<10 digits> <5 integers>: intset)',
     target: 1.5,
+    measure: 'growth',
     load: async (p, n) => (await loadMany(p, n, (i) => ['SADD', `set:${pad(i, 10)}`, ...five.map((f) => String(i * 5 + f))]), n),
   },
   {
     name: 'sets',
     what: 'N sets of 5 string members (SADD set:<10 digits> member:<8 digits> x5: hashtable in Redis 7.0)',
     target: 1.5,
+    measure: 'growth',
     load: async (p, n) => (await loadMany(p, n, (i) => ['SADD', `set:${pad(i, 10)}`, ...five.map((f) => `member:${pad(i + f, 8)}`)]), n),
   },
   {
     name: 'zsets',
     what: 'N sorted sets of 5 members (ZADD zset:<10 digits> <i> member:<8 digits> x5)',
     target: 1.5,
+    measure: 'growth',
     load: async (p, n) => (await loadMany(p, n, (i) => ['ZADD', `zset:${pad(i, 10)}`, ...five.flatMap((f) => [String(i + f), `member:${pad(i + f, 8)}`])]), n),
   },
   {
     name: 'bigzset',
     what: 'one sorted set of N members (16-byte members)',
     target: 1.6,
+    measure: 'growth',
     load: async (p, n) => (await loadCollection(p, 'zset', 'bench:zset', n), 1),
+  },
+  {
+    name: 'bighash',
+    what: 'one hash of N fields (16-byte fields and values)',
+    target: null,
+    measure: 'growth',
+    load: async (p, n) => (await loadCollection(p, 'hash', 'bench:hash', n), 1),
   },
   {
     name: 'lists',
     what: 'N lists of 5 elements (RPUSH list:<10 digits> element:<8 digits> x5)',
     target: null,
+    measure: 'growth',
     load: async (p, n) => (await loadMany(p, n, (i) => ['RPUSH', `list:${pad(i, 10)}`, ...five.map((f) => `element:${pad(i + f, 8)}`)]), n),
+  },
+  {
+    name: 'large',
+    what: `${LARGE_VALUES} values of 1 MB through ioredis auto-pipelining (respite RSS after MEMORY PURGE / their size)`,
+    target: 1.3,
+    measure: 'values',
+    count: () => LARGE_VALUES,
+    load: async (p) => (await largeValues(p, LARGE_VALUES), LARGE_VALUES),
   },
 ];
 
-export interface ScenarioResult {
-  name: string;
-  redis: { before: number; after: number };
-  respite: { before: number; after: number; afterGc: number };
-}
-
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** 600 values of 1 MB written and read back through ioredis with auto-pipelining, then RSS. */
+/** `count` values of 1 MB written and read back through ioredis with auto-pipelining, then RSS. */
 async function largeValues(port: number, count: number): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const IORedis = require('ioredis') as typeof import('ioredis').default;
@@ -197,18 +224,21 @@ async function largeValues(port: number, count: number): Promise<void> {
   }
 }
 
-async function runScenario(name: string, n: number, start: () => Promise<BenchServer>): Promise<{ before: number; after: number; afterGc: number }> {
+/** RSS of one server (bytes) before loading, once loaded, and after MEMORY PURGE and a second. */
+export interface Sample {
+  before: number;
+  after: number;
+  afterGc: number;
+}
+
+async function runScenario(sc: Scenario, n: number, start: () => Promise<BenchServer>): Promise<Sample> {
   const srv = await start();
   try {
     // redis-server loads a dump.rdb it finds in its --dir: start from an empty keyspace.
     await command(srv.port, 'FLUSHALL');
     await settle(500);
     const before = rssBytes(srv.proc.pid!);
-    let keys = 0;
-    if (name === 'large') {
-      await largeValues(srv.port, n);
-      keys = n;
-    } else keys = await SCENARIOS.find((s) => s.name === name)!.load(srv.port, n);
+    const keys = await sc.load(srv.port, n);
     await settle(1000);
     const size = await command(srv.port, 'DBSIZE');
     if (Number(size.slice(1)) !== keys) throw new Error(`${srv.name}: DBSIZE ${size.trim()}, expected ${keys}`);
@@ -253,6 +283,71 @@ async function startRespite(): Promise<BenchServer> {
 const MB = (b: number) => (b / 1048576).toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+export interface ScenarioResult {
+  scenario: Scenario;
+  n: number;
+  rounds: { redis: Sample; respite: Sample; value: number }[];
+  /** Median over the rounds of the figure the target applies to (see Measure). */
+  value: number;
+}
+
+/** The figure a scenario's target is read against, for one round. */
+function valueOf(sc: Scenario, n: number, redis: Sample, respite: Sample): number {
+  switch (sc.measure) {
+    case 'absolute':
+      return respite.before / 1048576;
+    case 'total':
+      return respite.after / redis.after;
+    case 'values':
+      return respite.afterGc / ((sc.count?.(n) ?? n) * 1048576);
+    case 'growth':
+      return (respite.after - respite.before) / (redis.after - redis.before);
+  }
+}
+
+/** Runs the named scenarios (all by default), `rounds` times each, redis-server then respite. */
+export async function memorySuite(n: number, rounds: number, names?: string[], log: (s: string) => void = () => undefined): Promise<ScenarioResult[]> {
+  const out: ScenarioResult[] = [];
+  for (const sc of SCENARIOS.filter((x) => !names || names.includes(x.name))) {
+    const count = sc.count?.(n) ?? n;
+    const res: ScenarioResult = { scenario: sc, n: count, rounds: [], value: NaN };
+    for (let r = 0; r < rounds; r++) {
+      const redis = await runScenario(sc, count, startRedis);
+      const respite = await runScenario(sc, count, startRespite);
+      const value = valueOf(sc, count, redis, respite);
+      res.rounds.push({ redis, respite, value });
+      log(`memory ${sc.name} round ${r + 1}: redis ${MB(redis.before)} -> ${MB(redis.after)} MB, respite ${MB(respite.before)} -> ${MB(respite.after)} MB (${MB(respite.afterGc)} after PURGE): ${value.toFixed(2)}`);
+    }
+    res.value = median(res.rounds.map((x) => x.value));
+    out.push(res);
+  }
+  return out;
+}
+
+const unit = (m: Measure) => (m === 'absolute' ? ' MB' : 'x');
+
+/** Markdown table of a memory suite's results (the median round of each scenario). */
+export function memoryTable(results: ScenarioResult[]): string[] {
+  const lines = [
+    '| scenario | redis before → after (growth) | respite before → after (growth) | respite after MEMORY PURGE (growth) | growth ratio | total ratio | target | per round |',
+    '|---|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const r of results) {
+    const sc = r.scenario;
+    const mid = [...r.rounds].sort((a, b) => a.value - b.value)[r.rounds.length >> 1];
+    const { redis, respite } = mid;
+    const g1 = redis.after - redis.before;
+    const g2 = respite.after - respite.before;
+    const growth = sc.measure === 'absolute' ? '' : `${(g2 / g1).toFixed(2)}x`;
+    const fig = `${r.value.toFixed(sc.measure === 'absolute' ? 1 : 2)}${unit(sc.measure)}`;
+    const target = sc.target === null ? '' : `${sc.measure === 'absolute' ? 'RSS' : sc.measure} ${fig} <= ${sc.target}${unit(sc.measure)}: ${r.value <= sc.target ? 'met' : '**not met**'}`;
+    lines.push(
+      `| ${sc.name}: ${sc.what.replace(/\bN\b/g, r.n.toLocaleString('en-US'))} | ${MB(redis.before)} → ${MB(redis.after)} MB (${MB(g1)}) | ${MB(respite.before)} → ${MB(respite.after)} MB (${MB(g2)}) | ${MB(respite.afterGc)} MB (${MB(respite.afterGc - respite.before)}) | ${growth} | ${(respite.after / redis.after).toFixed(2)}x | ${target} | ${r.rounds.map((x) => x.value.toFixed(2)).join(' ')} |`,
+    );
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opt = (name: string, dflt: string) => {
@@ -261,31 +356,9 @@ async function main(): Promise<void> {
   };
   const rounds = Number(opt('--rounds', '1'));
   const n = Number(opt('--n', '1000000'));
-  const names = opt('--only', [...SCENARIOS.map((s) => s.name), 'large'].join(',')).split(',');
-  const lines: string[] = [];
-  const out = (s: string) => {
-    lines.push(s);
-    console.log(s);
-  };
-  out(`| scenario | round | redis before → after (growth) | respite before → after (growth) | respite after MEMORY PURGE | growth ratio |`);
-  out('|---|---:|---:|---:|---:|---:|');
-  for (const name of names) {
-    const count = name === 'large' ? 600 : name === 'empty' ? 0 : n;
-    const ratios: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const redis = await runScenario(name, count, startRedis);
-      const respite = await runScenario(name, count, startRespite);
-      const g1 = redis.after - redis.before;
-      const g2 = respite.after - respite.before;
-      const g2gc = respite.afterGc - respite.before;
-      const ratio = name === 'empty' ? respite.before / redis.before : name === 'large' ? respite.afterGc / (600 * 1048576) : g2 / g1;
-      ratios.push(ratio);
-      out(`| ${name} | ${r + 1} | ${MB(redis.before)} → ${MB(redis.after)} (${MB(g1)}) | ${MB(respite.before)} → ${MB(respite.after)} (${MB(g2)}) | ${MB(respite.afterGc)} (${MB(g2gc)}) | ${ratio.toFixed(2)}x |`);
-    }
-    if (rounds > 1) out(`| ${name} | median | | | | ${median(ratios).toFixed(2)}x |`);
-  }
-  out('');
-  out('Ratios: growth ratio respite/redis; "empty": absolute RSS ratio; "large": respite RSS after MEMORY PURGE / 600 MB of values.');
+  const only = opt('--only', '');
+  const results = await memorySuite(n, rounds, only ? only.split(',') : undefined, (s) => console.log(s));
+  console.log(['', ...memoryTable(results)].join('\n'));
 }
 
 if (require.main === module) {

@@ -1,12 +1,14 @@
 // npm run bench: redis-benchmark against the reference redis-server and respite-server side by
-// side, interleaved over several rounds, then memory for 1M keys and for a 1M-member sorted set
-// and hash; writes bench/results.md.
+// side, interleaved over several rounds, then the memory scenarios of bench/memory.ts (strings,
+// small and big collections, large values, the empty server) and startup (bench/startup.ts);
+// writes bench/results.md.
 //
-//   node dist/bench/run.js [--rounds 5] [--only SET,GET] [--quick] [--no-memory] [--memory] [--keys 1000000]
-//                          [--members 1000000] [--out file.md]
+//   node dist/bench/run.js [--rounds 5] [--only SET,GET] [--quick] [--no-memory] [--memory]
+//                          [--keys 1000000] [--memory-rounds 3] [--no-startup] [--startup-rounds 5]
+//                          [--out file.md]
 //
-// --quick (or BENCH_QUICK=1) runs a fifth of the requests, 3 rounds and no memory tests: a few
-// minutes. Server CPU per request is read from /proc/<pid>/stat around each run, for redis-server,
+// --quick (or BENCH_QUICK=1) runs a fifth of the requests, 3 rounds, no memory and no startup
+// tests: a few minutes. Server CPU per request is read from /proc/<pid>/stat around each run, for redis-server,
 // respite and (PING/SET/GET/INCR) a bare Node.js RESP server, the ceiling of a Node server.
 //
 // A benchmark is a measurement, never a test: nothing here fails on a slow result.
@@ -14,10 +16,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchTest, runBenchmark } from './redis-benchmark';
-import { BenchServer, ReferenceServer, cpuSeconds, machineInfo, rssBytes, startRedis, startReference, startRespite } from './servers';
+import { BenchServer, ReferenceServer, cpuSeconds, machineInfo, startRedis, startReference, startRespite } from './servers';
 import { SCRIPT_TESTS } from './script-tests';
 import { LEADERBOARD_TESTS } from './leaderboard-tests';
-import { command, loadCollection, loadKeys } from './memory';
+import { command, memorySuite, memoryTable, ScenarioResult } from './memory';
+import { measureStartup, startupLines, StartupResult } from './startup';
 
 /** Settings shared by the collection tests. */
 const COLLECTION = { rounds: 3, requests: { plain: 50_000, pipelined: 200_000 } };
@@ -121,7 +124,6 @@ const CPU_TARGETS: Record<Mode['key'], Record<string, number>> = {
     FCALL_10: 2.5,
   },
 };
-const MEMORY_TARGET = 2.5;
 const CLIENTS = 50;
 const KEYSPACE = 100_000;
 /** --quick (or BENCH_QUICK=1): a fifth of the requests, 3 rounds, no memory tests. */
@@ -132,8 +134,11 @@ interface Args {
   only: Set<string> | null;
   quick: boolean;
   memory: boolean;
+  /** Keys (or members) per memory scenario, and rounds of each. */
   keys: number;
-  members: number;
+  memoryRounds: number;
+  startup: boolean;
+  startupRounds: number;
   out: string;
 }
 
@@ -145,7 +150,9 @@ function parseArgs(argv: string[]): Args {
     quick,
     memory: !quick,
     keys: 1_000_000,
-    members: 1_000_000,
+    memoryRounds: 3,
+    startup: !quick,
+    startupRounds: 5,
     out: path.join(__dirname, '..', '..', 'bench', 'results.md'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -156,7 +163,10 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--no-memory') a.memory = false;
     else if (v === '--memory') a.memory = true;
     else if (v === '--keys') a.keys = Number(argv[++i]);
-    else if (v === '--members') a.members = Number(argv[++i]);
+    else if (v === '--memory-rounds') a.memoryRounds = Number(argv[++i]);
+    else if (v === '--no-startup') a.startup = false;
+    else if (v === '--startup') a.startup = true;
+    else if (v === '--startup-rounds') a.startupRounds = Number(argv[++i]);
     else if (v === '--out') a.out = argv[++i];
     else throw new Error(`unknown option ${v}`);
   }
@@ -250,86 +260,6 @@ async function throughput(args: Args): Promise<Row[]> {
   return rows;
 }
 
-interface MemoryResult {
-  keys: number;
-  redis: { baseline: number; loaded: number; usedMemory: number | null };
-  respite: { baseline: number; loaded: number };
-}
-
-async function memory(keys: number): Promise<MemoryResult> {
-  const measure = async (srv: BenchServer) => {
-    await command(srv.port, 'PING');
-    const baseline = rssBytes(srv.proc.pid!);
-    await loadKeys(srv.port, keys);
-    await new Promise((r) => setTimeout(r, 1000)); // let allocators and the GC settle
-    const dbsize = await command(srv.port, 'DBSIZE');
-    if (dbsize.startsWith(':') && Number(dbsize.slice(1)) !== keys) throw new Error(`${srv.name} holds ${dbsize.trim()} keys, expected ${keys}`);
-    return { baseline, loaded: rssBytes(srv.proc.pid!) };
-  };
-  const redis = await startRedis();
-  let r;
-  let usedMemory: number | null = null;
-  try {
-    r = await measure(redis);
-    const info = await command(redis.port, 'INFO', 'memory');
-    const m = /used_memory:(\d+)/.exec(info);
-    usedMemory = m ? Number(m[1]) : null;
-  } finally {
-    await redis.stop();
-  }
-  const respite = await startRespite();
-  let s;
-  try {
-    s = await measure(respite);
-  } finally {
-    await respite.stop();
-  }
-  return { keys, redis: { ...r, usedMemory }, respite: s };
-}
-
-interface CollectionMemory {
-  members: number;
-  /** RSS before, after the sorted set, after the hash; redis's used_memory at the same points. */
-  redis: { rss: number[]; used: number[] };
-  respite: { rss: number[] };
-}
-
-/** One sorted set then one hash of `members` 16-byte members each, loaded into each server. */
-async function collectionMemory(members: number): Promise<CollectionMemory> {
-  const settle = () => new Promise((r) => setTimeout(r, 1000));
-  const usedMemory = async (srv: BenchServer) => Number(/used_memory:(\d+)/.exec(await command(srv.port, 'INFO', 'memory'))?.[1] ?? NaN);
-  const measure = async (srv: BenchServer) => {
-    const rss = [rssBytes(srv.proc.pid!)];
-    const used = [await usedMemory(srv)];
-    for (const [kind, key, count] of [['zset', 'bench:zset', 'ZCARD'], ['hash', 'bench:hash', 'HLEN']] as const) {
-      await loadCollection(srv.port, kind, key, members);
-      await settle();
-      const size = await command(srv.port, count, key);
-      if (Number(size.slice(1)) !== members) throw new Error(`${srv.name}: ${count} ${key} is ${size.trim()}, expected ${members}`);
-      rss.push(rssBytes(srv.proc.pid!));
-      used.push(await usedMemory(srv));
-    }
-    return { rss, used };
-  };
-  const redis = await startRedis();
-  let r;
-  try {
-    await command(redis.port, 'PING');
-    r = await measure(redis);
-  } finally {
-    await redis.stop();
-  }
-  const respite = await startRespite();
-  let s;
-  try {
-    await command(respite.port, 'PING');
-    s = await measure(respite);
-  } finally {
-    await respite.stop();
-  }
-  return { members, redis: r, respite: { rss: s.rss } };
-}
-
 function fmt(n: number): string {
   // The one-client leaderboard rows run a few calls per second.
   if (n < 100) return n.toFixed(2).padStart(9);
@@ -344,7 +274,7 @@ function log(s: string): void {
   process.stdout.write(s + '\n');
 }
 
-function report(args: Args, rows: Row[], mem: MemoryResult | null, cmem: CollectionMemory | null, seconds: number, loadBefore: number): string {
+function report(args: Args, rows: Row[], mem: ScenarioResult[] | null, startup: StartupResult | null, seconds: number, loadBefore: number): string {
   const info = machineInfo();
   // Other work on the machine skews the numbers: say how busy it was.
   info['load average (1 min) before / after'] = `${loadBefore.toFixed(2)} / ${os.loadavg()[0].toFixed(2)}`;
@@ -400,31 +330,16 @@ function report(args: Args, rows: Row[], mem: MemoryResult | null, cmem: Collect
     }
   }
   if (mem) {
-    const ratio = mem.respite.loaded / mem.redis.loaded;
-    const perKey = (x: { baseline: number; loaded: number }) => ((x.loaded - x.baseline) / mem.keys).toFixed(0);
-    out.push('', `## Memory: ${mem.keys.toLocaleString('en-US')} string keys, 16-byte keys and values`, '');
-    out.push('| | redis | respite | ratio |', '| --- | ---: | ---: | ---: |');
-    out.push(`| RSS empty | ${mb(mem.redis.baseline)} | ${mb(mem.respite.baseline)} | ${(mem.respite.baseline / mem.redis.baseline).toFixed(2)}x |`);
-    out.push(`| RSS loaded | ${mb(mem.redis.loaded)} | ${mb(mem.respite.loaded)} | ${ratio.toFixed(2)}x |`);
-    out.push(`| bytes per key (RSS growth) | ${perKey(mem.redis)} | ${perKey(mem.respite)} | ${((mem.respite.loaded - mem.respite.baseline) / (mem.redis.loaded - mem.redis.baseline)).toFixed(2)}x |`);
-    if (mem.redis.usedMemory !== null) out.push(`| redis used_memory | ${mb(mem.redis.usedMemory)} | | |`);
-    out.push('', `- Memory, RSS loaded: ${ratio.toFixed(2)}x of redis; target <= ${MEMORY_TARGET}x: ${ratio <= MEMORY_TARGET ? 'met' : 'not met'}.`);
+    out.push('', `## Memory (bench/memory.ts, ${args.memoryRounds} round${args.memoryRounds === 1 ? '' : 's'} per scenario, the median round shown)`, '');
+    out.push(
+      'Each scenario starts a fresh redis-server and a fresh respite-server, loads the data, waits a second and reads RSS (/proc); then MEMORY PURGE (a full GC in respite) and a second. growth ratio: respite RSS growth / redis RSS growth; total ratio: RSS once loaded. The target column says which figure each target of issue 16 is read on.',
+      '',
+    );
+    out.push(...memoryTable(mem));
   }
-  if (cmem) {
-    const n = cmem.members;
-    out.push('', `## Memory: a ${n.toLocaleString('en-US')}-member sorted set and a ${n.toLocaleString('en-US')}-field hash, 16-byte members, fields and values`, '');
-    out.push('RSS growth while loading each collection into the same server, one after the other.', '');
-    out.push('| | redis | respite | ratio |', '| --- | ---: | ---: | ---: |');
-    const growth = (rss: number[], i: number) => rss[i] - rss[i - 1];
-    out.push(`| RSS empty | ${mb(cmem.redis.rss[0])} | ${mb(cmem.respite.rss[0])} | ${(cmem.respite.rss[0] / cmem.redis.rss[0]).toFixed(2)}x |`);
-    for (const [i, what] of [[1, 'sorted set'], [2, 'hash']] as const) {
-      const a = growth(cmem.redis.rss, i);
-      const b = growth(cmem.respite.rss, i);
-      out.push(`| ${what}: RSS growth | ${mb(a)} | ${mb(b)} | ${(b / a).toFixed(2)}x |`);
-      out.push(`| ${what}: bytes per member | ${(a / n).toFixed(0)} | ${(b / n).toFixed(0)} | |`);
-      out.push(`| ${what}: redis used_memory growth | ${mb(cmem.redis.used[i] - cmem.redis.used[i - 1])} | | |`);
-    }
-    out.push(`| RSS with both loaded | ${mb(cmem.redis.rss[2])} | ${mb(cmem.respite.rss[2])} | ${(cmem.respite.rss[2] / cmem.redis.rss[2]).toFixed(2)}x |`);
+  if (startup) {
+    out.push('', '## Startup (bench/startup.ts)', '');
+    out.push(...startupLines(startup));
   }
   return out.join('\n') + '\n';
 }
@@ -436,19 +351,18 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const loadBefore = os.loadavg()[0];
   const rows = await throughput(args);
-  let mem: MemoryResult | null = null;
+  let mem: ScenarioResult[] | null = null;
   if (args.memory) {
-    log(`memory: loading ${args.keys.toLocaleString('en-US')} keys into each server...`);
-    mem = await memory(args.keys);
-    log(`memory: redis ${mb(mem.redis.loaded)} respite ${mb(mem.respite.loaded)}`);
+    log(`memory: ${args.memoryRounds} round(s) of each scenario, ${args.keys.toLocaleString('en-US')} keys or members...`);
+    mem = await memorySuite(args.keys, args.memoryRounds, undefined, log);
   }
-  let cmem: CollectionMemory | null = null;
-  if (args.memory && args.members > 0) {
-    log(`memory: loading a ${args.members.toLocaleString('en-US')}-member sorted set and hash into each server...`);
-    cmem = await collectionMemory(args.members);
-    log(`memory: redis ${mb(cmem.redis.rss[2])} respite ${mb(cmem.respite.rss[2])}`);
+  let startup: StartupResult | null = null;
+  if (args.startup) {
+    log(`startup: ${args.startupRounds} rounds...`);
+    startup = await measureStartup(args.startupRounds, true);
+    for (const l of startupLines(startup)) log(l);
   }
-  let text = report(args, rows, mem, cmem, (Date.now() - t0) / 1000, loadBefore);
+  let text = report(args, rows, mem, startup, (Date.now() - t0) / 1000, loadBefore);
   // Hand-written analysis below the marker survives re-runs.
   if (existsSync(args.out)) {
     const old = readFileSync(args.out, 'utf8');
