@@ -5,7 +5,7 @@
 // The cache is used only when it was made for exactly this bundle (size and mtime in its header)
 // and V8 accepts it (same V8 version and flags); otherwise the bundle is compiled as usual.
 // Under a module sandbox (jest runs test files in a vm context of their own) the bundle is
-// required normally, so its code runs in the sandbox's realm like any other module.
+// evaluated by the sandbox's eval, so its code runs in the sandbox's realm like any other module.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -27,7 +27,7 @@ function header(st) {
 let script = null;
 
 function load() {
-  if (vm.runInThisContext('globalThis') !== globalThis) return require(file);
+  if (vm.runInThisContext('globalThis') !== globalThis) return sandboxed();
   // One buffer for the source and then the cache: on a VM, first touches of fresh memory are a
   // large part of a start (about 3 ms per MB), so the cache reuses the pages the source was read
   // into. ASCII (esbuild's charset: 'ascii'): latin1 skips the UTF-8 decoder.
@@ -51,12 +51,24 @@ function load() {
       // unreadable: compile normally
     }
   }
-  script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  // The file is the module already wrapped (scripts/bundle-server.mjs): its value is the function.
+  script = new vm.Script(source, { filename: file, cachedData });
   const m = new Module(file, module);
   m.filename = file;
   m.paths = Module._nodeModulePaths(__dirname);
   script.runInThisContext().call(m.exports, m.exports, Module.createRequire(file), m, file, __dirname);
   m.loaded = true;
+  return m.exports;
+}
+
+/**
+ * Under a module sandbox: the bundle evaluated by the sandbox realm's own eval, so its code runs
+ * in that realm (the file's value is the wrapped module function).
+ */
+function sandboxed() {
+  const run = (0, eval)(`${fs.readFileSync(file, 'latin1')}\n//# sourceURL=${file}`);
+  const m = { exports: {} };
+  run.call(m.exports, m.exports, require, m, file, __dirname);
   return m.exports;
 }
 
