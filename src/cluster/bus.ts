@@ -9,7 +9,7 @@ import type { BusLink } from './link';
 import { CLUSTER_SLOTS } from './slots';
 import * as M from './message';
 import { replicaMigrationStep } from './replica-migration';
-import { isIP } from 'node:net';
+import { nodeNet } from '../util/builtins';
 
 /** A manual failover must complete within this time; the master stays paused twice as long. */
 export const MF_TIMEOUT = 5000;
@@ -154,7 +154,7 @@ export function propagatePublish(cs: ClusterState, channel: string, message: str
 
 /** CLUSTER MEET and gossip: adds a node in handshake. 'invalid' for a bad address; false if one is already pending. */
 export function startHandshake(cs: ClusterState, ip: string, port: number, cport: number): boolean | 'invalid' {
-  const family = isIP(ip);
+  const family = nodeNet().isIP(ip);
   if (family === 0) return 'invalid';
   if (port <= 0 || port > 65535 || cport <= 0 || cport > 65535) return 'invalid';
   const norm = family === 6 ? normalizeIPv6(ip) : ip;

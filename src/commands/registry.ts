@@ -139,6 +139,50 @@ function commandMeta(): Record<string, Json> {
   return (metaTable ??= (require('./meta/table') as typeof import('./meta/table')).COMMAND_META);
 }
 
+const flagsParsed = new Map<string, number>();
+
+/** The F bits of a definition's flags string. */
+function parseFlags(text: string, who: string): number {
+  const known = flagsParsed.get(text);
+  if (known !== undefined) return known;
+  let flags = 0;
+  for (const f of text.split(/\s+/)) {
+    if (!f) continue;
+    const entry = FLAG_NAMES.find((e) => e[1] === f);
+    if (!entry) throw new Error(`${who}: unknown flag ${f}`);
+    flags |= entry[0];
+  }
+  flagsParsed.set(text, flags);
+  return flags;
+}
+
+const categoriesParsed = new Map<string, number>();
+
+/** The ACL category bits of a command: its declared categories and those its flags imply. */
+function categoriesOf(flags: number, acl: string, who: string): number {
+  const key = `${flags} ${acl}`;
+  const known = categoriesParsed.get(key);
+  if (known !== undefined) return known;
+  let cats = 0;
+  for (const c of acl.split(/\s+/)) {
+    if (!c) continue;
+    const i = ACL_CATEGORIES.indexOf(c.replace(/^@/, ''));
+    if (i < 0) throw new Error(`${who}: unknown ACL category ${c}`);
+    cats |= 1 << i;
+  }
+  // Implicit categories, as Redis's setImplicitACLCategories.
+  const bit = (name: string) => 1 << ACL_CATEGORIES.indexOf(name);
+  if (flags & F.WRITE) cats |= bit('write');
+  if (flags & F.READONLY && !(cats & bit('scripting'))) cats |= bit('read');
+  if (flags & F.ADMIN) cats |= bit('admin') | bit('dangerous');
+  if (flags & F.PUBSUB) cats |= bit('pubsub');
+  if (flags & F.FAST) cats |= bit('fast');
+  if (flags & F.BLOCKING) cats |= bit('blocking');
+  if (!(cats & bit('fast'))) cats |= bit('slow');
+  categoriesParsed.set(key, cats);
+  return cats;
+}
+
 export class Command {
   readonly fullName: string;
   readonly flags: number;
@@ -170,32 +214,15 @@ export class Command {
     readonly parent: Command | null,
   ) {
     this.fullName = parent ? `${parent.name}|${def.name}` : def.name;
-    let flags = 0;
-    for (const f of def.flags.split(/\s+/)) {
-      if (!f) continue;
-      const entry = FLAG_NAMES.find((e) => e[1] === f);
-      if (!entry) throw new Error(`${this.fullName}: unknown flag ${f}`);
-      flags |= entry[0];
-    }
+    // ~240 commands and their subcommands share a few dozen flag and category strings: each is
+    // parsed once per process (issue 16).
+    const flags = parseFlags(def.flags, this.fullName);
     this.flags = flags;
-    let cats = 0;
-    for (const c of (def.acl ?? '').split(/\s+/)) {
-      if (!c) continue;
-      const i = ACL_CATEGORIES.indexOf(c.replace(/^@/, ''));
-      if (i < 0) throw new Error(`${this.fullName}: unknown ACL category ${c}`);
-      cats |= 1 << i;
-    }
-    // Implicit categories, as Redis's setImplicitACLCategories.
-    const bit = (name: string) => 1 << ACL_CATEGORIES.indexOf(name);
-    if (flags & F.WRITE) cats |= bit('write');
-    if (flags & F.READONLY && !(cats & bit('scripting'))) cats |= bit('read');
-    if (flags & F.ADMIN) cats |= bit('admin') | bit('dangerous');
-    if (flags & F.PUBSUB) cats |= bit('pubsub');
-    if (flags & F.FAST) cats |= bit('fast');
-    if (flags & F.BLOCKING) cats |= bit('blocking');
-    if (!(cats & bit('fast'))) cats |= bit('slow');
-    this.categories = cats;
-    [this.first, this.last, this.step] = def.keys ?? [0, 0, 0];
+    this.categories = categoriesOf(flags, def.acl ?? '', this.fullName);
+    const keys = def.keys;
+    this.first = keys === undefined ? 0 : keys[0];
+    this.last = keys === undefined ? 0 : keys[1];
+    this.step = keys === undefined ? 0 : keys[2];
     this.handler = def.handler ?? null;
     this.getKeys = def.getKeys ?? null;
     this.callFlags = def.callFlags ?? null;

@@ -5,29 +5,34 @@
 
 /** Number of set bits in bytes [start, end). */
 export function popcount(p: Uint8Array, start: number, end: number): number {
+  const table = bitsIn();
   let bits = 0;
   let i = start;
   // Whole aligned 32-bit words, two 16-bit table lookups each (faster in V8 than SWAR).
   if (end - i >= 64) {
-    while (((p.byteOffset + i) & 3) !== 0) bits += BITS_IN[p[i++]];
+    while (((p.byteOffset + i) & 3) !== 0) bits += table[p[i++]];
     const words = (end - i) >>> 2;
     const w = new Int32Array(p.buffer, p.byteOffset + i, words);
     for (let j = 0; j < words; j++) {
       const v = w[j];
-      bits += BITS_IN[v & 0xffff] + BITS_IN[v >>> 16];
+      bits += table[v & 0xffff] + table[v >>> 16];
     }
     i += words * 4;
   }
-  while (i < end) bits += BITS_IN[p[i++]];
+  while (i < end) bits += table[p[i++]];
   return bits;
 }
 
-/** Set bits of every 16-bit value (64 KB). */
-const BITS_IN = (() => {
+/** Set bits of every 16-bit value (64 KB), built on the first BITCOUNT: 65536 steps of the
+ * interpreter are a millisecond or two of every start otherwise (issue 16). */
+let bitsTable: Uint8Array | null = null;
+
+function bitsIn(): Uint8Array {
+  if (bitsTable !== null) return bitsTable;
   const t = new Uint8Array(65536);
   for (let i = 1; i < 65536; i++) t[i] = (i & 1) + t[i >> 1];
-  return t;
-})();
+  return (bitsTable = t);
+}
 
 /**
  * Redis's redisBitpos over bytes [start, start+count): the position (relative to `start`) of the

@@ -1,6 +1,6 @@
 // INFO memory: V8's figures for the process, the estimate eviction works from, and the scripting
 // engine's (see the notes at the top of engine/info.ts).
-import * as os from 'node:os';
+import { nodeOs } from '../util/builtins';
 import type { InfoFields, ServerContext } from './context';
 import { bytesToHuman } from './info';
 import { usedMemory as estimatedUsedMemory } from '../keyspace/eviction';
@@ -45,7 +45,7 @@ export function memoryInfo(srv: ServerContext): InfoFields {
   const net = Math.max(1, used - startup);
   const dataset = Math.max(0, used - startup);
   const maxmemory = Number(srv.config.get('maxmemory'));
-  const total = os.totalmem();
+  const total = nodeOs().totalmem();
   const active = m.heapTotal + m.external;
   add('used_memory', used);
   add('used_memory_human', bytesToHuman(used));

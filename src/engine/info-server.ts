@@ -1,7 +1,7 @@
 // The server's own INFO sections: server, clients, stats, errorstats, cpu (engine/info.ts prints
 // every section in Redis's order; the subsystems report theirs: persistence, replication,
 // keyspace, commandstats, latencystats, memory in engine/info-memory.ts).
-import * as os from 'node:os';
+import { nodeOs } from '../util/builtins';
 import * as path from 'node:path';
 import { REDIS_VERSION } from '../version';
 import { blockedClientCount, clientsInTimeoutTable } from './blocking';
@@ -20,7 +20,7 @@ export function serverInfo(srv: ServerContext): InfoFields {
   add('redis_git_dirty', 0);
   add('redis_build_id', '0');
   add('redis_mode', srv.cluster !== null ? 'cluster' : 'standalone');
-  add('os', `${os.type()} ${os.release()} ${os.machine()}`);
+  add('os', `${nodeOs().type()} ${nodeOs().release()} ${nodeOs().machine()}`);
   add('arch_bits', process.arch.endsWith('64') ? 64 : 32);
   add('monotonic_clock', 'POSIX clock_gettime');
   add('multiplexing_api', process.platform === 'linux' ? 'epoll' : process.platform === 'win32' ? 'winsock' : 'kqueue');

@@ -1,7 +1,8 @@
 // The cluster bus over TCP: listens on the bus port (port + 10000 or cluster-port) for other
 // nodes, opens links to them, and cuts the byte stream into whole messages (each starts with
 // "RCmb" and its total length) for the cluster logic in src/cluster/bus.ts.
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { nodeNet } from '../util/builtins';
 import type { ClusterState } from '../cluster/cluster';
 import type { BusLink, BusTransport } from '../cluster/link';
 import type { ClusterNode } from '../cluster/node';
@@ -100,7 +101,7 @@ export class ClusterBus implements BusTransport {
       const addr = host === '*' ? '0.0.0.0' : host === '::*' ? '::' : host;
       try {
         bound = await new Promise<number>((resolve, reject) => {
-          const srv = net.createServer((socket) => this.links.add(new TcpBusLink(socket, true, this)));
+          const srv = nodeNet().createServer((socket) => this.links.add(new TcpBusLink(socket, true, this)));
           srv.once('error', reject);
           srv.listen({ port: bound, host: addr, ipv6Only: addr.includes(':') }, () => {
             srv.off('error', reject);
@@ -116,7 +117,7 @@ export class ClusterBus implements BusTransport {
   }
 
   connect(ip: string, port: number): BusLink {
-    const socket = net.connect({ host: ip, port });
+    const socket = nodeNet().connect({ host: ip, port });
     // An unreachable node must not hold a half-open connect for long: the cron reconnects.
     socket.setTimeout(Math.max(1000, this.cs.nodeTimeout()), () => {
       if (socket.connecting) socket.destroy();

@@ -1,7 +1,8 @@
 // Accepts TCP connections for a Server on each bind address. The TLS port uses one too, with an
 // `upgrade` step that runs the handshake before the socket becomes a client (tls-listener.ts).
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { nodeNet } from '../util/builtins';
 import type { Server } from '../engine/server';
 import { Connection } from './connection';
 
@@ -76,7 +77,7 @@ export class Listener {
 
   private listenOne(port: number, host: string, backlog: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (socket) => (this.upgrade !== null ? this.upgrade(socket) : this.adopt(socket)));
+      const srv = nodeNet().createServer({ noDelay: true }, (socket) => (this.upgrade !== null ? this.upgrade(socket) : this.adopt(socket)));
       srv.once('error', reject);
       srv.listen({ port, host, backlog, ipv6Only: host.includes(':') }, () => {
         srv.off('error', reject);
@@ -97,7 +98,7 @@ export class Listener {
       // Nothing there, or not ours to remove: listen reports what matters.
     }
     return new Promise((resolve, reject) => {
-      const srv = net.createServer((socket) => {
+      const srv = nodeNet().createServer((socket) => {
         this.server.log.verbose(`Accepted connection to ${path}`);
         this.adopt(socket, path);
       });

@@ -1,7 +1,8 @@
 // A replica's TCP connection to its master. Only the socket lives here: the handshake, the RDB
 // transfer and the replication stream are interpreted by src/replication/replica.ts, which gets
 // the bytes as they arrive and writes its commands through send().
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { nodeNet } from '../util/builtins';
 import type * as tls from 'node:tls';
 
 export interface MasterLinkEvents {
@@ -22,7 +23,7 @@ export class MasterLink {
   constructor(host: string, port: number, events: MasterLinkEvents, bindAddr: string | null, tlsOptions: tls.ConnectionOptions | null = null) {
     const opts: net.TcpNetConnectOpts = { host, port };
     if (bindAddr) opts.localAddress = bindAddr;
-    const s = tlsOptions !== null ? (require('node:tls') as typeof tls).connect({ ...tlsOptions, ...opts, servername: net.isIP(host) ? undefined : host }) : net.createConnection(opts);
+    const s = tlsOptions !== null ? (require('node:tls') as typeof tls).connect({ ...tlsOptions, ...opts, servername: nodeNet().isIP(host) ? undefined : host }) : nodeNet().createConnection(opts);
     this.socket = s;
     s.setNoDelay(true);
     // With TLS the link is up once the handshake completed.

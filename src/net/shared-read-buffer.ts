@@ -8,7 +8,8 @@
 //
 // The buffer is only valid during the callback: the next read on any socket overwrites it, so
 // a consumer must copy whatever it keeps (RespParser.detach()).
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { nodeNet } from '../util/builtins';
 
 const SHARED = Buffer.allocUnsafe(64 * 1024);
 
@@ -25,7 +26,7 @@ function onreadFields(): OnreadFields | null {
   try {
     // `onread` is missing from @types/node's SocketConstructorOpts (Node has it since 12).
     const opts = { onread: { buffer: SHARED, callback: () => true } } as net.SocketConstructorOpts;
-    const probe = new net.Socket(opts);
+    const probe = new (nodeNet().Socket)(opts);
     const syms = Object.getOwnPropertySymbols(probe);
     const buffer = syms.find((s) => s.description === 'kBuffer');
     const callback = syms.find((s) => s.description === 'kBufferCb');

@@ -9,7 +9,8 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
-let htab = new Int32Array(HSIZE);
+/** Made on the first compression (a server that never saves does not pay for it at startup). */
+let htabOrNull: Int32Array | null = null;
 /**
  * Entries are stored as position + base and the base moves past every input, so entries left by
  * earlier calls read as empty without clearing the 256 KB table per call (most of LZF's time on
@@ -31,6 +32,7 @@ export function lzfCompress(input: Uint8Array, outMax = input.length - 4): Buffe
   const inEnd = input.length;
   if (inEnd < 2 || outMax <= 0) return null;
   const out = Buffer.allocUnsafe(outMax + 4);
+  const htab = (htabOrNull ??= new Int32Array(HSIZE));
   if (base + inEnd >= 0x7fffffff) {
     htab.fill(0);
     base = 1;
@@ -139,6 +141,6 @@ export function lzfDecompress(input: Uint8Array, outLen: number): Buffer {
 
 /** Frees the 256 KB hash table (it is kept between calls otherwise). */
 export function lzfReleaseTable(): void {
-  htab = new Int32Array(HSIZE);
+  htabOrNull = null;
   base = 1;
 }

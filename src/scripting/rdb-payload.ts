@@ -4,8 +4,12 @@
 const RDB_VERSION = 10;
 export const RDB_OPCODE_FUNCTION2 = 245;
 
-// CRC-64/Jones as Redis computes it (reflected, poly 0xad93d23594c935a9, init 0).
-const CRC_TABLE: bigint[] = (() => {
+// CRC-64/Jones as Redis computes it (reflected, poly 0xad93d23594c935a9, init 0). The table is
+// made on the first FUNCTION DUMP/RESTORE: 2048 BigInt steps are not worth paying at every start.
+let crcTable: bigint[] | null = null;
+
+function table(): bigint[] {
+  if (crcTable !== null) return crcTable;
   const poly = 0x95ac9329ac4bc9b5n; // 0xad93d23594c935a9 bit-reversed
   const t: bigint[] = [];
   for (let i = 0; i < 256; i++) {
@@ -13,10 +17,11 @@ const CRC_TABLE: bigint[] = (() => {
     for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ poly : crc >> 1n;
     t.push(crc);
   }
-  return t;
-})();
+  return (crcTable = t);
+}
 
 export function crc64(buf: Buffer, end = buf.length): bigint {
+  const CRC_TABLE = table();
   let crc = 0n;
   for (let i = 0; i < end; i++) crc = CRC_TABLE[Number((crc ^ BigInt(buf[i])) & 0xffn)] ^ (crc >> 8n);
   return crc;

@@ -3,7 +3,7 @@
 import type { ServerContext } from '../engine/context';
 import type { Library } from './functions';
 import type { ScriptClient, ScriptRun } from './runner';
-import * as os from 'node:os';
+import { nodeOs } from '../util/builtins';
 import { LuaVm, workingDirectoryExists } from './vm/lua-vm';
 
 /** Redis's redisLrand48 (48-bit LCG, state shared by every script and function of a server). */
@@ -71,7 +71,7 @@ export function luaVm(srv: ServerContext): LuaVm {
     if (!workingDirectoryExists()) {
       // The process cannot start threads from a deleted directory; a deleted `dir` cannot be
       // saved to either, so move somewhere that exists rather than lose scripting.
-      const to = os.tmpdir();
+      const to = nodeOs().tmpdir();
       srv.log.warning(`The working directory no longer exists; changing to ${to} to start the Lua VM`);
       process.chdir(to);
     }

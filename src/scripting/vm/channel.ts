@@ -4,7 +4,8 @@
 // and the other side waits for it to change.
 // Waiting spins briefly before sleeping on a futex: a futex wake-up costs tens of microseconds,
 // more than most redis.call round trips take.
-import { MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { nodeWorkerThreads } from '../../util/builtins';
 
 // Control words: per direction, a sequence number bumped on each message, then op, len and aux.
 const TO_WORKER = 0;
@@ -130,7 +131,7 @@ export class Channel {
     let data: Buffer;
     if (len >= 0) data = this.area.subarray(0, len);
     else {
-      const m = receiveMessageOnPort(this.port)!.message as Uint8Array;
+      const m = nodeWorkerThreads().receiveMessageOnPort(this.port)!.message as Uint8Array;
       data = Buffer.from(m.buffer, m.byteOffset, m.byteLength);
     }
     return { op, aux, data };

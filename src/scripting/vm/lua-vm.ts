@@ -8,7 +8,8 @@
 // format straight into shared memory, and a script's result is decoded from it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { nodeWorkerThreads } from '../../util/builtins';
 import type { Reply } from '../../resp/reply';
 import { ReplyError } from '../../errors';
 import type { LuaHost, LuaValue } from '../engine';
@@ -55,6 +56,7 @@ export class LuaVm {
   constructor() {
     if (!workingDirectoryExists()) throw new Error('the Lua VM failed to start: the working directory no longer exists');
     const sab = Channel.create();
+    const { MessageChannel, Worker } = nodeWorkerThreads();
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(path.join(__dirname, 'lua-worker.js'), { workerData: { sab, port: port2 }, transferList: [port2] });
     this.worker.unref();
