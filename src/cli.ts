@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REDIS_VERSION } from './version';
-import { ConfigFileError, loadServerConfig } from './config/conf-file';
+import { ConfigFileError, loadServerConfig, rewriteConfigFile } from './config/conf-file';
+import { strerror } from './config/special';
 import { quoteRepr } from './config/config';
 import { Logger } from './engine/logger';
 import { installCrashHandlers } from './engine/crash-report';
@@ -125,6 +126,13 @@ function startupBanner(server: Server, logger: Logger, port: number): void {
   logger.raw('\n' + lines.map((l) => `        ${l}\n`).join('') + '\n');
 }
 
+/** The running server's stop paths, replaced by each (re)start; the signal handlers call them. */
+interface Running {
+  /** SIGINT/SIGTERM: the final save, then exit. */
+  signal(sig: string): void;
+}
+let running: Running | null = null;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
@@ -138,12 +146,18 @@ async function main(): Promise<void> {
     }
     process.exit(1);
   }
+  const cl = parseCommandLine(args);
+  // The detached copy of a daemonized server gets the parent's stdin configuration from it. Read
+  // once: DEBUG RESTART starts again from the same configuration.
+  const stdinConfig = cl.stdin ? (daemonStdin() ?? fs.readFileSync(0, 'latin1')) : null;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => running?.signal(sig));
+  await start(args, cl, stdinConfig);
+}
 
+/** Builds, configures and starts one server: at launch, and again for DEBUG RESTART. */
+async function start(args: string[], cl: CommandLine, stdinConfig: string | null): Promise<void> {
   const logger = new Logger();
   const server = new Server({ clock: new Clock(), logger });
-  const cl = parseCommandLine(args);
-  // The detached copy of a daemonized server gets the parent's stdin configuration from it.
-  const stdinConfig = cl.stdin ? (daemonStdin() ?? fs.readFileSync(0, 'latin1')) : null;
   try {
     if (cl.stdin) logger.warning('Reading config from stdin');
     loadServerConfig(server, cl.configFile, stdinConfig, cl.options);
@@ -154,7 +168,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   server.configFile = cl.configFile;
-
   const cfg = server.config;
   server.supervised = setUpSupervision(cfg.get('supervised'), logger);
   // As Redis: a supervised server stays in the foreground whatever `daemonize` says. The parent
@@ -233,6 +246,15 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
+  const removePidfile = () => {
+    if (pidfile === '') return;
+    logger.notice('Removing the pid file.');
+    try {
+      fs.unlinkSync(pidfile);
+    } catch {
+      // already removed
+    }
+  };
   const wait = server.replication.shutdownWait;
   const shutdown = async (signal?: string) => {
     if (stopping) return;
@@ -264,26 +286,52 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await handle.close();
-    if (pidfile !== '') {
-      logger.notice('Removing the pid file.');
-      try {
-        fs.unlinkSync(pidfile);
-      } catch {
-        // already removed
-      }
-    }
+    removePidfile();
     logger.warning('respite is now ready to exit, bye bye...');
     process.exit(0);
   };
   server.onShutdown = () => void shutdown();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
+  running = {
+    signal(sig) {
       if (stopping) return;
       logger.warning(`Received ${sig} scheduling shutdown...`);
       void shutdown(sig);
+    },
+  };
+  // DEBUG RESTART / CRASH-AND-RECOVER: Redis's restartServer, with the exec replaced by a new
+  // server in this process (the pid stays, as with exec).
+  server.onRestart = (graceful, delayMs) => {
+    if (stopping) return 'stopping';
+    if (graceful) {
+      if (server.configFile !== null) {
+        try {
+          rewriteConfigFile(server, server.configFile, false);
+        } catch (e) {
+          logger.warning(`Can't restart: configuration rewrite process failed: ${strerror(e)}`);
+          return 'config rewrite failed';
+        }
+      }
+      // As SHUTDOWN without arguments, not waiting for replicas (Redis's SHUTDOWN_NOW).
+      if (server.persistence.prepareShutdown(false, false, false) !== null) {
+        logger.warning("Can't restart: error preparing for shutdown");
+        return 'shutdown failed';
+      }
+    }
+    stopping = true;
+    running = null;
+    void (async () => {
+      await handle.close();
+      removePidfile();
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      await start(args, cl, stdinConfig);
+    })().catch((e) => {
+      process.stderr.write(`respite-server: ${e instanceof Error ? e.stack : e}\n`);
+      process.exit(1);
     });
-  }
+    return null;
+  };
 }
+
 
 if (require.main === module) {
   main().catch((e) => {

@@ -78,6 +78,12 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'crash-and-recover',
+    argc: -2,
+    help: ['CRASH-AND-RECOVER [<milliseconds>]', '    Hard crash and restart after a <milliseconds> delay (default 0).'],
+    handler: (c, argv) => restart(c, argv, false),
+  },
+  {
     name: 'digest',
     argc: 2,
     help: ['DIGEST', '    Output a hex signature representing the current DB content.'],
@@ -238,6 +244,12 @@ const SUBS: DebugSub[] = [
     },
   },
   {
+    name: 'restart',
+    argc: -2,
+    help: ['RESTART [<milliseconds>]', '    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).'],
+    handler: (c, argv) => restart(c, argv, true),
+  },
+  {
     name: 'segfault',
     argc: 2,
     help: ['SEGFAULT', '    Crash the server with sigsegv (after writing the crash report to the log).'],
@@ -379,6 +391,21 @@ function toggle(set: (c: Client, on: boolean) => void): (c: Client, argv: string
     set(c, (parseInt(argv[2], 10) || 0) !== 0);
     return OK;
   };
+}
+
+/**
+ * DEBUG RESTART (config rewritten, data saved as by SHUTDOWN) and CRASH-AND-RECOVER (nothing
+ * saved): the server stops and starts again from its command line and config file. Redis re-execs
+ * its binary; respite-server rebuilds the server in the same process (same pid), which an
+ * embedded server cannot do for its application. On success the client gets no reply: its
+ * connection closes with the old server.
+ */
+function restart(c: Client, argv: string[], graceful: boolean): Reply {
+  const delay = argv.length >= 3 ? Math.max(0, intArg(argv[2])) : 0;
+  const hook = c.server.onRestart;
+  if (hook === null) c.server.log.warning("Can't restart: an embedded server shares its process with the application");
+  if (hook === null || hook(graceful, delay) !== null) return errorf('ERR failed to restart the server. Check server logs.');
+  return NO_REPLY;
 }
 
 const BY_NAME = new Map(SUBS.map((s) => [s.name, s]));

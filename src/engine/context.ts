@@ -177,6 +177,11 @@ export interface ServerContext {
   relisten: ((change: number) => Promise<void>) | null;
   tls: TlsControl | null;
   onShutdown: (() => void) | null;
+  /**
+   * DEBUG RESTART / CRASH-AND-RECOVER: set by the CLI, which owns the process. Returns null when
+   * the restart is under way, else why it cannot happen (logged; the client gets Redis's error).
+   */
+  onRestart: ((graceful: boolean, delayMs: number) => string | null) | null;
   /** Memory of TCP clients (net/client-memory.ts), when the server has sockets. */
   clientMemory: { refreshLimit(): void } | null;
   /** The replica's socket to its master (net/master-link.ts). */

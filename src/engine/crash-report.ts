@@ -15,10 +15,10 @@ let installed: ServerContext | null = null;
 
 /** Installs the handlers for the process (once). */
 export function installCrashHandlers(server: ServerContext, version: string): void {
-  if (installed !== null) return;
+  // Again after DEBUG RESTART: the report is about the new server; the handler stays.
+  if (installed === null) process.on('SIGABRT', () => crashBySignal('SIGABRT'));
   installed = server;
   installedVersion = version;
-  process.on('SIGABRT', () => crashBySignal('SIGABRT'));
 }
 
 let installedVersion = '';

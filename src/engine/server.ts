@@ -87,6 +87,8 @@ export class Server implements ServerContext {
   supervised: 'no' | 'upstart' | 'systemd' = 'no';
   /** Called by SHUTDOWN: the owner (CLI or embedded handle) stops the process or the server. */
   onShutdown: (() => void) | null = null;
+  /** DEBUG RESTART / CRASH-AND-RECOVER (ServerContext.onRestart); null in an embedded server. */
+  onRestart: ((graceful: boolean, delayMs: number) => string | null) | null = null;
   readonly runId: string;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD: list elements this long are saved as plain nodes. */
   quicklistPackedThreshold = 1 << 30;
