@@ -5,6 +5,7 @@
 import type { Command } from '../commands/registry';
 import { ACL_CATEGORIES } from '../commands/registry';
 import { globMatch } from '../datatypes/glob';
+import { nodeCrypto } from '../util/builtins';
 
 /** What the ACL code needs from the command table. */
 export interface AclCommands {
@@ -41,7 +42,7 @@ const E_EBADMSG = 'The password hash must be exactly 64 characters and contain o
 const E_ECHILD = 'Allowing first-arg of a subcommand is not supported';
 
 export function hashPassword(pass: string): string {
-  return crypto().createHash('sha256').update(Buffer.from(pass, 'latin1')).digest('hex');
+  return nodeCrypto().createHash('sha256').update(Buffer.from(pass, 'latin1')).digest('hex');
 }
 
 function validHash(h: string): boolean {
@@ -548,9 +549,4 @@ export function mergeSelectorArgs(args: string[]): { merged: string[] } | { bad:
   }
   if (open !== -1) return { bad: open };
   return { merged };
-}
-
-// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
-function crypto(): typeof import('node:crypto') {
-  return require('node:crypto') as typeof import('node:crypto');
 }

@@ -13,6 +13,7 @@ import { globMatch as globMatchCh } from '../datatypes/glob';
 import { Command, CommandDef, F, Registry } from './registry';
 import { commandKeys, hasKeys } from './introspection';
 import { intArg, is } from './args';
+import { nodeCrypto } from '../util/builtins';
 
 /** The command table as the ACL code sees it: original names, whatever rename-command did. */
 export function aclTable(registry: Registry): AclCommands {
@@ -189,7 +190,7 @@ function genpass(_c: Client, argv: string[]): Reply {
   if (argv.length === 3) bits = intArg(argv[2]);
   if (bits <= 0 || bits > 4096) return errorf('ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096');
   const chars = Math.floor((bits + 3) / 4);
-  return crypto().randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+  return nodeCrypto().randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
 }
 
 function log(c: Client, argv: string[]): Reply {
@@ -303,8 +304,3 @@ export const aclCommands: CommandDef[] = [
     ],
   },
 ];
-
-// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
-function crypto(): typeof import('node:crypto') {
-  return require('node:crypto') as typeof import('node:crypto');
-}

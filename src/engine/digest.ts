@@ -20,13 +20,14 @@ import type { ZSet } from '../datatypes/zset';
 import type { Db } from '../keyspace/db';
 import type { Keyspace } from '../keyspace/keyspace';
 import { formatG } from '../resp/format';
+import { nodeCrypto } from '../util/builtins';
 
 /** Redis's OBJ_* type numbers, which enter the digest. */
 const TYPE_CODE: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
 const EXPIRE_MARK = '!!expire!!';
 
 function sha1(data: string | Buffer): Buffer {
-  const h = crypto().createHash('sha1');
+  const h = nodeCrypto().createHash('sha1');
   if (typeof data === 'string') h.update(data, 'latin1');
   else h.update(data);
   return h.digest();
@@ -115,9 +116,4 @@ export function datasetDigest(ks: Keyspace): string {
     });
   }
   return hex(final);
-}
-
-// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
-function crypto(): typeof import('node:crypto') {
-  return require('node:crypto') as typeof import('node:crypto');
 }

@@ -2,7 +2,7 @@
 // transfer and the replication stream are interpreted by src/replication/replica.ts, which gets
 // the bytes as they arrive and writes its commands through send().
 import type * as net from 'node:net';
-import { nodeNet } from '../util/builtins';
+import { nodeNet, nodeTls } from '../util/builtins';
 import type * as tls from 'node:tls';
 
 export interface MasterLinkEvents {
@@ -23,7 +23,7 @@ export class MasterLink {
   constructor(host: string, port: number, events: MasterLinkEvents, bindAddr: string | null, tlsOptions: tls.ConnectionOptions | null = null) {
     const opts: net.TcpNetConnectOpts = { host, port };
     if (bindAddr) opts.localAddress = bindAddr;
-    const s = tlsOptions !== null ? (require('node:tls') as typeof tls).connect({ ...tlsOptions, ...opts, servername: nodeNet().isIP(host) ? undefined : host }) : nodeNet().createConnection(opts);
+    const s = tlsOptions !== null ? nodeTls().connect({ ...tlsOptions, ...opts, servername: nodeNet().isIP(host) ? undefined : host }) : nodeNet().createConnection(opts);
     this.socket = s;
     s.setNoDelay(true);
     // With TLS the link is up once the handshake completed.

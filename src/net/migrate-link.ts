@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { ConnectionOptions } from 'tls';
 import type { Worker } from 'worker_threads';
 import { RESULT_AT, SLOT_CACHED, SLOT_DONE, SLOT_ID, SLOT_LEN, type MigrateJob } from './migrate-layout';
+import { nodeWorkerThreads } from '../util/builtins';
 
 export interface MigrateOutcome {
   /** One reply line per command sent, in order ('+OK', '-ERR ...'). */
@@ -39,7 +40,7 @@ export class MigrateSockets {
     if (this.worker === null) {
       this.shared = new SharedArrayBuffer(RESULT_AT + 4 * 1024 * 1024);
       // node:worker_threads loads with the first MIGRATE, not at startup (issue 16).
-      const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+      const { Worker: WorkerThread } = nodeWorkerThreads();
       this.worker = new WorkerThread(path.join(__dirname, 'migrate-worker.js'), { workerData: this.shared });
       this.worker.unref();
       this.worker.on('error', () => this.reset());

@@ -12,6 +12,7 @@ import type * as tls from 'node:tls';
 import type { Server, TlsControl } from '../engine/server';
 import { Listener } from './listener';
 import { TlsConfigError, TlsMaterial, TlsSettings, buildTlsSettings } from './tls-settings';
+import { nodeTls } from '../util/builtins';
 
 type AuthMode = 'yes' | 'optional' | 'no';
 
@@ -104,7 +105,7 @@ export class TlsTransport implements TlsControl {
   private modeServer(mode: AuthMode): tls.Server {
     let srv = this.modes.get(mode);
     if (srv !== undefined) return srv;
-    srv = (require('node:tls') as typeof tls).createServer(this.serverOptions(mode));
+    srv = nodeTls().createServer(this.serverOptions(mode));
     srv.on('secureConnection', (socket: tls.TLSSocket) => {
       // yes: a verified certificate is needed; optional: none is fine, an unverifiable one is not.
       if (!socket.authorized && (mode === 'yes' || socket.getPeerX509Certificate() !== undefined)) {

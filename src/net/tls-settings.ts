@@ -2,12 +2,12 @@
 // redis-server does (certificate, key, CA, ciphers, ciphersuites, DH parameters, then the
 // client-side certificate) and failing with the line redis-server logs for the first problem.
 // The result is all-or-nothing: a failure leaves the caller's previous settings in place.
-import type * as Crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
 import type { Config } from '../config/config';
 import { strerror } from '../config/special';
+import { nodeCrypto, nodeTls } from '../util/builtins';
 
 /** PEM material given directly (the embedded API): stands in for an unset file parameter. */
 export interface TlsMaterial {
@@ -32,7 +32,7 @@ export class TlsConfigError extends Error {}
 
 /** The protocol names with the OpenSSL option that turns each off (a function: node:crypto loads on first use). */
 function protocols(): [string, string, number][] {
-  const c = crypto().constants;
+  const c = nodeCrypto().constants;
   return [
     ['tlsv1', 'TLSv1', c.SSL_OP_NO_TLSv1],
     ['tlsv1.1', 'TLSv1.1', c.SSL_OP_NO_TLSv1_1],
@@ -61,7 +61,7 @@ function readFile(file: string, what: (reason: string) => string): Buffer {
 /** Runs a Node context build, turning its OpenSSL error into the log line. */
 function check(options: tls.SecureContextOptions, what: (reason: string) => string): void {
   try {
-    (require('node:tls') as typeof tls).createSecureContext(options);
+    nodeTls().createSecureContext(options);
   } catch (e) {
     throw new TlsConfigError(what(e instanceof Error ? e.message : String(e)));
   }
@@ -203,7 +203,7 @@ export function buildTlsSettings(cfg: Config, material: TlsMaterial | null): Tls
     ...(trust !== null ? { ca: trust.ca, ...(trust.crl.length ? { crl: trust.crl } : {}) } : {}),
     ciphers: suites !== '' ? `${cipherList}:${suites}` : cipherList,
     // Without session caching there are no tickets either (stateless resumption).
-    secureOptions: protocols.secureOptions | (caching ? 0 : crypto().constants.SSL_OP_NO_TICKET),
+    secureOptions: protocols.secureOptions | (caching ? 0 : nodeCrypto().constants.SSL_OP_NO_TICKET),
   };
 
   const server: tls.SecureContextOptions = {
@@ -248,9 +248,4 @@ function loadDhParams(file: string): Buffer | 'auto' {
   }
   check({ dhparam: data }, (reason) => `Failed to load DH params file: ${file}: ${reason}`);
   return data;
-}
-
-// Loaded on first use: node:crypto and node:tls are not needed to start a server (issue 16).
-function crypto(): typeof Crypto {
-  return require('node:crypto') as typeof Crypto;
 }

@@ -9,6 +9,7 @@ import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
 import { scriptingState } from './state';
 import { inlineVm } from './vm/inline-vm';
+import { nodeCrypto } from '../util/builtins';
 
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -21,7 +22,7 @@ export interface ScriptFlags {
 }
 
 export function sha1hex(s: string): string {
-  return crypto().createHash('sha1').update(s, 'latin1').digest('hex');
+  return nodeCrypto().createHash('sha1').update(s, 'latin1').digest('hex');
 }
 
 /** Shebangs of bodies run before (EVALSHA runs the same bodies over and over); never mutated. */
@@ -150,8 +151,3 @@ export function scriptFlush(c: Client, argv: string[]): Reply {
 }
 
 export const scriptKill = (c: Client): Reply => killBusyScript(c, true);
-
-// Loaded on first use: node:crypto is not needed to start a server (startup time, issue 16).
-function crypto(): typeof import('node:crypto') {
-  return require('node:crypto') as typeof import('node:crypto');
-}

@@ -6,17 +6,12 @@
 // - redis.call / redis.pcall arrive as host_call with their arguments in the I/O buffer, and the
 //   reply is written back into the same buffer;
 // - the instruction budget is a Lua count hook armed for the whole budget.
-import type * as Crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LuaValue } from '../engine';
 import { argsBlockLength, decodeResult, writeArgsBlock } from './wire';
+import { nodeCrypto } from '../../util/builtins';
 
-// Loaded on first redis.sha1hex: node:crypto (and the stream modules it pulls in) costs about a
-// tenth of a server's start (issue 16).
-function crypto(): typeof Crypto {
-  return require('node:crypto') as typeof Crypto;
-}
 
 // The WebAssembly API as used here (the project's TypeScript lib has no DOM/WebAssembly types).
 declare namespace WebAssembly {
@@ -106,7 +101,7 @@ export class LuaWasm {
         host_setresp: (v: number) => self().host?.setResp(v === 3 ? 3 : 2),
         host_sha1hex: (p: number, n: number, outp: number) => {
           const heap = self().heap;
-          heap.latin1Write(crypto().createHash('sha1').update(heap.subarray(p, p + n)).digest('hex'), outp);
+          heap.latin1Write(nodeCrypto().createHash('sha1').update(heap.subarray(p, p + n)).digest('hex'), outp);
         },
         emscripten_notify_memory_growth: () => self().refreshHeap(),
         getTempRet0: () => tempRet,
