@@ -6,16 +6,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { startCluster, type RespiteServer } from '../../src/index';
 import { RespClient } from '../helpers/resp-client';
+import { info, until } from '../helpers/replication';
 import { ReplyError } from '../../src/errors';
 import { SimpleString } from '../../src/resp/reply';
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 30000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const myId = async (n: RespiteServer) => String(await n.call('CLUSTER', 'MYID'));
 
@@ -34,10 +27,6 @@ async function inSlots(at: RespiteServer, id: string): Promise<boolean> {
   return JSON.stringify(await at.call('CLUSTER', 'SLOTS')).includes(id);
 }
 
-function field(text: unknown, name: string): string | undefined {
-  return new RegExp(`^${name}:(.*)\r$`, 'm').exec(String(text))?.[1];
-}
-
 test('a replica loading a full sync is shown loading in CLUSTER SHARDS and left out of CLUSTER SLOTS', async () => {
   const cluster = await startCluster({ masters: 1, replicasPerMaster: 1, nodeOptions: { enableDebugCommand: 'yes' } });
   const [master] = cluster.masters;
@@ -45,7 +34,7 @@ test('a replica loading a full sync is shown loading in CLUSTER SHARDS and left 
   try {
     const rid = await myId(replica);
     await master.call('DEBUG', 'POPULATE', 1000, 'key', 100);
-    await until('the replica to be listed', async () => (await inSlots(master, rid)) && (await healthOf(master, rid)) === 'online');
+    await until('the replica to be listed', async () => (await inSlots(master, rid)) && (await healthOf(master, rid)) === 'online', 30_000);
     // About two seconds of loading (key-load-delay is a test hook, as in Redis), with the event
     // loop served every KB.
     await replica.call('CONFIG', 'SET', 'key-load-delay', 2000);
@@ -57,12 +46,12 @@ test('a replica loading a full sync is shown loading in CLUSTER SHARDS and left 
     await c.send(['CLIENT', 'KILL', 'TYPE', 'replica']);
     for (let i = 0; i < 40; i++) await c.send(['SET', `{key}${i}`, 'A'.repeat(1024)]);
     await c.send(['EXEC']);
-    await until('the master to see the replica loading', async () => (await healthOf(master, rid)) === 'loading' && !(await inSlots(master, rid)));
-    assert.equal(field(await replica.call('INFO', 'persistence'), 'loading'), '1');
+    await until('the master to see the replica loading', async () => (await healthOf(master, rid)) === 'loading' && !(await inSlots(master, rid)), 30_000);
+    assert.equal(info(await replica.call('INFO', 'persistence')).loading, '1');
     await assert.rejects(replica.call('CLUSTER', 'SLOTS'), { message: 'LOADING Redis is loading the dataset in memory' });
     await replica.call('CONFIG', 'SET', 'key-load-delay', 0);
-    await until('the sync to finish', async () => field(await replica.call('INFO', 'replication'), 'master_link_status') === 'up');
-    await until('the replica to be back', async () => (await inSlots(master, rid)) && (await healthOf(master, rid)) === 'online');
+    await until('the sync to finish', async () => info(await replica.call('INFO', 'replication')).master_link_status === 'up', 30_000);
+    await until('the replica to be back', async () => (await inSlots(master, rid)) && (await healthOf(master, rid)) === 'online', 30_000);
     assert.ok(await inSlots(replica, rid));
     assert.equal(await healthOf(replica, rid), 'online');
   } finally {
