@@ -12,6 +12,7 @@ import { info, until } from '../helpers/replication';
 import { startServer, RespiteServer } from '../../src/index';
 import { ReplyError } from '../../src/errors';
 import { SimpleString } from '../../src/resp/reply';
+import { ProtocolError, RespParser } from '../../src/resp/parser';
 
 const LOADING = 'LOADING Redis is loading the dataset in memory';
 const MARK = 'x'.repeat(39) + 'y';
@@ -66,20 +67,19 @@ class ScriptedMaster {
   private accept(sock: net.Socket): void {
     this.links.push(sock);
     sock.on('error', () => {});
-    let buf = '';
+    const parser = new RespParser({ maxBulkLen: 1 << 20, authRequired: () => false });
     let synced = false;
     sock.on('data', (d) => {
       if (synced) return; // newlines and REPLCONF ACKs while loading / streaming
-      buf += d.latin1Slice(0, d.length);
+      parser.feed(d);
       for (;;) {
-        const cmd = parseCommand(buf);
-        if (cmd === null) return;
-        buf = buf.slice(cmd.used);
-        const name = cmd.argv[0]?.toUpperCase();
+        const argv = parser.next();
+        if (argv === null || argv instanceof ProtocolError) return;
+        const name = argv[0]?.toUpperCase();
         if (name === 'PING') sock.write('+PONG\r\n');
         else if (name === 'REPLCONF') sock.write('+OK\r\n');
         else if (name === 'PSYNC') {
-          this.psyncs.push(cmd.argv);
+          this.psyncs.push(argv);
           synced = true;
           sock.write(`+FULLRESYNC ${this.replid} 0\r\n`);
           this.serve(sock);
@@ -93,27 +93,6 @@ class ScriptedMaster {
     for (const s of this.links) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
-}
-
-/** One RESP multibulk command from the front of buf (null if incomplete; inline lines skipped). */
-function parseCommand(buf: string): { argv: string[]; used: number } | null {
-  let pos = 0;
-  while (buf[pos] === '\n' || buf[pos] === '\r') pos++;
-  if (pos >= buf.length) return null;
-  const eol = buf.indexOf('\r\n', pos);
-  if (eol < 0) return null;
-  const n = Number(buf.slice(pos + 1, eol));
-  pos = eol + 2;
-  const argv: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = buf.indexOf('\r\n', pos);
-    if (e < 0) return null;
-    const len = Number(buf.slice(pos + 1, e));
-    if (buf.length < e + 2 + len + 2) return null;
-    argv.push(buf.slice(e + 2, e + 2 + len));
-    pos = e + 2 + len + 2;
-  }
-  return { argv, used: pos };
 }
 
 const REPLID_A = 'a'.repeat(40);
