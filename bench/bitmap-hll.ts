@@ -14,7 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { BenchTest, runBenchmark } from './redis-benchmark';
-import { BenchServer, machineInfo, startRedis, startRespite } from './servers';
+import { BenchServer, machineInfo, median, startRedis, startRespite } from './servers';
 
 interface Args {
   requests: number;
@@ -112,7 +112,6 @@ async function randomSetbit(port: number, total: number, conns: number, pipeline
   return (perConn * conns) / secs;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {

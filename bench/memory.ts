@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BenchServer, freePort, rssBytes, startRedis } from './servers';
+import { BenchServer, freePort, median, rssBytes, startRedis } from './servers';
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -281,7 +281,6 @@ async function startRespite(): Promise<BenchServer> {
 }
 
 const MB = (b: number) => (b / 1048576).toFixed(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 export interface ScenarioResult {
   scenario: Scenario;

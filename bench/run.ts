@@ -16,7 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BenchTest, runBenchmark } from './redis-benchmark';
-import { BenchServer, ReferenceServer, cpuSeconds, machineInfo, startRedis, startReference, startRespite } from './servers';
+import { BenchServer, ReferenceServer, cpuSeconds, machineInfo, median, startRedis, startReference, startRespite } from './servers';
 import { SCRIPT_TESTS } from './script-tests';
 import { LEADERBOARD_TESTS } from './leaderboard-tests';
 import { command, memorySuite, memoryTable, ScenarioResult } from './memory';
@@ -171,13 +171,6 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown option ${v}`);
   }
   return a;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 type AnyServer = BenchServer | ReferenceServer;

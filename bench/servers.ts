@@ -143,3 +143,11 @@ export function machineInfo(): Record<string, string> {
     date: new Date().toISOString(),
   };
 }
+
+/** The median of the rounds (the mean of the middle two for an even count; NaN for none). */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

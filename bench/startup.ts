@@ -12,15 +12,9 @@ import { mkdtempSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from './servers';
+import { freePort, median } from './servers';
 
 const ROOT = path.join(__dirname, '..', '..');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Milliseconds until a PING on port gets +PONG (polling), from t0 (performance.now()). */
 async function untilPong(port: number, t0: number, limitMs = 60_000): Promise<number> {
