@@ -61,8 +61,6 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: ['node20'],
-  // Loads its .wasm relative to its own files.
-  external: ['lua-redis-wasm'],
   plugins: [metaOutside, ownDirname],
   // Half the bytes to read and hash at every start; names stay, so stack traces still read well.
   minifyWhitespace: true,

@@ -332,7 +332,6 @@ async function start(args: string[], cl: CommandLine, stdinConfig: string | null
   };
 }
 
-
 if (require.main === module) {
   main().catch((e) => {
     process.stderr.write(`respite-server: ${e instanceof Error ? e.stack : e}\n`);
