@@ -1,7 +1,7 @@
 // respite-server as an operator runs it: the distribution's stock redis.conf (daemonize yes,
 // pidfile, logfile), supervision by systemd (readiness through NOTIFY_SOCKET), --test-memory and
 // --version, and progress lines while a large data file loads.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './helpers/differential';
 import { RespClient } from './helpers/resp-client';
+import { killAfterTests } from './helpers/leftovers';
 import { Reply, SimpleString } from '../src/resp/reply';
 
 const CLI = path.join(__dirname, '..', 'src', 'cli.js');
@@ -16,16 +17,7 @@ const STOCK_CONF = '/etc/redis/redis.conf';
 const CI = process.env.CI === 'true';
 
 /** Processes to kill whatever happens, so a failed assertion does not leave servers running. */
-const leftovers: number[] = [];
-after(() => {
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const leftovers = killAfterTests();
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'respite-op-'));

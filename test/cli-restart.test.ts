@@ -2,7 +2,7 @@
 // from its command line and config file, in the same process (Redis re-execs itself: same pid).
 // RESTART rewrites the config file and saves the data first; CRASH-AND-RECOVER saves nothing.
 // An embedded server cannot restart its application's process and answers Redis's failure reply.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './helpers/differential';
 import { RespClient } from './helpers/resp-client';
+import { killAfterTests } from './helpers/leftovers';
 import { startServer } from '../src/index';
 import { Reply, SimpleString } from '../src/resp/reply';
 
@@ -17,16 +18,8 @@ const text = (r: Reply): string => (r instanceof SimpleString ? r.value : String
 
 const CLI = path.join(__dirname, '..', 'src', 'cli.js');
 
-const leftovers: number[] = [];
-after(() => {
-  for (const pid of leftovers) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+/** Processes to kill whatever happens, so a failed assertion does not leave servers running. */
+const leftovers = killAfterTests();
 
 /** Connects once the server answers PING (it may be restarting). */
 async function connectWhenUp(port: number, ms = 20_000): Promise<RespClient> {
