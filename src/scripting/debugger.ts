@@ -14,8 +14,9 @@ import { NO_REPLY, OK, Reply } from '../resp/reply';
 import { errorHelperName } from './call-args';
 import type { LdbIo } from './engine';
 import { prepareBody } from './prelude';
-import { compileCheck, runDebugged, NO_CLUSTER } from './runner';
-import { ScriptFlags, parseShebang, sha1hex, splitKeys } from './scripts';
+import { runDebugged } from './runner';
+import type { ScriptRun } from './runner';
+import { ScriptFlags, checkScript, evalRun, sha1hex, splitKeys } from './scripts';
 import { scriptingState } from './state';
 import type { DebugScript } from './vm/lua-vm';
 
@@ -88,7 +89,7 @@ export function evalDebugged(c: Client, argv: string[], ro: boolean): Reply {
     c.closeAfterReply = true;
     c.replyAsync(r);
   };
-  const prepared = prepare(c, target, argv, ro, sync);
+  const prepared = prepare(c, target, argv, ro);
   if (prepared instanceof ReplyError) {
     end(prepared, false);
     return NO_REPLY;
@@ -101,42 +102,22 @@ interface Prepared {
   script: DebugScript;
   keys: string[];
   args: string[];
-  run: Parameters<typeof runDebugged>[5];
+  run: ScriptRun;
 }
 
 /** EVAL's checks (in the session, as in Redis) and the parts the engine runs. */
-function prepare(c: Client, target: ServerContext, argv: string[], ro: boolean, sync: boolean): Prepared | ReplyError {
+function prepare(c: Client, target: ServerContext, argv: string[], ro: boolean): Prepared | ReplyError {
   const split = splitKeys(argv);
   if (split instanceof ReplyError) return split;
   const body = argv[1];
-  const sb = parseShebang(body);
+  const sb = checkScript(body);
   if (sb instanceof ReplyError) return sb;
-  let e: string | null;
-  try {
-    e = compileCheck(sb.code, '@user_script');
-  } catch (err) {
-    return errorf(`ERR ${(err as Error).message}`);
-  }
-  if (e !== null) return errorf(`ERR Error compiling script (new function): ${e.replace(/[\r\n]/g, ' ')}`);
   const sha = sha1hex(body);
   // The script is cached where it ran: on this server (SYNC), on the copy (YES).
   scriptingState(target).scripts.set(sha, body);
-  if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
-  if (!sb.compat && sb.flags.has('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
-  void sync;
-  return {
-    script: debugScript(body, sb, target.config.int('busy-reply-threshold')),
-    keys: split.keys,
-    args: split.args,
-    run: {
-      kind: 'eval',
-      name: sha,
-      argv,
-      readOnly: ro || sb.flags.has('no-writes'),
-      allowOom: sb.flags.has('allow-oom'),
-      allowCrossSlot: sb.compat || sb.flags.has('allow-cross-slot-keys'),
-    },
-  };
+  const run = evalRun(c, sha, argv, sb, ro);
+  if (run instanceof ReplyError) return run;
+  return { script: debugScript(body, sb, target.config.int('busy-reply-threshold')), keys: split.keys, args: split.args, run };
 }
 
 /**

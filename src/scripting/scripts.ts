@@ -7,6 +7,7 @@ import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
 import { NO_CLUSTER, compileCheck, killBusyScript, runScript } from './runner';
+import type { ScriptRun } from './runner';
 import { scriptingState } from './state';
 import { inlineVm } from './vm/inline-vm';
 import { nodeCrypto } from '../util/builtins';
@@ -58,10 +59,8 @@ export function parseShebang(body: string): ScriptFlags | ReplyError {
   return { compat: false, flags, code: eol < 0 ? '' : body.slice(eol) };
 }
 
-/** Checks a body and caches it; returns its SHA1 or the error Redis gives. */
-function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | ReplyError {
-  const st = scriptingState(c.server);
-  if (st.scripts.has(sha)) return sha;
+/** A body's shebang, once it parses and its code compiles; else the error Redis gives. */
+export function checkScript(body: string): ScriptFlags | ReplyError {
   const sb = parseShebang(body);
   if (sb instanceof ReplyError) return sb;
   let e: string | null;
@@ -71,8 +70,35 @@ function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | Rep
     return errorf(`ERR ${(err as Error).message}`);
   }
   if (e !== null) return errorf(`ERR Error compiling script (new function): ${e.replace(/[\r\n]/g, ' ')}`);
+  return sb;
+}
+
+/** Checks a body and caches it; returns its SHA1 or the error Redis gives. */
+function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | ReplyError {
+  const st = scriptingState(c.server);
+  if (st.scripts.has(sha)) return sha;
+  const sb = checkScript(body);
+  if (sb instanceof ReplyError) return sb;
   st.scripts.set(sha, body);
   return sha;
+}
+
+/**
+ * The flag checks of a script about to run (Redis's scriptPrepareForRun) and how it runs; shared
+ * by EVAL and a debugged EVAL.
+ */
+export function evalRun(c: Client, sha: string, argv: string[], sb: ScriptFlags, ro: boolean): ScriptRun | ReplyError {
+  if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
+  if (!sb.compat && sb.flags.has('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
+  return {
+    kind: 'eval',
+    name: sha,
+    argv,
+    readOnly: ro || sb.flags.has('no-writes'),
+    allowOom: sb.flags.has('allow-oom'),
+    // Scripts without a shebang keep Redis 6's leniency (any slot served here).
+    allowCrossSlot: sb.compat || sb.flags.has('allow-cross-slot-keys'),
+  };
 }
 
 /** numkeys, keys and args of EVAL-style commands (argv[2] is numkeys). */
@@ -110,19 +136,10 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
     sha = r;
   }
   const sb = cachedShebang(body);
-  if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
-  if (!sb.compat && sb.flags.has('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
+  const run = evalRun(c, sha, argv, sb, ro);
+  if (run instanceof ReplyError) return run;
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-  const w = wrapEval(sb.code);
-  return runScript(c, w.source, split.keys, split.args, {
-    kind: 'eval',
-    name: sha,
-    argv,
-    readOnly: ro || sb.flags.has('no-writes'),
-    allowOom: sb.flags.has('allow-oom'),
-    // Scripts without a shebang keep Redis 6's leniency (any slot served here).
-    allowCrossSlot: sb.compat || sb.flags.has('allow-cross-slot-keys'),
-  });
+  return runScript(c, wrapEval(sb.code).source, split.keys, split.args, run);
 }
 
 export const evalCommand = (c: Client, argv: string[]): Reply => evalGeneric(c, argv, false, false);
