@@ -105,12 +105,12 @@ export class LuaVm {
    */
   startDebug(script: DebugScript, keys: string[], args: string[], host: LuaHost): PendingRun {
     if (this.running || this.dead) throw new Error('the Lua VM is busy or gone');
+    // Payload: [source, body, prelude, fixup, time limit] as an argument block, then KEYS/ARGV's.
     const meta = [script.source, script.body, script.prelude, script.fixup, String(script.timelimitMs)];
-    const all = meta.concat(keys, args);
-    const len = argsBlockLength(all, []);
+    const len = argsBlockLength(meta, []) + argsBlockLength(keys, args);
     const big = len > DATA_BYTES;
     const b = big ? Buffer.allocUnsafe(len) : this.ch.area;
-    writeArgsBlock(b, 0, all, []);
+    writeArgsBlock(b, writeArgsBlock(b, 0, meta, []), keys, args);
     this.ch.send(Op.DebugRun, keys.length, len, big ? b : null);
     this.host = host;
     this.running = true;

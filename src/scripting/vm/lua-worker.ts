@@ -8,7 +8,7 @@
 import { MessagePort, workerData } from 'node:worker_threads';
 import { Channel, Op, SPIN_BUSY_US, SPIN_IDLE_US } from './channel';
 import { LuaWasm } from './lua-wasm';
-import { T_ERROR, readArgsBlock, writeArgsBlock, argsBlockLength } from './wire';
+import { T_ERROR, argsBlockLength, readArgsBlock } from './wire';
 
 /** Compiled chunks kept; past this many, all are released. */
 const MAX_CHUNKS = 1000;
@@ -66,29 +66,33 @@ function serve(): void {
     },
   };
 
+  /** Writes the encoded error value `text` at the start of `b`; returns its length. */
+  const errorValue = (b: Buffer, text: string): number => {
+    b[0] = T_ERROR;
+    b.writeUInt32LE(text.length, 1);
+    return 5 + b.latin1Write(text, 5);
+  };
+
   /**
    * A run under the Lua debugger: the script is compiled on its own (its helpers become its
    * environment instead of text in front of it, so its lines and locals are the script's own).
-   * Payload: an argument block of [source, body, prelude, fixup, time limit, ...KEYS, ...ARGV].
+   * Payload (a copy): an argument block of [source, body, prelude, fixup, time limit], then the
+   * KEYS/ARGV argument block as a run takes it.
    */
   const debugRun = (d: Buffer, nkeys: number): Buffer => {
-    const all = readArgsBlock(d, 0);
-    const [source, body, prelude, fixup, limit] = all;
-    const keys = all.slice(5, 5 + nkeys);
-    const args = all.slice(5 + nkeys);
-    const block = Buffer.alloc(argsBlockLength(keys, args));
-    writeArgsBlock(block, 0, keys, args);
+    const meta = readArgsBlock(d, 0);
+    const [source, body, prelude, fixup, limit] = meta;
+    const block = d.subarray(argsBlockLength(meta, []));
     vm.ldbBegin(source, Number(limit));
     try {
       const ref = vm.compile(body);
+      // (copies: ending the session below may move the heap)
       if (typeof ref !== 'number') return Buffer.from(vm.lastOutput());
       try {
         if (!vm.ldbPrepare(ref, prelude, fixup)) {
           const text = 'ERR the Lua debugger could not prepare the script';
           const b = Buffer.alloc(5 + text.length);
-          b[0] = T_ERROR;
-          b.writeUInt32LE(text.length, 1);
-          b.latin1Write(text, 5);
+          errorValue(b, text);
           return b;
         }
         return Buffer.from(vm.callRaw(ref, block, nkeys, -1));
@@ -119,42 +123,22 @@ function serve(): void {
   for (;;) {
     // Between scripts: spin a little (the next EVAL often follows at once), then sleep.
     const m = ch.receive(SPIN_IDLE_US)!;
-    if (m.op === Op.DebugRun) {
-      let out: Buffer;
-      try {
-        out = debugRun(Buffer.from(m.data), m.aux);
-      } catch (e) {
-        const text = `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`;
-        ch.area[0] = T_ERROR;
-        ch.area.writeUInt32LE(text.length, 1);
-        ch.area.latin1Write(text, 5);
-        ch.send(Op.Done, 1, 5 + text.length);
-        return;
-      }
-      if (out.length <= ch.area.length) {
-        out.copy(ch.area, 0);
-        ch.send(Op.Done, 0, out.length);
-      } else ch.send(Op.Done, 0, 0, out);
-      continue;
-    }
-    if (m.op !== Op.Run) continue;
-    // Run payload: [source length u32][source][args block: count u32, ([len u32][bytes])*].
-    const d = m.data;
-    const sl = d.readUInt32LE(0);
-    const source = d.latin1Slice(4, 4 + sl);
-    const block = Buffer.from(d.subarray(4 + sl)); // the area is reused by redis.call
     let out: Buffer;
     try {
-      const ref = chunk(source);
-      out = typeof ref === 'number' ? vm.callRaw(ref, block, m.aux, -1) : ref;
+      if (m.op === Op.Run) {
+        // Run payload: [source length u32][source][args block: count u32, ([len u32][bytes])*].
+        const d = m.data;
+        const sl = d.readUInt32LE(0);
+        const source = d.latin1Slice(4, 4 + sl);
+        const block = Buffer.from(d.subarray(4 + sl)); // the area is reused by redis.call
+        const ref = chunk(source);
+        out = typeof ref === 'number' ? vm.callRaw(ref, block, m.aux, -1) : ref;
+      } else if (m.op === Op.DebugRun) out = debugRun(Buffer.from(m.data), m.aux);
+      else continue;
     } catch (e) {
       // A trap inside the VM leaves Lua unusable: report it and let the server start a new
       // worker (aux 1 = this VM is broken).
-      const text = `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`;
-      ch.area[0] = T_ERROR;
-      ch.area.writeUInt32LE(text.length, 1);
-      ch.area.latin1Write(text, 5);
-      ch.send(Op.Done, 1, 5 + text.length);
+      ch.send(Op.Done, 1, errorValue(ch.area, `ERR the Lua VM failed: ${e instanceof Error ? e.message : String(e)}`));
       return;
     }
     if (out.length <= ch.area.length) {
