@@ -613,8 +613,9 @@ export class Replication implements PropagationTarget {
         ['master_link_status', up ? 'up' : 'down'],
         ['master_last_io_seconds_ago', ro.master !== null ? nowSec - Math.floor(ro.master.lastInteraction / 1000) : -1],
         ['master_sync_in_progress', ro.state === 'sync' ? 1 : 0],
-        ['slave_read_repl_offset', ro.readOff],
-        ['slave_repl_offset', ro.reploff],
+        // Without a master or a cached one (a full sync under way: +FULLRESYNC dropped it), 1.
+        ['slave_read_repl_offset', ro.master !== null || ro.masterReplId !== null ? ro.readOff : 1],
+        ['slave_repl_offset', ro.master !== null || ro.masterReplId !== null ? ro.reploff : 1],
       );
       const t = ro.transferInfo();
       if (t !== null) {
