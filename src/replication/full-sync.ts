@@ -20,6 +20,11 @@ const EOF_MARK_LEN = 40;
 /** What the full sync needs of the replica link that runs it. */
 export interface FullSyncHost {
   readonly repl: Replication;
+  /**
+   * The dataset is about to become the master's (the old one flushed, or swapped out): drop the
+   * cached master and our own replicas.
+   */
+  attachToNewMaster(): void;
   /** The sync failed: drop the link, try again. */
   fail(): void;
   /** The dataset is the master's: the replication stream starts (`after`: bytes already received of it). */
@@ -186,8 +191,7 @@ export class FullSync {
     // The old data may keep serving reads only when it is an earlier point of the same history.
     const asyncLoading = swap && this.replid !== null && this.host.repl.replId === this.replid;
     if (!swap) {
-      // Our replicas follow another history from now on: they must resync.
-      this.host.repl.disconnectReplicas();
+      this.host.attachToNewMaster();
       srv.log.notice('MASTER <-> REPLICA sync: Flushing old data');
       emptyDataset(srv);
     }
@@ -243,7 +247,7 @@ export class FullSync {
         srv.log.warning(`Failed trying to load the MASTER synchronization DB from socket: ${fnErr}`);
         return this.loadFailed();
       }
-      this.host.repl.disconnectReplicas();
+      this.host.attachToNewMaster();
       srv.log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
       swapInTempDbs(srv, run.tempDbs);
       srv.log.notice('MASTER <-> REPLICA sync: Discarding old DB in background');

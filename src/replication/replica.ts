@@ -229,10 +229,6 @@ export class ReplicaOf {
       if (!accepted) return 'stop';
     }
     if (line.startsWith('+FULLRESYNC')) {
-      // The history we cached is given up (Redis discards its cached master): if this sync
-      // fails, the next attempt asks for a full one again, and our offset reads 0 meanwhile.
-      // (Not on the SYNC fallback below, which keeps it, as Redis does.)
-      this.masterReplId = null;
       const m = /^\+FULLRESYNC ([^ ]+) (-?\d+)/.exec(line);
       if (m === null || m[1].length !== 40) {
         srv.log.warning('Master replied with wrong +FULLRESYNC syntax.');
@@ -274,6 +270,13 @@ export class ReplicaOf {
     this.state = 'sync';
     const host: FullSyncHost = {
       repl: this.repl,
+      attachToNewMaster: () => {
+        // Redis's replicationAttachToNewMaster: the cached history is given up (a failed load
+        // then asks for a full sync again; INFO and cluster gossip read no offset meanwhile) and
+        // our replicas, which follow another history from now on, must resync.
+        this.masterReplId = null;
+        this.repl.disconnectReplicas();
+      },
       fail: () => this.fail(),
       loaded: (r) => this.fullSyncDone(r),
     };
@@ -284,11 +287,6 @@ export class ReplicaOf {
   transferInfo(): { size: number; read: number } | null {
     const t = this.sync;
     return t === null ? null : { size: t.size < 0 ? 0 : t.size, read: t.read };
-  }
-
-  /** Loading a full sync: cluster gossip and CLUSTER SHARDS see offset 0 (Redis's replicationGetSlaveOffset). */
-  get fullSyncing(): boolean {
-    return this.sync !== null;
   }
 
   /** The dataset is the master's now: adopt its history and start the stream. */
