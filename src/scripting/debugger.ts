@@ -45,10 +45,8 @@ export function debugging(c: Client): boolean {
 export function withDebugger(plain: (c: Client, argv: string[]) => Reply, bySha: boolean, ro: boolean): (c: Client, argv: string[]) => Reply {
   return (c, argv) => {
     if (!debugging(c)) return plain(c, argv);
-    if (!bySha) {
-      if (c.server.monitors.size !== 0) feedMonitors(c, argv);
-      return evalDebugged(c, argv, ro);
-    }
+    if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+    if (!bySha) return evalDebugged(c, argv, ro);
     if (argv[1].length === 40) return errorf('ERR Please use EVAL instead of EVALSHA for debugging');
     return errorf('NOSCRIPT No matching script. Please use EVAL.');
   };

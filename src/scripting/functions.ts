@@ -408,6 +408,8 @@ export function findFunction(st: ScriptingState, name: string): { lib: Library; 
 }
 
 function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
+  // First, as Redis does: MONITOR shows the call before its commands, and a refused one too.
+  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const st = scriptingState(c.server);
   const found = findFunction(st, argv[1]);
   if (found === undefined) return errorf('ERR Function not found');
@@ -419,7 +421,6 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): Reply {
   const noWrites = fn.flags.includes('no-writes');
   if (ro && !noWrites) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (fn.flags.includes('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
-  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   // The text that runs one function of a library is the same on every call.
   let call = lib.callSources.get(fn.name);
   if (call === undefined) {

@@ -120,6 +120,8 @@ export function evalKeys(argv: string[]): number[] {
 }
 
 function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Reply {
+  // First, as Redis does: MONITOR shows the script before its commands, and a refused one too.
+  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   const split = splitKeys(argv);
   if (split instanceof ReplyError) return split;
   const st = scriptingState(c.server);
@@ -138,7 +140,6 @@ function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Re
   const sb = cachedShebang(body);
   const run = evalRun(c, sha, argv, sb, ro);
   if (run instanceof ReplyError) return run;
-  if (c.server.monitors.size !== 0) feedMonitors(c, argv);
   return runScript(c, wrapEval(sb.code).source, split.keys, split.args, run);
 }
 

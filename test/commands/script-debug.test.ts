@@ -174,3 +174,28 @@ test('SCRIPT DEBUG: an infinite loop stops by itself after busy-reply-threshold'
     await s.close();
   }
 });
+
+test('MONITOR shows EVAL, EVALSHA and FCALL first, refused ones too (as Redis feeds it)', async () => {
+  const s = await startServer({ port: 0 });
+  try {
+    const m = await RespClient.connect(s.port);
+    assert.equal((await m.callRaw('MONITOR')).raw.toString(), '+OK\r\n');
+    const c = await RespClient.connect(s.port);
+    const sent: string[][] = [
+      ['EVALSHA', 'a'.repeat(40), '0'],
+      ['EVAL', 'return 1', '5'],
+      ['FCALL', 'nosuch', '0'],
+      ['SCRIPT', 'DEBUG', 'yes'],
+      ['EVALSHA', 'b'.repeat(40), '0'],
+    ];
+    for (const argv of sent) await c.callRaw(...argv);
+    for (const argv of sent) {
+      const line = (await m.readNext()).raw.toString();
+      assert.ok(line.endsWith(' ' + argv.map((a) => `"${a}"`).join(' ') + '\r\n'), `MONITOR line for ${argv.join(' ')}: ${JSON.stringify(line)}`);
+    }
+    c.close();
+    m.close();
+  } finally {
+    await s.close();
+  }
+});
