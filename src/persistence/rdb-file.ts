@@ -188,6 +188,8 @@ export class RdbLoadError extends Error {
 }
 
 const READ_FAILURE = 'Terminating server after rdb file reading failure.';
+/** A partial image's working buffer takes the bytes received meanwhile when fewer are left. */
+const ABSORB_BELOW = 1 << 20;
 
 /**
  * Loads an RDB image record by record. step() processes records for about `budgetMs` and
@@ -304,7 +306,9 @@ export class RdbLoader {
    */
   step(budgetMs = Infinity, maxRecords = Infinity, maxBytes = Infinity): boolean {
     if (this.done) return true;
-    this.absorb();
+    // Received bytes join the working buffer once it runs low (or a record waits for them):
+    // appending them to a large unparsed rest on every slice would copy that rest each time.
+    if (this.starved || this.inp.remaining < ABSORB_BELOW) this.absorb();
     if (this.version < 0) {
       if (this.inp.remaining < 9 && !this.ended) {
         this.starve(9);
@@ -325,7 +329,7 @@ export class RdbLoader {
       }
     } catch (e) {
       if (e instanceof CorruptError || e instanceof RangeError) {
-        if (e.message === UNEXPECTED_END && !this.ended) {
+        if (e.message === UNEXPECTED_END && (!this.ended || this.queuedBytes > 0)) {
           // Cut short by the bytes received so far: parse this record again when more came.
           const needed = this.inp.failedNeed;
           this.inp.pos = recordStart;
