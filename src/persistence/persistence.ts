@@ -472,10 +472,21 @@ export class Persistence {
     const expired = { n: 0 };
     const loader = new RdbLoader(buf, this.loadSink(expired, merge), this.loadLimits(), this.verifyChecksums());
     loader.step();
+    this.loadDone(loader, expired);
+    return loader;
+  }
+
+  /**
+   * An image loaded completely (at startup, DEBUG RELOAD, an AOF's RDB base, a full sync): INFO's
+   * rdb_last_load_keys_* figures, and Redis's "Done loading RDB" line.
+   */
+  loadDone(loader: RdbLoader, expired: { n: number }): void {
     this.lastLoadKeysLoaded = loader.keys - expired.n;
     this.lastLoadKeysExpired = expired.n;
     this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
-    return loader;
+    const figures = `keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}`;
+    if (this.lastLoadEmptySkipped > 0) this.srv.log.warning(`Done loading RDB, ${figures}, empty keys skipped: ${this.lastLoadEmptySkipped}.`);
+    else this.srv.log.notice(`Done loading RDB, ${figures}.`);
   }
 
   /**
@@ -495,9 +506,7 @@ export class Persistence {
         (err) => {
           this.stopLoading();
           if (err !== null) return reject(err);
-          this.lastLoadKeysLoaded = loader.keys - expired.n;
-          this.lastLoadKeysExpired = expired.n;
-          this.lastLoadEmptySkipped = loader.emptyKeysSkipped;
+          this.loadDone(loader, expired);
           resolve();
         },
         () => progress.tick(loader.progress, loader.keys - expired.n),
@@ -553,9 +562,6 @@ export class Persistence {
     await this.loadRdbAsync(buf, { aux, feedExpired: master });
     repl.restoreFromRdb(aux);
     this.rdbSaves = 0;
-    if (this.lastLoadEmptySkipped > 0) {
-      srv.log.warning(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}, empty keys skipped: ${this.lastLoadEmptySkipped}.`);
-    } else srv.log.notice(`Done loading RDB, keys loaded: ${this.lastLoadKeysLoaded}, keys expired: ${this.lastLoadKeysExpired}.`);
     srv.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
   }
 

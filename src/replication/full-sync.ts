@@ -225,6 +225,7 @@ export class FullSync {
       return this.loadFailed();
     }
     run.parsed = true;
+    persistenceOf(srv).loadDone(run.loader, run.expired);
     if (this.complete) this.finish();
   }
 
@@ -255,9 +256,6 @@ export class FullSync {
     // A diskless load changed the data without a save (Redis counts it as one change).
     if (run.diskless) srv.keyspace.dirty++;
     p.stopLoading();
-    p.lastLoadKeysLoaded = run.loader.keys - run.expired.n;
-    p.lastLoadKeysExpired = run.expired.n;
-    p.lastLoadEmptySkipped = run.loader.emptyKeysSkipped;
     const db = Number(run.aux.get('repl-stream-db') ?? 0);
     this.run = null;
     this.over = true;
