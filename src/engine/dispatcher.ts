@@ -59,12 +59,7 @@ export function dispatch(c: Client, argv: string[]): void {
   }
   // A SCRIPT DEBUG SYNC session: the server serves nobody else until it ends (Redis is blocked).
   const hold = srv.debugHold;
-  if (hold !== null && c !== hold.owner && c.kind !== 'lua') {
-    c.postponed = [argv];
-    c.blocked = true;
-    hold.held.add(c);
-    return;
-  }
+  if (hold !== null && c !== hold.owner && c.kind !== 'lua') return postpone(hold.held, c, argv);
   const cmd = resolveCommand(c, argv);
   if (cmd instanceof ReplyError) return reject(c, arityRejected(c, argv), cmd);
   c.lastCommand = cmd;
@@ -130,7 +125,7 @@ export function dispatch(c: Client, argv: string[]): void {
   if (srv.busyScript !== null && !(flags & F.ALLOW_BUSY)) return reject(c, cmd, srv.busyScript.isEval ? BUSY_EVAL : BUSY_FUNCTION);
   // CLIENT PAUSE: the command waits (not refused) until the pause ends.
   if (srv.clientPause !== null && srv.clientPause.affects(c, cmd, flags)) {
-    postpone(srv, c, argv);
+    postpone(srv.clientPause!.postponed, c, argv);
     return;
   }
   // The Lua engine still loading (an embedded server just started): scripts wait for it.

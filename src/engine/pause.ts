@@ -68,7 +68,7 @@ export class ClientPause {
     this.type = type;
     this.end = endMs;
     // ALL became WRITE: the postponed reads may run now (the writes are postponed again).
-    if (weaker) release(this.server, this);
+    if (weaker) releasePostponed(this.server, this.postponed);
     return true;
   }
 
@@ -137,13 +137,16 @@ export function end(server: ServerContext): void {
   p.stop();
   server.clientPause = null;
   server.keyspace.expirePaused = false;
-  release(server, p);
+  releasePostponed(server, p.postponed);
 }
 
-/** Runs the postponed clients' commands again, in order; a command still paused stops its client. */
-function release(server: ServerContext, p: ClientPause): void {
-  const clients = [...p.postponed];
-  p.postponed.clear();
+/**
+ * Runs the commands of clients held in `held` (by CLIENT PAUSE or a SCRIPT DEBUG SYNC session)
+ * again, in order; a client whose command is held again keeps the rest of its queue behind it.
+ */
+export function releasePostponed(server: ServerContext, held: Set<Client>): void {
+  const clients = [...held];
+  held.clear();
   for (const c of clients) {
     const queue = c.postponed;
     c.postponed = null;
@@ -163,9 +166,12 @@ function release(server: ServerContext, p: ClientPause): void {
   }
 }
 
-/** Holds c's command until the pause ends; the connection stops reading meanwhile (c.blocked). */
-export function postpone(server: ServerContext, c: Client, argv: string[]): void {
+/**
+ * Holds c's command in `held` (the pause's or a debugging session's) until it is released; the
+ * connection stops reading meanwhile (c.blocked).
+ */
+export function postpone(held: Set<Client>, c: Client, argv: string[]): void {
   c.postponed = [argv];
   c.blocked = true;
-  server.clientPause!.postponed.add(c);
+  held.add(c);
 }

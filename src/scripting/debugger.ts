@@ -8,6 +8,7 @@
 //   it in a forked child: the server goes on serving others and the script's changes are dropped.
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
+import { releasePostponed } from '../engine/pause';
 import type { ServerContext } from '../engine/context';
 import { ReplyError, errorf } from '../errors';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
@@ -174,20 +175,5 @@ function sessionIo(c: Client): LdbIo {
 function releaseHeld(srv: ServerContext): void {
   const hold = srv.debugHold;
   srv.debugHold = null;
-  if (hold === null) return;
-  for (const c of hold.held) {
-    const queue = c.postponed;
-    c.postponed = null;
-    c.blocked = false;
-    if (queue === null || c.closed) continue;
-    for (let i = 0; i < queue.length; i++) {
-      srv.exec.dispatch(c, queue[i]);
-      const again = c.postponed as string[][] | null;
-      if (again !== null) {
-        again.push(...queue.slice(i + 1));
-        break;
-      }
-    }
-    srv.markPendingOutput(c);
-  }
+  if (hold !== null) releasePostponed(srv, hold.held);
 }
