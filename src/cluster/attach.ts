@@ -9,7 +9,7 @@ import { ClusterHost, ClusterState } from './cluster';
 import { NodesConfError, loadNodesConf } from './config-file';
 import { clusterCron } from './bus';
 import { failoverStep } from './failover';
-import { persistenceOf } from '../persistence/persistence';
+import { emptyDataset } from '../replication/full-sync';
 import { redirectBlockedClients } from './blocked';
 import { PausePurpose, PauseType, pauseClients, unpauseClients } from '../engine/pause';
 import { keyHashSlot } from './slots';
@@ -67,11 +67,9 @@ function hostFor(srv: ServerContext): ClusterHost {
     },
     replicateFrom: (ip, port) => srv.replication.setMaster(ip, port),
     stopReplicating: () => srv.replication.unsetMaster(),
-    emptyData() {
-      for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
-      persistenceOf(srv).emptyData(true);
-      srv.events.emit('dbFlushed', srv.keyspace.dbs);
-    },
+    // The same emptying as a replica's full sync (Redis's emptyData, with the replica's
+    // writable keys with an expire forgotten too).
+    emptyData: () => emptyDataset(srv),
     replicating: () => srv.replication.replicaOf !== null,
     masterDataAge() {
       const ro = srv.replication.replicaOf;
