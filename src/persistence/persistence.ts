@@ -586,8 +586,15 @@ export class Persistence {
 
   /** Empties every database (and the function libraries) before a reload. */
   emptyData(functionsToo: boolean): void {
-    for (const db of this.srv.keyspace.dbs) db.flush();
-    if (functionsToo) functionStore?.flush(this.srv);
+    const srv = this.srv;
+    // As Redis's emptyData (signalFlushedDb): EXEC fails for clients watching a key that existed,
+    // and tracking clients and blocked clients hear of the flush.
+    for (const db of srv.keyspace.dbs) {
+      srv.watches.touchDb(db, null);
+      db.flush();
+    }
+    if (functionsToo) functionStore?.flush(srv);
+    srv.events.emit('dbFlushed', srv.keyspace.dbs);
   }
 
   // ---- INFO persistence ------------------------------------------------------------------------

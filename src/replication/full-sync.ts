@@ -334,10 +334,8 @@ export class FullSync {
 
 /** Flushes every database and the function libraries before a full sync loads into them. */
 export function emptyDataset(srv: ServerContext): void {
-  for (const db of srv.keyspace.dbs) srv.watches.touchDb(db, null);
   persistenceOf(srv).emptyData(true);
   srv.keyspace.replicaKeysWithExpire = null;
-  srv.events.emit('dbFlushed', srv.keyspace.dbs);
 }
 
 /**

@@ -122,6 +122,8 @@ export function evalKeys(argv: string[]): number[] {
 function evalGeneric(c: Client, argv: string[], bySha: boolean, ro: boolean): Reply {
   // First, as Redis does: MONITOR shows the script before its commands, and a refused one too.
   if (c.server.monitors.size !== 0) feedMonitors(c, argv);
+  // As Redis: a digest that is not 40 characters cannot match, and says so before numkeys is read.
+  if (bySha && argv[1].length !== 40) return errorf('NOSCRIPT No matching script. Please use EVAL.');
   const split = splitKeys(argv);
   if (split instanceof ReplyError) return split;
   const st = scriptingState(c.server);

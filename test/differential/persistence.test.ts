@@ -243,3 +243,46 @@ differential('SAVE / BGSAVE / INFO persistence', (ctx) => {
     await p.run('RESTORE', 'k', '0');
   });
 });
+
+test('DEBUG RELOAD and DEBUG LOADAOF empty the data as FLUSHALL does: WATCH fails, tracking hears a flush', { skip }, async () => {
+  const dirs = [tmpDir('reload-ref'), tmpDir('reload-ours')];
+  const ref = await startReference(['--dir', dirs[0], '--appendonly', 'yes']);
+  const ours = await startServer({ port: 0, dir: dirs[1], appendonly: 'yes', 'enable-debug-command': 'yes' });
+  const transcript = async (port: number): Promise<string[]> => {
+    const [a, b, t] = await Promise.all([RespClient.connect(port), RespClient.connect(port), RespClient.connect(port)]);
+    const out: string[] = [];
+    const say = async (c: RespClient, ...argv: string[]) => out.push((await c.callRaw(...argv)).raw.toString('latin1'));
+    try {
+      await say(t, 'HELLO', '3').then(() => out.pop());
+      await say(t, 'CLIENT', 'TRACKING', 'on');
+      await say(a, 'SET', 'k', '1');
+      await say(t, 'GET', 'k');
+      for (const reload of [['DEBUG', 'RELOAD'], ['DEBUG', 'LOADAOF']]) {
+        // A watched key that exists fails the EXEC; one that does not exist does not.
+        await say(a, 'WATCH', 'k');
+        await say(b, ...reload);
+        out.push((await t.readNext(2000)).raw.toString('latin1'));
+        await say(a, 'MULTI');
+        await say(a, 'GET', 'k');
+        await say(a, 'EXEC');
+        await say(a, 'WATCH', 'absent');
+        await say(b, ...reload);
+        out.push((await t.readNext(2000)).raw.toString('latin1'));
+        await say(a, 'MULTI');
+        await say(a, 'GET', 'k');
+        await say(a, 'EXEC');
+      }
+      return out;
+    } finally {
+      for (const c of [a, b, t]) c.close();
+    }
+  };
+  try {
+    const expected = await transcript(ref.port);
+    assert.ok(expected.includes('*-1\r\n') || expected.includes('_\r\n'), `redis-server fails the EXEC of a watched key: ${JSON.stringify(expected)}`);
+    assert.deepEqual(await transcript(ours.port), expected);
+  } finally {
+    await ref.stop();
+    await ours.close();
+  }
+});

@@ -152,6 +152,12 @@ differential('scripting', (ctx) => {
       ['EVAL', 'return 1'],
       ['EVALSHA', '0000000000000000000000000000000000000000', '0'],
       ['EVALSHA', 'abc', '0'],
+      // A digest of the wrong length is refused before numkeys is read; a 40-character one after.
+      ['EVALSHA', 'abc', 'x'],
+      ['EVALSHA', 'abc', '-1'],
+      ['EVALSHA_RO', 'abc', '5', 'k'],
+      ['EVALSHA', '0000000000000000000000000000000000000000', 'x'],
+      ['EVALSHA', '0000000000000000000000000000000000000000', '3', 'k'],
       ['SCRIPT', 'LOAD', 'return KEYS[1]'],
       ['EVALSHA', '04ab4e8b14bfa8b4bd7d75e4a2fd5d33e8f0e7f4', '1', 'k'],
       ['SCRIPT', 'LOAD', 'return 1 +'],
