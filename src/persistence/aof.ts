@@ -17,6 +17,7 @@ import { Persistence, errText, fsyncDir, tryUnlink, writeAll } from './persisten
 import { AofLoadError, ManifestEntry, formatManifest, parseCommands, parseManifest, respCommand } from './aof-format';
 import { CommandRewriter } from './aof-rewrite';
 import { LoadProgress } from './load-progress';
+import { PROPAGATE_AOF } from './propagator';
 
 export { AofLoadError, parseManifest, formatManifest, parseCommands, respCommand } from './aof-format';
 export { rebuildCommands } from './aof-rewrite';
@@ -89,6 +90,8 @@ export class Aof {
   }
 
   // ---- appending ------------------------------------------------------------------------------
+
+  readonly propagationKind = PROPAGATE_AOF;
 
   wantsPropagation(): boolean {
     return this.enabled && this.fd !== null;

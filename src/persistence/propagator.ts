@@ -20,14 +20,24 @@ export interface PropagationTarget {
    * client whose command the unit was (null for expiry, eviction and other server-side work).
    */
   feed(dbId: number, argv: string[], last: boolean, client: Client | null): void;
-  /** Set on the replication target: it also takes what goes to replicas only (PUBLISH). */
-  readonly takesReplicaOnly?: boolean;
+  /** Which part of the stream this is: PROPAGATE_AOF or PROPAGATE_REPL (replicas and the backlog). */
+  readonly propagationKind: number;
 }
+
+/** Where a propagated command goes (Redis's PROPAGATE_AOF / PROPAGATE_REPL; redis.set_repl's values). */
+export const PROPAGATE_AOF = 1;
+export const PROPAGATE_REPL = 2;
+export const PROPAGATE_ALL = PROPAGATE_AOF | PROPAGATE_REPL;
 
 export class Propagator {
   private readonly targets: PropagationTarget[] = [];
-  /** Effects of the running outermost command, not emitted yet (with: for replicas only). */
-  private ops: [number, string[], boolean][] = [];
+  /** Effects of the running outermost command, not emitted yet, with the targets they go to. */
+  private ops: [number, string[], number][] = [];
+  /**
+   * Where the effects of the command running now go: a script's redis.set_repl() narrows it for
+   * the commands the script calls (Redis's CLIENT_PREVENT_AOF_PROP / CLIENT_PREVENT_REPL_PROP).
+   */
+  callMask = PROPAGATE_ALL;
   /** True while the AOF replays: commands already in the file are not propagated again. */
   isSuspended: () => boolean = () => false;
 
@@ -45,7 +55,8 @@ export class Propagator {
     const srv = this.srv;
     srv.propagations++;
     if (!this.active()) return;
-    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a, false]);
+    const mask = this.callMask;
+    if (this.wanted(mask)) for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a, mask]);
     if (srv.callDepth === 0) this.endUnit(cmd, c);
   }
 
@@ -66,14 +77,22 @@ export class Propagator {
     return false;
   }
 
+  /** True when a target of `mask` takes writes (Redis's shouldPropagate): else nothing is kept. */
+  private wanted(mask: number): boolean {
+    if (this.isSuspended()) return false;
+    const ts = this.targets;
+    for (let i = 0; i < ts.length; i++) if (ts[i].propagationKind & mask && ts[i].wantsPropagation()) return true;
+    return false;
+  }
+
   /** One command to propagate: held until the running command ends, or emitted now. */
-  add(dbId: number, argv: string[], replicaOnly = false): void {
-    if (!this.active()) return;
+  add(dbId: number, argv: string[], mask = PROPAGATE_ALL): void {
+    if (!this.wanted(mask)) return;
     if (this.srv.callDepth > 0) {
-      this.ops.push([dbId, argv, replicaOnly]);
+      this.ops.push([dbId, argv, mask]);
       return;
     }
-    this.emit(dbId, argv, true, null, replicaOnly);
+    this.emit(dbId, argv, true, null, mask);
   }
 
   /**
@@ -83,7 +102,7 @@ export class Propagator {
    */
   replicate(dbId: number, argv: string[]): void {
     this.srv.propagations++;
-    this.add(dbId, argv, true);
+    this.add(dbId, argv, PROPAGATE_REPL & this.callMask);
   }
 
   /**
@@ -102,11 +121,11 @@ export class Propagator {
     if (wrap) this.emit(ops[ops.length - 1][0], ['EXEC'], true, client);
   }
 
-  private emit(dbId: number, argv: string[], last: boolean, client: Client | null, replicaOnly = false): void {
+  private emit(dbId: number, argv: string[], last: boolean, client: Client | null, mask = PROPAGATE_ALL): void {
     const ts = this.targets;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i];
-      if ((!replicaOnly || t.takesReplicaOnly === true) && t.wantsPropagation()) t.feed(dbId, argv, last, client);
+      if (t.propagationKind & mask && t.wantsPropagation()) t.feed(dbId, argv, last, client);
     }
   }
 }

@@ -17,7 +17,7 @@ import type { ServerContext } from '../engine/context';
 import { respCommand } from '../persistence/aof-format';
 import type { ReplAux } from '../persistence/rdb-file';
 import { persistenceOf } from '../persistence/persistence';
-import type { PropagationTarget } from '../persistence/propagator';
+import { PROPAGATE_REPL, type PropagationTarget } from '../persistence/propagator';
 import { Snapshot } from '../persistence/snapshot';
 import { unblockAllOnRoleChange, unblockClient } from '../engine/blocking';
 import { Backlog } from './backlog';
@@ -115,8 +115,8 @@ export class Replication implements PropagationTarget {
 
   // ---- the stream -------------------------------------------------------------------------------
 
-  /** PUBLISH reaches replicas (never the AOF): see Propagator.replicate. */
-  readonly takesReplicaOnly = true;
+  /** Replicas take the PROPAGATE_REPL part (PUBLISH goes there only: see Propagator.replicate). */
+  readonly propagationKind = PROPAGATE_REPL;
 
   wantsPropagation(): boolean {
     // A replica hands on its master's stream verbatim (feedFromMaster), never its own writes.

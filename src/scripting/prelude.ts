@@ -15,12 +15,12 @@ const RANDOM =
   "local l, u = int(a, 1), int(b, 2) if l > u then err(\"bad argument #2 to 'random' (interval is empty)\", 2) end return fl(r * (u - l + 1)) + l end, " +
   "randomseed = function(s) pc('\\0seed', int(s, 1)) end}, {__index = m, __newindex = m}) end)(math, redis.pcall, tonumber, math.floor, select, error, type, setmetatable); ";
 
-// redis.set_repl (validated like Redis; respite has no replication to steer) and
-// redis.acl_check_cmd (checked against the calling connection's ACL user).
+// redis.set_repl (validated like Redis, then handed to the runner: where the effects of the
+// script's next commands go) and redis.acl_check_cmd (checked against the calling connection's ACL user).
 const REDIS_EXTRAS =
   "local redis = (function(r, pc, tp, err, smt) return smt({" +
   "set_repl = function(...) if select('#', ...) ~= 1 then err('redis.set_repl() requires one argument.', 0) end local f = ... " +
-  "if tp(f) ~= 'number' or f < 0 or f > 3 or f % 1 ~= 0 then err('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 0) end end, " +
+  "if tp(f) ~= 'number' or f < 0 or f > 3 or f % 1 ~= 0 then err('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.', 0) end pc('\\0repl', f) end, " +
   "acl_check_cmd = function(...) if select('#', ...) < 1 then err('ERR Please specify at least one argument for this redis lib call', 0) end " +
   "local v = pc('\\0acl', ...) if tp(v) == 'table' then err(v.err, 0) end return v == 1 end" +
   "}, {__index = r, __newindex = r}) end)(redis, redis.pcall, type, error, setmetatable); ";

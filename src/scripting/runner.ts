@@ -7,6 +7,7 @@ import { handleReadyKeys } from '../engine/blocking';
 import type { ServerContext } from '../engine/context';
 import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
+import { PROPAGATE_ALL } from '../persistence/propagator';
 import { oomAtCommandStart } from '../keyspace/eviction';
 import { formatG } from '../resp/format';
 import { NO_REPLY, OK, Reply } from '../resp/reply';
@@ -86,6 +87,8 @@ class RunHost implements LuaHost {
   callError: string | null = null;
   /** Set when the script runs under the Lua debugger. */
   ldb?: LdbIo;
+  /** redis.set_repl(): where the effects of the commands the script calls go (PROPAGATE_*). */
+  replMask = PROPAGATE_ALL;
   constructor(
     private readonly sc: ScriptClient,
     private readonly run: ScriptRun,
@@ -127,7 +130,13 @@ class RunHost implements LuaHost {
       if (e !== null) return this.rejected(cmd, e);
     }
     sc.lastCommand = cmd;
-    sc.server.exec.call(sc, cmd, argv);
+    const propagator = sc.server.propagator;
+    propagator.callMask = this.replMask;
+    try {
+      sc.server.exec.call(sc, cmd, argv);
+    } finally {
+      propagator.callMask = PROPAGATE_ALL;
+    }
     const r = sc.last;
     sc.last = null;
     if (r instanceof ReplyError) this.callError = r.message;
@@ -174,6 +183,9 @@ class RunHost implements LuaHost {
         return formatG(st.prng.next(), 17);
       case '\0seed':
         st.prng.seed(Number(argv[1]));
+        return null;
+      case '\0repl':
+        this.replMask = Number(argv[1]); // validated by the prelude: 0-3, Redis's REPL_* values
         return null;
       case '\0err':
         this.raisedErr = argv[1] ?? null;

@@ -2,7 +2,7 @@
 // and the EVAL / EVALSHA / *_RO / SCRIPT commands.
 import type { Client } from '../engine/client';
 import { feedMonitors } from '../engine/monitor';
-import { NOT_INTEGER, ReplyError, errorf } from '../errors';
+import { MASTERDOWN, NOT_INTEGER, ReplyError, errorf } from '../errors';
 import { OK, Reply } from '../resp/reply';
 import { parseIntStrict } from '../resp/format';
 import { wrapEval } from './prelude';
@@ -90,6 +90,10 @@ function cacheScript(c: Client, body: string, sha = sha1hex(body)): string | Rep
 export function evalRun(c: Client, sha: string, argv: string[], sb: ScriptFlags, ro: boolean): ScriptRun | ReplyError {
   if (!sb.compat && ro && !sb.flags.has('no-writes')) return errorf('ERR Can not execute a script with write flag using *_ro command.');
   if (!sb.compat && sb.flags.has('no-cluster') && c.server.cluster !== null) return NO_CLUSTER;
+  // A script without a shebang passes the stale check as EVAL (a 'stale' command) and is refused
+  // here, as Redis's scriptPrepareForRun does (a flagged one without allow-stale never gets here).
+  const gate = c.server.replicaGate;
+  if (sb.compat && gate !== null && !gate.linkUp && !gate.serveStale && !c.isAofLoader) return MASTERDOWN;
   return {
     kind: 'eval',
     name: sha,
