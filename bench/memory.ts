@@ -257,7 +257,7 @@ async function runScenario(sc: Scenario, n: number, start: () => Promise<BenchSe
  */
 async function startRespite(): Promise<BenchServer> {
   const port = await freePort();
-  const cli = path.join(__dirname, '..', 'src', 'cli.js');
+  const cli = path.join(__dirname, '..', 'bundle', 'cli.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-bench-'));
   const proc = spawn(process.execPath, [cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   const stop = () =>

@@ -19,7 +19,7 @@ function arg(name: string, dflt: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const CLI = path.join(__dirname, '..', 'src', 'cli.js');
+const CLI = path.join(__dirname, '..', 'bundle', 'cli.js');
 type Kind = 'redis' | 'respite';
 
 interface Proc {

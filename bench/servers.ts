@@ -1,5 +1,5 @@
 // Starting and measuring the two servers the benchmark compares: the reference redis-server and
-// respite-server (dist/src/cli.js), each in its own process on a free port.
+// respite-server (dist/bundle/cli.js, as npm start runs it), each in its own process on a free port.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -102,7 +102,7 @@ export async function startRedis(): Promise<BenchServer> {
 /** respite-server from the build; extra node flags (e.g. --cpu-prof) go before the script. */
 export async function startRespite(nodeFlags: string[] = []): Promise<BenchServer> {
   const port = await freePort();
-  const cli = path.join(__dirname, '..', 'src', 'cli.js');
+  const cli = path.join(__dirname, '..', 'bundle', 'cli.js');
   // An empty directory of its own: never load a dump.rdb lying around in the working directory.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'respite-bench-'));
   const proc = spawn(process.execPath, [...nodeFlags, cli, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });

@@ -133,7 +133,8 @@ interface Running {
 }
 let running: Running | null = null;
 
-async function main(): Promise<void> {
+/** Runs respite-server with this process's command line (the package's bin, dist/bundle/cli.js, calls it). */
+export async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
   if (args[0] === '--help' || args[0] === '-h') usage();

@@ -186,13 +186,13 @@ function blame(e: unknown, param: string): unknown {
 }
 
 export async function serve(server: Server, port: number | null, opts: ServeOptions = {}): Promise<RespiteServer> {
-  // The Lua engine (WebAssembly) compiles asynchronously. Loading a data set may run scripts, so a
-  // server with persistence waits for it; otherwise it loads in the background and script
-  // commands wait for it (engine/lua-wait.ts, which also starts the load if it has not begun).
-  // Without persistence the load starts once this turn is over: the caller's first commands (a
-  // PING) do not share the turn with compiling and initialising the engine.
-  if (opts.persistence === true) await loadInlineVm();
-  else setImmediate(() => loadInlineVm().catch(() => undefined));
+  // The Lua engine (WebAssembly, ~4 MB of memory once loaded) compiles asynchronously, and script
+  // commands that arrive before it is ready wait for it (engine/lua-wait.ts, which also starts the
+  // load); work that cannot wait (a data set's function libraries, an AOF's EVAL) makes it at once
+  // (inlineVmNow). A standalone server (persistence) loads it on first use only, so a server that
+  // runs no scripts never holds it. An embedded one starts loading once this turn is over, so a
+  // test's first script finds it ready, and its first PING does not share a turn with the compile.
+  if (opts.persistence !== true) setImmediate(() => loadInlineVm().catch(() => undefined));
   attachPersistence(server, opts.persistence === true);
   let listener: Listener | null = null;
   let secure: TlsTransport | null = null;

@@ -89,9 +89,10 @@ function readInto(name, buf, n) {
 
 const bundle = load();
 
-/** index: the package's main entry; testing: respite/testing (one instance of both). */
+/** index: the package's main entry; testing: respite/testing (one instance of both); cli: respite-server. */
 exports.index = () => bundle.index();
 exports.testing = () => bundle.testing();
+exports.cli = () => bundle.cli();
 
 /** The build records the cache after a server has started, so the code it ran is in it. */
 exports.writeCodeCache = () => {

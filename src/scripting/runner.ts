@@ -5,7 +5,7 @@ import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { handleReadyKeys } from '../engine/blocking';
 import type { ServerContext } from '../engine/context';
-import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf, oneLine } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { PROPAGATE_ALL } from '../persistence/propagator';
 import { oomAtCommandStart } from '../keyspace/eviction';
@@ -16,7 +16,8 @@ import { LdbIo, LuaHost, LuaValue } from './engine';
 import { RejectedCall } from './vm/wire';
 import { luaVm, scriptingState, ScriptingState } from './state';
 import type { Keyspace } from '../keyspace/keyspace';
-import { fuelExhausted, inlineVm } from './vm/inline-vm';
+import { fuelExhausted, inlineVmNow } from './vm/inline-vm';
+import type { NativeVm } from './vm/native-vm';
 import { aclCheck, aclScriptDeny } from '../acl/access';
 import { Denied } from '../acl/user';
 import type { DebugScript, LuaVm, PendingRun, StartResult } from './vm/lua-vm';
@@ -225,8 +226,12 @@ class RunHost implements LuaHost {
 export function runScript(caller: Client, source: string, keys: string[], args: string[], run: ScriptRun): Reply {
   const srv = caller.server;
   const st = scriptingState(srv);
-  const inline = inlineVm();
-  if (inline === null) return errorf('ERR the Lua engine is not loaded yet');
+  let inline: NativeVm;
+  try {
+    inline = inlineVmNow();
+  } catch (e) {
+    return errorf(oneLine(`ERR the Lua engine could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+  }
   const sc = (st.client ??= new ScriptClient(srv));
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
   sc.user = caller.user;
@@ -464,9 +469,7 @@ export function killBusyScript(c: Client, isEval: boolean): Reply {
   return OK;
 }
 
-/** The Lua compile error of a chunk (null if it compiles); throws if the VM is not loaded yet. */
+/** The Lua compile error of a chunk (null if it compiles); throws if the engine cannot load. */
 export function compileCheck(source: string, chunkName: string): string | null {
-  const vm = inlineVm();
-  if (vm === null) throw new Error('the Lua engine is not loaded yet');
-  return vm.compileError(source, chunkName);
+  return inlineVmNow().compileError(source, chunkName);
 }

@@ -25,7 +25,7 @@ let loadError = '';
 
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
 export function loadInlineVm(): Promise<NativeVm> {
-  loading ??= LuaWasm.load().then((engine) => (inline = new NativeVm(engine)));
+  loading ??= LuaWasm.load().then((engine) => (inline ??= new NativeVm(engine)));
   loading.catch((e: unknown) => {
     loadFailed = true;
     loadError = e instanceof Error ? e.message : String(e);
@@ -41,6 +41,18 @@ export function inlineVmFailed(): boolean {
 /** Why loadInlineVm() failed ('' unless it did). */
 export function inlineVmError(): string {
   return loadError;
+}
+
+/**
+ * The in-thread VM, made now if it is not loaded (a synchronous compile, ~10 ms): for work that
+ * cannot wait, such as loading a data set's function libraries. Throws if the engine cannot load.
+ */
+export function inlineVmNow(): NativeVm {
+  if (inline === null) {
+    inline = new NativeVm(LuaWasm.create());
+    loading ??= Promise.resolve(inline);
+  }
+  return inline;
 }
 
 /** The in-thread VM, or null while loadInlineVm() has not finished. */
