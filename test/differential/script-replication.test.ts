@@ -42,7 +42,11 @@ async function outcome(masterPort: number, aofDir: string): Promise<{ replica: R
     await until('the last write', async () => (await r.call('EXISTS', 'after')) === 1);
     const incr = fs.readdirSync(aofDir).filter((f) => f.endsWith('.incr.aof'));
     assert.equal(incr.length, 1);
-    return { replica: await r.call('MGET', 'a', 'b', 'c', 'd', 'e'), aof: fs.readFileSync(path.join(aofDir, incr[0]), 'latin1'), reply };
+    // redis-server may postpone its AOF write while a background fsync is slow (appendfsync
+    // everysec, up to 2 s): read the file once the last write is in it.
+    const aof = () => fs.readFileSync(path.join(aofDir, incr[0]), 'latin1');
+    await until('the last write in the AOF', async () => aof().includes('$5\r\nafter\r\n'));
+    return { replica: await r.call('MGET', 'a', 'b', 'c', 'd', 'e'), aof: aof(), reply };
   } finally {
     m.close();
     r.close();
