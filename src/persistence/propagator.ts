@@ -54,9 +54,10 @@ export class Propagator {
   command(c: Client, cmd: Command, argv: string[], reply: Reply): void {
     const srv = this.srv;
     srv.propagations++;
-    if (!this.active()) return;
+    // (callMask is narrower than ALL only inside a script, where callDepth > 0.)
     const mask = this.callMask;
-    if (this.wanted(mask)) for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a, mask]);
+    if (!this.wanted(mask)) return;
+    for (const a of propagationOf(c, cmd, argv, reply)) this.ops.push([c.db.id, a, mask]);
     if (srv.callDepth === 0) this.endUnit(cmd, c);
   }
 
@@ -71,10 +72,7 @@ export class Propagator {
 
   /** True when some target takes writes (otherwise commands are not rewritten at all). */
   active(): boolean {
-    if (this.isSuspended()) return false;
-    const ts = this.targets;
-    for (let i = 0; i < ts.length; i++) if (ts[i].wantsPropagation()) return true;
-    return false;
+    return this.wanted(PROPAGATE_ALL);
   }
 
   /** True when a target of `mask` takes writes (Redis's shouldPropagate): else nothing is kept. */

@@ -5,7 +5,7 @@ import { F, type Command } from '../commands/registry';
 import { Client, ReplyMode } from '../engine/client';
 import { handleReadyKeys } from '../engine/blocking';
 import type { ServerContext } from '../engine/context';
-import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf, oneLine } from '../errors';
+import { BUSY_EVAL, BUSY_FUNCTION, CountedReplyError, NOREPLICAS, NOTBUSY, OOM, READONLY_REPLICA, ReplyError, UNKILLABLE, errorf } from '../errors';
 import { tooFewGoodReplicas } from '../replication/replication';
 import { PROPAGATE_ALL } from '../persistence/propagator';
 import { oomAtCommandStart } from '../keyspace/eviction';
@@ -16,7 +16,7 @@ import { LdbIo, LuaHost, LuaValue } from './engine';
 import { RejectedCall } from './vm/wire';
 import { luaVm, scriptingState, ScriptingState } from './state';
 import type { Keyspace } from '../keyspace/keyspace';
-import { fuelExhausted, inlineVmNow } from './vm/inline-vm';
+import { fuelExhausted, inlineVmNow, luaUnavailable } from './vm/inline-vm';
 import type { NativeVm } from './vm/native-vm';
 import { aclCheck, aclScriptDeny } from '../acl/access';
 import { Denied } from '../acl/user';
@@ -131,17 +131,23 @@ class RunHost implements LuaHost {
       if (e !== null) return this.rejected(cmd, e);
     }
     sc.lastCommand = cmd;
-    const propagator = sc.server.propagator;
-    propagator.callMask = this.replMask;
-    try {
-      sc.server.exec.call(sc, cmd, argv);
-    } finally {
-      propagator.callMask = PROPAGATE_ALL;
-    }
+    if (this.replMask === PROPAGATE_ALL) sc.server.exec.call(sc, cmd, argv);
+    else this.callNarrowed(cmd, argv);
     const r = sc.last;
     sc.last = null;
     if (r instanceof ReplyError) this.callError = r.message;
     return r;
+  }
+
+  /** A command called after redis.set_repl() narrowed where its effects propagate. */
+  private callNarrowed(cmd: Command, argv: string[]): void {
+    const propagator = this.sc.server.propagator;
+    propagator.callMask = this.replMask;
+    try {
+      this.sc.server.exec.call(this.sc, cmd, argv);
+    } finally {
+      propagator.callMask = PROPAGATE_ALL;
+    }
   }
 
   /** The slot the script's keys hash to (-1: none yet): the declared keys' slot, then the first accessed. */
@@ -229,8 +235,8 @@ export function runScript(caller: Client, source: string, keys: string[], args: 
   let inline: NativeVm;
   try {
     inline = inlineVmNow();
-  } catch (e) {
-    return errorf(oneLine(`ERR the Lua engine could not be loaded: ${e instanceof Error ? e.message : String(e)}`));
+  } catch {
+    return luaUnavailable()!;
   }
   const sc = (st.client ??= new ScriptClient(srv));
   sc.db = caller.db; // SELECT inside the script does not leak back to the caller
