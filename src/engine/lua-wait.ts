@@ -3,8 +3,7 @@
 // EXEC holding one, that arrives before it is ready waits for it: held like a client under CLIENT
 // PAUSE (the command and everything the client sends after it run in order once it is loaded).
 import type { Command } from '../commands/registry';
-import { errorf, oneLine, ReplyError } from '../errors';
-import { inlineVm, inlineVmError, inlineVmFailed, loadInlineVm } from '../scripting/vm/inline-vm';
+import { inlineVm, loadInlineVm } from '../scripting/vm/inline-vm';
 import type { Client } from './client';
 
 /** Whether this command needs the Lua engine, which is not loaded (yet). */
@@ -15,13 +14,7 @@ export function mustWaitForLua(c: Client, cmd: Command): boolean {
   return cmd.scripting; // (a subcommand's is its container's)
 }
 
-/**
- * The reply to a command that needs the Lua engine when loading it failed (e.g. a sandbox that
- * refuses the dynamic import()), or null while it may still load.
- */
-export function luaUnavailable(): ReplyError | null {
-  return inlineVmFailed() ? errorf(oneLine(`ERR the Lua engine could not be loaded: ${inlineVmError()}`)) : null;
-}
+export { luaUnavailable } from '../scripting/vm/inline-vm';
 
 /** Holds c's command until the engine is loaded, then runs what the client sent meanwhile. */
 export function waitForLua(c: Client, argv: string[], run: (c: Client, argv: string[]) => void): void {

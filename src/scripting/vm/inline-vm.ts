@@ -5,6 +5,7 @@
 // wrote anything is run again from the start on the server's worker VM (lua-vm.ts), which can go
 // on past busy-reply-threshold while the server answers -BUSY (see runner.ts).
 import type { LuaValue } from '../engine';
+import { ReplyError, errorf, oneLine } from '../../errors';
 import { LuaWasm } from './lua-wasm';
 import { NativeVm } from './native-vm';
 
@@ -26,21 +27,21 @@ let loadError = '';
 /** Loads the in-thread VM once per process (WebAssembly compiles asynchronously). */
 export function loadInlineVm(): Promise<NativeVm> {
   loading ??= LuaWasm.load().then((engine) => (inline ??= new NativeVm(engine)));
-  loading.catch((e: unknown) => {
-    loadFailed = true;
-    loadError = e instanceof Error ? e.message : String(e);
-  });
+  loading.catch(recordFailure);
   return loading;
 }
 
-/** True once loadInlineVm() has failed: nothing will come of waiting for the VM. */
-export function inlineVmFailed(): boolean {
-  return loadFailed;
+function recordFailure(e: unknown): void {
+  loadFailed = true;
+  loadError = e instanceof Error ? e.message : String(e);
 }
 
-/** Why loadInlineVm() failed ('' unless it did). */
-export function inlineVmError(): string {
-  return loadError;
+/**
+ * The reply to a command that needs the Lua engine when loading it failed (e.g. a sandbox that
+ * refuses WebAssembly), or null while it may still load.
+ */
+export function luaUnavailable(): ReplyError | null {
+  return loadFailed ? errorf(oneLine(`ERR the Lua engine could not be loaded: ${loadError}`)) : null;
 }
 
 /**
@@ -49,7 +50,12 @@ export function inlineVmError(): string {
  */
 export function inlineVmNow(): NativeVm {
   if (inline === null) {
-    inline = new NativeVm(LuaWasm.create());
+    try {
+      inline = new NativeVm(LuaWasm.create());
+    } catch (e) {
+      recordFailure(e);
+      throw e;
+    }
     loading ??= Promise.resolve(inline);
   }
   return inline;
