@@ -104,6 +104,6 @@ writeFileSync(join(out, 'testing.js'), entry('testing', names.testing));
 // neither resolves ~160 files nor compiles their code again, and holds one copy of the code.
 writeFileSync(
   join(out, 'cli.js'),
-  `#!/usr/bin/env node\n'use strict';\nrequire('./load.js').cli().main().catch((e) => {\n  process.stderr.write(\`respite-server: \${e instanceof Error ? e.stack : e}\\n\`);\n  process.exit(1);\n});\n`,
+  "#!/usr/bin/env node\n'use strict';\nrequire('./load.js').cli().runCli();\n",
   { mode: 0o755 },
 );

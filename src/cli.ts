@@ -133,8 +133,8 @@ interface Running {
 }
 let running: Running | null = null;
 
-/** Runs respite-server with this process's command line (the package's bin, dist/bundle/cli.js, calls it). */
-export async function main(): Promise<void> {
+/** Runs respite-server with this process's command line. */
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '-v' || args[0] === '--version') version();
   if (args[0] === '--help' || args[0] === '-h') usage();
@@ -333,9 +333,12 @@ async function start(args: string[], cl: CommandLine, stdinConfig: string | null
   };
 }
 
-if (require.main === module) {
+/** main(), with a failure written to stderr and exit code 1: what the package's bin runs. */
+export function runCli(): void {
   main().catch((e) => {
     process.stderr.write(`respite-server: ${e instanceof Error ? e.stack : e}\n`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runCli();
