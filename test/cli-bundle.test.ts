@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './helpers/differential';
 import { RespClient } from './helpers/resp-client';
+import { until } from './helpers/replication';
 import { Reply, SimpleString } from '../src/resp/reply';
 import { ReplyError } from '../src/errors';
 
@@ -28,14 +29,6 @@ function start(args: string[], cwd: string) {
   return { proc, out: () => out, exited };
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 test('the package bin and npm start run the bundled respite-server', () => {
   assert.equal(pkg.bin['respite-server'], 'dist/bundle/cli.js');
   assert.equal(pkg.scripts.start, 'node dist/bundle/cli.js');
@@ -51,7 +44,7 @@ test('bundled respite-server: config file, a long script on the worker VM, the d
   fs.writeFileSync(conf, `port ${port}\nbusy-reply-threshold 100\nsave 3600 1\nenable-debug-command yes\n`);
   const s = start([conf, '--http-port', String(httpPort)], dir);
   try {
-    await until(() => s.out().includes('Ready to accept connections'), `the server to start: ${s.out()}`);
+    await until('the server to start', async () => s.out().includes('Ready to accept connections'));
     const [a, b] = await Promise.all([RespClient.connect(port), RespClient.connect(port)]);
     try {
       assert.equal(text(await a.call('SET', 'k', 'v')), 'OK');
@@ -59,7 +52,7 @@ test('bundled respite-server: config file, a long script on the worker VM, the d
       // A read-only script past busy-reply-threshold moves to the worker VM (a file of dist/src):
       // others get -BUSY, and SCRIPT KILL stops it.
       const looping = a.call('EVAL', 'local i = 0 while true do i = i + 1 end', 0).catch((e: Error) => e);
-      await until(async () => text(await b.call('PING')).startsWith('BUSY'), 'the script to be reported busy');
+      await until('the script to be reported busy', async () => text(await b.call('PING')).startsWith('BUSY'));
       assert.equal(text(await b.call('SCRIPT', 'KILL')), 'OK');
       assert.match(text(await looping), /Script killed by user/);
       assert.equal(text(await a.call('EVAL', "return redis.call('GET', KEYS[1])", 1, 'k')), 'v');
@@ -70,7 +63,7 @@ test('bundled respite-server: config file, a long script on the worker VM, the d
       // DEBUG RESTART saves, then starts again from the same command line, in the same process.
       a.write('*2\r\n$5\r\nDEBUG\r\n$7\r\nRESTART\r\n');
       await a.waitClose(5000);
-      await until(async () => {
+      await until('the restarted server with the saved key', async () => {
         try {
           const c = await RespClient.connect(port);
           const v = text(await c.call('GET', 'k'));
@@ -80,7 +73,7 @@ test('bundled respite-server: config file, a long script on the worker VM, the d
         } catch {
           return false;
         }
-      }, 'the restarted server with the saved key');
+      });
       assert.ok(fs.existsSync(path.join(dir, 'dump.rdb')));
     } finally {
       a.close();

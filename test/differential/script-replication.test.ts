@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REDIS_SERVER, startReference } from '../helpers/differential';
 import { RespClient } from '../helpers/resp-client';
+import { linkUp, until } from '../helpers/replication';
 import { startServer } from '../../src/index';
 import { Reply } from '../../src/resp/reply';
 
@@ -22,20 +23,12 @@ const SCRIPT = [
   "return redis.pcall('publish', 'ch', 'all')",
 ].join('\n');
 
-async function until(what: string, cond: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Runs the script on a master (its port, its AOF folder); returns the replica's keys and the AOF. */
 async function outcome(masterPort: number, aofDir: string): Promise<{ replica: Reply; aof: string; reply: Reply }> {
   const replica = await startReference(['--replicaof', '127.0.0.1', String(masterPort), '--dir', fs.mkdtempSync(path.join(os.tmpdir(), 'respite-srepl-r-'))]);
   const [m, r] = await Promise.all([RespClient.connect(masterPort), RespClient.connect(replica.port)]);
   try {
-    await until('the link', async () => String(await r.call('INFO', 'replication')).includes('master_link_status:up'));
+    await linkUp(r);
     const reply = await m.call('EVAL', SCRIPT, 0);
     await m.call('SET', 'after', 'x');
     assert.equal(await m.call('WAIT', 1, 5000), 1);
